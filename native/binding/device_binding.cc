@@ -1,0 +1,55 @@
+// deviceInfo(): what this build of the addon can do (for `ntp doctor` and backend choice).
+#include <napi.h>
+
+#include "../core/thread_pool.h"
+#include "../cuda/cuda_api.h"
+#include "registry.h"
+
+namespace {
+
+std::string simd_level() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f")) return "avx512f";
+  if (__builtin_cpu_supports("avx2")) return "avx2";
+  if (__builtin_cpu_supports("sse4.2")) return "sse4.2";
+  return "sse2";
+#elif defined(__aarch64__)
+  return "neon";
+#else
+  return "scalar";
+#endif
+}
+
+std::string compiled_simd() {
+#if defined(__AVX512F__)
+  return "avx512f";
+#elif defined(__AVX2__)
+  return "avx2";
+#elif defined(__SSE4_2__)
+  return "sse4.2";
+#elif defined(__aarch64__)
+  return "neon";
+#else
+  return "baseline";
+#endif
+}
+
+}  // namespace
+
+NTP_BINDING(device) {
+  exports.Set("deviceInfo", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
+    Napi::Env e = info.Env();
+    const ntp::DeviceInfo& d = ntp::device_info();
+    Napi::Object o = Napi::Object::New(e);
+    o.Set("threads", Napi::Number::New(e, static_cast<double>(ntp::thread_count())));
+    o.Set("cpuSimd", Napi::String::New(e, simd_level()));
+    o.Set("compiledSimd", Napi::String::New(e, compiled_simd()));
+    o.Set("cudaCompiled", Napi::Boolean::New(e, d.compiled));
+    o.Set("cuda", Napi::Boolean::New(e, d.available));
+    o.Set("cudaDeviceCount", Napi::Number::New(e, d.device_count));
+    o.Set("cudaDevice", d.name.empty() ? e.Null() : Napi::String::New(e, d.name));
+    o.Set("cudaError", d.error.empty() ? e.Null() : Napi::String::New(e, d.error));
+    return o;
+  }, "deviceInfo"));
+}

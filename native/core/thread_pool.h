@@ -1,0 +1,18 @@
+// A small fixed pool of worker threads sized to the machine, shared by every CPU kernel.
+// Kernels call parallel_for; nested calls from inside a worker run inline (no deadlock).
+#pragma once
+#include <cstddef>
+#include <functional>
+
+namespace ntp {
+
+// Number of threads kernels may use (hardware_concurrency, overridable by NTP_THREADS).
+std::size_t thread_count();
+
+// Runs body(begin, end) over [0, n) split into contiguous chunks of at least min_chunk items,
+// in parallel on the pool; returns when all chunks are done. Exceptions in a chunk are
+// rethrown on the calling thread (the first one wins).
+void parallel_for(std::size_t n, std::size_t min_chunk,
+                  const std::function<void(std::size_t, std::size_t)>& body);
+
+}  // namespace ntp
