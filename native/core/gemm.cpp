@@ -45,8 +45,12 @@ void check_gemm_args(const GemmArgs& g) {
          std::to_string(g.K) + ")");
   if (g.batch.rank < 0 || g.batch.rank > kMaxBatchRank)
     fail("batch rank must be in [0, " + std::to_string(kMaxBatchRank) + "]");
-  for (int32_t d = 0; d < g.batch.rank; ++d)
+  for (int32_t d = 0; d < g.batch.rank; ++d) {
     if (g.batch.dims[d] < 0) fail("batch dim " + std::to_string(d) + " is negative");
+    if (g.batch.a[d] < 0 || g.batch.b[d] < 0 || g.batch.c[d] < 0 || g.batch.bias[d] < 0)
+      fail("batch strides must be >= 0 (dim " + std::to_string(d) + ")");
+  }
+  if (g.bias_rs < 0 || g.bias_cs < 0) fail("bias strides must be >= 0");
   const int64_t a_cols = g.trans_a ? g.M : g.K, b_cols = g.trans_b ? g.K : g.N;
   if (g.lda < std::max<int64_t>(1, a_cols)) fail("lda " + std::to_string(g.lda) + " < " + std::to_string(a_cols));
   if (g.ldb < std::max<int64_t>(1, b_cols)) fail("ldb " + std::to_string(g.ldb) + " < " + std::to_string(b_cols));
@@ -58,6 +62,25 @@ void check_gemm_args(const GemmArgs& g) {
   if (g.beta != 0.0f && g.beta != 1.0f) fail("beta must be 0 or 1");
   if (static_cast<int32_t>(g.activation) < 0 || static_cast<int32_t>(g.activation) > 5)
     fail("unknown activation " + std::to_string(static_cast<int32_t>(g.activation)));
+}
+
+GemmExtents gemm_extents(const GemmArgs& g) {
+  GemmExtents e;
+  if (g.batch.count() == 0 || g.M == 0 || g.N == 0) return e;
+  auto span = [&](const int64_t* strides, int64_t rows, int64_t cols, int64_t ld) {
+    if (rows == 0 || cols == 0) return int64_t{0};
+    int64_t last = (rows - 1) * ld + cols;
+    for (int32_t d = 0; d < g.batch.rank; ++d) last += (g.batch.dims[d] - 1) * strides[d];
+    return last;
+  };
+  e.a = span(g.batch.a, g.trans_a ? g.K : g.M, g.trans_a ? g.M : g.K, g.lda);
+  e.b = span(g.batch.b, g.trans_b ? g.N : g.K, g.trans_b ? g.K : g.N, g.ldb);
+  e.c = span(g.batch.c, g.M, g.N, g.ldc);
+  if (g.bias) {
+    e.bias = (g.M - 1) * g.bias_rs + (g.N - 1) * g.bias_cs + 1;
+    for (int32_t d = 0; d < g.batch.rank; ++d) e.bias += (g.batch.dims[d] - 1) * g.batch.bias[d];
+  }
+  return e;
 }
 
 namespace {

@@ -56,4 +56,9 @@ void gemm(const GemmArgs& args);
 // The same checks, shared with the CUDA twin.
 void check_gemm_args(const GemmArgs& args);
 
+// How many elements of each operand the product reads or writes (0 when unused): the binding
+// checks buffer lengths against these, the CUDA twin copies exactly this much.
+struct GemmExtents { int64_t a = 0, b = 0, c = 0, bias = 0; };
+GemmExtents gemm_extents(const GemmArgs& args);
+
 }  // namespace ntp

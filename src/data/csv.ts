@@ -1,0 +1,238 @@
+/**
+ * Streaming OHLCV CSV loader (SPEC §3). The file is read in fixed-size chunks and each field is
+ * parsed from the bytes into growable Float64Array columns: no per-row objects, no string per
+ * line, memory bounded by the columns plus one chunk and one maximal line.
+ *
+ * Rules (decisions where the SPEC is silent):
+ * - Line 1 is the header; names are case-insensitive, trimmed, optionally double-quoted.
+ *   `timestamp|time|date|open_time`, `open`, `high`, `low`, `close`, `volume` are required;
+ *   other columns are ignored. The delimiter (`,` or `;`) is the one the header uses; a data
+ *   row containing the other one is an error. The decimal separator is always `.`.
+ * - Timestamps: ISO-8601 (UTC unless an offset is given) or numbers whose unit (s, ms, us, ns)
+ *   is inferred from the first row's magnitude (see `timestampUnit`); stored as integer ms.
+ * - Errors (CsvError, naming file, 1-based line and column): empty file, header only, missing
+ *   or duplicated column, wrong field count, text or empty value in a number column, bad
+ *   timestamp, a delimiter other than the header's, a line longer than MAX_LINE_BYTES.
+ * - Loaded as they are and reported by `validateOhlcv` instead: unsorted or duplicate
+ *   timestamps, gaps, NaN/Infinity prices or volume (written as NaN/Inf), non-positive prices,
+ *   high < low and other OHLC inconsistencies, negative volume.
+ * - Blank lines are skipped.
+ */
+import { closeSync, openSync, readSync } from 'node:fs';
+import { basename, extname } from 'node:path';
+
+import { CANDLE_COLUMNS, type CandleColumn, type Candles, type SymbolCandles } from './candles.js';
+import { looksLikeIsoDate, MS_PER_UNIT, parseIsoTimestamp, parseNumber, timestampUnit, type TimestampUnit } from './csv-fields.js';
+
+/** Longest accepted line; a longer one (e.g. a file with no newlines) fails fast. */
+export const MAX_LINE_BYTES = 1 << 20;
+const CHUNK_BYTES = 1 << 20;
+
+const ALIASES: Record<string, CandleColumn> = {
+  timestamp: 'timestamp', time: 'timestamp', date: 'timestamp', open_time: 'timestamp',
+  open: 'open', high: 'high', low: 'low', close: 'close', volume: 'volume',
+};
+
+export class CsvError extends Error {
+  constructor(readonly file: string, readonly line: number, readonly column: string | null, detail: string) {
+    super(`${file}: line ${line}${column ? `, column ${column}` : ''}: ${detail}`);
+    this.name = 'CsvError';
+  }
+}
+
+const LF = 10, CR = 13, COMMA = 44, SEMICOLON = 59, QUOTE = 34, SPACE = 32, TAB = 9;
+
+interface Header {
+  delimiter: number;
+  /** For each field of a row: the candle column it fills, or null when ignored. */
+  fieldColumns: (CandleColumn | null)[];
+  /** Display name (as in the header, with its 1-based position) per field. */
+  fieldNames: string[];
+}
+
+function parseHeader(file: string, text: string): Header {
+  const hasComma = text.includes(','), hasSemicolon = text.includes(';');
+  if (hasComma && hasSemicolon) throw new CsvError(file, 1, null, 'the header mixes "," and ";" delimiters');
+  const delimiter = hasSemicolon ? SEMICOLON : COMMA;
+  const names = text.split(hasSemicolon ? ';' : ',').map((n) => n.trim().replace(/^"(.*)"$/, '$1').trim());
+  const fieldColumns: (CandleColumn | null)[] = [];
+  const seen = new Map<CandleColumn, string>();
+  names.forEach((name, i) => {
+    const col = ALIASES[name.toLowerCase()] ?? null;
+    if (col) {
+      const earlier = seen.get(col);
+      if (earlier) throw new CsvError(file, 1, `"${name}" (${i + 1})`, `${earlier} and "${name}" both name the ${col} column`);
+      seen.set(col, `"${name}"`);
+    }
+    fieldColumns.push(col);
+  });
+  const missing = CANDLE_COLUMNS.filter((c) => !seen.has(c));
+  if (missing.length > 0) {
+    throw new CsvError(file, 1, null, `header row is missing ${missing.join(', ')} (got "${text.slice(0, 200)}"; ` +
+      'required: timestamp|time|date|open_time, open, high, low, close, volume, case-insensitive)');
+  }
+  return { delimiter, fieldColumns, fieldNames: names.map((n, i) => `"${n}" (${i + 1})`) };
+}
+
+/** A Float64Array that doubles its capacity as rows arrive. */
+class GrowableColumn {
+  data = new Float64Array(1 << 14);
+  push(length: number, v: number): void {
+    if (length === this.data.length) {
+      const next = new Float64Array(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
+    this.data[length] = v;
+  }
+}
+
+class RowParser {
+  readonly columns = Object.fromEntries(CANDLE_COLUMNS.map((c) => [c, new GrowableColumn()])) as Record<CandleColumn, GrowableColumn>;
+  rows = 0;
+  private unit: TimestampUnit | 'iso' | null = null;
+  private readonly otherDelimiter: number;
+
+  constructor(private readonly file: string, private readonly header: Header) {
+    this.otherDelimiter = header.delimiter === COMMA ? SEMICOLON : COMMA;
+  }
+
+  /** Parses the data row buf[start, end) (line terminator excluded) found on `line`. */
+  row(buf: Uint8Array, start: number, end: number, line: number): void {
+    const { fieldColumns, fieldNames, delimiter } = this.header;
+    let field = 0;
+    let fieldStart = start;
+    for (let i = start; i <= end; i++) {
+      if (i < end && buf[i] !== delimiter) {
+        if (buf[i] === this.otherDelimiter) {
+          throw new CsvError(this.file, line, null, `row contains "${String.fromCharCode(this.otherDelimiter)}" ` +
+            `but the header's delimiter is "${String.fromCharCode(delimiter)}"`);
+        }
+        continue;
+      }
+      if (field >= fieldColumns.length) {
+        throw new CsvError(this.file, line, null, `row has more than the header's ${fieldColumns.length} fields`);
+      }
+      const col = fieldColumns[field];
+      if (col) this.store(col, buf, fieldStart, i, line, fieldNames[field]);
+      field++;
+      fieldStart = i + 1;
+    }
+    if (field < fieldColumns.length) {
+      throw new CsvError(this.file, line, fieldNames[field], `row has ${field} fields, the header has ${fieldColumns.length}`);
+    }
+    this.rows++;
+  }
+
+  private store(col: CandleColumn, buf: Uint8Array, s: number, e: number, line: number, name: string): void {
+    while (s < e && (buf[s] === SPACE || buf[s] === TAB || buf[s] === QUOTE)) s++;
+    while (e > s && (buf[e - 1] === SPACE || buf[e - 1] === TAB || buf[e - 1] === QUOTE)) e--;
+    const text = (): string => Buffer.from(buf.buffer, buf.byteOffset + s, Math.min(e - s, 60)).toString('latin1');
+    if (s === e) throw new CsvError(this.file, line, name, `empty value (expected a ${col === 'timestamp' ? 'timestamp' : 'number'})`);
+    let value: number;
+    if (col === 'timestamp') {
+      value = this.timestamp(buf, s, e);
+      if (!Number.isFinite(value)) {
+        throw new CsvError(this.file, line, name, `"${text()}" is not a timestamp (expected ` +
+          (this.unit === 'iso' ? 'ISO-8601 like the first row' : 'a number like the first row') + ')');
+      }
+    } else {
+      const parsed = parseNumber(buf, s, e);
+      if (!parsed.ok) throw new CsvError(this.file, line, name, `"${text()}" is not a number`);
+      value = parsed.value;
+    }
+    this.columns[col].push(this.rows, value);
+  }
+
+  private timestamp(buf: Uint8Array, s: number, e: number): number {
+    if (this.unit === null) {
+      if (looksLikeIsoDate(buf, s, e)) this.unit = 'iso';
+      else {
+        const first = parseNumber(buf, s, e);
+        if (!first.ok || !Number.isFinite(first.value)) return NaN;
+        this.unit = timestampUnit(first.value);
+      }
+    }
+    if (this.unit === 'iso') return parseIsoTimestamp(buf, s, e);
+    const n = parseNumber(buf, s, e);
+    return n.ok ? Math.round(n.value * MS_PER_UNIT[this.unit]) : NaN;
+  }
+
+  candles(): Candles {
+    // Copy to the exact length so the over-allocated growth buffers can be freed.
+    return Object.fromEntries(CANDLE_COLUMNS.map((c) => [c, this.columns[c].data.slice(0, this.rows)])) as unknown as Candles;
+  }
+}
+
+/** Loads one OHLCV CSV file into columnar candles; throws CsvError on malformed input. */
+export function loadCsv(path: string): Candles {
+  const fd = openSync(path, 'r');
+  try {
+    return parseStream(path, (buf, offset, length) => readSync(fd, buf, offset, length, null));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Symbol of a candle file: its name without directory and extension (BTCUSDT-1h.csv -> BTCUSDT-1h). */
+export function symbolFromPath(path: string): string {
+  return basename(path, extname(path));
+}
+
+/** Loads several files, one symbol each (named by `symbolFromPath`); symbols must be distinct. */
+export function loadCsvFiles(paths: readonly string[]): SymbolCandles[] {
+  const seen = new Map<string, string>();
+  for (const p of paths) {
+    const symbol = symbolFromPath(p);
+    const earlier = seen.get(symbol);
+    if (earlier) throw new Error(`loadCsvFiles: ${earlier} and ${p} both give the symbol "${symbol}"`);
+    seen.set(symbol, p);
+  }
+  return paths.map((p) => ({ symbol: symbolFromPath(p), candles: loadCsv(p) }));
+}
+
+type Read = (buf: Buffer, offset: number, length: number) => number;
+
+function parseStream(file: string, read: Read): Candles {
+  // Room for one chunk after a carried-over partial line of at most MAX_LINE_BYTES.
+  const buf = Buffer.allocUnsafe(CHUNK_BYTES + MAX_LINE_BYTES);
+  let filled = 0;
+  let line = 0;
+  let parser: RowParser | null = null;
+  const handle = (start: number, end: number): void => {
+    line++;
+    if (end > start && buf[end - 1] === CR) end--;
+    if (line === 1 && end - start >= 3 && buf[start] === 0xef && buf[start + 1] === 0xbb && buf[start + 2] === 0xbf) start += 3;
+    if (end - start > MAX_LINE_BYTES) throw new CsvError(file, line, null, `line is longer than ${MAX_LINE_BYTES} bytes`);
+    if (parser === null) {
+      if (end === start) throw new CsvError(file, 1, null, 'header row required, the first line is empty');
+      parser = new RowParser(file, parseHeader(file, buf.toString('utf8', start, end)));
+    } else if (end > start) {
+      parser.row(buf, start, end, line);
+    }
+  };
+  for (;;) {
+    const got = read(buf, filled, CHUNK_BYTES);
+    const eof = got === 0;
+    filled += got;
+    const view = buf.subarray(0, filled);
+    let start = 0;
+    for (let nl = view.indexOf(LF, start); nl !== -1; nl = view.indexOf(LF, start)) {
+      handle(start, nl);
+      start = nl + 1;
+    }
+    if (eof) {
+      if (start < filled) handle(start, filled);
+      break;
+    }
+    if (filled - start > MAX_LINE_BYTES) {
+      throw new CsvError(file, line + 1, null, `line is longer than ${MAX_LINE_BYTES} bytes without a newline (is this a CSV file?)`);
+    }
+    buf.copyWithin(0, start, filled);
+    filled -= start;
+  }
+  const p = parser as RowParser | null;
+  if (p === null) throw new CsvError(file, 1, null, 'file is empty (a header row and data rows are required)');
+  if (p.rows === 0) throw new CsvError(file, line, null, 'file has a header but no data rows');
+  return p.candles();
+}
