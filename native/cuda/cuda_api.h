@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 
+#include "../core/gemm.h"
 #include "../core/windowing.h"
 
 namespace ntp {
@@ -25,6 +26,9 @@ const DeviceInfo& device_info();
 namespace cuda {
 void build_windows(const Candles& candles, const WindowSpec& spec, const int32_t* ends,
                    std::size_t count, const WindowOutputs& out);
+// Twin of ntp::gemm on host pointers: copies gemm_extents() of each operand to the device,
+// runs the tiled kernel, copies C back.
+void gemm(const GemmArgs& args);
 }  // namespace cuda
 #endif
 

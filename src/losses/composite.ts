@@ -56,7 +56,11 @@ export function compositeFromInputs(x: LossInputs, options: CompositeLossOptions
     const perHorizon: Partial<Record<Term, tf.Tensor1D>> = {};
     TERMS.forEach((term, k) => {
       const value = fns[k](x);
-      if (value.rank === 1) {
+      const perHorizonShape = value.rank === 1 && value.shape[0] === horizons;
+      if (!perHorizonShape && value.rank !== 0) {
+        throw new RangeError(`loss '${names[term]}' (term ${term}) returned shape [${value.shape.join(', ')}], expected [] or [${horizons}]`);
+      }
+      if (perHorizonShape) {
         perHorizon[term] = value as tf.Tensor1D;
         terms[term] = tf.sum(tf.mul(value, hw));
       } else {

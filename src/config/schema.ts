@@ -1,0 +1,235 @@
+/**
+ * The pipeline configuration, declared once (SPEC §3–§10 defaults). `PipelineConfig` is inferred
+ * from this object; validation, defaults, `describeConfig()` and configs/default.yaml read it.
+ */
+import type { BackendChoice } from '../runtime/backend.js';
+import { bool, int, list, num, oneOf, section, str, type Infer } from './schema-types.js';
+import { barsPerYear, TIMEFRAME_HINT, TIMEFRAME_PATTERN } from './timeframe.js';
+
+/** Base per-bar features of SPEC §4, in their canonical order. */
+export const BASE_FEATURES = [
+  'log_return', 'log_range', 'log_body', 'upper_wick', 'lower_wick', 'log_volume_diff',
+  'hour_sin', 'hour_cos', 'dow_sin', 'dow_cos',
+] as const;
+export type BaseFeature = (typeof BASE_FEATURES)[number];
+
+// Listed here rather than imported so that reading a config does not load tfjs.
+const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'cpu'] as const satisfies readonly BackendChoice[];
+
+const fraction = { kind: 'number', min: 0, max: 1, exclusiveMin: true, exclusiveMax: true } as const;
+const positiveInt = { kind: 'number', integer: true, min: 1 } as const;
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+export const CONFIG_SCHEMA = section('Pipeline configuration', {
+  data: section('Where candles come from (SPEC §3)', {
+    source: oneOf(['synthetic', 'csv', 'ccxt'], { default: 'synthetic', description: 'Candle source' }),
+    paths: list({ kind: 'string' }, { default: [], description: 'CSV files, one per symbol (source csv)' }),
+    symbols: list({ kind: 'string' }, {
+      default: [], unique: true,
+      description: 'Symbols: markets to fetch (ccxt), or names for `paths` in order (csv; empty = file base names)',
+    }),
+    exchange: str({ default: 'binance', description: 'ccxt exchange id (source ccxt)' }),
+    timeframe: str({ default: '1h', pattern: TIMEFRAME_PATTERN, patternHint: TIMEFRAME_HINT, description: 'Bar length' }),
+    since: str({
+      default: null, nullable: true, pattern: ISO_DATE, patternHint: 'an ISO-8601 date such as 2024-01-01 or 2024-01-01T00:00Z',
+      description: 'First candle to fetch (ccxt); null = the exchange\'s earliest',
+    }),
+    cacheDir: str({ default: '.cache/candles', description: 'On-disk candle cache; fetches resume from its last candle' }),
+    pageLimit: int({ default: 1000, min: 1, description: 'Candles per fetchOHLCV request' }),
+    maxRetries: int({ default: 5, min: 0, description: 'Retries with exponential backoff on network errors' }),
+    synthetic: section('Seeded synthetic market (source synthetic)', {
+      bars: int({ default: 5000, min: 2, description: 'Number of bars' }),
+      seed: int({ default: 42, min: 0, description: 'Random seed; same seed = same candles' }),
+      startPrice: num({ default: 100, min: 0, exclusiveMin: true, description: 'First open' }),
+      volatility: num({ default: 0.01, min: 0, exclusiveMin: true, description: 'Per-bar log-return standard deviation' }),
+      drift: num({ default: 0, description: 'Per-bar mean log return' }),
+    }),
+    clean: section('Explicit cleaning steps (all off: nothing is changed unless asked)', {
+      dropDuplicates: bool({ default: false, description: 'Drop rows with a repeated timestamp (keep the first)' }),
+      sort: bool({ default: false, description: 'Sort rows by timestamp' }),
+      fillGaps: bool({ default: false, description: 'Forward-fill missing bars (flat candle, zero volume)' }),
+      dropInvalid: bool({ default: false, description: 'Drop rows with NaN, non-positive prices or broken high/low' }),
+    }),
+  }),
+  features: list({ kind: 'string', enum: BASE_FEATURES }, {
+    default: [...BASE_FEATURES], minItems: 1, unique: true, description: 'Base per-bar features fed to the model (SPEC §4)',
+  }),
+  windows: section('Sliding windows and targets (SPEC §4)', {
+    lookback: int({ default: 64, min: 2, description: 'Bars per window (T)' }),
+    horizons: list(positiveInt, {
+      default: [1, 4, 12], minItems: 1, increasing: true, description: 'Forecast horizons in bars, named h0, h1, ...',
+    }),
+  }),
+  split: section('Chronological train/val/test split (SPEC §4)', {
+    train: num({ ...fraction, default: 0.7, description: 'Training fraction' }),
+    val: num({ ...fraction, default: 0.15, description: 'Validation fraction' }),
+    test: num({ ...fraction, default: 0.15, description: 'Test fraction (train + val + test = 1)' }),
+    embargo: int({
+      min: 0, derive: { text: 'max(windows.horizons)', compute: (get) => Math.max(...(get('windows.horizons') as number[])) },
+      description: 'Bars left out between consecutive splits so no target leaks across',
+    }),
+    walkForward: section('Walk-forward evaluation folds', {
+      folds: int({ default: 5, min: 1, description: 'Number of test folds after the initial training block' }),
+      mode: oneOf(['expanding', 'rolling'], {
+        default: 'expanding', description: 'expanding: train on all earlier bars; rolling: on the last initialTrain fraction',
+      }),
+      initialTrain: num({ ...fraction, default: 0.5, description: 'Fraction of bars in the first training block' }),
+    }),
+  }),
+  scaler: section('Feature scaling, fit on the training split only (SPEC §4)', {
+    method: oneOf(['standard', 'robust'], { default: 'standard', description: 'standard: mean/std; robust: median/IQR' }),
+  }),
+  dataset: section('Batch iterator (SPEC §4)', {
+    batchSize: int({ default: 144, min: 1, description: 'Windows per batch' }),
+    shuffle: bool({ default: true, description: 'Shuffle the training split each epoch (val/test never)' }),
+    noiseStd: num({ default: 0, min: 0, description: 'Std of Gaussian noise added to training inputs; 0 = off' }),
+  }),
+  model: section('Reference model sizes (SPEC §6)', {
+    transformer: section('Transformer branch', {
+      dModel: int({ default: 64, min: 1, description: 'Projection width' }),
+      heads: int({ default: 4, min: 1, description: 'Attention heads' }),
+      keyDim: int({ default: 16, min: 1, description: 'Key dimension per head' }),
+      blocks: int({ default: 2, min: 0, description: 'Encoder blocks' }),
+      ffnDim: int({ default: 128, min: 1, description: 'Feed-forward hidden width' }),
+      dropout: num({ default: 0.1, min: 0, max: 1, exclusiveMax: true, description: 'Attention dropout' }),
+    }),
+    lstm: section('LSTM branch', {
+      units: int({ default: 64, min: 1, description: 'Units per direction' }),
+      bidirectional: bool({ default: true, description: 'Run forward and backward' }),
+      layers: int({ default: 1, min: 1, description: 'Stacked LSTM layers' }),
+      returnSequences: bool({ default: false, description: 'Mean over all steps instead of the last step' }),
+    }),
+    indicators: section('Learnable-indicator branch (SPEC §5)', {
+      hidden: list(positiveInt, { default: [64, 32], description: 'MLP hidden widths' }),
+      output: int({ default: 20, min: 1, description: 'Branch output width' }),
+      dropout: num({ default: 0.2, min: 0, max: 1, exclusiveMax: true, description: 'MLP dropout' }),
+    }),
+    tower: section('Per-horizon towers', {
+      hidden: list(positiveInt, { default: [64, 32], minItems: 1, description: 'Dense ReLU widths' }),
+      dropout: num({ default: 0.2, min: 0, max: 1, exclusiveMax: true, description: 'Dropout after the first dense layer' }),
+    }),
+    l2: num({ default: 1e-4, min: 0, description: 'L2 penalty on dense kernels' }),
+  }),
+  losses: section('Composite loss (SPEC §7.1)', {
+    weights: section('Weight of each loss term', {
+      price: num({ default: 1, min: 0, description: 'Huber on the price head' }),
+      direction: num({ default: 1, min: 0, description: 'Focal on the direction head' }),
+      variance: num({ default: 0.5, min: 0, description: 'Gaussian NLL on the variance head' }),
+      trend: num({ default: 0.2, min: 0, description: 'Trend consistency across horizons' }),
+    }),
+    horizonWeights: list({ kind: 'number', min: 0 }, {
+      default: [1, 1, 1], description: 'Weight per horizon (one per windows.horizons)',
+    }),
+    huberDelta: num({ default: 1, min: 0, exclusiveMin: true, description: 'Huber delta' }),
+    focal: section('Binary focal loss', {
+      alpha: num({ default: 0.7, min: 0, max: 1, description: 'Weight of the up class' }),
+      gamma: num({ default: 1, min: 0, description: 'Focusing exponent' }),
+    }),
+    trend: section('Trend-consistency loss', {
+      variant: oneOf(['local', 'global', 'extended'], { default: 'extended', description: 'Which SPEC §7.1 form' }),
+      tau: num({ default: 0.1, min: 0, exclusiveMin: true, description: 'Temperature of sigmoid(r̂/tau) (extended)' }),
+    }),
+  }),
+  training: section('Optimisation (SPEC §7.3)', {
+    epochs: int({ default: 40, min: 1, description: 'Maximum epochs' }),
+    learningRate: num({ default: 1e-3, min: 0, exclusiveMin: true, description: 'Adam learning rate' }),
+    patience: int({ default: 40, min: 1, description: 'Early-stopping patience in epochs' }),
+    monitor: str({
+      default: 'val_dir_mcc_h1', pattern: /^(val_)?[a-z][a-z0-9_]*$/, patternHint: 'a metric name such as val_dir_mcc_h1',
+      description: 'Metric for early stopping and the best checkpoint',
+    }),
+    mode: oneOf(['max', 'min'], { default: 'max', description: 'Whether larger or smaller monitor values are better' }),
+    clipNorm: num({ default: 5, min: 0, exclusiveMin: true, description: 'Gradient clipping by global norm' }),
+    seed: int({ default: 42, min: 0, description: 'Seed for weights, shuffling and noise' }),
+    checkpointDir: str({
+      derive: { text: '<output.runDir>/checkpoints', compute: (get) => `${get('output.runDir') as string}/checkpoints` },
+      description: 'Best and last checkpoints (written atomically)',
+    }),
+    tensorboard: bool({ default: true, description: 'Write TensorBoard event files into the run directory' }),
+  }),
+  signals: section('Signal generation (SPEC §8)', {
+    longThreshold: num({ ...fraction, default: 0.55, description: 'Go long when P(up, h1) exceeds this' }),
+    shortThreshold: num({ ...fraction, default: 0.45, description: 'Go short when P(up, h1) is below this' }),
+    agreement: section('Multi-horizon agreement gate', {
+      threshold: num({ ...fraction, default: 0.5, description: 'P(up) above this counts as an up vote' }),
+      minAgree: int({ default: 3, min: 1, description: 'Horizons that must agree with the side' }),
+    }),
+    confidenceScale: num({ default: 0.01, min: 0, exclusiveMin: true, description: 'Scale in 1 / (1 + sqrt(variance)/scale)' }),
+    stop: section('Dynamic stop loss', {
+      k: num({ default: 2, min: 0, exclusiveMin: true, description: 'Stop distance in predicted sigmas' }),
+      min: num({ ...fraction, default: 0.005, description: 'Smallest stop distance (fraction of entry)' }),
+      max: num({ ...fraction, default: 0.1, description: 'Largest stop distance (fraction of entry)' }),
+    }),
+    targets: section('Three profit-target tiers', {
+      fractions: list({ kind: 'number', min: 0, max: 1 }, {
+        default: [1 / 3, 1 / 3, 1 / 3], minItems: 3, maxItems: 3, sum: 1, description: 'Share of the position exited at each tier',
+      }),
+      minDistance: num({ ...fraction, default: 0.001, description: 'Smallest target distance from entry' }),
+    }),
+    spike: section('Variance-spike gate', {
+      window: int({ default: 50, min: 1, description: 'History length for the median' }),
+      k: num({ default: 3, min: 0, exclusiveMin: true, description: 'Spike when variance > k x median' }),
+    }),
+  }),
+  backtest: section('Execution model (SPEC §9)', {
+    initialEquity: num({ default: 10000, min: 0, exclusiveMin: true, description: 'Starting equity' }),
+    feeBps: num({ default: 10, min: 0, description: 'Fee on notional per side, basis points' }),
+    slippageBps: num({ default: 5, min: 0, description: 'Slippage on market fills, basis points, against you' }),
+    riskFraction: num({ default: 1, min: 0, max: 10, exclusiveMin: true, description: 'Notional = equity x riskFraction x size; above 1 is leverage' }),
+    intrabar: oneOf(['pessimistic', 'optimistic'], { default: 'pessimistic', description: 'Stop first or targets first when both are inside a bar' }),
+    breakevenAfterTp1: bool({ default: true, description: 'Move the stop to entry after target 1 fills' }),
+    allowReverse: bool({ default: true, description: 'An opposite signal reverses instead of only exiting' }),
+    maxHoldBars: int({ default: null, nullable: true, min: 1, description: 'Exit at the close after this many bars; null = no limit' }),
+    barsPerYear: num({
+      min: 0, exclusiveMin: true,
+      derive: { text: 'from data.timeframe, 365-day year (set 252 for daily equities)', compute: (get) => barsPerYear(get('data.timeframe') as string) },
+      description: 'Annualisation of per-bar returns',
+    }),
+    equityCurve: bool({ default: false, description: 'Keep the per-bar equity curve' }),
+  }),
+  sweep: section('Parameter sweeps over many symbols (SPEC §9)', {
+    strategy: oneOf(['ema_cross', 'sma_cross', 'rsi', 'model'], { default: 'ema_cross', description: 'Rule or model strategy' }),
+    symbols: list({ kind: 'string' }, { default: [], unique: true, description: 'Symbols to sweep; empty = all of data' }),
+    device: oneOf(['auto', 'cpu', 'cuda'], { default: 'auto', description: 'Native engine device; auto = CUDA when available' }),
+    rankBy: oneOf(['sharpe', 'sortino', 'calmar', 'total_return', 'cagr', 'profit_factor'], {
+      default: 'sharpe', description: 'Metric that orders the results',
+    }),
+    top: int({ default: 20, min: 1, description: 'Results printed per symbol' }),
+    grid: section('Values tried (the grid is the product of the keys the strategy uses)', {
+      fast: list(positiveInt, { default: [5, 10, 20], minItems: 1, unique: true, description: 'Fast MA period (ema_cross, sma_cross)' }),
+      slow: list(positiveInt, {
+        default: [50, 100, 200], minItems: 1, unique: true, description: 'Slow MA period (pairs with fast >= slow are skipped)',
+      }),
+      rsiPeriod: list(positiveInt, { default: [14], minItems: 1, unique: true, description: 'RSI period (rsi)' }),
+      rsiLower: list({ kind: 'number', min: 0, max: 100 }, { default: [30], minItems: 1, unique: true, description: 'Go long below (rsi)' }),
+      rsiUpper: list({ kind: 'number', min: 0, max: 100 }, { default: [70], minItems: 1, unique: true, description: 'Go short above (rsi)' }),
+      longThreshold: list(fraction, { default: [0.55], minItems: 1, unique: true, description: 'P(up) entry threshold (model)' }),
+      shortThreshold: list(fraction, { default: [0.45], minItems: 1, unique: true, description: 'P(up) short threshold (model)' }),
+      stopLoss: list(fraction, { default: [0.05], minItems: 1, unique: true, description: 'Fixed stop distance, fraction of entry' }),
+      feeBps: list({ kind: 'number', min: 0 }, { default: [10], minItems: 1, unique: true, description: 'Fee variants, basis points' }),
+    }),
+  }),
+  runtime: section('Compute backends (SPEC §2, §7.4)', {
+    backend: oneOf(BACKENDS, { default: 'auto', description: 'tfjs backend; auto = tfjs-node-gpu, tfjs-node, then cpu' }),
+    nativeKernels: bool({ default: true, description: 'Register the addon kernels over hot tfjs cpu kernels' }),
+    threads: int({ default: 0, min: 0, description: 'Native worker threads; 0 = all cores' }),
+  }),
+  output: section('Where results go', {
+    runDir: str({ default: 'runs/latest', description: 'Run directory: model, scalers, resolved config, metrics' }),
+  }),
+});
+
+export type PipelineConfig = Infer<typeof CONFIG_SCHEMA>;
+export type DataConfig = PipelineConfig['data'];
+export type WindowsConfig = PipelineConfig['windows'];
+export type SplitConfig = PipelineConfig['split'];
+export type ScalerConfig = PipelineConfig['scaler'];
+export type DatasetConfig = PipelineConfig['dataset'];
+export type ModelConfig = PipelineConfig['model'];
+export type LossesConfig = PipelineConfig['losses'];
+export type TrainingConfig = PipelineConfig['training'];
+export type SignalsConfig = PipelineConfig['signals'];
+export type BacktestConfig = PipelineConfig['backtest'];
+export type SweepConfig = PipelineConfig['sweep'];
+export type RuntimeConfig = PipelineConfig['runtime'];
+export type OutputConfig = PipelineConfig['output'];
