@@ -52,9 +52,9 @@ void check_gemm_args(const GemmArgs& g) {
   }
   if (g.bias_rs < 0 || g.bias_cs < 0) fail("bias strides must be >= 0");
   const int64_t a_cols = g.trans_a ? g.M : g.K, b_cols = g.trans_b ? g.K : g.N;
-  if (g.lda < std::max<int64_t>(1, a_cols)) fail("lda " + std::to_string(g.lda) + " < " + std::to_string(a_cols));
-  if (g.ldb < std::max<int64_t>(1, b_cols)) fail("ldb " + std::to_string(g.ldb) + " < " + std::to_string(b_cols));
-  if (g.ldc < std::max<int64_t>(1, g.N)) fail("ldc " + std::to_string(g.ldc) + " < " + std::to_string(g.N));
+  if (g.lda < a_cols) fail("lda " + std::to_string(g.lda) + " < " + std::to_string(a_cols));
+  if (g.ldb < b_cols) fail("ldb " + std::to_string(g.ldb) + " < " + std::to_string(b_cols));
+  if (g.ldc < g.N) fail("ldc " + std::to_string(g.ldc) + " < " + std::to_string(g.N));
   if (g.M * g.N > 0 && g.batch.count() > 0) {
     if (!g.c) fail("c is null");
     if (g.K > 0 && (!g.a || !g.b)) fail("a or b is null");

@@ -6,7 +6,10 @@
 #include <cstdint>
 #include <string>
 
+#include "../core/backtest.h"
 #include "../core/gemm.h"
+#include "../core/lstm.h"
+#include "../core/indicator_layers.h"
 #include "../core/windowing.h"
 
 namespace ntp {
@@ -29,6 +32,16 @@ void build_windows(const Candles& candles, const WindowSpec& spec, const int32_t
 // Twin of ntp::gemm on host pointers: copies gemm_extents() of each operand to the device,
 // runs the tiled kernel, copies C back.
 void gemm(const GemmArgs& args);
+// Twins of core/indicator_layers.h (same arguments, same checks, same results to float32).
+void indicator_forward(const IndicatorBatch& b, float* out);
+void indicator_backward(const IndicatorBatch& b, const float* grad_out, float* grad_close,
+                        float* grad_periods);
+// Twins of core/backtest.h: one thread per path, summary metrics only (traces run on the
+// CPU); same checks, same results within 1e-6 relative.
+void backtest_signals(const BacktestSymbol* symbols, const SignalColumns* signals, std::size_t S,
+                      const bt::PathParams* params, std::size_t P, double* metrics);
+void backtest_rules(const BacktestSymbol* symbols, std::size_t S, const RuleSpec* rules, std::size_t R,
+                    const bt::PathParams* params, std::size_t P, double* metrics);
 }  // namespace cuda
 #endif
 

@@ -2,30 +2,36 @@
  * Checking one scalar against its constraint, and saying in words what a constraint allows.
  * Errors and the generated reference share `allowedText`, so they always agree.
  */
-import type { ListField, NumberConstraint, ScalarConstraint } from './schema-types.js';
+import type { ListField, NumberConstraint, ScalarConstraint, ScalarField } from './schema-types.js';
 
-function rangeText(c: NumberConstraint): string {
+function rangeText(c: NumberConstraint, noun: string): string {
   const lo = c.min === undefined ? null : `${c.exclusiveMin ? '>' : '≥'} ${c.min}`;
   const hi = c.max === undefined ? null : `${c.exclusiveMax ? '<' : '≤'} ${c.max}`;
-  const base = c.integer ? 'integer' : 'number';
-  if (lo && hi) return `${base} ${lo} and ${hi}`;
-  return lo || hi ? `${base} ${lo ?? hi}` : base;
+  if (lo && hi) return `${noun} ${lo} and ${hi}`;
+  return lo || hi ? `${noun} ${lo ?? hi}` : noun;
 }
 
-/** What `c` accepts, e.g. "integer ≥ 1" or "one of standard, robust". */
-export function allowedText(c: ScalarConstraint): string {
+/** What `c` accepts, e.g. "integer ≥ 1" or "one of standard, robust"; `plural` for list items. */
+export function allowedText(c: ScalarConstraint, plural = false): string {
   switch (c.kind) {
-    case 'number': return rangeText(c);
-    case 'boolean': return 'true or false';
+    case 'number': return rangeText(c, (c.integer ? 'integer' : 'number') + (plural ? 's' : ''));
+    case 'boolean': return plural ? 'booleans' : 'true or false';
     case 'string':
-      if (c.enum) return `one of ${c.enum.join(', ')}`;
-      return c.patternHint ?? (c.pattern ? `a string matching ${c.pattern}` : 'a string');
+      if (c.enum) return `${plural ? 'values from' : 'one of'} ${c.enum.join(', ')}`;
+      if (c.patternHint) return c.patternHint;
+      return (plural ? 'strings' : 'a string') + (c.pattern ? ` matching ${c.pattern}` : '');
   }
+}
+
+/** What a key accepts, including "or null" where null is meaningful. */
+export function fieldAllowedText(f: ScalarField | ListField): string {
+  const base = f.kind === 'list' ? listAllowedText(f) : allowedText(f);
+  return f.nullable || f.derive ? `${base}, or null` : base;
 }
 
 /** What a list key accepts, built from its item constraint and list rules. */
 export function listAllowedText(f: ListField): string {
-  const parts = [`list of ${allowedText(f.items)}`];
+  const parts = [`list of ${allowedText(f.items, true)}`];
   if (f.minItems !== undefined && f.minItems === f.maxItems) parts.push(`exactly ${f.minItems} items`);
   else {
     if (f.minItems !== undefined) parts.push(`at least ${f.minItems} item${f.minItems === 1 ? '' : 's'}`);

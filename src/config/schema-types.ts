@@ -54,6 +54,9 @@ interface FieldInfo<T> {
 
 export type ScalarField<T = unknown> = ScalarConstraint & FieldInfo<T>;
 
+/** A string key with a closed set of values (kept precise so callers can read `enum`). */
+export type EnumField<E extends string> = StringConstraint<E> & { readonly enum: readonly E[] } & FieldInfo<E>;
+
 export interface ListField<T = unknown> extends FieldInfo<T[]> {
   readonly kind: 'list';
   readonly items: ScalarConstraint;
@@ -115,7 +118,7 @@ export function str(o: StringOpts & { default?: string | null; nullable?: boolea
 }
 
 /** A string key restricted to `values`. */
-export function oneOf<const E extends string>(values: readonly E[], o: Common & { default: NoInfer<E> }): ScalarField<E> {
+export function oneOf<const E extends string>(values: readonly E[], o: Common & { default: NoInfer<E> }): EnumField<E> {
   return { kind: 'string', enum: values, ...o };
 }
 

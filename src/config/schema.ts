@@ -16,14 +16,15 @@ export type BaseFeature = (typeof BASE_FEATURES)[number];
 // Listed here rather than imported so that reading a config does not load tfjs.
 const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'cpu'] as const satisfies readonly BackendChoice[];
 
-const fraction = { kind: 'number', min: 0, max: 1, exclusiveMin: true, exclusiveMax: true } as const;
+const fraction = { min: 0, max: 1, exclusiveMin: true, exclusiveMax: true } as const;
+const fractionItem = { kind: 'number', ...fraction } as const;
 const positiveInt = { kind: 'number', integer: true, min: 1 } as const;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
 export const CONFIG_SCHEMA = section('Pipeline configuration', {
   data: section('Where candles come from (SPEC §3)', {
     source: oneOf(['synthetic', 'csv', 'ccxt'], { default: 'synthetic', description: 'Candle source' }),
-    paths: list({ kind: 'string' }, { default: [], description: 'CSV files, one per symbol (source csv)' }),
+    paths: list({ kind: 'string' }, { default: [], description: 'CSV files, one per symbol (source csv), relative to the working directory' }),
     symbols: list({ kind: 'string' }, {
       default: [], unique: true,
       description: 'Symbols: markets to fetch (ccxt), or names for `paths` in order (csv; empty = file base names)',
@@ -203,9 +204,9 @@ export const CONFIG_SCHEMA = section('Pipeline configuration', {
       rsiPeriod: list(positiveInt, { default: [14], minItems: 1, unique: true, description: 'RSI period (rsi)' }),
       rsiLower: list({ kind: 'number', min: 0, max: 100 }, { default: [30], minItems: 1, unique: true, description: 'Go long below (rsi)' }),
       rsiUpper: list({ kind: 'number', min: 0, max: 100 }, { default: [70], minItems: 1, unique: true, description: 'Go short above (rsi)' }),
-      longThreshold: list(fraction, { default: [0.55], minItems: 1, unique: true, description: 'P(up) entry threshold (model)' }),
-      shortThreshold: list(fraction, { default: [0.45], minItems: 1, unique: true, description: 'P(up) short threshold (model)' }),
-      stopLoss: list(fraction, { default: [0.05], minItems: 1, unique: true, description: 'Fixed stop distance, fraction of entry' }),
+      longThreshold: list(fractionItem, { default: [0.55], minItems: 1, unique: true, description: 'P(up) entry threshold (model)' }),
+      shortThreshold: list(fractionItem, { default: [0.45], minItems: 1, unique: true, description: 'P(up) short threshold (model)' }),
+      stopLoss: list(fractionItem, { default: [0.05], minItems: 1, unique: true, description: 'Fixed stop distance, fraction of entry' }),
       feeBps: list({ kind: 'number', min: 0 }, { default: [10], minItems: 1, unique: true, description: 'Fee variants, basis points' }),
     }),
   }),

@@ -10,6 +10,7 @@
  */
 import { assertCandles, type Candles } from './candles.js';
 import { DEFAULT_FEATURES, resolveFeatures } from './features.js';
+import { rangeEnds } from './splits.js';
 import { nativeAddon } from '../native/addon.js';
 import type { BuildWindowsOptions, NativeDevice } from '../native/types.js';
 
@@ -69,14 +70,6 @@ function toInt32(v: unknown, field: string): Int32Array {
   return Int32Array.from(v as number[]);
 }
 
-/** Every valid window end of a series of `length` rows: [lookback, length). */
-export function allWindowEnds(length: number, lookback: number): Int32Array {
-  const n = Math.max(0, length - lookback);
-  const ends = new Int32Array(n);
-  for (let i = 0; i < n; i++) ends[i] = lookback + i;
-  return ends;
-}
-
 function prepare(candles: Candles, opts: WindowOptions): Prepared {
   if (opts === null || typeof opts !== 'object') throw new TypeError('buildWindows: options must be an object');
   assertCandles(candles, 'buildWindows: candles');
@@ -86,7 +79,9 @@ function prepare(candles: Candles, opts: WindowOptions): Prepared {
   const horizons = toInt32(opts.horizons ?? DEFAULT_HORIZONS, 'horizons');
   if (horizons.length === 0) throw new RangeError('buildWindows: horizons must list at least one horizon');
   horizons.forEach((h, i) => positiveInt(h, `horizons[${i}]`));
-  const ends = opts.ends === undefined ? allWindowEnds(candles.close.length, T) : toInt32(opts.ends, 'ends');
+  const ends = opts.ends === undefined
+    ? rangeEnds({ start: T, end: Math.max(T, candles.close.length) })
+    : toInt32(opts.ends, 'ends');
   const F = featureIds.length, H = horizons.length, n = ends.length;
   const scaler = opts.scaler;
   if (scaler !== undefined) {

@@ -78,6 +78,6 @@ export function compositeLoss(outputs: ModelOutputs, targets: LossTargets, optio
   try {
     return compositeFromInputs(x, options);
   } finally {
-    tf.dispose(x);
+    tf.dispose(Object.values(x));
   }
 }

@@ -5,6 +5,7 @@
  * calling the functions in huber.ts, focal.ts, ... directly.
  */
 import type * as tf from '@tensorflow/tfjs';
+import { lossRegistry } from '../registry/index.js';
 import { binaryCrossEntropy } from './bce.js';
 import { binaryFocal } from './focal.js';
 import { gaussianNll } from './gaussian-nll.js';
@@ -14,7 +15,13 @@ import { trendExtended, trendGlobal, trendLocal } from './trend.js';
 
 export type LossFn = (x: LossInputs) => tf.Tensor;
 
-// LOCAL TABLE PLACEHOLDER
+declare module '../registry/instances.js' {
+  interface RegistryTypes {
+    loss: LossFn;
+  }
+}
+
+export { lossRegistry };
 
 lossRegistry.register('huber', (x) => huber(x.price, x.y));
 lossRegistry.register('focal', (x) => binaryFocal(x.direction, x.d));

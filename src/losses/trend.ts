@@ -12,7 +12,7 @@ export const TREND_TAU = 0.1;
 
 function horizonCount(name: string, t: tf.Tensor): number {
   if (t.rank !== 2) throw new RangeError(`${name} must be [B, H] (got shape [${t.shape.join(', ')}])`);
-  return t.shape[1];
+  return (t.shape as number[])[1];
 }
 
 /** Mean over adjacent horizon pairs (and the batch) of Huber((r̂_{i+1} - r̂_i) - (r_{i+1} - r_i)); 0 for one horizon. */

@@ -42,7 +42,8 @@ export const FRACTION_SUM_TOLERANCE = 1e-9;
 
 /**
  * `1 / (1 + sqrt(variance) / scale)`, in (0, 1] for a finite variance >= 0 (1 at variance 0,
- * falling towards 0 as the predicted spread grows past `scale`).
+ * 1/2 when the predicted spread equals `scale`); exactly 0 only when sqrt(variance) / scale
+ * overflows.
  * Safe values: variance NaN or negative -> 0 (no trust in a broken variance head);
  * +Infinity -> 0. A `scale` that is not a finite number > 0 -> 0.01.
  */

@@ -78,15 +78,23 @@ const NUMERIC_RULES: Record<NumericKey, [string, (x: number) => boolean]> = {
  * never silently falls back to a default.
  */
 export function resolveSignalOptions(overrides: Partial<SignalOptions> = {}): SignalOptions {
+  if (overrides === null || typeof overrides !== 'object' || Array.isArray(overrides)) {
+    throw new TypeError(`signal options must be an object of overrides, got ${show(overrides)}`);
+  }
   for (const key of Object.keys(overrides)) {
     if (!(key in DEFAULT_SIGNAL_OPTIONS)) {
       throw new RangeError(`signals.${key} is not a signal option (allowed: ${Object.keys(DEFAULT_SIGNAL_OPTIONS).join(', ')})`);
     }
   }
-  const o: SignalOptions = { ...DEFAULT_SIGNAL_OPTIONS, ...overrides };
+  // An explicit `undefined` (e.g. an unset CLI flag) means "not given", not a bad value.
+  const given = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
+  const o: SignalOptions = { ...DEFAULT_SIGNAL_OPTIONS, ...given };
   for (const [key, [allowed, ok]] of Object.entries(NUMERIC_RULES) as [NumericKey, [string, (x: number) => boolean]][]) {
     const v: unknown = o[key];
-    if (typeof v !== 'number' || !ok(v)) throw new RangeError(`signals.${key} must be ${allowed}, got ${show(v)}`);
+    if (typeof v !== 'number' || !ok(v)) {
+      const Err = typeof v === 'number' ? RangeError : TypeError;
+      throw new Err(`signals.${key} must be ${allowed}, got ${show(v)}`);
+    }
   }
   if (typeof o.requireAgreement !== 'boolean') {
     throw new TypeError(`signals.requireAgreement must be a boolean, got ${show(o.requireAgreement)}`);
@@ -101,7 +109,8 @@ export function resolveSignalOptions(overrides: Partial<SignalOptions> = {}): Si
     throw new TypeError(`signals.targetFractions must be an array of 3 numbers, got ${show(o.targetFractions)}`);
   }
   assertTargetFractions(o.targetFractions, 'signals.targetFractions');
-  return o;
+  // A private copy: the defaults' array is frozen and an override's belongs to the caller.
+  return { ...o, targetFractions: [...o.targetFractions] };
 }
 
 function show(v: unknown): string {

@@ -24,29 +24,38 @@ export interface EmulatedMarket {
   quote: string;
 }
 
-/** The markets exchangeInfo lists. SOLUSDT is listed but has no candles (an empty history). */
+/**
+ * The markets exchangeInfo lists. SOLUSDT has no candles (an empty history); LUNAUSDT is still
+ * listed but klines rejects it as an invalid symbol, as Binance does around a delisting.
+ */
 export const EMULATED_MARKETS: readonly EmulatedMarket[] = [
   { id: 'BTCUSDT', base: 'BTC', quote: 'USDT' },
   { id: 'ETHUSDT', base: 'ETH', quote: 'USDT' },
   { id: 'SOLUSDT', base: 'SOL', quote: 'USDT' },
+  { id: 'LUNAUSDT', base: 'LUNA', quote: 'USDT' },
 ];
 
 export type FaultEndpoint = 'klines' | 'exchangeInfo';
 
-/** One fault, applied to the next `count` requests of `endpoint` (default klines), in order. */
-export type Fault =
-  | { kind: 'status'; status: 429 | 418 | 500 | 502 | 503 | 504; count: number; retryAfterS?: number; endpoint?: FaultEndpoint }
-  | { kind: 'delay'; ms: number; count: number; endpoint?: FaultEndpoint }
+/**
+ * One fault, applied to `count` requests of `endpoint` (default klines) after letting `skip`
+ * of them through untouched (default 0). Faults queue in the order injected.
+ */
+export type Fault = { count: number; skip?: number; endpoint?: FaultEndpoint } & (
+  | { kind: 'status'; status: 429 | 418 | 500 | 502 | 503 | 504; retryAfterS?: number }
+  | { kind: 'delay'; ms: number }
   /** Answer with at most `rows` rows even though more exist before the end (a short page). */
-  | { kind: 'truncate'; rows: number; count: number; endpoint?: FaultEndpoint }
+  | { kind: 'truncate'; rows: number }
   /** A 200 whose body is cut off mid-JSON, as from a dropped connection behind a proxy. */
-  | { kind: 'malformed'; count: number; endpoint?: FaultEndpoint };
+  | { kind: 'malformed' }
+);
 
 export interface RecordedRequest {
   method: string;
   path: string;
   query: Record<string, string>;
   status: number;
+  at: number; // Date.now() on arrival
   rows?: number; // klines rows answered
 }
 
@@ -81,7 +90,7 @@ export async function startExchangeEmulator(): Promise<ExchangeEmulator> {
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const record: RecordedRequest = { method: req.method ?? '', path: url.pathname, query: Object.fromEntries(url.searchParams), status: 0 };
+    const record: RecordedRequest = { method: req.method ?? '', path: url.pathname, query: Object.fromEntries(url.searchParams), status: 0, at: Date.now() };
     requests.push(record);
     const endpoint: FaultEndpoint | undefined =
       url.pathname === '/api/v3/klines' ? 'klines' : url.pathname === '/api/v3/exchangeInfo' ? 'exchangeInfo' : undefined;
@@ -93,8 +102,14 @@ export async function startExchangeEmulator(): Promise<ExchangeEmulator> {
     if (fault?.kind === 'delay') await new Promise((r) => setTimeout(r, fault.ms));
     if (fault?.kind === 'status') {
       record.status = fault.status;
-      const headers = fault.retryAfterS === undefined ? {} : { 'Retry-After': String(fault.retryAfterS) };
-      return reply(res, fault.status, { code: -1003, msg: `injected ${fault.status}` }, headers);
+      if (fault.status === 429 || fault.status === 418) {
+        const headers: Record<string, string> = fault.retryAfterS === undefined ? {} : { 'Retry-After': String(fault.retryAfterS) };
+        return reply(res, fault.status, { code: -1003, msg: 'Too much request weight used; injected by the emulator.' }, headers);
+      }
+      // 5xx come from Binance's front proxies as HTML, not as API JSON.
+      res.writeHead(fault.status, { 'Content-Type': 'text/html' });
+      res.end(`<html><body><h1>${fault.status}</h1>injected by the emulator</body></html>`);
+      return;
     }
     if (endpoint === 'exchangeInfo') {
       record.status = 200;
@@ -119,6 +134,10 @@ export async function startExchangeEmulator(): Promise<ExchangeEmulator> {
     const i = faults.findIndex((f) => (f.endpoint ?? 'klines') === endpoint);
     if (i < 0) return undefined;
     const fault = faults[i];
+    if ((fault.skip ?? 0) > 0) {
+      fault.skip = (fault.skip ?? 0) - 1;
+      return undefined;
+    }
     fault.count -= 1;
     if (fault.count <= 0) faults.splice(i, 1);
     return fault;

@@ -1,0 +1,103 @@
+// lstmForward / lstmBackward (and their Async forms) over core/lstm (CPU) or its CUDA twin.
+//
+// lstmForward({x: Float32Array [B*T*F], kernel [F*4U], recurrentKernel [U*4U], bias [4U],
+//   batch, steps, features, units, goBackwards?, device?,
+//   out: {h [B*T*U], gates [B*T*4U], cells [B*T*U]}}) -> "cpu" | "cuda"
+// lstmBackward({x, kernel, recurrentKernel, h, gates, cells, dh [B*T*U], batch, steps,
+//   features, units, goBackwards?, device?,
+//   out: {dx [B*T*F], dKernel [F*4U], dRecurrentKernel [U*4U], dBias [4U]}}) -> "cpu" | "cuda"
+#include <napi.h>
+
+#include "../core/lstm.h"
+#include "../cuda/cuda_api.h"
+#include "args.h"
+#include "device_choice.h"
+#include "jobs.h"
+#include "registry.h"
+
+namespace {
+
+using namespace ntp::binding;
+
+constexpr int64_t kMaxDim = int64_t{1} << 24;
+
+ntp::LstmShape shape_arg(const Args& a) {
+  ntp::LstmShape s;
+  s.batch = a.integer("batch", 1, kMaxDim);
+  s.steps = a.integer("steps", 1, kMaxDim);
+  s.features = a.integer("features", 1, kMaxDim);
+  s.units = a.integer("units", 1, kMaxDim);
+  s.reverse = a.boolean("goBackwards", false);
+  return s;
+}
+
+std::size_t sz(int64_t v) { return static_cast<std::size_t>(v); }
+
+ntp::LstmWeights weights_arg(const Args& a, const ntp::LstmShape& s, Job& job) {
+  ntp::LstmWeights w;
+  w.kernel = a.array<float>("kernel", sz(s.features * 4 * s.units));
+  w.recurrent = a.array<float>("recurrentKernel", sz(s.units * 4 * s.units));
+  for (const char* k : {"kernel", "recurrentKernel"}) job.keep_alive.push_back(a.value(k));
+  return w;
+}
+
+Job prepare_forward(const Napi::CallbackInfo& info) {
+  Args a(info.Env(), info[0], "lstmForward: options");
+  Job job;
+  const ntp::LstmShape s = shape_arg(a);
+  const int64_t BT = s.batch * s.steps;
+  const float* x = a.array<float>("x", sz(BT * s.features));
+  ntp::LstmWeights w = weights_arg(a, s, job);
+  w.bias = a.array<float>("bias", sz(4 * s.units));
+  Args out(info.Env(), a.value("out"), a.field("out"));
+  ntp::LstmForwardOut o;
+  o.h = out.array<float>("h", sz(BT * s.units));
+  o.gates = out.array<float>("gates", sz(BT * 4 * s.units));
+  o.cells = out.array<float>("cells", sz(BT * s.units));
+  const bool cuda = use_cuda(a);
+  for (const char* k : {"x", "bias", "out"}) job.keep_alive.push_back(a.value(k));
+  job.work = [=] {
+#ifdef NTP_HAVE_CUDA
+    if (cuda) return ntp::cuda::lstm_forward(s, x, w, o);
+#endif
+    ntp::lstm_forward(s, x, w, o);
+  };
+  job.result = [cuda](Napi::Env env) { return Napi::String::New(env, cuda ? "cuda" : "cpu"); };
+  return job;
+}
+
+Job prepare_backward(const Napi::CallbackInfo& info) {
+  Args a(info.Env(), info[0], "lstmBackward: options");
+  Job job;
+  const ntp::LstmShape s = shape_arg(a);
+  const int64_t BT = s.batch * s.steps;
+  const float* x = a.array<float>("x", sz(BT * s.features));
+  const ntp::LstmWeights w = weights_arg(a, s, job);
+  const float* h = a.array<float>("h", sz(BT * s.units));
+  const float* gates = a.array<float>("gates", sz(BT * 4 * s.units));
+  const float* cells = a.array<float>("cells", sz(BT * s.units));
+  const float* dh = a.array<float>("dh", sz(BT * s.units));
+  Args out(info.Env(), a.value("out"), a.field("out"));
+  ntp::LstmGrads g;
+  g.dx = out.array<float>("dx", sz(BT * s.features));
+  g.dkernel = out.array<float>("dKernel", sz(s.features * 4 * s.units));
+  g.drecurrent = out.array<float>("dRecurrentKernel", sz(s.units * 4 * s.units));
+  g.dbias = out.array<float>("dBias", sz(4 * s.units));
+  const bool cuda = use_cuda(a);
+  for (const char* k : {"x", "h", "gates", "cells", "dh", "out"}) job.keep_alive.push_back(a.value(k));
+  job.work = [=] {
+#ifdef NTP_HAVE_CUDA
+    if (cuda) return ntp::cuda::lstm_backward(s, x, w, h, gates, cells, dh, g);
+#endif
+    ntp::lstm_backward(s, x, w, h, gates, cells, dh, g);
+  };
+  job.result = [cuda](Napi::Env env) { return Napi::String::New(env, cuda ? "cuda" : "cpu"); };
+  return job;
+}
+
+}  // namespace
+
+NTP_BINDING(lstm) {
+  export_job(env, exports, "lstmForward", prepare_forward);
+  export_job(env, exports, "lstmBackward", prepare_backward);
+}

@@ -1,0 +1,141 @@
+// matMul / matMulAsync over core/gemm: the tfjs BatchMatMul and _FusedMatMul kernels.
+//
+// matMul({a: Float32Array, aShape: Int32Array, b, bShape, out: Float32Array,
+//         transposeA?, transposeB?, bias?: Float32Array, biasShape?: Int32Array,
+//         activation?: 'linear'|'relu'|'relu6'|'sigmoid'|'elu'|'leakyrelu', alpha?: number})
+// Shapes are full tensor shapes (rank >= 2); batch dims broadcast numpy-style, the bias
+// broadcasts against the output shape [...batch, M, N]. `out` must hold the output exactly.
+#include <napi.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "../core/gemm.h"
+#include "args.h"
+#include "jobs.h"
+#include "registry.h"
+
+namespace {
+
+using namespace ntp::binding;
+
+std::vector<int64_t> shape_arg(const Args& a, const char* key, std::size_t min_rank) {
+  std::size_t n = 0;
+  const int32_t* s = a.array<int32_t>(key, kAnyLength, &n);
+  if (n < min_rank)
+    throw Napi::RangeError::New(a.env(), a.field(key) + " must have rank >= " + std::to_string(min_rank) +
+                                             " (got " + std::to_string(n) + ")");
+  std::vector<int64_t> out(s, s + n);
+  for (int64_t d : out)
+    if (d < 0) throw Napi::RangeError::New(a.env(), a.field(key) + " has a negative dimension");
+  return out;
+}
+
+int64_t product(const std::vector<int64_t>& s, std::size_t from = 0, std::size_t to = static_cast<std::size_t>(-1)) {
+  int64_t p = 1;
+  for (std::size_t i = from; i < std::min(to, s.size()); ++i) p *= s[i];
+  return p;
+}
+
+// Element strides of `shape` (right-aligned) along each dim of `target`; 0 where it broadcasts.
+// `inner` is the size of the trailing dims of `shape` that are not part of `target`.
+std::vector<int64_t> broadcast_strides(const Args& a, const char* key, const std::vector<int64_t>& shape,
+                                       const std::vector<int64_t>& target, int64_t inner) {
+  if (shape.size() > target.size())
+    throw Napi::RangeError::New(a.env(), a.field(key) + " has more batch dims than the output");
+  std::vector<int64_t> strides(target.size(), 0);
+  int64_t stride = inner;
+  for (std::size_t k = 0; k < shape.size(); ++k) {
+    const std::size_t ds = shape.size() - 1 - k, dt = target.size() - 1 - k;
+    if (shape[ds] != 1 && shape[ds] != target[dt])
+      throw Napi::RangeError::New(a.env(), a.field(key) + " dim " + std::to_string(ds) + " (" +
+                                               std::to_string(shape[ds]) + ") does not broadcast to " +
+                                               std::to_string(target[dt]));
+    strides[dt] = shape[ds] == 1 ? 0 : stride;
+    stride *= shape[ds];
+  }
+  return strides;
+}
+
+ntp::Activation activation_arg(const Args& a) {
+  const std::string s = a.string("activation", "linear");
+  if (s == "linear") return ntp::Activation::kLinear;
+  if (s == "relu") return ntp::Activation::kRelu;
+  if (s == "relu6") return ntp::Activation::kRelu6;
+  if (s == "sigmoid") return ntp::Activation::kSigmoid;
+  if (s == "elu") return ntp::Activation::kElu;
+  if (s == "leakyrelu") return ntp::Activation::kLeakyRelu;
+  throw Napi::RangeError::New(a.env(), a.field("activation") +
+                                           " must be linear, relu, relu6, sigmoid, elu or leakyrelu (got \"" + s + "\")");
+}
+
+Job prepare_mat_mul(const Napi::CallbackInfo& info) {
+  Args a(info.Env(), info[0], "matMul: options");
+  const auto as = shape_arg(a, "aShape", 2), bs = shape_arg(a, "bShape", 2);
+  ntp::GemmArgs g;
+  g.trans_a = a.boolean("transposeA", false);
+  g.trans_b = a.boolean("transposeB", false);
+  const int64_t ar = as[as.size() - 2], ac = as.back(), br = bs[bs.size() - 2], bc = bs.back();
+  g.M = g.trans_a ? ac : ar;
+  g.K = g.trans_a ? ar : ac;
+  g.N = g.trans_b ? br : bc;
+  const int64_t kb = g.trans_b ? bc : br;
+  if (kb != g.K)
+    throw Napi::RangeError::New(info.Env(), "matMul: inner dimensions differ: a " + std::to_string(g.K) +
+                                                " vs b " + std::to_string(kb) + " (transposeA=" +
+                                                std::to_string(g.trans_a) + ", transposeB=" + std::to_string(g.trans_b) + ")");
+  g.lda = ac;
+  g.ldb = bc;
+  g.ldc = g.N;
+  // Output batch shape: numpy broadcast of the two operands' batch dims.
+  const std::vector<int64_t> a_batch(as.begin(), as.end() - 2), b_batch(bs.begin(), bs.end() - 2);
+  std::vector<int64_t> out_batch(std::max(a_batch.size(), b_batch.size()), 1);
+  for (std::size_t k = 0; k < out_batch.size(); ++k) {
+    const int64_t da = k < a_batch.size() ? a_batch[a_batch.size() - 1 - k] : 1;
+    const int64_t db = k < b_batch.size() ? b_batch[b_batch.size() - 1 - k] : 1;
+    if (da != db && da != 1 && db != 1)
+      throw Napi::RangeError::New(info.Env(), "matMul: batch dims " + std::to_string(da) + " and " +
+                                                  std::to_string(db) + " do not broadcast");
+    out_batch[out_batch.size() - 1 - k] = std::max(da, db);
+  }
+  if (out_batch.size() > static_cast<std::size_t>(ntp::kMaxBatchRank))
+    throw Napi::RangeError::New(info.Env(), "matMul: at most " + std::to_string(ntp::kMaxBatchRank) + " batch dims");
+  const auto sa = broadcast_strides(a, "aShape", a_batch, out_batch, ar * ac);
+  const auto sb = broadcast_strides(a, "bShape", b_batch, out_batch, br * bc);
+  g.batch.rank = static_cast<int32_t>(out_batch.size());
+  int64_t c_stride = g.M * g.N;
+  for (std::size_t d = out_batch.size(); d-- > 0;) {
+    g.batch.dims[d] = out_batch[d];
+    g.batch.a[d] = sa[d];
+    g.batch.b[d] = sb[d];
+    g.batch.c[d] = c_stride;
+    c_stride *= out_batch[d];
+  }
+  g.a = a.array<float>("a", static_cast<std::size_t>(product(as)));
+  g.b = a.array<float>("b", static_cast<std::size_t>(product(bs)));
+  g.c = a.array<float>("out", static_cast<std::size_t>(product(out_batch) * g.M * g.N));
+  if (a.has("bias")) {
+    const auto bias_shape = shape_arg(a, "biasShape", 0);
+    std::vector<int64_t> out_shape = out_batch;
+    out_shape.push_back(g.M);
+    out_shape.push_back(g.N);
+    const auto st = broadcast_strides(a, "biasShape", bias_shape, out_shape, 1);
+    g.bias = a.array<float>("bias", static_cast<std::size_t>(product(bias_shape)));
+    g.bias_rs = st[st.size() - 2];
+    g.bias_cs = st.back();
+    for (std::size_t d = 0; d < out_batch.size(); ++d) g.batch.bias[d] = st[d];
+  }
+  g.activation = activation_arg(a);
+  g.activation_alpha = static_cast<float>(a.number("alpha", 0.2));
+  Job job;
+  for (const char* k : {"a", "b", "out", "bias"}) if (a.has(k)) job.keep_alive.push_back(a.value(k));
+  job.work = [g] { ntp::gemm(g); };
+  return job;
+}
+
+}  // namespace
+
+NTP_BINDING(tensor_kernels) {
+  export_job(env, exports, "matMul", prepare_mat_mul);
+}

@@ -1,0 +1,142 @@
+// Rule strategies on the CPU: indicator series once per (symbol, indicator, period), then
+// every (symbol, rule, params) path through run_path with a CrossSource or RsiSource.
+#if defined(__clang__)
+#pragma clang fp contract(off)
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")  // same rounding as the TypeScript reference (see backtest.cpp)
+#endif
+
+#include "backtest_rules.h"
+
+#include <cmath>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <tuple>
+#include <utility>
+
+#include "backtest_sources.h"
+#include "backtest_trace.h"
+#include "plain_indicators.h"
+#include "thread_pool.h"
+
+namespace ntp {
+
+void check_rules(const RuleSpec* rules, std::size_t R) {
+  if (R == 0) throw std::invalid_argument("rules must hold at least one rule (the grid is empty)");
+  constexpr int32_t kMaxPeriod = 1 << 20;
+  for (std::size_t i = 0; i < R; ++i) {
+    const RuleSpec& r = rules[i];
+    const std::string at = "rules[" + std::to_string(i) + "]";
+    if (r.kind < 0 || r.kind >= kRuleKindCount)
+      throw std::invalid_argument(at + ".kind = " + std::to_string(r.kind) + " must be 0 (emaCross), 1 (smaCross) or 2 (rsi)");
+    if (r.fast < 1 || r.fast > kMaxPeriod)
+      throw std::invalid_argument(at + (r.kind == kRuleRsi ? ".period" : ".fast") + " = " + std::to_string(r.fast) +
+                                  " must be an integer in [1, " + std::to_string(kMaxPeriod) + "]");
+    if (r.kind != kRuleRsi && (r.slow <= r.fast || r.slow > kMaxPeriod))
+      throw std::invalid_argument(at + ".slow = " + std::to_string(r.slow) + " must be an integer in (fast = " +
+                                  std::to_string(r.fast) + ", " + std::to_string(kMaxPeriod) + "]");
+    if (r.kind == kRuleRsi && !(r.lower >= 0 && r.lower < r.upper && r.upper <= 100))
+      throw std::invalid_argument(at + ".lower/upper = " + std::to_string(r.lower) + "/" + std::to_string(r.upper) +
+                                  " must satisfy 0 <= lower < upper <= 100");
+  }
+}
+
+RuleSeries compute_rule_series(const BacktestSymbol* symbols, std::size_t S, const RuleSpec* rules, std::size_t R) {
+  check_rules(rules, R);
+  // Distinct (indicator, period) pairs; indicator: 0 EMA, 1 SMA, 2 RSI (= the rule kind).
+  std::map<std::pair<int32_t, int32_t>, int32_t> ids;
+  std::vector<std::pair<int32_t, int32_t>> list;
+  const auto id_of = [&](int32_t ind, int32_t period) {
+    auto [it, inserted] = ids.emplace(std::make_pair(ind, period), static_cast<int32_t>(list.size()));
+    if (inserted) list.emplace_back(ind, period);
+    return it->second;
+  };
+  RuleSeries rs;
+  rs.first.resize(R);
+  rs.second.resize(R);
+  for (std::size_t i = 0; i < R; ++i) {
+    rs.first[i] = id_of(rules[i].kind, rules[i].fast);
+    rs.second[i] = rules[i].kind == kRuleRsi ? -1 : id_of(rules[i].kind, rules[i].slow);
+  }
+  rs.unique = list.size();
+  rs.symbol_offset.resize(S);
+  std::size_t total = 0;
+  for (std::size_t s = 0; s < S; ++s) {
+    rs.symbol_offset[s] = total;
+    total += rs.unique * symbols[s].candles.length;
+  }
+  rs.data.resize(total);
+  parallel_for(S * rs.unique, 1, [&](std::size_t begin, std::size_t end) {
+    for (std::size_t job = begin; job < end; ++job) {
+      const std::size_t s = job / rs.unique;
+      const int32_t u = static_cast<int32_t>(job % rs.unique);
+      const std::size_t n = symbols[s].candles.length;
+      const double* x = symbols[s].candles.close;
+      double* out = rs.data.data() + rs.symbol_offset[s] + static_cast<std::size_t>(u) * n;
+      const auto [ind, period] = list[u];
+      if (ind == kRuleEmaCross) ema_series(x, n, period, out);
+      else if (ind == kRuleSmaCross) sma_series(x, n, period, out);
+      else rsi_series(x, n, period, out);
+    }
+  });
+  return rs;
+}
+
+namespace {
+
+// Runs path (s, r, p) with the source its rule kind needs.
+template <class Sink>
+void run_rule_path(const BacktestSymbol& sym, const RuleSeries& rs, std::size_t s, const RuleSpec& rule,
+                   std::size_t r, const bt::PathParams& params, double* metrics, Sink& sink, int8_t* signals) {
+  const std::size_t n = sym.candles.length;
+  const Candles& c = sym.candles;
+  const bt::Bars bars{c.open, c.high, c.low, c.close, static_cast<long>(n)};
+  const long warmup = rule_warmup(rule);
+  const auto run = [&](const auto& src) {
+    bt::run_path(bars, src, params, sym.bars_per_year, metrics, sink);
+    if (signals)
+      for (std::size_t t = 0; t < n; ++t) signals[t] = static_cast<int8_t>(src.side(static_cast<long>(t)));
+  };
+  if (rule.kind == kRuleRsi) {
+    run(bt::RsiSource{rs.series(s, rs.first[r], n), warmup, rule.lower, rule.upper});
+  } else {
+    run(bt::CrossSource{rs.series(s, rs.first[r], n), rs.series(s, rs.second[r], n), warmup});
+  }
+}
+
+}  // namespace
+
+void backtest_rules(const BacktestSymbol* symbols, std::size_t S, const RuleSpec* rules, std::size_t R,
+                    const bt::PathParams* params, std::size_t P, double* metrics, const TraceRequest* trace) {
+  check_backtest_common(symbols, S, params, P);
+  check_trace(trace, S * R * P, symbols, S);
+  const RuleSeries rs = compute_rule_series(symbols, S, rules, R);
+  const auto split = [R, P](std::size_t path) {
+    return std::make_tuple(path / (R * P), (path / P) % R, path % P);
+  };
+  if (metrics) {
+    parallel_for(S * R * P, 4, [&](std::size_t begin, std::size_t end) {
+      for (std::size_t path = begin; path < end; ++path) {
+        const auto [s, r, p] = split(path);
+        bt::NoTrace none;
+        run_rule_path(symbols[s], rs, s, rules[r], r, params[p], metrics + path * bt::kMetricCount, none, nullptr);
+      }
+    });
+  }
+  if (trace && trace->count > 0) {
+    parallel_for(trace->count, 1, [&](std::size_t begin, std::size_t end) {
+      for (std::size_t i = begin; i < end; ++i) {
+        const auto [s, r, p] = split(static_cast<std::size_t>(trace->paths[i]));
+        bt::TraceSink sink{trace->trades + i * trace->stride * bt::kTradeFields, trace->stride, 0,
+                           trace->equity ? trace->equity + i * trace->stride : nullptr};
+        double m[bt::kMetricCount];
+        run_rule_path(symbols[s], rs, s, rules[r], r, params[p], m, sink,
+                      trace->signals ? trace->signals + i * trace->stride : nullptr);
+        trace->trade_counts[i] = sink.count;
+      }
+    });
+  }
+}
+
+}  // namespace ntp

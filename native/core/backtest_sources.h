@@ -1,0 +1,59 @@
+// Where a path's decided signals come from, as run_path (backtest_step.h) reads them: signal
+// arrays, or a rule evaluated on precomputed indicator series. Shared by CPU and CUDA.
+#pragma once
+#include <cmath>
+#include <cstdint>
+
+#include "backtest_step.h"
+#include "hd.h"
+
+namespace ntp::bt {
+
+// Signal arrays of one symbol (the columns of SignalArrays).
+struct SignalSource {
+  const int8_t* side;
+  const double* stop;
+  const double* target0;
+  const double* target1;
+  const double* target2;
+  const double* size;
+  NTP_HD int32_t side(long t) const { return side[t]; }
+  NTP_HD SignalLevels levels(long t) const {
+    return SignalLevels{stop[t], {target0[t], target1[t], target2[t]}, size[t]};
+  }
+};
+
+// Rules carry no levels of their own: size 1, no stop and no targets unless the path
+// overrides them.
+NTP_HD SignalLevels rule_levels() { return SignalLevels{INFINITY, {INFINITY, INFINITY, INFINITY}, 1.0}; }
+
+// Moving-average cross: +1 when fast - slow turns from <= 0 to > 0 at t, -1 when it turns
+// from >= 0 to < 0; nothing before `warmup` (the slow period) or where either is NaN.
+struct CrossSource {
+  const double* fast;
+  const double* slow;
+  long warmup;
+  NTP_HD int32_t side(long t) const {
+    if (t < warmup) return 0;
+    const double d0 = fast[t - 1] - slow[t - 1];
+    const double d1 = fast[t] - slow[t];
+    return static_cast<int32_t>(d0 <= 0 && d1 > 0) - static_cast<int32_t>(d0 >= 0 && d1 < 0);
+  }
+  NTP_HD SignalLevels levels(long) const { return rule_levels(); }
+};
+
+// RSI reversal: +1 when RSI crosses back up through `lower` (prev < lower <= now), -1 when it
+// crosses back down through `upper` (prev > upper >= now); nothing before `warmup` (period + 1).
+struct RsiSource {
+  const double* rsi;
+  long warmup;
+  double lower, upper;
+  NTP_HD int32_t side(long t) const {
+    if (t < warmup) return 0;
+    const double a = rsi[t - 1], b = rsi[t];
+    return static_cast<int32_t>(a < lower && b >= lower) - static_cast<int32_t>(a > upper && b <= upper);
+  }
+  NTP_HD SignalLevels levels(long) const { return rule_levels(); }
+};
+
+}  // namespace ntp::bt

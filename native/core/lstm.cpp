@@ -1,0 +1,164 @@
+// Fused LSTM forward and BPTT on the CPU. The input projection x W + b for all steps and the
+// weight gradients are single large GEMMs; only the recurrent product h_{t-1} R (forward) and
+// dz_t R^T (backward) and the pointwise cell math are sequential over time, each step's work
+// spread over the batch rows on the thread pool.
+#include "lstm.h"
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "gemm.h"
+#include "lstm_cell.h"
+#include "thread_pool.h"
+
+namespace ntp {
+
+void check_lstm_shape(const LstmShape& s) {
+  auto bad = [](const char* what, int64_t v) {
+    throw std::invalid_argument(std::string("lstm: ") + what + " must be >= 1 (got " + std::to_string(v) + ")");
+  };
+  if (s.batch < 1) bad("batch", s.batch);
+  if (s.steps < 1) bad("steps", s.steps);
+  if (s.features < 1) bad("features", s.features);
+  if (s.units < 1) bad("units", s.units);
+}
+
+namespace {
+
+void require(const void* p, const char* name) {
+  if (!p) throw std::invalid_argument(std::string("lstm: ") + name + " is null");
+}
+
+// Rows of one time step inside a [B, T, width] buffer: row b at offset (b*T + t)*width.
+GemmArgs step_rows_times(const LstmShape& s, const float* a, int64_t a_width, int64_t ta,
+                         const float* b, int64_t b_rows, int64_t b_cols, bool trans_b,
+                         float* c, int64_t c_width, int64_t tc, float beta) {
+  GemmArgs g;
+  g.M = s.batch;
+  g.K = a_width;
+  g.N = trans_b ? b_rows : b_cols;
+  g.trans_b = trans_b;
+  g.a = a + ta * a_width;
+  g.lda = s.steps * a_width;
+  g.b = b;
+  g.ldb = b_cols;
+  g.c = c + tc * c_width;
+  g.ldc = s.steps * c_width;
+  g.beta = beta;
+  return g;
+}
+
+}  // namespace
+
+void lstm_forward(const LstmShape& s, const float* x, const LstmWeights& w, const LstmForwardOut& out) {
+  check_lstm_shape(s);
+  require(x, "x");
+  require(w.kernel, "kernel");
+  require(w.recurrent, "recurrent kernel");
+  require(w.bias, "bias");
+  require(out.h, "h");
+  require(out.gates, "gates");
+  require(out.cells, "cells");
+  const int64_t B = s.batch, T = s.steps, F = s.features, U = s.units, G = 4 * U;
+
+  // z = x W + b for every (b, t) at once: [B*T, F] x [F, 4U].
+  GemmArgs proj;
+  proj.M = B * T; proj.N = G; proj.K = F;
+  proj.a = x; proj.lda = F;
+  proj.b = w.kernel; proj.ldb = G;
+  proj.c = out.gates; proj.ldc = G;
+  proj.bias = w.bias; proj.bias_cs = 1;
+  gemm(proj);
+
+  for (int64_t step = 0; step < T; ++step) {
+    const int64_t t = lstm_time(s, step), t_prev = step > 0 ? lstm_time(s, step - 1) : -1;
+    // z_t += h_{step-1} R; h is stored by processing step, the gates by input time.
+    if (step > 0) gemm(step_rows_times(s, out.h, U, step - 1, w.recurrent, U, G, false, out.gates, G, t, 1.0f));
+    parallel_for(static_cast<std::size_t>(B), 8, [&](std::size_t b0, std::size_t b1) {
+      for (int64_t b = static_cast<int64_t>(b0); b < static_cast<int64_t>(b1); ++b) {
+        float* z = out.gates + (b * T + t) * G;
+        const float* c_prev = t_prev >= 0 ? out.cells + (b * T + t_prev) * U : nullptr;
+        float* c = out.cells + (b * T + t) * U;
+        float* h = out.h + (b * T + step) * U;
+        for (int64_t u = 0; u < U; ++u)
+          lstm_cell_forward(z, static_cast<long>(U), static_cast<long>(u), c_prev ? c_prev[u] : 0.0f, c + u, h + u);
+      }
+    });
+  }
+}
+
+void lstm_backward(const LstmShape& s, const float* x, const LstmWeights& w, const float* h,
+                   const float* gates, const float* cells, const float* dh, const LstmGrads& grads) {
+  check_lstm_shape(s);
+  for (auto [p, name] : {std::pair<const void*, const char*>{x, "x"}, {w.kernel, "kernel"},
+                         {w.recurrent, "recurrent kernel"}, {h, "h"}, {gates, "gates"},
+                         {cells, "cells"}, {dh, "dh"}, {grads.dx, "dx"}, {grads.dkernel, "dkernel"},
+                         {grads.drecurrent, "drecurrent"}, {grads.dbias, "dbias"}})
+    require(p, name);
+  const int64_t B = s.batch, T = s.steps, F = s.features, U = s.units, G = 4 * U;
+
+  std::vector<float> dz(static_cast<std::size_t>(B * T * G));        // dL/dz by input time
+  std::vector<float> dh_next(static_cast<std::size_t>(B * U), 0.0f);  // from step+1 via R^T
+  std::vector<float> dc_next(static_cast<std::size_t>(B * U), 0.0f);
+
+  for (int64_t step = T - 1; step >= 0; --step) {
+    const int64_t t = lstm_time(s, step), t_prev = step > 0 ? lstm_time(s, step - 1) : -1;
+    parallel_for(static_cast<std::size_t>(B), 8, [&](std::size_t b0, std::size_t b1) {
+      for (int64_t b = static_cast<int64_t>(b0); b < static_cast<int64_t>(b1); ++b) {
+        const float* g = gates + (b * T + t) * G;
+        const float* c = cells + (b * T + t) * U;
+        const float* c_prev = t_prev >= 0 ? cells + (b * T + t_prev) * U : nullptr;
+        const float* dh_out = dh + (b * T + step) * U;
+        float* dzr = dz.data() + (b * T + t) * G;
+        float* dhn = dh_next.data() + b * U;
+        float* dcn = dc_next.data() + b * U;
+        for (int64_t u = 0; u < U; ++u)
+          dcn[u] = lstm_cell_backward(g, static_cast<long>(U), static_cast<long>(u), c[u],
+                                      c_prev ? c_prev[u] : 0.0f, dh_out[u] + dhn[u], dcn[u], dzr);
+      }
+    });
+    // dL/dh_{step-1} = dz_t R^T  ([B, 4U] x [4U, U]); unused after the first step.
+    if (step > 0) {
+      GemmArgs g = step_rows_times(s, dz.data(), G, t, w.recurrent, U, G, true, dh_next.data(), U, 0, 0.0f);
+      g.ldc = U;  // dh_next is a dense [B, U] buffer
+      gemm(g);
+    }
+  }
+
+  // dx = dz W^T: [B*T, 4U] x [4U, F].
+  GemmArgs gx;
+  gx.M = B * T; gx.N = F; gx.K = G; gx.trans_b = true;
+  gx.a = dz.data(); gx.lda = G;
+  gx.b = w.kernel; gx.ldb = G;
+  gx.c = grads.dx; gx.ldc = F;
+  gemm(gx);
+  // dW = x^T dz: [F, B*T] x [B*T, 4U].
+  GemmArgs gw;
+  gw.M = F; gw.N = G; gw.K = B * T; gw.trans_a = true;
+  gw.a = x; gw.lda = F;
+  gw.b = dz.data(); gw.ldb = G;
+  gw.c = grads.dkernel; gw.ldc = G;
+  gemm(gw);
+  // dR = sum over steps >= 1 of h_{step-1}^T dz_{t(step)}, accumulated one step at a time
+  // (with goBackwards the pairs run in opposite time orders, so no single strided product).
+  std::fill(grads.drecurrent, grads.drecurrent + U * G, 0.0f);
+  for (int64_t step = 1; step < T; ++step) {
+    GemmArgs gr;
+    gr.M = U; gr.N = G; gr.K = B; gr.trans_a = true;
+    gr.a = h + (step - 1) * U; gr.lda = T * U;
+    gr.b = dz.data() + lstm_time(s, step) * G; gr.ldb = T * G;
+    gr.c = grads.drecurrent; gr.ldc = G;
+    gr.beta = 1.0f;
+    gemm(gr);
+  }
+  // dbias = column sums of dz.
+  std::fill(grads.dbias, grads.dbias + G, 0.0f);
+  for (int64_t r = 0; r < B * T; ++r) {
+    const float* row = dz.data() + r * G;
+    for (int64_t j = 0; j < G; ++j) grads.dbias[j] += row[j];
+  }
+}
+
+}  // namespace ntp

@@ -1,0 +1,54 @@
+/**
+ * The contract of a CLI command. Every command gets the parsed arguments, the resolved config
+ * (defaults <- --config file <- NTP_* environment <- --set) and an io to write to, and returns
+ * its exit code. Add a command by writing one file in commands/ and listing it in
+ * commands/index.ts.
+ */
+import type { Options } from 'yargs';
+
+import type { PipelineConfig } from '../config/index.js';
+import type { CliIo } from './io.js';
+
+export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
+
+/** Options every command accepts (added in main.ts). */
+export interface CommonArgs {
+  config?: string;
+  set: string[];
+  json: boolean;
+  backend?: string;
+}
+
+export type CommandArgs = CommonArgs & { [option: string]: unknown };
+
+export type CommandHandler = (args: CommandArgs, config: PipelineConfig, io: CliIo) => Promise<number>;
+
+export interface CommandSpec {
+  name: string;
+  describe: string;
+  /** Options beyond the common ones, in yargs form. */
+  options?: { [name: string]: Options };
+  run: CommandHandler;
+}
+
+/** Bad arguments found by a command itself; exits 2 like a yargs usage error. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** Writes `value` as one JSON line (with --json) or `text` (without). */
+export function emit(args: CommonArgs, io: CliIo, text: string, value: unknown): void {
+  io.stdout(args.json ? `${JSON.stringify(value)}\n` : text.endsWith('\n') ? text : `${text}\n`);
+}
+
+/** A placeholder for a command whose implementation has not landed yet. */
+export function notBuilt(name: string, describe: string): CommandSpec {
+  return {
+    name,
+    describe,
+    run: async (_args, _config, io) => {
+      io.stderr(`ntp ${name}: not built yet\n`);
+      return EXIT.failure;
+    },
+  };
+}

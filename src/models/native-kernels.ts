@@ -1,0 +1,135 @@
+/**
+ * Native kernels under tfjs's `cpu` backend (SPEC §7.4): BatchMatMul and _FusedMatMul run on the
+ * addon's multithreaded GEMM instead of tfjs-backend-cpu's JS triple loop. The original kernels
+ * are kept, so `setNativeKernels(false)` restores them exactly, and every case the native path
+ * does not cover (non-float32 dtypes, prelu activation) is handed to them unchanged.
+ *
+ * Semantics follow tfjs-backend-cpu: transposeA/B on the last two dims, batch dims broadcast
+ * (numpy rules; tfjs's JS kernel uses `bi % batch`, which agrees whenever one side's batch is 1
+ * or both are equal, the only cases tfjs ops produce), fused bias broadcast against the output,
+ * then the activation.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+import { tryNativeAddon, nativeAddonStatus } from '../native/addon.js';
+
+export type NativeActivation = 'linear' | 'relu' | 'relu6' | 'sigmoid' | 'elu' | 'leakyrelu';
+
+export interface MatMulOptions {
+  a: Float32Array;
+  aShape: Int32Array;
+  b: Float32Array;
+  bShape: Int32Array;
+  out: Float32Array;
+  transposeA?: boolean;
+  transposeB?: boolean;
+  bias?: Float32Array;
+  biasShape?: Int32Array;
+  activation?: NativeActivation;
+  alpha?: number;
+}
+
+declare module '../native/types.js' {
+  interface NativeAddon {
+    matMul(options: MatMulOptions): void;
+    matMulAsync(options: MatMulOptions): Promise<void>;
+  }
+}
+
+type KernelFunc = tf.KernelConfig['kernelFunc'];
+// The slice of MathBackendCPU the kernels use (typed locally: tfjs-backend-cpu's types are not a
+// direct dependency of this package).
+interface CpuBackend {
+  data: { get(dataId: object): { values?: unknown } };
+  makeTensorInfo(shape: number[], dtype: tf.DataType, values?: Float32Array): tf.TensorInfo;
+}
+
+const NATIVE_ACTIVATIONS = new Set<string>(['linear', 'relu', 'relu6', 'sigmoid', 'elu', 'leakyrelu']);
+const KERNELS = ['BatchMatMul', '_FusedMatMul'] as const;
+const originals = new Map<string, tf.KernelConfig>();
+let enabled = false;
+
+function values(backend: CpuBackend, t: tf.TensorInfo): Float32Array | null {
+  const v = backend.data.get(t.dataId).values;
+  return v instanceof Float32Array ? v : null;
+}
+
+function outShape(a: number[], b: number[], transposeA: boolean, transposeB: boolean): number[] {
+  const batch = tf.broadcast_util.assertAndGetBroadcastShape(a.slice(0, -2), b.slice(0, -2));
+  const m = transposeA ? a[a.length - 1] : a[a.length - 2];
+  const n = transposeB ? b[b.length - 2] : b[b.length - 1];
+  return [...batch, m, n];
+}
+
+/** Runs the native GEMM for one kernel call, or returns null when the original must run. */
+function nativeMatMul(
+  backend: CpuBackend, a: tf.TensorInfo, b: tf.TensorInfo, attrs: Record<string, unknown>,
+  bias?: tf.TensorInfo, activation = 'linear',
+): tf.TensorInfo | null {
+  const addon = tryNativeAddon();
+  if (!addon || a.dtype !== 'float32' || b.dtype !== 'float32') return null;
+  if (bias && bias.dtype !== 'float32') return null;
+  if (!NATIVE_ACTIVATIONS.has(activation)) return null;
+  const av = values(backend, a), bv = values(backend, b);
+  const biasv = bias ? values(backend, bias) : null;
+  if (!av || !bv || (bias && !biasv)) return null;
+  const transposeA = Boolean(attrs.transposeA), transposeB = Boolean(attrs.transposeB);
+  const shape = outShape(a.shape, b.shape, transposeA, transposeB);
+  const out = new Float32Array(tf.util.sizeFromShape(shape));
+  addon.matMul({
+    a: av, aShape: Int32Array.from(a.shape), b: bv, bShape: Int32Array.from(b.shape), out,
+    transposeA, transposeB,
+    ...(bias && biasv ? { bias: biasv, biasShape: Int32Array.from(bias.shape) } : {}),
+    activation: activation as NativeActivation,
+    alpha: typeof attrs.leakyreluAlpha === 'number' ? attrs.leakyreluAlpha : 0.2,
+  });
+  return backend.makeTensorInfo(shape, 'float32', out);
+}
+
+function wrap(name: (typeof KERNELS)[number], original: tf.KernelConfig): KernelFunc {
+  return (args) => {
+    const backend = args.backend as unknown as CpuBackend;
+    const attrs = (args.attrs ?? {}) as Record<string, unknown>;
+    const { a, b, bias, preluActivationWeights } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+    let res: tf.TensorInfo | null = null;
+    if (a && b) {
+      res = name === 'BatchMatMul'
+        ? nativeMatMul(backend, a, b, attrs)
+        : preluActivationWeights ? null
+          : nativeMatMul(backend, a, b, attrs, bias ?? undefined, String(attrs.activation ?? 'linear'));
+    }
+    return res ?? original.kernelFunc(args);
+  };
+}
+
+/**
+ * Turns the native kernels on or off for the `cpu` backend; returns whether they are on.
+ * Turning them on without the addon throws an Error saying why the addon is unavailable.
+ */
+export function setNativeKernels(on: boolean): boolean {
+  if (on === enabled) return enabled;
+  if (on) {
+    if (!tryNativeAddon()) throw new Error(`setNativeKernels(true): ${nativeAddonStatus().error}`);
+    for (const name of KERNELS) {
+      const original = tf.getKernel(name, 'cpu');
+      if (!original) throw new Error(`setNativeKernels(true): tfjs has no cpu kernel ${name} to replace`);
+      originals.set(name, original);
+      tf.unregisterKernel(name, 'cpu');
+      tf.registerKernel({ ...original, kernelFunc: wrap(name, original) });
+    }
+  } else {
+    for (const name of KERNELS) {
+      const original = originals.get(name);
+      if (!original) continue;
+      tf.unregisterKernel(name, 'cpu');
+      tf.registerKernel(original);
+    }
+    originals.clear();
+  }
+  enabled = on;
+  return enabled;
+}
+
+export function nativeKernelsEnabled(): boolean {
+  return enabled;
+}

@@ -1,0 +1,22 @@
+import test from 'ava';
+import * as signals from '../../src/signals/index.js';
+
+test('the barrel exports exactly the public signals API', (t) => {
+  t.deepEqual(Object.keys(signals).sort(), [
+    'DEFAULT_SIGNAL_OPTIONS',
+    'FRACTION_SUM_TOLERANCE',
+    'HORIZON_COUNT',
+    'SignalGenerator',
+    'assertTargetFractions',
+    'calculateConfidence',
+    'calculateDynamicStopLoss',
+    'calculatePositionSizeMultiplier',
+    'calculateProfitTargets',
+    'calculateSignalStrength',
+    'checkMultiHorizonAgreement',
+    'detectVarianceSpike',
+    'formatSignalTable',
+    'normalizeVariance',
+    'resolveSignalOptions',
+  ]);
+});
