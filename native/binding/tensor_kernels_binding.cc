@@ -32,9 +32,9 @@ std::vector<int64_t> shape_arg(const Args& a, const char* key, std::size_t min_r
   return out;
 }
 
-int64_t product(const std::vector<int64_t>& s, std::size_t from = 0, std::size_t to = static_cast<std::size_t>(-1)) {
+int64_t product(const std::vector<int64_t>& s) {
   int64_t p = 1;
-  for (std::size_t i = from; i < std::min(to, s.size()); ++i) p *= s[i];
+  for (int64_t d : s) p *= d;
   return p;
 }
 

@@ -54,7 +54,7 @@ void check_backtest_common(const BacktestSymbol* symbols, std::size_t S, const b
   }
   for (std::size_t p = 0; p < P; ++p) {
     const bt::PathParams& q = params[p];
-    const auto field = [p](const char* name) { return at((std::string("params.") + name).c_str(), p); };
+    const auto field = [p](const std::string& name) { return at(("params." + name).c_str(), p); };
     if (!(std::isfinite(q.fee) && q.fee >= 0)) bad(field("feeBps") + " = " + num(q.fee * 1e4) + " must be finite and >= 0");
     if (!(std::isfinite(q.slip) && q.slip >= 0 && q.slip < 1))
       bad(field("slippageBps") + " = " + num(q.slip * 1e4) + " must be in [0, 10000)");

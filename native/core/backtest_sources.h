@@ -11,15 +11,15 @@ namespace ntp::bt {
 
 // Signal arrays of one symbol (the columns of SignalArrays).
 struct SignalSource {
-  const int8_t* side;
-  const double* stop;
+  const int8_t* sides;
+  const double* stops;
   const double* target0;
   const double* target1;
   const double* target2;
-  const double* size;
-  NTP_HD int32_t side(long t) const { return side[t]; }
+  const double* sizes;
+  NTP_HD int32_t side(long t) const { return sides[t]; }
   NTP_HD SignalLevels levels(long t) const {
-    return SignalLevels{stop[t], {target0[t], target1[t], target2[t]}, size[t]};
+    return SignalLevels{stops[t], {target0[t], target1[t], target2[t]}, sizes[t]};
   }
 };
 

@@ -38,10 +38,22 @@ async function runCommand(cmd: CommandSpec, raw: Record<string, unknown>, io: Cl
   }
 }
 
+const camelCase = (name: string) => name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/** yargs lists an unknown --foo-bar twice (foo-bar and its camel-case alias fooBar): name it once. */
+function withoutCamelTwins(message: string): string {
+  const m = /^Unknown arguments?: (.*)$/.exec(message);
+  if (m === null) return message;
+  const names = m[1].split(', ');
+  const aliases = new Set(names.filter((n) => n.includes('-')).map(camelCase));
+  const kept = names.filter((n) => !aliases.has(n));
+  return `Unknown argument${kept.length > 1 ? 's' : ''}: ${kept.join(', ')}`;
+}
+
 /** yargs's own failure text, keeping its "Did you mean" line but not the full help it appends. */
 function usageMessage(err: Error, output: string): string {
   const hint = output.split('\n').find((l) => l.startsWith('Did you mean'));
-  return `ntp: ${err.message}${hint ? ` (${hint.replace(/\?$/, '').replace(/^Did/, 'did')}?)` : ''}\nRun "ntp --help" for usage.\n`;
+  return `ntp: ${withoutCamelTwins(err.message)}${hint ? ` (${hint.replace(/\?$/, '').replace(/^Did/, 'did')}?)` : ''}\nRun "ntp --help" for usage.\n`;
 }
 
 /** Runs `ntp` with `argv` (without node and script) and resolves to the exit code. */
@@ -50,6 +62,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
   const parser = withCommonOptions(yargs())
     .scriptName('ntp')
     .strict()
+    // Without this, an unknown --no-foo is reported as "foo" (read as the negation of --foo).
+    .parserConfiguration({ 'boolean-negation': false })
     .exitProcess(false)
     .demandCommand(1, 'give a command')
     .recommendCommands()

@@ -12,10 +12,13 @@ function defaultText(v: unknown, derived: string | undefined): string {
 /** One table per section: key, allowed values, default, description. */
 export function describeConfig(): string {
   const out: string[] = [];
-  for (const { key: sectionKey, section } of schemaSections().slice(1)) {
-    const rows = schemaLeaves(section, sectionKey).filter(({ key }) => key.split('.').length === sectionKey.split('.').length + 1);
+  for (const { key: sectionKey, section } of schemaSections()) {
+    const depth = sectionKey === '' ? 1 : sectionKey.split('.').length + 1;
+    const rows = schemaLeaves(section, sectionKey).filter(({ key }) => key.split('.').length === depth);
     if (rows.length === 0) continue;
-    out.push(`### \`${sectionKey}\``, '', section.description, '', '| key | allowed | default | description |', '|---|---|---|---|');
+    // The root holds lists such as `features` directly; it gets a plain heading.
+    const title = sectionKey === '' ? 'Top-level keys' : `\`${sectionKey}\``;
+    out.push(`### ${title}`, '', section.description, '', '| key | allowed | default | description |', '|---|---|---|---|');
     for (const { key, field } of rows) {
       out.push(`| \`${key}\` | ${cell(fieldAllowedText(field))} | ${cell(defaultText(field.default, field.derive?.text))} | ${cell(field.description)} |`);
     }

@@ -33,6 +33,8 @@ export interface WindowOptions {
   /** Window end bars; default every end in [lookback, length). */
   ends?: Int32Array | readonly number[];
   device?: NativeDevice;
+  /** Caller-owned outputs of exactly [N*T*F], [N*T], [N*H] floats (views are fine); default new arrays. */
+  out?: { features: Float32Array; close: Float32Array; targets: Float32Array };
 }
 
 export interface Windows {
@@ -95,16 +97,18 @@ function prepare(candles: Candles, opts: WindowOptions): Prepared {
   const maxH = horizons.reduce((a, b) => Math.max(a, b), 0);
   let completeTargets = 0;
   for (let i = 0; i < n; i++) if (ends[i] + maxH < candles.close.length) completeTargets++;
-  const result = {
-    features: new Float32Array(n * T * F),
-    close: new Float32Array(n * T),
-    targets: new Float32Array(n * H),
-    ends, n, T, F, H, completeTargets,
-  };
+  const sizes = { features: n * T * F, close: n * T, targets: n * H };
+  const out = opts.out ?? { features: new Float32Array(sizes.features), close: new Float32Array(sizes.close), targets: new Float32Array(sizes.targets) };
+  if (typeof out !== 'object' || out === null) throw new TypeError('buildWindows: out must be an object of Float32Arrays');
+  for (const key of ['features', 'close', 'targets'] as const) {
+    if (!(out[key] instanceof Float32Array)) throw new TypeError(`buildWindows: out.${key} must be a Float32Array`);
+    if (out[key].length !== sizes[key]) throw new RangeError(`buildWindows: out.${key} has length ${out[key].length}, expected ${sizes[key]}`);
+  }
+  const result = { ...out, ends, n, T, F, H, completeTargets };
   const options: BuildWindowsOptions = {
     candles, lookback: T, features: featureIds, horizons, ends,
     center: scaler?.center, scale: scaler?.scale,
-    out: { features: result.features, close: result.close, targets: result.targets },
+    out,
     device: opts.device,
   };
   return { options, result };

@@ -1,5 +1,6 @@
 /** Binary cross-entropy, used by the extended trend term (SPEC §7.1). */
 import * as tf from '@tensorflow/tfjs';
+import { assertSameShape } from './check.js';
 import { clipProbability } from './probability.js';
 
 /**
@@ -7,6 +8,7 @@ import { clipProbability } from './probability.js';
  * Mean over the batch (axis 0): [B] -> scalar, [B, H] -> [H].
  */
 export function binaryCrossEntropy(p: tf.Tensor, target: tf.Tensor): tf.Tensor {
+  assertSameShape({ p, target });
   return tf.tidy(() => {
     const pc = clipProbability(p);
     const ll = tf.add(tf.mul(target, tf.log(pc)), tf.mul(tf.sub(1, target), tf.log(tf.sub(1, pc))));

@@ -1,5 +1,6 @@
 /**
- * Non-finite input check for the losses. A NaN in a loss input otherwise turns every weight
+ * Input checks for the losses. Shapes: tfjs would broadcast a [B] against a [B, H] into
+ * nonsense instead of failing. Finiteness: a NaN in a loss input otherwise turns every weight
  * into NaN one optimizer step later, far from its cause. The check costs one small device
  * read per call (all tensors reduced together); pass `checkInputs: false` to skip it in
  * tuned training loops.
@@ -32,4 +33,14 @@ export function assertFiniteTensors(named: Record<string, tf.Tensor>): void {
     `${names[i]} has a non-finite value (${values[at]}) at index [${location(at, t.shape).join(', ')}] ` +
       `(shape [${t.shape.join(', ')}]); loss inputs must be finite`,
   );
+}
+
+/** Throws naming the tensors when their shapes differ. */
+export function assertSameShape(named: Record<string, tf.Tensor>): void {
+  const [first, ...rest] = Object.entries(named);
+  for (const [name, t] of rest) {
+    if (!tf.util.arraysEqual(t.shape, first[1].shape)) {
+      throw new RangeError(`${name} has shape [${t.shape.join(', ')}], expected the shape of ${first[0]} [${first[1].shape.join(', ')}]`);
+    }
+  }
 }

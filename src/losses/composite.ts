@@ -56,15 +56,13 @@ export function compositeFromInputs(x: LossInputs, options: CompositeLossOptions
     const perHorizon: Partial<Record<Term, tf.Tensor1D>> = {};
     TERMS.forEach((term, k) => {
       const value = fns[k](x);
-      const perHorizonShape = value.rank === 1 && value.shape[0] === horizons;
-      if (!perHorizonShape && value.rank !== 0) {
-        throw new RangeError(`loss '${names[term]}' (term ${term}) returned shape [${value.shape.join(', ')}], expected [] or [${horizons}]`);
-      }
-      if (perHorizonShape) {
+      if (value.rank === 0) {
+        terms[term] = value as tf.Scalar;
+      } else if (value.rank === 1 && value.shape[0] === horizons) {
         perHorizon[term] = value as tf.Tensor1D;
         terms[term] = tf.sum(tf.mul(value, hw));
       } else {
-        terms[term] = value as tf.Scalar;
+        throw new RangeError(`loss '${names[term]}' (term ${term}) returned shape [${value.shape.join(', ')}], expected [] or [${horizons}]`);
       }
     });
     const total = tf.addN(TERMS.map((term) => tf.mul(weights[term], terms[term]))) as tf.Scalar;

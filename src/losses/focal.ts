@@ -1,5 +1,6 @@
 /** Binary focal loss on the direction head (SPEC §7.1). */
 import * as tf from '@tensorflow/tfjs';
+import { assertSameShape } from './check.js';
 import { assertInUnitInterval, assertNonNegative } from './options.js';
 import { clipProbability } from './probability.js';
 
@@ -20,6 +21,7 @@ export function binaryFocal(p: tf.Tensor, d: tf.Tensor, options: FocalOptions = 
   const { alpha, gamma } = { ...FOCAL_DEFAULTS, ...options };
   assertInUnitInterval('alpha', alpha);
   assertNonNegative('gamma', gamma);
+  assertSameShape({ p, d });
   return tf.tidy(() => {
     const pc = clipProbability(p);
     const q = tf.sub(1, pc);

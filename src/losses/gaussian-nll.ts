@@ -1,5 +1,6 @@
 /** Gaussian negative log-likelihood on the variance head (SPEC §7.1). */
 import * as tf from '@tensorflow/tfjs';
+import { assertSameShape } from './check.js';
 
 /**
  * The variance head is softplus + 1e-6 (SPEC §6), so its outputs are >= 1e-6; the same floor
@@ -12,6 +13,7 @@ export const MIN_VARIANCE = 1e-6;
  * (axis 0): [B] -> scalar, [B, H] -> [H]. mu is the price head and receives gradient too.
  */
 export function gaussianNll(mu: tf.Tensor, s2: tf.Tensor, y: tf.Tensor): tf.Tensor {
+  assertSameShape({ mu, s2, y });
   return tf.tidy(() => {
     const v = tf.maximum(s2, MIN_VARIANCE);
     const nll = tf.mul(0.5, tf.add(tf.log(v), tf.div(tf.square(tf.sub(y, mu)), v)));

@@ -1,5 +1,6 @@
 /** Huber loss (SPEC §7.1), used on the price head and inside the trend-consistency terms. */
 import * as tf from '@tensorflow/tfjs';
+import { assertSameShape } from './check.js';
 import { assertPositive } from './options.js';
 
 export const HUBER_DELTA = 1.0;
@@ -20,5 +21,6 @@ export function huberElementwise(err: tf.Tensor, delta = HUBER_DELTA): tf.Tensor
 
 /** Huber(pred - target), mean over the batch (axis 0): [B] -> scalar, [B, H] -> [H]. */
 export function huber(pred: tf.Tensor, target: tf.Tensor, delta = HUBER_DELTA): tf.Tensor {
+  assertSameShape({ pred, target });
   return tf.tidy(() => tf.mean(huberElementwise(tf.sub(pred, target), delta), 0));
 }

@@ -28,7 +28,7 @@ export interface MetricBatch {
   lastClose: Values;
 }
 
-export const PER_HORIZON_FIELDS = ['pUp', 'predReturn', 'variance', 'trueReturn'] as const;
+const PER_HORIZON_FIELDS = ['pUp', 'predReturn', 'variance', 'trueReturn'] as const;
 
 /** Allowed range of each field, checked before anything is accumulated. */
 const RULES: Record<keyof HorizonBatch, { ok: (v: number) => boolean; allowed: string }> = {

@@ -5,6 +5,8 @@
 import anyTest, { type TestFn } from 'ava';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fetchCandles, type FetchCandlesOptions, type FetchProgress } from '../../src/data/ccxt-fetch.js';
@@ -90,17 +92,18 @@ test.serial('a fetch over several pages equals the source candles exactly, throu
 test.serial('429s, 5xx, timeouts and a cut-off body are retried and the result is still exact', async (t) => {
   const { emu } = t.context;
   const { until, source } = window(emu);
+  // Spread over the five pages so that no one request needs more than maxRetries (3) retries.
   emu.inject({ kind: 'status', status: 503, count: 1, endpoint: 'exchangeInfo' });
-  emu.inject({ kind: 'status', status: 429, count: 2, retryAfterS: 0 });
-  emu.inject({ kind: 'status', status: 500, count: 1, skip: 1 });
+  emu.inject({ kind: 'status', status: 429, count: 2, retryAfterS: 0 }); // page 1
+  emu.inject({ kind: 'status', status: 500, count: 1, skip: 1 }); // page 2
   emu.inject({ kind: 'status', status: 502, count: 1 });
-  emu.inject({ kind: 'status', status: 503, count: 1 });
-  emu.inject({ kind: 'delay', ms: 1500, count: 1 });
-  emu.inject({ kind: 'malformed', count: 1 });
+  emu.inject({ kind: 'status', status: 503, count: 1, skip: 1 }); // page 3
+  emu.inject({ kind: 'delay', ms: 1500, count: 1, skip: 1 }); // page 4, past the 1 s timeout
+  emu.inject({ kind: 'malformed', count: 1, skip: 1 }); // page 5
   const retries: FetchProgress[] = [];
   const got = await t.context.fetch({
     until,
-    limit: 1000,
+    limit: 500,
     exchangeOptions: { timeout: 1000 },
     onProgress: (p) => p.kind === 'retry' && retries.push(p),
   });
@@ -141,6 +144,29 @@ test.serial('exhausted retries fail with a clear error; the cache keeps the page
   t.is(await cacheText(t), csv(source));
 });
 
+test.serial('a fetch killed with a page in flight keeps every page before it; the next call resumes', async (t) => {
+  const { emu, cacheDir } = t.context;
+  const { since, until, source } = window(emu);
+  emu.inject({ kind: 'delay', ms: 60_000, count: 1, skip: 2 }); // page 3 hangs until the kill
+  const options = { exchange: 'binance', symbol: 'BTC/USDT', timeframe: '1h', since, until, limit: 500, cacheDir, exchangeOptions: { urls: { api: emu.apiUrls }, rateLimit: 1 } };
+  const script = `const { fetchCandles } = await import(${JSON.stringify(new URL('../../src/data/ccxt-fetch.ts', import.meta.url).href)});
+    await fetchCandles(${JSON.stringify(options)});`;
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: 'ignore' });
+  const exited = once(child, 'exit');
+  for (let waited = 0; klines(emu).length < 3; waited += 20) {
+    if (waited > 30_000 || child.exitCode !== null) throw new Error(`the child fetch never reached page 3 (exit code ${child.exitCode})`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  child.kill('SIGKILL');
+  await exited;
+  t.is(await cacheText(t), csv(sliceCandles(source, 0, 1000)), 'exactly the two completed pages');
+
+  emu.requests.length = 0;
+  t.deepEqual(await t.context.fetch({ until, limit: 500 }), source);
+  t.is(klines(emu)[0].query.startTime, String(source.timestamp[999] + HOUR));
+  t.is(await cacheText(t), csv(source));
+});
+
 test.serial('a second fetch requests only newer candles; a third with nothing new requests none', async (t) => {
   const { emu } = t.context;
   const { until, source } = window(emu);
@@ -178,6 +204,15 @@ test.serial('short pages before the end do not stop the fetch', async (t) => {
   emu.inject({ kind: 'truncate', rows: 7, count: 3, skip: 1 });
   t.deepEqual(await t.context.fetch({ until, limit: 1000 }), source);
   t.deepEqual(klines(emu).slice(1, 4).map((r) => r.rows), [7, 7, 7]);
+});
+
+test.serial('overlapping pages and repeated rows are de-duplicated', async (t) => {
+  const { emu } = t.context;
+  const { until, source } = window(emu);
+  emu.inject({ kind: 'overlap', rows: 40, count: 10 });
+  t.deepEqual(await t.context.fetch({ until, limit: 500 }), source);
+  t.is(await cacheText(t), csv(source));
+  t.true(klines(emu).every((r) => r.rows === 1000), 'every page overlapped and repeated');
 });
 
 test.serial('a body that stays damaged fails with an error saying so', async (t) => {

@@ -48,6 +48,8 @@ export type Fault = { count: number; skip?: number; endpoint?: FaultEndpoint } &
   | { kind: 'truncate'; rows: number }
   /** A 200 whose body is cut off mid-JSON, as from a dropped connection behind a proxy. */
   | { kind: 'malformed' }
+  /** The page starts `rows` bars before startTime and repeats each row: overlapping pages. */
+  | { kind: 'overlap'; rows: number }
 );
 
 export interface RecordedRequest {
@@ -99,7 +101,8 @@ export async function startExchangeEmulator(): Promise<ExchangeEmulator> {
       return reply(res, 404, { code: -1, msg: `emulator does not serve ${req.method} ${url.pathname}` });
     }
     const fault = takeFault(endpoint);
-    if (fault?.kind === 'delay') await new Promise((r) => setTimeout(r, fault.ms));
+    // unref: a reply still being held back must not keep the test process alive after close().
+    if (fault?.kind === 'delay') await new Promise((r) => setTimeout(r, fault.ms).unref());
     if (fault?.kind === 'status') {
       record.status = fault.status;
       if (fault.status === 429 || fault.status === 418) {
@@ -115,11 +118,12 @@ export async function startExchangeEmulator(): Promise<ExchangeEmulator> {
       record.status = 200;
       return reply(res, 200, exchangeInfo());
     }
-    const answer = klines(url.searchParams);
+    const answer = klines(url.searchParams, fault?.kind === 'overlap' ? fault.rows : 0);
     record.status = answer.status;
     if (answer.status !== 200) return reply(res, answer.status, answer.body);
     let rows = answer.body as unknown[];
     if (fault?.kind === 'truncate') rows = rows.slice(0, fault.rows);
+    if (fault?.kind === 'overlap') rows = rows.flatMap((r) => [r, r]);
     record.rows = rows.length;
     if (fault?.kind === 'malformed') {
       const text = JSON.stringify(rows);
@@ -143,8 +147,11 @@ export async function startExchangeEmulator(): Promise<ExchangeEmulator> {
     return fault;
   }
 
-  /** Binance semantics: rows with startTime <= open time <= endTime, oldest first, at most limit. */
-  function klines(q: URLSearchParams): { status: number; body: unknown } {
+  /**
+   * Binance semantics: rows with startTime <= open time <= endTime, oldest first, at most limit;
+   * `rewind` bars before startTime are included too (the overlap fault).
+   */
+  function klines(q: URLSearchParams, rewind: number): { status: number; body: unknown } {
     const symbol = q.get('symbol');
     if (symbol === null) return { status: 400, body: { code: -1102, msg: "Mandatory parameter 'symbol' was not sent, was empty/null, or malformed." } };
     const c = series.get(symbol);
@@ -157,7 +164,7 @@ export async function startExchangeEmulator(): Promise<ExchangeEmulator> {
     const start = q.has('startTime') ? Number(q.get('startTime')) : undefined;
     const end = q.has('endTime') ? Number(q.get('endTime')) : undefined;
     const ts = c.timestamp;
-    let lo = start === undefined ? 0 : lowerBound(ts, start);
+    let lo = start === undefined ? 0 : Math.max(0, lowerBound(ts, start) - rewind);
     let hi = end === undefined ? ts.length : lowerBound(ts, end + 1);
     // Without startTime Binance answers the most recent `limit` rows up to endTime.
     if (start === undefined) lo = Math.max(lo, hi - limit);

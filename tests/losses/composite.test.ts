@@ -1,6 +1,6 @@
 import test from 'ava';
 import * as tf from '@tensorflow/tfjs';
-import { compositeLoss, type ModelOutputs } from '../../src/losses/index.js';
+import { compositeLoss, lossRegistry, type ModelOutputs } from '../../src/losses/index.js';
 import { close, closeAll } from './approx.js';
 import { type Batch, referenceTerms } from './reference.js';
 
@@ -96,4 +96,11 @@ test('composite: all labels of one class matches the reference', (t) => {
   const ref = referenceTerms(allUp);
   const loss = compositeLoss(outputs(allUp), { y: tf.tensor2d(allUp.y), d: tf.tensor2d(allUp.d) });
   close(t, scalar(loss.total), sum(ref.price) + sum(ref.direction) + 0.5 * sum(ref.variance) + 0.2 * ref.trend);
+});
+
+test('composite: a registered loss of the wrong shape is named', (t) => {
+  lossRegistry.register('test_per_sample', (x) => tf.sub(x.price, x.y));
+  t.throws(() => compositeLoss(outputs(batch), targets, { losses: { price: 'test_per_sample' } }), {
+    message: "loss 'test_per_sample' (term price) returned shape [2, 3], expected [] or [3]",
+  });
 });

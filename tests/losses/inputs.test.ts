@@ -24,6 +24,11 @@ test('toLossInputs stacks each head to [B, H] in horizon order', (t) => {
   t.deepEqual(Array.from(x.d.dataSync()), [1, 1, 0, 0, 0, 1]);
 });
 
+test('int32 direction labels give the same loss as float labels', (t) => {
+  const asInt = { y: targets.y, d: tf.cast(targets.d, 'int32') };
+  t.is(compositeLoss(outputs(), asInt).total.dataSync()[0], compositeLoss(outputs(), targets).total.dataSync()[0]);
+});
+
 test('a NaN in an output is reported with its name, position and value', (t) => {
   const out = outputs();
   out.price_h1 = tf.tensor2d([[0.1], [NaN]]);

@@ -93,3 +93,12 @@ test('gaussian nll stays finite at the smallest head variance and floors zero va
   const g = tf.grad((v: tf.Tensor) => gaussianNll(tf.tensor1d([0]), v, tf.tensor1d([0.5])) as tf.Scalar)(tf.tensor1d([1e-6]));
   t.true(Number.isFinite(g.dataSync()[0]));
 });
+
+test('mismatched shapes are named instead of broadcast', (t) => {
+  const b = tf.zeros([3]);
+  const bh = tf.zeros([3, 3]);
+  t.throws(() => huber(b, bh), { message: 'target has shape [3, 3], expected the shape of pred [3]' });
+  t.throws(() => binaryFocal(bh, b), { message: 'd has shape [3], expected the shape of p [3, 3]' });
+  t.throws(() => binaryCrossEntropy(b, bh), { message: 'target has shape [3, 3], expected the shape of p [3]' });
+  t.throws(() => gaussianNll(b, b, bh), { message: 'y has shape [3, 3], expected the shape of mu [3]' });
+});

@@ -50,7 +50,9 @@ test('one horizon has no pairs: local and global are 0', (t) => {
   t.is(value(trendGlobal(one, tf.zeros([2, 1]))), 0);
 });
 
-test('trend terms reject non-[B, H] input and a bad tau by name', (t) => {
+test('trend terms reject non-[B, H] or mismatched inputs and a bad tau by name', (t) => {
   t.throws(() => trendLocal(tf.tensor1d([1, 2]), tf.tensor1d([1, 2])), { message: /rHat must be \[B, H\] \(got shape \[2\]\)/ });
+  t.throws(() => trendGlobal(rHat, tf.zeros([2, 2])), { message: 'r has shape [2, 2], expected the shape of rHat [2, 3]' });
+  t.throws(() => trendExtended(rHat, r, tf.zeros([2, 1])), { message: 'p has shape [2, 1], expected the shape of rHat [2, 3]' });
   t.throws(() => trendExtended(rHat, r, rHat, 0), { message: /tau must be a finite number > 0 \(got 0\)/ });
 });

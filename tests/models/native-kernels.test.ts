@@ -18,7 +18,7 @@ function both<T>(fn: () => T): { native: T; js: T } {
   return { native, js };
 }
 
-function assertClose(t: import('ava').ExecutionContext, a: Float32Array | number[], b: Float32Array | number[], tol: number, what: string) {
+function assertClose(t: import('ava').ExecutionContext, a: ArrayLike<number>, b: ArrayLike<number>, tol: number, what: string) {
   t.is(a.length, b.length, `${what}: length`);
   let worst = 0;
   for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(b[i])));

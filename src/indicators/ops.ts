@@ -1,0 +1,232 @@
+/**
+ * The learnable indicators as tfjs ops (SPEC §5): close channel [B, T] and periods [K] ->
+ * features at the last step [B, K], differentiable with respect to both.
+ *
+ * Two implementations with one semantics:
+ *  - `native`: the addon's kernels (native/core/indicator_layers.h) under `tf.customGrad`, with
+ *    their analytic backward pass. Runs on the `cpu` backend, where tensor data is a plain
+ *    Float32Array: inputs are read with dataSync() (no copy) and outputs are wrapped without a
+ *    copy. float64 accumulation inside (see native/core/recurrence.h for the error budget).
+ *  - `tfjs`: the same recurrences written with ordinary tfjs ops (a loop over time, vectorised
+ *    over batch and periods) and differentiated by tfjs autodiff; used when the addon is absent
+ *    or the backend is not `cpu` (tfjs-node keeps tensors in libtensorflow). float32 throughout.
+ * `auto` picks native when it can. Both share the exact formulas below, including the
+ * Bollinger shift by the last close, relu'(0) = 0 in RSI, sigma' = 0 at sigma = 0, and the
+ * momentum lag's right derivative at integers (floor has zero gradient).
+ */
+import * as tf from '@tensorflow/tfjs';
+
+import { indicatorAddon, type IndicatorKind } from './native.js';
+
+export type { IndicatorKind } from './native.js';
+export const INDICATOR_KINDS: readonly IndicatorKind[] = ['ma', 'macd', 'rsi', 'bollinger', 'momentum'];
+
+export const RSI_EPSILON = 1e-8;
+export const BOLLINGER_EPSILON = 1e-8;
+
+/** Periods per output group: MACD reads (fast, slow, signal) triples, the others one period. */
+export function groupWidth(kind: IndicatorKind): number {
+  return kind === 'macd' ? 3 : 1;
+}
+
+export type IndicatorImplementation = 'auto' | 'native' | 'tfjs';
+const IMPLEMENTATIONS: readonly IndicatorImplementation[] = ['auto', 'native', 'tfjs'];
+let defaultImplementation: IndicatorImplementation = 'auto';
+
+/** Process-wide default used by the layers (benchmarks and tests switch it). */
+export function setIndicatorImplementation(impl: IndicatorImplementation): void {
+  if (!IMPLEMENTATIONS.includes(impl)) {
+    throw new RangeError(`indicator implementation must be one of ${IMPLEMENTATIONS.join(', ')} (got ${JSON.stringify(impl)})`);
+  }
+  defaultImplementation = impl;
+}
+
+export function getIndicatorImplementation(): IndicatorImplementation {
+  return defaultImplementation;
+}
+
+/** Whether `native` can run right now: addon loaded and the active tfjs backend is `cpu`. */
+export function nativeIndicatorsUsable(): boolean {
+  return indicatorAddon() !== null && tf.getBackend() === 'cpu';
+}
+
+/** Which implementation `impl` resolves to now; `native` when it cannot run is an error. */
+export function resolveImplementation(impl: IndicatorImplementation = defaultImplementation): 'native' | 'tfjs' {
+  if (!IMPLEMENTATIONS.includes(impl)) {
+    throw new RangeError(`indicator implementation must be one of ${IMPLEMENTATIONS.join(', ')} (got ${JSON.stringify(impl)})`);
+  }
+  if (impl === 'tfjs') return 'tfjs';
+  if (nativeIndicatorsUsable()) return 'native';
+  if (impl === 'native') {
+    const why = indicatorAddon() === null ? 'the native addon (with indicator kernels) is not loaded'
+      : `the tfjs backend is "${tf.getBackend()}", not "cpu"`;
+    throw new Error(`indicator implementation "native" requested but ${why}`);
+  }
+  return 'tfjs';
+}
+
+function checkShapes(kind: IndicatorKind, close: tf.Tensor, periods: tf.Tensor): [number, number, number] {
+  if (!INDICATOR_KINDS.includes(kind)) {
+    throw new RangeError(`indicator kind must be one of ${INDICATOR_KINDS.join(', ')} (got ${JSON.stringify(kind)})`);
+  }
+  if (close.rank !== 2) throw new RangeError(`${kind}: close must be [batch, time] (got shape [${close.shape.join(', ')}])`);
+  if (periods.rank !== 1) throw new RangeError(`${kind}: periods must be [K] (got shape [${periods.shape.join(', ')}])`);
+  const [B, T] = close.shape as [number, number];
+  const K = periods.shape[0] as number;
+  const w = groupWidth(kind);
+  if (K < 1 || K % w !== 0) throw new RangeError(`${kind}: periods must hold a positive multiple of ${w} values (got ${K})`);
+  const minT = kind === 'momentum' ? 3 : 2;
+  if (T < minT) throw new RangeError(`${kind}: close needs time >= ${minT} (got ${T})`);
+  return [B, T, K];
+}
+
+/** The domain check the native kernel applies, repeated for the tfjs path (same errors). */
+function checkPeriodValues(kind: IndicatorKind, values: ArrayLike<number>, T: number): void {
+  for (let k = 0; k < values.length; k++) {
+    const p = values[k];
+    const ok = kind === 'momentum' ? p >= 1 && p <= T - 2 : Number.isFinite(p) && p >= 1;
+    if (!ok) {
+      throw new RangeError(`${kind}: periods[${k}] = ${p} is outside ${kind === 'momentum' ? `[1, time-2] = [1, ${T - 2}]` : '[1, inf)'}`);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// native
+
+function float32Data(t: tf.Tensor): Float32Array {
+  // On the cpu backend dataSync() of a float32 tensor is its backing store (no copy).
+  const d = t.dataSync();
+  return d instanceof Float32Array ? d : Float32Array.from(d as ArrayLike<number>);
+}
+
+const nativeOps = new Map<IndicatorKind, (close: tf.Tensor, periods: tf.Tensor) => tf.Tensor2D>();
+
+function nativeOp(kind: IndicatorKind): (close: tf.Tensor, periods: tf.Tensor) => tf.Tensor2D {
+  let op = nativeOps.get(kind);
+  if (op) return op;
+  op = tf.customGrad(((close: tf.Tensor, periods: tf.Tensor, save: tf.GradSaveFunc) => {
+    const addon = indicatorAddon();
+    if (!addon) throw new Error(`${kind}: the native addon is not loaded`);
+    const [B, T] = close.shape as [number, number];
+    const K = periods.shape[0] as number;
+    const c = float32Data(close), p = float32Data(periods);
+    const out = new Float32Array(B * K);
+    addon.indicatorForward({ kind, close: c, batch: B, time: T, periods: p, out, device: 'cpu' });
+    save([close, periods]);
+    return {
+      value: tf.tensor2d(out, [B, K]),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sc, sp] = saved;
+        const gradClose = new Float32Array(B * T), gradPeriods = new Float32Array(K);
+        addon.indicatorBackward({
+          kind, close: float32Data(sc), batch: B, time: T, periods: float32Data(sp),
+          gradOut: float32Data(dy), gradClose, gradPeriods, device: 'cpu',
+        });
+        return [tf.tensor2d(gradClose, [B, T]), tf.tensor1d(gradPeriods)];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (c: tf.Tensor, p: tf.Tensor) => tf.Tensor2D;
+  nativeOps.set(kind, op);
+  return op;
+}
+
+/** The native implementation (throws when it cannot run; see resolveImplementation). */
+export function indicatorOpNative(kind: IndicatorKind, close: tf.Tensor, periods: tf.Tensor): tf.Tensor2D {
+  resolveImplementation('native');
+  const [, T] = checkShapes(kind, close, periods);
+  const c = close.dtype === 'float32' ? close : tf.cast(close, 'float32');
+  const p = periods.dtype === 'float32' ? periods : tf.cast(periods, 'float32');
+  checkPeriodValues(kind, p.dataSync(), T);  // the kernel checks too; this names the layer kind
+  return nativeOp(kind)(c, p);
+}
+
+// ---------------------------------------------------------------------------------------------
+// tfjs ops (autodiff)
+
+const emaCoefficient = (p: tf.Tensor) => tf.div(2, tf.add(p, 1));
+const wilderCoefficient = (p: tf.Tensor) => tf.div(1, p);
+
+/** y_0 = x_0, y_t = a x_t + (1-a) y_{t-1} written as y + a (x - y); cols[t]: [B, 1], a: [1, K]. */
+function recurrenceSeries(cols: tf.Tensor[], a: tf.Tensor): tf.Tensor[] {
+  const ys: tf.Tensor[] = [tf.add(cols[0], tf.zerosLike(a))];
+  for (let t = 1; t < cols.length; t++) {
+    const y = ys[t - 1];
+    ys.push(tf.add(y, tf.mul(a, tf.sub(cols[t], y))));
+  }
+  return ys;
+}
+
+function recurrenceLast(cols: tf.Tensor[], a: tf.Tensor): tf.Tensor {
+  let y = tf.add(cols[0], tf.zerosLike(a));
+  for (let t = 1; t < cols.length; t++) y = tf.add(y, tf.mul(a, tf.sub(cols[t], y)));
+  return y;
+}
+
+/** The tfjs-ops implementation, differentiable by tfjs autodiff. */
+export function indicatorOpTfjs(kind: IndicatorKind, close: tf.Tensor, periods: tf.Tensor): tf.Tensor2D {
+  const [B, T, K] = checkShapes(kind, close, periods);
+  checkPeriodValues(kind, periods.dataSync(), T);
+  return tf.tidy(() => {
+    const c = tf.cast(close, 'float32') as tf.Tensor2D;
+    const p = tf.cast(periods, 'float32') as tf.Tensor1D;
+    const cols = tf.split(c, T, 1);  // T x [B, 1]
+    const last = cols[T - 1];
+    switch (kind) {
+      case 'ma': {
+        const y = recurrenceLast(cols, tf.reshape(emaCoefficient(p), [1, K]));
+        return tf.sub(tf.div(y, last), 1) as tf.Tensor2D;
+      }
+      case 'macd': {
+        const G = K / 3;
+        const [pf, ps, pg] = tf.split(tf.reshape(p, [G, 3]), 3, 1).map((x) => tf.reshape(x, [1, G]));
+        const ef = recurrenceSeries(cols, emaCoefficient(pf));
+        const es = recurrenceSeries(cols, emaCoefficient(ps));
+        const macd = ef.map((f, t) => tf.sub(f, es[t]));
+        const signal = recurrenceLast(macd, emaCoefficient(pg));
+        const m = macd[T - 1];
+        return tf.reshape(tf.stack([m, signal, tf.sub(m, signal)], 2), [B, K]) as tf.Tensor2D;
+      }
+      case 'rsi': {
+        const a = tf.reshape(wilderCoefficient(p), [1, K]);
+        const diffs = cols.slice(1).map((x, j) => tf.sub(x, cols[j]));
+        const G = recurrenceLast(diffs.map((d) => tf.relu(d)), a);
+        const L = recurrenceLast(diffs.map((d) => tf.relu(tf.neg(d))), a);
+        return tf.sub(tf.div(G, tf.add(tf.add(G, L), RSI_EPSILON)), 0.5) as tf.Tensor2D;
+      }
+      case 'bollinger': {
+        // Shift by the last close before squaring: the variance is shift invariant (EMA weights
+        // sum to 1) and float32 would otherwise cancel ema(c^2) - ema(c)^2 on closes near 1.
+        const a = tf.reshape(emaCoefficient(p), [1, K]);
+        const u = cols.map((x) => tf.sub(x, last));
+        const mu = recurrenceLast(u, a);
+        const q = recurrenceLast(u.map((x) => tf.square(x)), a);
+        const variance = tf.sub(q, tf.square(mu));
+        const positive = tf.greater(variance, 0);
+        // sqrt only where positive, so a zero variance has gradient 0 rather than NaN.
+        const sigma = tf.where(positive, tf.sqrt(tf.where(positive, variance, tf.onesLike(variance))), tf.zerosLike(variance));
+        return tf.div(tf.sub(u[T - 1], mu), tf.add(tf.mul(sigma, 2), BOLLINGER_EPSILON)) as tf.Tensor2D;
+      }
+      case 'momentum': {
+        const n = tf.floor(p);  // zero gradient: d/dp flows through f only (right derivative)
+        const f = tf.reshape(tf.sub(p, n), [1, K]);
+        const near = tf.cast(tf.sub(T - 1, n), 'int32');
+        const cNear = tf.gather(c, near, 1);
+        const cFar = tf.gather(c, tf.sub(near, tf.scalar(1, 'int32')), 1);
+        const den = tf.add(tf.mul(tf.sub(1, f), cNear), tf.mul(f, cFar));
+        return tf.sub(tf.div(last, den), 1) as tf.Tensor2D;
+      }
+    }
+  });
+}
+
+/**
+ * features = indicator(close [B, T], periods [K]) -> [B, K] at the last step, through the
+ * implementation `impl` resolves to (default: the process-wide setting, initially `auto`).
+ */
+export function indicatorOp(kind: IndicatorKind, close: tf.Tensor, periods: tf.Tensor,
+  impl: IndicatorImplementation = defaultImplementation): tf.Tensor2D {
+  return resolveImplementation(impl) === 'native'
+    ? indicatorOpNative(kind, close, periods)
+    : indicatorOpTfjs(kind, close, periods);
+}

@@ -1,0 +1,117 @@
+/**
+ * The hybrid model's blocks (SPEC §6) as builders over symbolic tensors: each composes
+ * registered layers (tfjs-layers' own plus this package's custom ones), so a saved model needs
+ * no block classes to load, and every weight shows up by a readable name (`<prefix>_...`).
+ */
+import * as tf from '@tensorflow/tfjs';
+
+import * as indicatorLayers from '../indicators/layers.js';
+import { MultiHeadSelfAttention } from './attention.js';
+import { FusedLSTM } from './fused-lstm.js';
+import { nativeKernelsEnabled } from './native-kernels.js';
+import { ReverseTime } from './small-layers.js';
+
+type Sym = tf.SymbolicTensor;
+
+function l2(factor: number) {
+  return factor > 0 ? tf.regularizers.l2({ l2: factor }) : undefined;
+}
+
+export interface TransformerBlockOptions {
+  heads: number;
+  keyDim: number;
+  ffDim: number;
+  dropout: number;
+  l2: number;
+  name: string;
+}
+
+/**
+ * x [B, T, D] -> [B, T, D]: LayerNorm(x + Dropout(MHSA(x))), then
+ * LayerNorm(h + Dropout(Dense_D(Dense_ff relu(h)))) (post-norm, as in the original Transformer).
+ */
+export function transformerBlock(x: Sym, o: TransformerBlockOptions): Sym {
+  const D = x.shape[2];
+  if (x.shape.length !== 3 || D == null) throw new RangeError(`transformerBlock ${o.name}: input must be [batch, steps, dim] (got [${x.shape}])`);
+  const attn = new MultiHeadSelfAttention({ heads: o.heads, keyDim: o.keyDim, dropout: o.dropout, name: `${o.name}_mhsa` }).apply(x) as Sym;
+  const a = tf.layers.dropout({ rate: o.dropout, name: `${o.name}_attn_dropout` }).apply(attn) as Sym;
+  const h = tf.layers.layerNormalization({ name: `${o.name}_ln1` })
+    .apply(tf.layers.add({ name: `${o.name}_res1` }).apply([x, a]) as Sym) as Sym;
+  const ff1 = tf.layers.dense({ units: o.ffDim, activation: 'relu', kernelRegularizer: l2(o.l2), name: `${o.name}_ff1` }).apply(h) as Sym;
+  const ff2 = tf.layers.dense({ units: D, kernelRegularizer: l2(o.l2), name: `${o.name}_ff2` }).apply(ff1) as Sym;
+  const f = tf.layers.dropout({ rate: o.dropout, name: `${o.name}_ff_dropout` }).apply(ff2) as Sym;
+  return tf.layers.layerNormalization({ name: `${o.name}_ln2` })
+    .apply(tf.layers.add({ name: `${o.name}_res2` }).apply([h, f]) as Sym) as Sym;
+}
+
+export interface LstmBlockOptions {
+  units: number;
+  bidirectional: boolean;
+  layers: number;
+  returnSequences: boolean;
+  /** 'auto': FusedLSTM when the native kernels are on, tf.layers.lstm otherwise. */
+  implementation: 'auto' | 'fused' | 'layers';
+  name: string;
+}
+
+function lstmLayer(units: number, returnSequences: boolean, goBackwards: boolean, fused: boolean, name: string): tf.layers.Layer {
+  if (fused) return new FusedLSTM({ units, returnSequences, goBackwards, name });
+  // Same cell as FusedLSTM (sigmoid gates, forget bias 1), so weights copy between the two.
+  return tf.layers.lstm({ units, returnSequences, goBackwards, recurrentActivation: 'sigmoid', unitForgetBias: true, name });
+}
+
+/**
+ * x [B, T, F] -> [B, U] (or [B, T, U] with returnSequences), U doubled when bidirectional
+ * (forward and backward outputs concatenated, the backward sequence re-reversed into time order).
+ * Stacked layers pass full sequences to the next.
+ */
+export function lstmBlock(x: Sym, o: LstmBlockOptions): Sym {
+  const fused = o.implementation === 'fused' || (o.implementation === 'auto' && nativeKernelsEnabled());
+  let h = x;
+  for (let l = 0; l < o.layers; l++) {
+    const seq = l < o.layers - 1 || o.returnSequences;
+    const fwd = lstmLayer(o.units, seq, false, fused, `${o.name}_l${l}_fwd`).apply(h) as Sym;
+    if (!o.bidirectional) {
+      h = fwd;
+      continue;
+    }
+    let bwd = lstmLayer(o.units, seq, true, fused, `${o.name}_l${l}_bwd`).apply(h) as Sym;
+    if (seq) bwd = new ReverseTime({ name: `${o.name}_l${l}_bwd_reverse` }).apply(bwd) as Sym;
+    h = tf.layers.concatenate({ axis: -1, name: `${o.name}_l${l}_concat` }).apply([fwd, bwd]) as Sym;
+  }
+  return h;
+}
+
+export interface IndicatorSubnetOptions {
+  hidden: number[];
+  dropout: number;
+  l2: number;
+  name: string;
+}
+
+/**
+ * The 30 learnable indicator features of the close channel [B, T] (`LearnableIndicators`), then
+ * an MLP (ReLU, dropout between layers): [B, T] -> [B, hidden.at(-1)].
+ */
+export function indicatorSubnet(close: Sym, o: IndicatorSubnetOptions): Sym {
+  let h = learnableIndicators(close, o.name);
+  o.hidden.forEach((units, i) => {
+    h = tf.layers.dense({ units, activation: 'relu', kernelRegularizer: l2(o.l2), name: `${o.name}_dense${i}` }).apply(h) as Sym;
+    if (i < o.hidden.length - 1 && o.dropout > 0) {
+      h = tf.layers.dropout({ rate: o.dropout, name: `${o.name}_dropout${i}` }).apply(h) as Sym;
+    }
+  });
+  return h;
+}
+
+// `LearnableIndicators` (all six layers concatenated to [B, 30]) is the indicators module's
+// layer; until it is exported, the same features come from its six layers and a concatenate.
+function learnableIndicators(close: Sym, name: string): Sym {
+  const mod = indicatorLayers as unknown as Record<string, unknown>;
+  const Combined = mod.LearnableIndicators as (new (args: { name: string }) => tf.layers.Layer) | undefined;
+  if (Combined) return new Combined({ name: `${name}_indicators` }).apply(close) as Sym;
+  const classes = mod.LEARNABLE_INDICATOR_CLASSES as (new (args: { name: string }) => tf.layers.Layer)[] | undefined;
+  if (!classes) throw new Error('indicatorSubnet: src/indicators/layers.ts exports neither LearnableIndicators nor LEARNABLE_INDICATOR_CLASSES');
+  const parts = classes.map((C) => new C({ name: `${name}_${C.name}` }).apply(close) as Sym);
+  return tf.layers.concatenate({ axis: -1, name: `${name}_indicators` }).apply(parts) as Sym;
+}

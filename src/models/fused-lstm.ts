@@ -1,0 +1,195 @@
+/**
+ * The fused LSTM (SPEC §7.4): the whole sequence runs as one native op forward and one native
+ * op backward (BPTT), exposed to tfjs through tf.customGrad, instead of tfjs-layers' handful of
+ * small ops per time step. `FusedLSTM` is a tfjs-layers layer with tf.layers.lstm's weight
+ * layout (kernel [F, 4U], recurrent_kernel [U, 4U], bias [4U], gates i, f, g, o) and semantics
+ * with `recurrentActivation: 'sigmoid'`, so weights copy either way with get/setWeights.
+ *
+ * Without the addon (a saved model loaded elsewhere) the layer computes the same recurrence
+ * with tfjs ops, so a saved model always loads and predicts.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+import { tryNativeAddon } from '../native/addon.js';
+
+interface LstmShapeOptions {
+  batch: number;
+  steps: number;
+  features: number;
+  units: number;
+  goBackwards?: boolean;
+  device?: 'auto' | 'cpu' | 'cuda';
+}
+
+export interface LstmForwardOptions extends LstmShapeOptions {
+  x: Float32Array;
+  kernel: Float32Array;
+  recurrentKernel: Float32Array;
+  bias: Float32Array;
+  out: { h: Float32Array; gates: Float32Array; cells: Float32Array };
+}
+
+export interface LstmBackwardOptions extends LstmShapeOptions {
+  x: Float32Array;
+  kernel: Float32Array;
+  recurrentKernel: Float32Array;
+  h: Float32Array;
+  gates: Float32Array;
+  cells: Float32Array;
+  dh: Float32Array;
+  out: { dx: Float32Array; dKernel: Float32Array; dRecurrentKernel: Float32Array; dBias: Float32Array };
+}
+
+declare module '../native/types.js' {
+  interface NativeAddon {
+    lstmForward(options: LstmForwardOptions): 'cpu' | 'cuda';
+    lstmForwardAsync(options: LstmForwardOptions): Promise<'cpu' | 'cuda'>;
+    lstmBackward(options: LstmBackwardOptions): 'cpu' | 'cuda';
+    lstmBackwardAsync(options: LstmBackwardOptions): Promise<'cpu' | 'cuda'>;
+  }
+}
+
+function f32(t: tf.Tensor): Float32Array {
+  // On the cpu backend dataSync returns the tensor's own buffer (no copy).
+  const v = t.dataSync();
+  if (!(v instanceof Float32Array)) throw new TypeError(`fusedLstm: expected a float32 tensor, got ${t.dtype}`);
+  return v;
+}
+
+function checkShapes(x: tf.Tensor, kernel: tf.Tensor, recurrentKernel: tf.Tensor, bias: tf.Tensor): [number, number, number, number] {
+  if (x.rank !== 3) throw new RangeError(`fusedLstm: x must be [batch, steps, features] (got shape [${x.shape}])`);
+  const [B, T, F] = x.shape as [number, number, number];
+  const ks = kernel.shape as number[];
+  if (kernel.rank !== 2 || ks[0] !== F || ks[1] % 4 !== 0) {
+    throw new RangeError(`fusedLstm: kernel must be [${F}, 4*units] (got [${ks}])`);
+  }
+  const U = ks[1] / 4;
+  if (recurrentKernel.rank !== 2 || recurrentKernel.shape[0] !== U || recurrentKernel.shape[1] !== 4 * U) {
+    throw new RangeError(`fusedLstm: recurrentKernel must be [${U}, ${4 * U}] (got [${recurrentKernel.shape}])`);
+  }
+  if (bias.rank !== 1 || bias.shape[0] !== 4 * U) throw new RangeError(`fusedLstm: bias must be [${4 * U}] (got [${bias.shape}])`);
+  return [B, T, F, U];
+}
+
+/**
+ * The LSTM over a whole sequence: x [B, T, F] -> h [B, T, U] in processing order (reversed
+ * time with goBackwards, as tfjs returns it). Differentiable w.r.t. all four inputs.
+ */
+export function fusedLstm(x: tf.Tensor3D, kernel: tf.Tensor2D, recurrentKernel: tf.Tensor2D, bias: tf.Tensor1D,
+  goBackwards = false): tf.Tensor3D {
+  const [B, T, F, U] = checkShapes(x, kernel, recurrentKernel, bias);
+  const addon = tryNativeAddon();
+  if (!addon) return lstmWithTfOps(x, kernel, recurrentKernel, bias, goBackwards);
+  const shape = { batch: B, steps: T, features: F, units: U, goBackwards, device: 'cpu' as const };
+  const op = tf.customGrad((...args: (tf.Tensor | ((t: tf.Tensor[]) => void))[]) => {
+    const [xi, k, r, b] = args as tf.Tensor[];
+    const save = args[4] as (t: tf.Tensor[]) => void;
+    const out = { h: new Float32Array(B * T * U), gates: new Float32Array(B * T * 4 * U), cells: new Float32Array(B * T * U) };
+    addon.lstmForward({ ...shape, x: f32(xi), kernel: f32(k), recurrentKernel: f32(r), bias: f32(b), out });
+    const h = tf.tensor3d(out.h, [B, T, U]);
+    save([xi, k, r, h, tf.tensor3d(out.gates, [B, T, 4 * U]), tf.tensor3d(out.cells, [B, T, U])]);
+    return {
+      value: h,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sx, sk, sr, sh, sg, sc] = saved;
+        const grads = {
+          dx: new Float32Array(B * T * F), dKernel: new Float32Array(F * 4 * U),
+          dRecurrentKernel: new Float32Array(U * 4 * U), dBias: new Float32Array(4 * U),
+        };
+        addon.lstmBackward({
+          ...shape, x: f32(sx), kernel: f32(sk), recurrentKernel: f32(sr), h: f32(sh), gates: f32(sg), cells: f32(sc),
+          dh: f32(dy), out: grads,
+        });
+        return [tf.tensor3d(grads.dx, [B, T, F]), tf.tensor2d(grads.dKernel, [F, 4 * U]),
+          tf.tensor2d(grads.dRecurrentKernel, [U, 4 * U]), tf.tensor1d(grads.dBias)];
+      },
+    };
+  });
+  return op(x, kernel, recurrentKernel, bias) as tf.Tensor3D;
+}
+
+/** The same recurrence with tfjs ops (fallback without the addon). */
+export function lstmWithTfOps(x: tf.Tensor3D, kernel: tf.Tensor2D, recurrentKernel: tf.Tensor2D, bias: tf.Tensor1D,
+  goBackwards = false): tf.Tensor3D {
+  return tf.tidy(() => {
+    const [B, T] = x.shape;
+    const U = recurrentKernel.shape[0];
+    const z = tf.add(tf.matMul(x.reshape([B * T, -1]), kernel), bias).reshape([B, T, 4 * U]);
+    let h = tf.zeros([B, U]) as tf.Tensor2D, c = tf.zeros([B, U]) as tf.Tensor2D;
+    const outs: tf.Tensor2D[] = [];
+    for (let s = 0; s < T; s++) {
+      const t = goBackwards ? T - 1 - s : s;
+      const zt = tf.add(z.slice([0, t, 0], [B, 1, 4 * U]).reshape([B, 4 * U]), tf.matMul(h, recurrentKernel));
+      const [i, f, g, o] = tf.split(zt, 4, 1);
+      c = tf.add(tf.mul(tf.sigmoid(f), c), tf.mul(tf.sigmoid(i), tf.tanh(g)));
+      h = tf.mul(tf.sigmoid(o), tf.tanh(c));
+      outs.push(h);
+    }
+    return tf.stack(outs, 1) as tf.Tensor3D;
+  });
+}
+
+type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
+
+export interface FusedLSTMArgs extends LayerArgs {
+  units: number;
+  returnSequences?: boolean;
+  goBackwards?: boolean;
+}
+
+export class FusedLSTM extends tf.layers.Layer {
+  static readonly className = 'FusedLSTM';
+  readonly units: number;
+  readonly returnSequences: boolean;
+  readonly goBackwards: boolean;
+  private kernel!: tf.LayerVariable;
+  private recurrentKernel!: tf.LayerVariable;
+  private bias!: tf.LayerVariable;
+
+  constructor(args: FusedLSTMArgs) {
+    super(args);
+    if (!Number.isInteger(args.units) || args.units < 1) {
+      throw new RangeError(`FusedLSTM: units must be a positive integer (got ${JSON.stringify(args.units)})`);
+    }
+    this.units = args.units;
+    this.returnSequences = args.returnSequences ?? false;
+    this.goBackwards = args.goBackwards ?? false;
+  }
+
+  override build(inputShape: tf.Shape | tf.Shape[]): void {
+    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    if (shape.length !== 3 || shape[2] == null) {
+      throw new RangeError(`FusedLSTM ${this.name}: input must be [batch, steps, features] with known features (got [${shape}])`);
+    }
+    const F = shape[2], U = this.units;
+    this.kernel = this.addWeight('kernel', [F, 4 * U], 'float32', tf.initializers.glorotNormal({}));
+    this.recurrentKernel = this.addWeight('recurrent_kernel', [U, 4 * U], 'float32', tf.initializers.orthogonal({}));
+    // Keras' unitForgetBias: forget-gate bias starts at 1, the rest at 0.
+    const bias = new Float32Array(4 * U);
+    bias.fill(1, U, 2 * U);
+    this.bias = this.addWeight('bias', [4 * U], 'float32', tf.initializers.zeros());
+    this.bias.write(tf.tensor1d(bias));
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
+    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    return this.returnSequences ? [shape[0], shape[1], this.units] : [shape[0], this.units];
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor3D;
+      const h = fusedLstm(x, this.kernel.read() as tf.Tensor2D, this.recurrentKernel.read() as tf.Tensor2D,
+        this.bias.read() as tf.Tensor1D, this.goBackwards);
+      if (this.returnSequences) return h;
+      const [B, T, U] = h.shape;
+      return h.slice([0, T - 1, 0], [B, 1, U]).reshape([B, U]);
+    });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), units: this.units, returnSequences: this.returnSequences, goBackwards: this.goBackwards };
+  }
+}
+tf.serialization.registerClass(FusedLSTM);

@@ -1,0 +1,88 @@
+/**
+ * The reference hybrid model (SPEC §6): inputs `features` [B, T, F] and `close` [B, T];
+ * Transformer branch (Dense d_model + learned positional embedding, N blocks, mean over time),
+ * LSTM branch (bidirectional, last step), learnable-indicator branch (MLP), concatenated, then
+ * one tower per horizon with three heads: price (linear), direction (sigmoid), variance
+ * (softplus + 1e-6). Outputs are named price_h0, direction_h0, variance_h0, price_h1, ...
+ */
+import * as tf from '@tensorflow/tfjs';
+
+import { indicatorSubnet, lstmBlock, transformerBlock } from './blocks.js';
+import { resolveModelConfig, type DeepPartial, type ModelConfig } from './config.js';
+import { PositionalEmbedding, PositiveVariance } from './small-layers.js';
+
+type Sym = tf.SymbolicTensor;
+
+export const HEADS = ['price', 'direction', 'variance'] as const;
+
+/** Output names in model order: price_h0, direction_h0, variance_h0, price_h1, ... */
+export function outputNames(horizons: number): string[] {
+  const names: string[] = [];
+  for (let h = 0; h < horizons; h++) for (const head of HEADS) names.push(`${head}_h${h}`);
+  return names;
+}
+
+export function buildModel(partial: DeepPartial<ModelConfig> = {}): tf.LayersModel {
+  const c = resolveModelConfig(partial);
+  const reg = c.l2 > 0 ? () => tf.regularizers.l2({ l2: c.l2 }) : () => undefined;
+  const features = tf.input({ shape: [c.lookback, c.features], name: 'features' });
+  const close = tf.input({ shape: [c.lookback], name: 'close' });
+
+  // Transformer branch -> [B, dModel].
+  const t = c.transformer;
+  let x = tf.layers.dense({ units: t.dModel, kernelRegularizer: reg(), name: 'tf_input_proj' }).apply(features) as Sym;
+  x = new PositionalEmbedding({ name: 'tf_pos_embedding' }).apply(x) as Sym;
+  for (let b = 0; b < t.blocks; b++) {
+    x = transformerBlock(x, { heads: t.heads, keyDim: t.keyDim, ffDim: t.ffDim, dropout: t.dropout, l2: c.l2, name: `tf_block${b}` });
+  }
+  const transformerOut = tf.layers.globalAveragePooling1d({ name: 'tf_mean_time' }).apply(x) as Sym;
+
+  // LSTM branch -> [B, units * (bidirectional ? 2 : 1)].
+  const lstmOut = lstmBlock(features, { ...c.lstm, returnSequences: false, implementation: c.lstmImplementation, name: 'lstm' });
+
+  // Indicator branch -> [B, hidden.at(-1)].
+  const indOut = indicatorSubnet(close, { ...c.indicators, l2: c.l2, name: 'ind' });
+
+  const merged = tf.layers.concatenate({ axis: -1, name: 'merge' }).apply([transformerOut, lstmOut, indOut]) as Sym;
+
+  const outputs: Sym[] = [];
+  for (let h = 0; h < c.horizons; h++) {
+    let z = merged;
+    c.towers.hidden.forEach((units, i) => {
+      z = tf.layers.dense({ units, activation: 'relu', kernelRegularizer: reg(), name: `tower_h${h}_dense${i}` }).apply(z) as Sym;
+      if (i === 0 && c.towers.dropout > 0) z = tf.layers.dropout({ rate: c.towers.dropout, name: `tower_h${h}_dropout` }).apply(z) as Sym;
+    });
+    outputs.push(tf.layers.dense({ units: 1, kernelRegularizer: reg(), name: `price_h${h}` }).apply(z) as Sym);
+    outputs.push(tf.layers.dense({ units: 1, activation: 'sigmoid', kernelRegularizer: reg(), name: `direction_h${h}` }).apply(z) as Sym);
+    const v = tf.layers.dense({ units: 1, kernelRegularizer: reg(), name: `variance_h${h}_linear` }).apply(z) as Sym;
+    outputs.push(new PositiveVariance({ name: `variance_h${h}` }).apply(v) as Sym);
+  }
+  return tf.model({ inputs: [features, close], outputs, name: 'hybrid' });
+}
+
+/**
+ * Checks a batch against the model's inputs before tfjs sees it: a clear error naming the input
+ * and the expected shape instead of a failure deep inside a layer.
+ */
+export function checkModelInputs(model: tf.LayersModel, features: tf.Tensor, close: tf.Tensor): void {
+  const [fIn, cIn] = model.inputs;
+  const fail = (name: string, expected: (number | null)[], got: number[]) => {
+    throw new RangeError(`model input "${name}" must have shape [${expected.map((d) => d ?? 'batch').join(', ')}] (got [${got.join(', ')}])`);
+  };
+  const ok = (expected: (number | null)[], got: number[]) =>
+    expected.length === got.length && expected.every((d, i) => d == null || d === got[i]);
+  if (!ok(fIn.shape, features.shape)) fail(fIn.name, fIn.shape, features.shape);
+  if (!ok(cIn.shape, close.shape)) fail(cIn.name, cIn.shape, close.shape);
+  if (features.shape[0] !== close.shape[0]) {
+    throw new RangeError(`model inputs disagree on the batch size: features ${features.shape[0]}, close ${close.shape[0]}`);
+  }
+}
+
+/** predict with input checks; returns the nine outputs by name. */
+export function predictNamed(model: tf.LayersModel, features: tf.Tensor, close: tf.Tensor, batchSize = 1024): Record<string, tf.Tensor> {
+  checkModelInputs(model, features, close);
+  const out = model.predict([features, close], { batchSize });
+  const list = Array.isArray(out) ? out : [out];
+  const names = model.outputNames;
+  return Object.fromEntries(list.map((t, i) => [names[i], t]));
+}
