@@ -68,7 +68,7 @@ double field(const Traced& t, int trade, int f) { return t.trades[trade * bt::kT
 
 TEST_CASE(long_stop_gap_at_open) {
   // Signal at bar 0 -> long at bar 1's open (100); stop 5% = 95; bar 2 opens at 90 below it.
-  auto k = rows({{100, 101, 99, 100}, {100, 102, 98, 101}, {90, 91, 89, 90}, {90, 91, 89, 90}});
+  auto k = rows({{100, 101, 99, 100}, {100, 101.5, 98, 101}, {90, 91, 89, 90}, {90, 91, 89, 90}});
   OwnedSignals g(4);
   g.side[0] = 1;
   const Traced r = run_one(k, g, frictionless());

@@ -25,16 +25,17 @@ function withCommonOptions(y: Argv): Argv {
     .option('backend', { type: 'string', choices: BACKEND_CHOICES, describe: 'Shorthand for --set runtime.backend=...' });
 }
 
-async function runCommand(cmd: CommandSpec, raw: Record<string, unknown>, io: CliIo): Promise<number> {
+/** Resolves the config and runs `cmd`, turning what it throws into a message and an exit code. */
+export async function runCommand(cmd: CommandSpec, raw: Record<string, unknown>, io: CliIo): Promise<number> {
   const args = { ...raw, set: (raw.set as string[] | undefined) ?? [] } as CommandArgs;
   try {
     const set = args.backend ? [...args.set, `runtime.backend=${args.backend}`] : args.set;
     const config = resolveConfig({ file: args.config, env: io.env, set });
     return await cmd.run(args, config, io);
   } catch (e) {
-    const usage = e instanceof ConfigError || e instanceof UsageError;
-    io.stderr(`ntp ${cmd.name}: ${usage ? (e as Error).message : (e as Error).stack ?? String(e)}\n`);
-    return usage ? EXIT.usage : EXIT.failure;
+    // Errors name what is wrong (SPEC §11), so the message is the report; a stack would bury it.
+    io.stderr(`ntp ${cmd.name}: ${e instanceof Error ? e.message : String(e)}\n`);
+    return e instanceof ConfigError || e instanceof UsageError ? EXIT.usage : EXIT.failure;
   }
 }
 

@@ -1,7 +1,8 @@
 /**
- * Config resolution, lowest to highest precedence: schema defaults <- file <- NTP_* environment
- * <- --set. Each layer is checked on its own first, so an error says where the bad value came
- * from; then the merged result is checked whole, derived keys are filled and cross-key rules run.
+ * Config resolution, lowest to highest precedence: schema defaults <- file <- values given in
+ * code <- NTP_* environment <- --set. Each layer is checked on its own first, so an error says
+ * where the bad value came from; then the merged result is checked whole, derived keys are
+ * filled and cross-key rules run.
  */
 import { applyDerived, schemaDefaults } from './defaults.js';
 import { ConfigError } from './errors.js';
@@ -34,7 +35,7 @@ function checked({ source, values }: ConfigLayer): PlainObject {
 export function resolveConfig(sources: ConfigSources = {}): PipelineConfig {
   const layers: ConfigLayer[] = [
     ...(sources.file !== undefined ? [{ source: sources.file, values: readConfigFile(sources.file) }] : []),
-    ...(sources.values !== undefined ? [{ source: 'values', values: sources.values }] : []),
+    ...(sources.values !== undefined ? [{ source: 'values given in code', values: sources.values }] : []),
     ...envLayers(sources.env ?? {}),
     ...setLayers(sources.set ?? []),
   ];

@@ -6,7 +6,7 @@
 import ccxt, { type Exchange, type MarketInterface } from 'ccxt';
 import { emptyCandles, type Candles } from './candles.js';
 import { candleCachePath, candleCsvRows, readCandleCache, writeCandleCache } from './candle-cache.js';
-import { parseRetryAfterMs, withRetry, type RetryPolicy } from './ccxt-retry.js';
+import { parseRetryAfterMs, withRetry, type RetryNotice, type RetryPolicy } from './ccxt-retry.js';
 
 export interface FetchCandlesOptions {
   /** ccxt exchange id, e.g. 'binance'. */
@@ -38,7 +38,7 @@ type Row = [number, number, number, number, number, number];
 export type FetchProgress =
   /** A page was received and the cache written: `added` new bars, `total` in the cache. */
   | { kind: 'page'; page: number; added: number; total: number; lastTimestamp: number }
-  /** A transient failure; the request is repeated after `delayMs`. */
+  /** A transient failure of the request `what`; it is repeated after `delayMs`. */
   | { kind: 'retry'; what: string; attempt: number; delayMs: number; error: string };
 
 /**
@@ -67,8 +67,7 @@ export async function fetchCandles(o: FetchCandlesOptions): Promise<Candles> {
         err instanceof ccxt.DDoSProtection || err instanceof ccxt.RateLimitExceeded
           ? parseRetryAfterMs(exchange.last_response_headers?.['Retry-After'])
           : undefined,
-      onRetry: (n: { attempt: number; delayMs: number; error: Error }) =>
-        o.onProgress?.({ kind: 'retry', what: label, attempt: n.attempt, delayMs: n.delayMs, error: n.error.message }),
+      onRetry: (n: RetryNotice) => o.onProgress?.({ kind: 'retry', what: n.what, attempt: n.attempt, delayMs: n.delayMs, error: n.error.message }),
     };
     // reload=true: ccxt keeps a failed load's rejected promise and would hand it to every retry.
     await withRetry(`${label}: loading markets`, policy, () => exchange.loadMarkets(true), hooks);

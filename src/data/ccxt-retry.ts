@@ -13,6 +13,7 @@ export interface RetryPolicy {
 }
 
 export interface RetryNotice {
+  what: string;
   attempt: number; // the retry about to happen, 1-based
   delayMs: number;
   error: Error;
@@ -68,7 +69,7 @@ export async function withRetry<T>(
         throw new Error(`${what} failed after ${attempt + 1} attempts (maxRetries=${policy.maxRetries}): ${detail}`, { cause: error });
       }
       const delayMs = Math.max(backoffDelayMs(policy, attempt + 1), hooks.retryAfterMs?.(error) ?? 0);
-      hooks.onRetry?.({ attempt: attempt + 1, delayMs, error });
+      hooks.onRetry?.({ what, attempt: attempt + 1, delayMs, error });
       await new Promise((resolve) => setTimeout(resolve, delayMs));
     }
   }

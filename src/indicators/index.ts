@@ -5,3 +5,4 @@ export * from './learnable-indicators.js';
 export * from './registry.js';
 export { ClipPeriods, FixedValues } from './constraints.js';
 export { indicatorAddon } from './native.js';
+export * from './plain.js';

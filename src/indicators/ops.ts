@@ -202,17 +202,20 @@ export function indicatorOpTfjs(kind: IndicatorKind, close: tf.Tensor, periods: 
         const mu = recurrenceLast(u, a);
         const q = recurrenceLast(u.map((x) => tf.square(x)), a);
         const variance = tf.sub(q, tf.square(mu));
-        const positive = tf.greater(variance, 0);
-        // sqrt only where positive, so a zero variance has gradient 0 rather than NaN.
-        const sigma = tf.where(positive, tf.sqrt(tf.where(positive, variance, tf.onesLike(variance))), tf.zerosLike(variance));
+        // sigma = sqrt(variance) where positive, else 0 with gradient 0 (not NaN): step() is
+        // differentiable (zero gradient), unlike a boolean mask fed to where().
+        const positive = tf.step(variance);
+        const safe = tf.add(tf.mul(variance, positive), tf.sub(1, positive));
+        const sigma = tf.mul(positive, tf.sqrt(safe));
         return tf.div(tf.sub(u[T - 1], mu), tf.add(tf.mul(sigma, 2), BOLLINGER_EPSILON)) as tf.Tensor2D;
       }
       case 'momentum': {
-        const n = tf.floor(p);  // zero gradient: d/dp flows through f only (right derivative)
-        const f = tf.reshape(tf.sub(p, n), [1, K]);
-        const near = tf.cast(tf.sub(T - 1, n), 'int32');
-        const cNear = tf.gather(c, near, 1);
-        const cFar = tf.gather(c, tf.sub(near, tf.scalar(1, 'int32')), 1);
+        // n = floor(p) is piecewise constant: d/dp flows through f only (the right derivative at
+        // integers, like the kernel). The gather indices are data, read off the tape.
+        const whole = Array.from(p.dataSync(), Math.floor);
+        const f = tf.reshape(tf.sub(p, tf.tensor1d(whole)), [1, K]);
+        const cNear = tf.gather(c, tf.tensor1d(whole.map((n) => T - 1 - n), 'int32'), 1);
+        const cFar = tf.gather(c, tf.tensor1d(whole.map((n) => T - 2 - n), 'int32'), 1);
         const den = tf.add(tf.mul(tf.sub(1, f), cNear), tf.mul(f, cFar));
         return tf.sub(tf.div(last, den), 1) as tf.Tensor2D;
       }

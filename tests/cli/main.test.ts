@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { COMMANDS } from '../../src/cli/commands/index.js';
 import type { DoctorReport } from '../../src/cli/commands/doctor.js';
 import { captureIo } from '../../src/cli/io.js';
-import { main } from '../../src/cli/main.js';
+import { EXIT, UsageError, type CommandSpec } from '../../src/cli/command.js';
+import { main, runCommand } from '../../src/cli/main.js';
 import { nativeAddonStatus, tryNativeAddon } from '../../src/native/addon.js';
 
 async function ntp(argv: string[], env: NodeJS.ProcessEnv = {}) {
@@ -109,4 +110,23 @@ test('config prints commented YAML, the defaults or the reference', async (t) =>
   t.regex((await ntp(['config', '--reference'])).out, /^\| `training\.epochs` \| integer ≥ 1 \| `40` \|/m);
   const both = await ntp(['config', '--defaults', '--reference']);
   t.deepEqual([both.code, both.err], [2, 'ntp config: --defaults and --reference are alternatives; give one\n']);
+});
+
+test('what a command throws becomes its message and exit code: usage 2, anything else 1', async (t) => {
+  const throwing = (e: unknown): CommandSpec => ({ name: 'demo', describe: 'demo', run: async () => { throw e; } });
+  const cases: [unknown, number, string][] = [
+    [new UsageError('--from must be before --to'), EXIT.usage, 'ntp demo: --from must be before --to\n'],
+    [new Error('cannot read data/x.csv: no such file'), EXIT.failure, 'ntp demo: cannot read data/x.csv: no such file\n'],
+    ['plain string', EXIT.failure, 'ntp demo: plain string\n'],
+  ];
+  for (const [error, code, message] of cases) {
+    const io = captureIo();
+    t.is(await runCommand(throwing(error), { set: [], json: false }, io), code);
+    t.is(io.err, message);
+  }
+  const io = captureIo();
+  const seen: unknown[] = [];
+  const ok: CommandSpec = { name: 'ok', describe: 'ok', run: async (args, config) => { seen.push(args.set, config.training.epochs); return EXIT.ok; } };
+  t.is(await runCommand(ok, { json: false }, io), 0, 'no --set at all is an empty list');
+  t.deepEqual(seen, [[], 40]);
 });

@@ -10,7 +10,7 @@ function issuesOf(t: import('ava').ExecutionContext, fn: () => unknown): ConfigE
 test('a bad scalar names the key, the value and the allowed range', (t) => {
   const e = issuesOf(t, () => resolveConfig({ values: { training: { epochs: 0 } } }));
   t.deepEqual(e.issues, [{ key: 'training.epochs', message: 'got 0, expected integer ≥ 1' }]);
-  t.is(e.message, 'invalid config in values: training.epochs: got 0, expected integer ≥ 1');
+  t.is(e.message, 'invalid config in values given in code: training.epochs: got 0, expected integer ≥ 1');
 });
 
 test('a bad enum value lists the allowed values', (t) => {
@@ -87,5 +87,5 @@ test('validateConfig accepts a complete config and rejects a missing key', (t) =
 test('every problem in a layer is reported at once', (t) => {
   const e = issuesOf(t, () => resolveConfig({ values: { training: { epochs: -1, seed: 'x' }, runtime: { threads: -2 } } }));
   t.deepEqual(e.issues.map((i) => i.key), ['training.epochs', 'training.seed', 'runtime.threads']);
-  t.true(e.message.startsWith('invalid config in values:\n  - training.epochs: got -1'));
+  t.true(e.message.startsWith('invalid config in values given in code:\n  - training.epochs: got -1'));
 });

@@ -52,7 +52,7 @@ test.afterEach.always(async (t) => {
   await t.context.emu.close();
   await rm(t.context.cacheDir, { recursive: true, force: true });
   // Every test, failing or not, must have stayed on the loopback interface.
-  t.deepEqual(guard.attempts.filter((h) => h !== '127.0.0.1'), [], 'a connection left 127.0.0.1');
+  t.deepEqual(guard.attempts.filter((h) => h !== '127.0.0.1' && !h.startsWith('unix:')), [], 'a connection left 127.0.0.1');
 });
 
 /** 2,500 bars around the largest gap of BTCUSDT-1h (real or generated): several pages, one outage. */
@@ -87,6 +87,19 @@ test.serial('a fetch over several pages equals the source candles exactly, throu
   t.is(pages.filter((p) => p.kind === 'page').length, 5);
   t.deepEqual([...new Set(emu.requests.map((r) => r.path))].sort(), ['/api/v3/exchangeInfo', '/api/v3/klines']);
   t.true(emu.requests.every((r) => r.method === 'GET' && r.status === 200));
+  t.log(`candles: ${emu.realData ? '../shared/data' : 'generated (../shared/data absent)'}`);
+});
+
+test.serial('each symbol has its own cache and its own candles', async (t) => {
+  const { emu } = t.context;
+  const eth = emu.candles('ETHUSDT');
+  const source = sliceCandles(eth, 100, 400);
+  const until = eth.timestamp[400];
+  const [btc, got] = await Promise.all([t.context.fetch({ since: source.timestamp[0], until }), t.context.fetch({ symbol: 'ETH/USDT', since: source.timestamp[0], until })]);
+  t.deepEqual(got, source);
+  t.true(btc.close.length > 0);
+  t.notDeepEqual(btc.close.subarray(0, 10), got.close.subarray(0, 10));
+  t.true(existsSync(candleCachePath(t.context.cacheDir, 'binance', 'ETH/USDT', '1h')));
 });
 
 test.serial('429s, 5xx, timeouts and a cut-off body are retried and the result is still exact', async (t) => {
@@ -110,6 +123,7 @@ test.serial('429s, 5xx, timeouts and a cut-off body are retried and the result i
   t.deepEqual(got, source);
   t.is(await cacheText(t), csv(source));
   t.is(retries.length, 8);
+  t.regex(retries[0].kind === 'retry' ? retries[0].what : '', /loading markets$/);
   const statuses = emu.requests.map((r) => r.status);
   t.deepEqual(statuses.filter((s) => s >= 400).sort(), [429, 429, 500, 502, 503, 503]);
 });

@@ -62,14 +62,12 @@ export interface RecordedRequest {
 }
 
 export interface ExchangeEmulator {
-  /** e.g. http://127.0.0.1:40123 */
-  baseUrl: string;
   /** Every ccxt binance `urls.api` entry pointed here, for `exchangeOptions.urls.api`. */
   apiUrls: Record<string, string>;
   /** Whether the candles are the real ../shared/data files (false: generated). */
   realData: boolean;
   requests: RecordedRequest[];
-  /** The candles served for a market id and interval (1h only). */
+  /** The 1h candles served for a market id, e.g. BTCUSDT. */
   candles(marketId: string): Candles;
   inject(fault: Fault): void;
   close(): Promise<void>;
@@ -181,7 +179,6 @@ export async function startExchangeEmulator(): Promise<ExchangeEmulator> {
   const { port } = server.address() as AddressInfo;
   const baseUrl = `http://127.0.0.1:${port}`;
   return {
-    baseUrl,
     apiUrls: await binanceApiUrls(baseUrl),
     realData,
     requests,

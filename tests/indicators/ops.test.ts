@@ -48,9 +48,9 @@ for (const [name, data, B] of DATASETS) {
       const n = run(indicatorOpNative), f = run(indicatorOpTfjs);
       const ey = maxScaledError(f.y, n.y), ec = maxScaledError(f.gc, n.gc), ep = maxScaledError(f.gp, n.gp);
       t.log(`max scaled diff: values ${ey.toExponential(2)}, dclose ${ec.toExponential(2)}, dperiods ${ep.toExponential(2)}`);
-      t.true(ey < 2e-4, `values ${ey}`);
-      t.true(ec < 2e-3, `dclose ${ec}`);
-      t.true(ep < 2e-3, `dperiods ${ep}`);
+      t.true(ey < 5e-5, `values ${ey}`);
+      t.true(ec < 5e-5, `dclose ${ec}`);
+      t.true(ep < 5e-5, `dperiods ${ep}`);
       tf.dispose([close, periods, w]);
     });
   }

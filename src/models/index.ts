@@ -1,0 +1,9 @@
+/** The model domain: native kernels under tfjs, the fused LSTM, the hybrid model's layers and blocks, save/load. */
+export { setNativeKernels, nativeKernelsEnabled } from './native-kernels.js';
+export { FusedLSTM, fusedLstm, lstmWithTfOps } from './fused-lstm.js';
+export { MultiHeadSelfAttention } from './attention.js';
+export { PositionalEmbedding, ReverseTime, PositiveVariance } from './small-layers.js';
+export { transformerBlock, lstmBlock, indicatorSubnet } from './blocks.js';
+export { DEFAULT_MODEL_CONFIG, resolveModelConfig, type ModelConfig, type DeepPartial } from './config.js';
+export { buildModel, outputNames, checkModelInputs, predictNamed, HEADS } from './hybrid-model.js';
+export { saveModel, loadModel } from './io.js';
