@@ -5,7 +5,9 @@
  * optional: their install downloads libtensorflow and fails offline, leaving them absent or
  * unloadable, which is an expected state, not an error.
  */
+import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 
 export type BackendChoice = 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'cpu';
@@ -23,7 +25,22 @@ export interface BackendReport {
 const require = createRequire(import.meta.url);
 let current: BackendReport | undefined;
 
+/**
+ * Why `pkg` cannot be used, or null when it loaded. The package's native binding is looked for
+ * first: requiring a tfjs-node whose libtensorflow download failed registers hundreds of
+ * kernels (noisily) before it throws, so an absent binding is reported without loading it.
+ */
 function tryLoad(pkg: string): string | null {
+  let dir: string;
+  try {
+    dir = dirname(require.resolve(`${pkg}/package.json`));
+  } catch {
+    return 'not installed';
+  }
+  const lib = join(dir, 'lib');
+  const hasBinding = existsSync(lib)
+    && readdirSync(lib).some((d) => existsSync(join(lib, d, 'tfjs_binding.node')));
+  if (!hasBinding) return 'installed without its native binding (libtensorflow download failed or skipped)';
   try {
     require(pkg);
     return null;
