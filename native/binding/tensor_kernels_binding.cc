@@ -5,13 +5,23 @@
 //         activation?: 'linear'|'relu'|'relu6'|'sigmoid'|'elu'|'leakyrelu', alpha?: number})
 // Shapes are full tensor shapes (rank >= 2); batch dims broadcast numpy-style, the bias
 // broadcasts against the output shape [...batch, M, N]. `out` must hold the output exactly.
+//
+// attentionForward({qkv [B*T*3*H*Kd], batch, steps, heads, keyDim, dropout?, seed?,
+//   out: {probs [B*H*T*T], out [B*T*H*Kd]}})
+// attentionBackward({qkv, probs, dout [B*T*H*Kd], batch, steps, heads, keyDim, dropout?, seed?,
+//   out: {dqkv [B*T*3*H*Kd]}})
+// layerNormForward({x [rows*dim], gamma [dim], beta [dim], rows, dim, epsilon,
+//   out: {y [rows*dim], mean [rows], rstd [rows]}})
+// layerNormBackward({x, gamma, mean, rstd, dy, rows, dim, out: {dx, dgamma, dbeta}})
 #include <napi.h>
 
 #include <algorithm>
 #include <string>
 #include <vector>
 
+#include "../core/attention.h"
 #include "../core/gemm.h"
+#include "../core/layer_norm.h"
 #include "args.h"
 #include "jobs.h"
 #include "registry.h"
@@ -134,8 +144,95 @@ Job prepare_mat_mul(const Napi::CallbackInfo& info) {
   return job;
 }
 
+constexpr int64_t kMaxDim = int64_t{1} << 24;
+
+std::size_t sz(int64_t v) { return static_cast<std::size_t>(v); }
+
+ntp::AttentionShape attention_shape(const Args& a) {
+  ntp::AttentionShape s;
+  s.batch = a.integer("batch", 1, kMaxDim);
+  s.steps = a.integer("steps", 1, kMaxDim);
+  s.heads = a.integer("heads", 1, kMaxDim);
+  s.key_dim = a.integer("keyDim", 1, kMaxDim);
+  const double rate = a.number("dropout", 0.0);
+  if (!(rate >= 0.0 && rate < 1.0))
+    throw Napi::RangeError::New(a.env(), a.field("dropout") + " must be in [0, 1) (got " + std::to_string(rate) + ")");
+  s.dropout = static_cast<float>(rate);
+  s.seed = static_cast<uint64_t>(a.integer("seed", 0, (int64_t{1} << 53) - 1, 0));
+  return s;
+}
+
+Job prepare_attention_forward(const Napi::CallbackInfo& info) {
+  Args a(info.Env(), info[0], "attentionForward: options");
+  const ntp::AttentionShape s = attention_shape(a);
+  const int64_t BT = s.batch * s.steps, HK = s.heads * s.key_dim;
+  const float* qkv = a.array<float>("qkv", sz(BT * 3 * HK));
+  Args out(info.Env(), a.value("out"), a.field("out"));
+  float* probs = out.array<float>("probs", sz(s.batch * s.heads * s.steps * s.steps));
+  float* o = out.array<float>("out", sz(BT * HK));
+  Job job;
+  for (const char* k : {"qkv", "out"}) job.keep_alive.push_back(a.value(k));
+  job.work = [=] { ntp::attention_forward(s, qkv, probs, o); };
+  return job;
+}
+
+Job prepare_attention_backward(const Napi::CallbackInfo& info) {
+  Args a(info.Env(), info[0], "attentionBackward: options");
+  const ntp::AttentionShape s = attention_shape(a);
+  const int64_t BT = s.batch * s.steps, HK = s.heads * s.key_dim;
+  const float* qkv = a.array<float>("qkv", sz(BT * 3 * HK));
+  const float* probs = a.array<float>("probs", sz(s.batch * s.heads * s.steps * s.steps));
+  const float* dout = a.array<float>("dout", sz(BT * HK));
+  Args out(info.Env(), a.value("out"), a.field("out"));
+  float* dqkv = out.array<float>("dqkv", sz(BT * 3 * HK));
+  Job job;
+  for (const char* k : {"qkv", "probs", "dout", "out"}) job.keep_alive.push_back(a.value(k));
+  job.work = [=] { ntp::attention_backward(s, qkv, probs, dout, dqkv); };
+  return job;
+}
+
+Job prepare_layer_norm_forward(const Napi::CallbackInfo& info) {
+  Args a(info.Env(), info[0], "layerNormForward: options");
+  const int64_t rows = a.integer("rows", 0, int64_t{1} << 40), dim = a.integer("dim", 1, kMaxDim);
+  const double eps = a.number("epsilon");
+  if (!(eps > 0)) throw Napi::RangeError::New(info.Env(), a.field("epsilon") + " must be > 0");
+  const float* x = a.array<float>("x", sz(rows * dim));
+  const float* gamma = a.array<float>("gamma", sz(dim));
+  const float* beta = a.array<float>("beta", sz(dim));
+  Args out(info.Env(), a.value("out"), a.field("out"));
+  float* y = out.array<float>("y", sz(rows * dim));
+  float* mean = out.array<float>("mean", sz(rows));
+  float* rstd = out.array<float>("rstd", sz(rows));
+  Job job;
+  for (const char* k : {"x", "gamma", "beta", "out"}) job.keep_alive.push_back(a.value(k));
+  job.work = [=] { ntp::layer_norm_forward(rows, dim, static_cast<float>(eps), x, gamma, beta, y, mean, rstd); };
+  return job;
+}
+
+Job prepare_layer_norm_backward(const Napi::CallbackInfo& info) {
+  Args a(info.Env(), info[0], "layerNormBackward: options");
+  const int64_t rows = a.integer("rows", 0, int64_t{1} << 40), dim = a.integer("dim", 1, kMaxDim);
+  const float* x = a.array<float>("x", sz(rows * dim));
+  const float* gamma = a.array<float>("gamma", sz(dim));
+  const float* mean = a.array<float>("mean", sz(rows));
+  const float* rstd = a.array<float>("rstd", sz(rows));
+  const float* dy = a.array<float>("dy", sz(rows * dim));
+  Args out(info.Env(), a.value("out"), a.field("out"));
+  float* dx = out.array<float>("dx", sz(rows * dim));
+  float* dgamma = out.array<float>("dgamma", sz(dim));
+  float* dbeta = out.array<float>("dbeta", sz(dim));
+  Job job;
+  for (const char* k : {"x", "gamma", "mean", "rstd", "dy", "out"}) job.keep_alive.push_back(a.value(k));
+  job.work = [=] { ntp::layer_norm_backward(rows, dim, x, gamma, mean, rstd, dy, dx, dgamma, dbeta); };
+  return job;
+}
+
 }  // namespace
 
 NTP_BINDING(tensor_kernels) {
   export_job(env, exports, "matMul", prepare_mat_mul);
+  export_job(env, exports, "attentionForward", prepare_attention_forward);
+  export_job(env, exports, "attentionBackward", prepare_attention_backward);
+  export_job(env, exports, "layerNormForward", prepare_layer_norm_forward);
+  export_job(env, exports, "layerNormBackward", prepare_layer_norm_backward);
 }

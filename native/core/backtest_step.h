@@ -215,16 +215,16 @@ NTP_HD bool take_targets(PathState& s, const PathParams& p, long t, double fav, 
 template <class Sink>
 NTP_HD void intrabar(PathState& s, const PathParams& p, long t, double open, double high, double low,
                      Sink& sink) {
-  s.held += 1;
-  s.exposure_bars += 1;
   const double sd = s.side;
   const double adverse = s.side > 0 ? low : high;
   const double fav = s.side > 0 ? high : low;
   const bool entry_bar = s.entry_index == t;
   if (!entry_bar && sd * open <= sd * s.stop) {
     close_trade(s, p, market_fill(s.side, open, p.slip), kReasonStop, t, sink);
-    return;
+    return;  // gone at the open: this bar is not held
   }
+  s.held += 1;
+  s.exposure_bars += 1;
   const double stop_at_open = s.stop;  // a stop moved inside this bar waits for the next one
   bool tier1_now = false;
   const bool stop_hit = sd * adverse <= sd * stop_at_open;

@@ -1,5 +1,6 @@
 #include "indicator_layers.h"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -12,10 +13,7 @@ namespace {
 
 constexpr const char* kNames[] = {"ma", "macd", "rsi", "bollinger", "momentum"};
 
-std::string num(double v) {
-  std::string s = std::to_string(v);
-  return s;
-}
+std::string num(double v) { return std::to_string(v); }
 
 // Rows per parallel chunk: each row is ~T x period_count recurrence steps (~2k flops for the
 // default layers), so small chunks would cost more in dispatch than they save.
@@ -62,16 +60,46 @@ void check_indicator_batch(const IndicatorBatch& b) {
   }
 }
 
+namespace {
+
+// Rows per SIMD block: 4 doubles fill an AVX2 register (and half an AVX-512 one, whose wider
+// blocks would leave more rows to the scalar tail at the default batch of 144).
+constexpr int kLanes = 4;
+using Block = Lanes<kLanes>;
+
+// Rows [r, r + kLanes) of close, transposed into T lane vectors (float -> double once).
+void load_block(const IndicatorBatch& b, std::size_t r, Block* dst) {
+  const std::size_t T = static_cast<std::size_t>(b.time);
+  for (std::size_t t = 0; t < T; ++t)
+    for (int j = 0; j < kLanes; ++j) dst[t].v[j] = b.close[(r + j) * T + t];
+}
+
+}  // namespace
+
 void indicator_forward(const IndicatorBatch& b, float* out) {
   check_indicator_batch(b);
   const int w = indicator_group_width(b.kind);
   const int groups = b.period_count / w;
-  const std::size_t T = static_cast<std::size_t>(b.time);
+  const std::size_t T = static_cast<std::size_t>(b.time), K = static_cast<std::size_t>(b.period_count);
   parallel_for(static_cast<std::size_t>(b.batch), kRowsPerChunk, [&](std::size_t lo, std::size_t hi) {
-    for (std::size_t r = lo; r < hi; ++r)
-      for (int g = 0; g < groups; ++g)
-        indicator_group_forward(b.kind, b.close + r * T, b.time, b.periods + g * w,
-                                out + r * b.period_count + g * w);
+    std::vector<Block> block(T);
+    std::size_t r = lo;
+    for (; r + kLanes <= hi; r += kLanes) {
+      load_block(b, r, block.data());
+      for (int g = 0; g < groups; ++g) {
+        Block o[3] = {Block(0.0), Block(0.0), Block(0.0)};
+        indicator_group_forward<Block>(b.kind, block.data(), b.time, b.periods + g * w, o);
+        for (int i = 0; i < w; ++i)
+          for (int j = 0; j < kLanes; ++j) out[(r + j) * K + g * w + i] = static_cast<float>(o[i].v[j]);
+      }
+    }
+    for (; r < hi; ++r) {  // rows left over from the blocks
+      for (int g = 0; g < groups; ++g) {
+        double o[3] = {0.0, 0.0, 0.0};
+        indicator_group_forward<double>(b.kind, b.close + r * T, b.time, b.periods + g * w, o);
+        for (int i = 0; i < w; ++i) out[r * K + g * w + i] = static_cast<float>(o[i]);
+      }
+    }
   });
 }
 
@@ -82,17 +110,38 @@ void indicator_backward(const IndicatorBatch& b, const float* grad_out, float* g
   const int groups = b.period_count / w;
   const std::size_t T = static_cast<std::size_t>(b.time);
   const std::size_t K = static_cast<std::size_t>(b.period_count);
+  // +1: momentum needs no scratch, and a zero-length vector's data() may be null.
+  const std::size_t S = static_cast<std::size_t>(indicator_scratch(b.kind, b.time)) + 1;
   // Per-row period gradients, reduced serially below so the sum is deterministic.
   std::vector<double> gp_rows(static_cast<std::size_t>(b.batch) * K);
   parallel_for(static_cast<std::size_t>(b.batch), kRowsPerChunk, [&](std::size_t lo, std::size_t hi) {
-    std::vector<double> gc(T), scratch(static_cast<std::size_t>(indicator_scratch(b.kind, b.time)) + 1);
-    for (std::size_t r = lo; r < hi; ++r) {
-      std::fill(gc.begin(), gc.end(), 0.0);
-      for (int g = 0; g < groups; ++g)
-        indicator_group_backward(b.kind, b.close + r * T, b.time, b.periods + g * w,
-                                 grad_out + r * K + g * w, gc.data(), gp_rows.data() + r * K + g * w,
-                                 scratch.data());
-      for (std::size_t t = 0; t < T; ++t) grad_close[r * T + t] = static_cast<float>(gc[t]);
+    std::vector<Block> block(T), gc(T), scratch(S);
+    std::size_t r = lo;
+    for (; r + kLanes <= hi; r += kLanes) {
+      load_block(b, r, block.data());
+      std::fill(gc.begin(), gc.end(), Block(0.0));
+      for (int g = 0; g < groups; ++g) {
+        Block go[3], gp[3];
+        for (int i = 0; i < w; ++i)
+          for (int j = 0; j < kLanes; ++j) go[i].v[j] = grad_out[(r + j) * K + g * w + i];
+        indicator_group_backward<Block>(b.kind, block.data(), b.time, b.periods + g * w, go, gc.data(), gp,
+                                        scratch.data());
+        for (int i = 0; i < w; ++i)
+          for (int j = 0; j < kLanes; ++j) gp_rows[(r + j) * K + g * w + i] = gp[i].v[j];
+      }
+      for (std::size_t t = 0; t < T; ++t)
+        for (int j = 0; j < kLanes; ++j) grad_close[(r + j) * T + t] = static_cast<float>(gc[t].v[j]);
+    }
+    std::vector<double> gc1(T), scratch1(S);
+    for (; r < hi; ++r) {  // rows left over from the blocks
+      std::fill(gc1.begin(), gc1.end(), 0.0);
+      for (int g = 0; g < groups; ++g) {
+        double go[3];
+        for (int i = 0; i < w; ++i) go[i] = grad_out[r * K + g * w + i];
+        indicator_group_backward<double>(b.kind, b.close + r * T, b.time, b.periods + g * w, go, gc1.data(),
+                                         gp_rows.data() + r * K + g * w, scratch1.data());
+      }
+      for (std::size_t t = 0; t < T; ++t) grad_close[r * T + t] = static_cast<float>(gc1[t]);
     }
   });
   for (std::size_t k = 0; k < K; ++k) {

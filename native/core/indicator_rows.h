@@ -4,11 +4,17 @@
 // triple (MACD). Every layer is built from the single Recurrence / RecurrenceAdjoint pair in
 // recurrence.h; outputs are taken at the last step, so the backward pass only receives the
 // gradient at the last step and costs O(T) per group with no [B, T, K] tensor of upstream grads.
+//
+// The functions are templates over the value type V (recurrence_lanes.h): `double` runs one
+// row, Lanes<N> runs N rows in SIMD lanes. `c` is anything indexable whose c[t] converts to V:
+// a float row (the CUDA twin, CPU tails) or a transposed Lanes block (CPU). Periods are shared
+// by all rows, so coefficients stay scalar.
 #pragma once
 #include <cmath>
 
 #include "hd.h"
 #include "recurrence.h"
+#include "recurrence_lanes.h"
 
 namespace ntp {
 
@@ -19,7 +25,7 @@ constexpr double kBollingerEps = 1e-8;  // (c - mu) / (2 sigma + eps)
 
 NTP_HD int indicator_group_width(IndicatorKind k) { return k == IndicatorKind::kMacd ? 3 : 1; }
 
-// Doubles of scratch one group's backward pass needs for a window of T steps.
+// Values of scratch one group's backward pass needs for a window of T steps.
 NTP_HD int indicator_scratch(IndicatorKind k, int T) {
   switch (k) {
     case IndicatorKind::kMacd: return 3 * T;
@@ -32,114 +38,115 @@ NTP_HD int indicator_scratch(IndicatorKind k, int T) {
 
 // Outputs of one group at the last step: `out` has indicator_group_width(kind) entries
 // (MACD: macd, signal, hist). `p` points at the group's period(s).
-NTP_HD void indicator_group_forward(IndicatorKind kind, const float* c, int T, const float* p,
-                                    float* out) {
+template <class V, class In>
+NTP_HD void indicator_group_forward(IndicatorKind kind, In c, int T, const float* p, V* out) {
   const int last = T - 1;
   switch (kind) {
     case IndicatorKind::kMa: {
-      Recurrence y(recurrence_coefficient(RecurrenceKind::kEma, p[0]));
-      for (int t = 0; t < T; ++t) y.step(t, c[t]);
-      out[0] = static_cast<float>(y.y / c[last] - 1.0);
+      Recurrence<V> y(recurrence_coefficient(RecurrenceKind::kEma, p[0]));
+      y.seed(V(c[0]));
+      for (int t = 1; t < T; ++t) y.next(V(c[t]));
+      out[0] = y.y / V(c[last]) - 1.0;
       return;
     }
     case IndicatorKind::kMacd: {
-      Recurrence f(recurrence_coefficient(RecurrenceKind::kEma, p[0]));
-      Recurrence s(recurrence_coefficient(RecurrenceKind::kEma, p[1]));
-      Recurrence g(recurrence_coefficient(RecurrenceKind::kEma, p[2]));
-      double m = 0.0;
-      for (int t = 0; t < T; ++t) {
-        m = f.step(t, c[t]) - s.step(t, c[t]);
-        g.step(t, m);
+      Recurrence<V> f(recurrence_coefficient(RecurrenceKind::kEma, p[0]));
+      Recurrence<V> s(recurrence_coefficient(RecurrenceKind::kEma, p[1]));
+      Recurrence<V> g(recurrence_coefficient(RecurrenceKind::kEma, p[2]));
+      V m = f.seed(V(c[0])) - s.seed(V(c[0]));
+      g.seed(m);
+      for (int t = 1; t < T; ++t) {
+        m = f.next(V(c[t])) - s.next(V(c[t]));
+        g.next(m);
       }
-      out[0] = static_cast<float>(m);
-      out[1] = static_cast<float>(g.y);
-      out[2] = static_cast<float>(m - g.y);
+      out[0] = m;
+      out[1] = g.y;
+      out[2] = m - g.y;
       return;
     }
     case IndicatorKind::kRsi: {
       // Wilder averages over the T-1 differences, seeded with the first one (index j = t-1).
       const double a = recurrence_coefficient(RecurrenceKind::kWilder, p[0]);
-      Recurrence G(a), L(a);
+      Recurrence<V> G(a), L(a);
       for (int t = 1; t < T; ++t) {
-        const double d = static_cast<double>(c[t]) - c[t - 1];
-        G.step(t - 1, d > 0 ? d : 0.0);
-        L.step(t - 1, d < 0 ? -d : 0.0);
+        const V d = V(c[t]) - V(c[t - 1]);
+        G.step(t - 1, relu(d));
+        L.step(t - 1, relu(-d));
       }
-      out[0] = static_cast<float>(G.y / (G.y + L.y + kRsiEps) - 0.5);
+      out[0] = G.y / (G.y + L.y + kRsiEps) - 0.5;
       return;
     }
     case IndicatorKind::kBollinger: {
       // Shift by the last close before squaring (see recurrence.h): u = c - c_last.
       const double a = recurrence_coefficient(RecurrenceKind::kEma, p[0]);
-      const double k = c[last];
-      Recurrence mu(a), q(a);
+      const V k = V(c[last]);
+      Recurrence<V> mu(a), q(a);
       for (int t = 0; t < T; ++t) {
-        const double u = c[t] - k;
+        const V u = V(c[t]) - k;
         mu.step(t, u);
         q.step(t, u * u);
       }
-      const double var = q.y - mu.y * mu.y;
-      const double sigma = var > 0 ? sqrt(var) : 0.0;
-      out[0] = static_cast<float>((static_cast<double>(c[last]) - k - mu.y) /
-                                  (2.0 * sigma + kBollingerEps));
+      const V sigma = sqrt_positive(q.y - mu.y * mu.y);
+      out[0] = (V(c[last]) - k - mu.y) / (2.0 * sigma + kBollingerEps);
       return;
     }
     case IndicatorKind::kMomentum: {
       const FractionalLag lag(T, p[0]);
-      const double den = (1.0 - lag.f) * c[lag.near] + lag.f * c[lag.far];
-      out[0] = static_cast<float>(c[last] / den - 1.0);
+      const V den = (1.0 - lag.f) * V(c[lag.near]) + lag.f * V(c[lag.far]);
+      out[0] = V(c[last]) / den - 1.0;
       return;
     }
   }
 }
 
 // Reverse pass of one group given `go` = dL/d(outputs) at the last step. Adds the group's
-// dL/dc into `gc` (T doubles, accumulated across groups by the caller) and writes the group's
-// dL/dp into `gp` (indicator_group_width entries). `scratch` holds indicator_scratch doubles:
+// dL/dc into `gc` (T values, accumulated across groups by the caller) and writes the group's
+// dL/dp into `gp` (indicator_group_width entries). `scratch` holds indicator_scratch values:
 // the forward series are recomputed there rather than kept from the forward call.
-NTP_HD void indicator_group_backward(IndicatorKind kind, const float* c, int T, const float* p,
-                                     const float* go, double* gc, double* gp, double* scratch) {
+template <class V, class In>
+NTP_HD void indicator_group_backward(IndicatorKind kind, In c, int T, const float* p, const V* go,
+                                     V* gc, V* gp, V* scratch) {
   const int last = T - 1;
+  const V zero(0.0);
   switch (kind) {
     case IndicatorKind::kMa: {
       const double a = recurrence_coefficient(RecurrenceKind::kEma, p[0]);
-      double* y = scratch;
-      Recurrence fwd(a);
-      for (int t = 0; t < T; ++t) y[t] = fwd.step(t, c[t]);
+      V* y = scratch;
+      Recurrence<V> fwd(a);
+      for (int t = 0; t < T; ++t) y[t] = fwd.step(t, V(c[t]));
       // out = y_last / c_last - 1
-      const double cl = c[last];
+      const V cl = V(c[last]);
       gc[last] -= go[0] * y[last] / (cl * cl);
-      RecurrenceAdjoint adj(a);
+      RecurrenceAdjoint<V> adj(a);
       for (int t = last; t >= 0; --t)
-        gc[t] += adj.step(t, t == last ? go[0] / cl : 0.0, c[t], t > 0 ? y[t - 1] : 0.0);
+        gc[t] += adj.step(t, t == last ? go[0] / cl : zero, V(c[t]), t > 0 ? y[t - 1] : zero);
       gp[0] = adj.grad_a * recurrence_coefficient_dp(RecurrenceKind::kEma, p[0]);
       return;
     }
     case IndicatorKind::kMacd: {
-      double* ef = scratch;
-      double* es = scratch + T;
-      double* sg = scratch + 2 * T;
+      V* ef = scratch;
+      V* es = scratch + T;
+      V* sg = scratch + 2 * T;
       const double af = recurrence_coefficient(RecurrenceKind::kEma, p[0]);
       const double as = recurrence_coefficient(RecurrenceKind::kEma, p[1]);
       const double ag = recurrence_coefficient(RecurrenceKind::kEma, p[2]);
-      Recurrence f(af), s(as), g(ag);
+      Recurrence<V> f(af), s(as), g(ag);
       for (int t = 0; t < T; ++t) {
-        ef[t] = f.step(t, c[t]);
-        es[t] = s.step(t, c[t]);
+        ef[t] = f.step(t, V(c[t]));
+        es[t] = s.step(t, V(c[t]));
         sg[t] = g.step(t, ef[t] - es[t]);
       }
       // hist = macd - signal, so its gradient splits onto the other two outputs.
-      const double g_macd = static_cast<double>(go[0]) + go[2];
-      const double g_signal = static_cast<double>(go[1]) - go[2];
-      RecurrenceAdjoint adj_f(af), adj_s(as), adj_g(ag);
+      const V g_macd = go[0] + go[2];
+      const V g_signal = go[1] - go[2];
+      RecurrenceAdjoint<V> adj_f(af), adj_s(as), adj_g(ag);
       for (int t = last; t >= 0; --t) {
         const bool first = t == 0;
         // dL/dmacd_t: through the signal recurrence, plus the direct output at the last step.
-        const double dm = adj_g.step(t, t == last ? g_signal : 0.0, ef[t] - es[t],
-                                     first ? 0.0 : sg[t - 1]) +
-                          (t == last ? g_macd : 0.0);
-        gc[t] += adj_f.step(t, dm, c[t], first ? 0.0 : ef[t - 1]) +
-                 adj_s.step(t, -dm, c[t], first ? 0.0 : es[t - 1]);
+        const V dm = adj_g.step(t, t == last ? g_signal : zero, ef[t] - es[t], first ? zero : sg[t - 1]) +
+                     (t == last ? g_macd : zero);
+        gc[t] += adj_f.step(t, dm, V(c[t]), first ? zero : ef[t - 1]) +
+                 adj_s.step(t, -dm, V(c[t]), first ? zero : es[t - 1]);
       }
       gp[0] = adj_f.grad_a * recurrence_coefficient_dp(RecurrenceKind::kEma, p[0]);
       gp[1] = adj_s.grad_a * recurrence_coefficient_dp(RecurrenceKind::kEma, p[1]);
@@ -149,26 +156,25 @@ NTP_HD void indicator_group_backward(IndicatorKind kind, const float* c, int T, 
     case IndicatorKind::kRsi: {
       const double a = recurrence_coefficient(RecurrenceKind::kWilder, p[0]);
       const int n = T - 1;  // number of differences
-      double* G = scratch;
-      double* L = scratch + T;
-      Recurrence gf(a), lf(a);
+      V* G = scratch;
+      V* L = scratch + T;
+      Recurrence<V> gf(a), lf(a);
       for (int j = 0; j < n; ++j) {
-        const double d = static_cast<double>(c[j + 1]) - c[j];
-        G[j] = gf.step(j, d > 0 ? d : 0.0);
-        L[j] = lf.step(j, d < 0 ? -d : 0.0);
+        const V d = V(c[j + 1]) - V(c[j]);
+        G[j] = gf.step(j, relu(d));
+        L[j] = lf.step(j, relu(-d));
       }
       // out = G / S - 0.5 with S = G + L + eps.
-      const double S = G[n - 1] + L[n - 1] + kRsiEps;
-      const double dG = go[0] * (L[n - 1] + kRsiEps) / (S * S);
-      const double dL = -go[0] * G[n - 1] / (S * S);
-      RecurrenceAdjoint adj_g(a), adj_l(a);
+      const V S = G[n - 1] + L[n - 1] + kRsiEps;
+      const V dG = go[0] * (L[n - 1] + kRsiEps) / (S * S);
+      const V dL = -go[0] * G[n - 1] / (S * S);
+      RecurrenceAdjoint<V> adj_g(a), adj_l(a);
       for (int j = n - 1; j >= 0; --j) {
-        const double d = static_cast<double>(c[j + 1]) - c[j];
-        const double gain = d > 0 ? d : 0.0, loss = d < 0 ? -d : 0.0;
-        const double g_gain = adj_g.step(j, j == n - 1 ? dG : 0.0, gain, j > 0 ? G[j - 1] : 0.0);
-        const double g_loss = adj_l.step(j, j == n - 1 ? dL : 0.0, loss, j > 0 ? L[j - 1] : 0.0);
+        const V d = V(c[j + 1]) - V(c[j]);
+        const V g_gain = adj_g.step(j, j == n - 1 ? dG : zero, relu(d), j > 0 ? G[j - 1] : zero);
+        const V g_loss = adj_l.step(j, j == n - 1 ? dL : zero, relu(-d), j > 0 ? L[j - 1] : zero);
         // relu'(0) = 0: a flat step moves neither average.
-        const double gd = (d > 0 ? g_gain : 0.0) - (d < 0 ? g_loss : 0.0);
+        const V gd = where_positive(d, g_gain) - where_negative(d, g_loss);
         gc[j + 1] += gd;
         gc[j] -= gd;
       }
@@ -177,44 +183,45 @@ NTP_HD void indicator_group_backward(IndicatorKind kind, const float* c, int T, 
     }
     case IndicatorKind::kBollinger: {
       const double a = recurrence_coefficient(RecurrenceKind::kEma, p[0]);
-      const double k = c[last];  // shift; the output does not depend on it (see recurrence.h)
-      double* mu = scratch;
-      double* q = scratch + T;
-      Recurrence mf(a), qf(a);
+      const V k = V(c[last]);  // shift; the output does not depend on it (see recurrence.h)
+      V* mu = scratch;
+      V* q = scratch + T;
+      Recurrence<V> mf(a), qf(a);
       for (int t = 0; t < T; ++t) {
-        const double u = c[t] - k;
+        const V u = V(c[t]) - k;
         mu[t] = mf.step(t, u);
         q[t] = qf.step(t, u * u);
       }
-      const double var = q[last] - mu[last] * mu[last];
-      const double sigma = var > 0 ? sqrt(var) : 0.0;
-      const double D = 2.0 * sigma + kBollingerEps;
-      const double N = static_cast<double>(c[last]) - k - mu[last];
-      // out = N / D; N = u_last - mu, D = 2 sqrt(q - mu^2) + eps.
-      const double dN = go[0] / D;
-      const double dvar = sigma > 0 ? (-go[0] * N / (D * D)) * 2.0 / (2.0 * sigma) : 0.0;
-      const double g_mu = -dN - 2.0 * mu[last] * dvar;
-      const double g_q = dvar;
+      const V sigma = sqrt_positive(q[last] - mu[last] * mu[last]);
+      const V D = 2.0 * sigma + kBollingerEps;
+      const V N = V(c[last]) - k - mu[last];
+      // out = N / D; N = u_last - mu, D = 2 sqrt(q - mu^2) + eps; d sigma / d var = 1/(2 sigma),
+      // taken as 0 at sigma = 0.
+      const V dN = go[0] / D;
+      const V dvar = (-go[0] * N / (D * D)) * inverse_positive(sigma);
+      const V g_mu = -dN - 2.0 * mu[last] * dvar;
+      const V g_q = dvar;
       gc[last] += dN;
-      RecurrenceAdjoint adj_m(a), adj_q(a);
+      RecurrenceAdjoint<V> adj_m(a), adj_q(a);
       for (int t = last; t >= 0; --t) {
-        const double u = c[t] - k;
+        const V u = V(c[t]) - k;
         const bool end = t == last;
-        gc[t] += adj_m.step(t, end ? g_mu : 0.0, u, t > 0 ? mu[t - 1] : 0.0) +
-                 2.0 * u * adj_q.step(t, end ? g_q : 0.0, u * u, t > 0 ? q[t - 1] : 0.0);
+        gc[t] += adj_m.step(t, end ? g_mu : zero, u, t > 0 ? mu[t - 1] : zero) +
+                 2.0 * u * adj_q.step(t, end ? g_q : zero, u * u, t > 0 ? q[t - 1] : zero);
       }
       gp[0] = (adj_m.grad_a + adj_q.grad_a) * recurrence_coefficient_dp(RecurrenceKind::kEma, p[0]);
       return;
     }
     case IndicatorKind::kMomentum: {
       const FractionalLag lag(T, p[0]);
-      const double den = (1.0 - lag.f) * c[lag.near] + lag.f * c[lag.far];
-      const double gden = -go[0] * c[last] / (den * den);
+      const V cn = V(c[lag.near]), cf = V(c[lag.far]), cl = V(c[last]);
+      const V den = (1.0 - lag.f) * cn + lag.f * cf;
+      const V gden = -go[0] * cl / (den * den);
       gc[last] += go[0] / den;
       gc[lag.near] += gden * (1.0 - lag.f);
       gc[lag.far] += gden * lag.f;
       // Right derivative at integer p: d den / d p = c[far] - c[near] on [n, n+1).
-      gp[0] = gden * (static_cast<double>(c[lag.far]) - c[lag.near]);
+      gp[0] = gden * (cf - cn);
       return;
     }
   }

@@ -27,9 +27,29 @@ void require_int_period(const char* name, int p) {
                                          std::to_string(p) + ")");
 }
 
+// y_0 = x_0, y_t = a x_t + b y_{t-1} (Recurrence's step), four steps per iteration: only
+// y_{t+3} = b^4 y_{t-1} + s3 is loop-carried (one multiply-add per four bars); s1..s3, the
+// sums of the block's inputs started from 0, and the in-between outputs do not depend on the
+// carried value, so the loop runs at multiply-add throughput instead of the serial latency
+// (~3x). Same terms, different association: results agree with the one-step loop to ~1e-16.
 void recurrence_series(const double* x, std::size_t n, double a, double* out) {
-  Recurrence y(a);
-  for (std::size_t t = 0; t < n; ++t) out[t] = y.step(t == 0 ? 0 : 1, x[t]);
+  if (n == 0) return;
+  Recurrence<double> r(a);
+  const double b = r.b, b2 = b * b, b3 = b2 * b, b4 = b2 * b2;
+  double y = r.seed(x[0]);
+  out[0] = y;
+  std::size_t t = 1;
+  for (; t + 3 < n; t += 4) {
+    const double u0 = a * x[t], u1 = a * x[t + 1], u2 = a * x[t + 2], u3 = a * x[t + 3];
+    const double s1 = u1 + b * u0, s2 = u2 + b * s1, s3 = u3 + b * s2;
+    out[t] = u0 + b * y;
+    out[t + 1] = s1 + b2 * y;
+    out[t + 2] = s2 + b3 * y;
+    y = s3 + b4 * y;
+    out[t + 3] = y;
+  }
+  r.y = y;
+  for (; t < n; ++t) out[t] = r.next(x[t]);
 }
 
 // Rolling sum of the last p values in a compensated (Kahan-Babuska) accumulator: the naive
@@ -66,7 +86,7 @@ void rsi_series(const double* x, std::size_t n, double period, double* out) {
   require_period("period", period);
   if (n == 0) return;
   const double a = recurrence_coefficient(RecurrenceKind::kWilder, period);
-  Recurrence G(a), L(a);
+  Recurrence<double> G(a), L(a);
   out[0] = kNaN;
   for (std::size_t t = 1; t < n; ++t) {
     const double d = x[t] - x[t - 1];
@@ -96,9 +116,9 @@ void macd_series(const double* x, std::size_t n, double fast, double slow, doubl
   require_period("fast", fast);
   require_period("slow", slow);
   require_period("signal", signal);
-  Recurrence f(recurrence_coefficient(RecurrenceKind::kEma, fast));
-  Recurrence s(recurrence_coefficient(RecurrenceKind::kEma, slow));
-  Recurrence g(recurrence_coefficient(RecurrenceKind::kEma, signal));
+  Recurrence<double> f(recurrence_coefficient(RecurrenceKind::kEma, fast));
+  Recurrence<double> s(recurrence_coefficient(RecurrenceKind::kEma, slow));
+  Recurrence<double> g(recurrence_coefficient(RecurrenceKind::kEma, signal));
   for (std::size_t t = 0; t < n; ++t) {
     const int step = t == 0 ? 0 : 1;
     const double m = f.step(step, x[t]) - s.step(step, x[t]);
@@ -129,7 +149,7 @@ void bollinger_series(const double* x, std::size_t n, int period, double k, doub
 void atr_series(const double* high, const double* low, const double* close, std::size_t n,
                 double period, double* out) {
   require_period("period", period);
-  Recurrence avg(recurrence_coefficient(RecurrenceKind::kWilder, period));
+  Recurrence<double> avg(recurrence_coefficient(RecurrenceKind::kWilder, period));
   for (std::size_t t = 0; t < n; ++t) {
     double tr = high[t] - low[t];
     if (t > 0) tr = std::fmax(tr, std::fmax(std::fabs(high[t] - close[t - 1]), std::fabs(low[t] - close[t - 1])));

@@ -49,25 +49,31 @@ NTP_HD double recurrence_coefficient_dp(RecurrenceKind k, double p) {
   return k == RecurrenceKind::kEma ? -2.0 / ((p + 1.0) * (p + 1.0)) : -1.0 / (p * p);
 }
 
-// Forward state: call step(t, x_t) for t = 0, 1, ... in order; returns y_t.
+// Forward state: call step(t, x_t) for t = 0, 1, ... in order; returns y_t. Long loops call
+// seed(x_0) once and then next(x_t), which has no branch and one dependent multiply-add per
+// step (a x_t is off the critical path), the latency floor of a serial recurrence.
+// V is the value type: double for one series, Lanes<N> (recurrence_lanes.h) for N series that
+// share the coefficient.
+template <class V = double>
 struct Recurrence {
   double a;
-  double y = 0.0;
-  NTP_HD explicit Recurrence(double coeff) : a(coeff) {}
-  NTP_HD double step(int t, double x) {
-    y = t == 0 ? x : a * x + (1.0 - a) * y;
-    return y;
-  }
+  double b;  // 1 - a
+  V y = V(0.0);
+  NTP_HD explicit Recurrence(double coeff) : a(coeff), b(1.0 - coeff) {}
+  NTP_HD V seed(const V& x) { return y = x; }
+  NTP_HD V next(const V& x) { return y = a * x + b * y; }
+  NTP_HD V step(int t, const V& x) { return t == 0 ? seed(x) : next(x); }
 };
 
 // Reverse state: call step(t, g_t, x_t, y_{t-1}) for t = T-1, ..., 0 in order (y_{t-1} is
 // ignored at t = 0); returns dL/dx_t and accumulates dL/da in `grad_a`.
+template <class V = double>
 struct RecurrenceAdjoint {
   double a;
-  double lambda = 0.0;
-  double grad_a = 0.0;
+  V lambda = V(0.0);
+  V grad_a = V(0.0);
   NTP_HD explicit RecurrenceAdjoint(double coeff) : a(coeff) {}
-  NTP_HD double step(int t, double g, double x, double y_prev) {
+  NTP_HD V step(int t, const V& g, const V& x, const V& y_prev) {
     lambda = g + (1.0 - a) * lambda;
     if (t == 0) return lambda;
     grad_a += lambda * (x - y_prev);

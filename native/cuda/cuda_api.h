@@ -36,6 +36,10 @@ void gemm(const GemmArgs& args);
 void indicator_forward(const IndicatorBatch& b, float* out);
 void indicator_backward(const IndicatorBatch& b, const float* grad_out, float* grad_close,
                         float* grad_periods);
+// Twins of core/lstm.h (same shapes and checks; results match the CPU to float32).
+void lstm_forward(const LstmShape& s, const float* x, const LstmWeights& w, const LstmForwardOut& out);
+void lstm_backward(const LstmShape& s, const float* x, const LstmWeights& w, const float* h,
+                   const float* gates, const float* cells, const float* dh, const LstmGrads& grads);
 // Twins of core/backtest.h: one thread per path, summary metrics only (traces run on the
 // CPU); same checks, same results within 1e-6 relative.
 void backtest_signals(const BacktestSymbol* symbols, const SignalColumns* signals, std::size_t S,

@@ -18,7 +18,9 @@ __global__ void indicator_forward_kernel(IndicatorKind kind, const float* close,
   if (idx >= static_cast<long>(B) * groups) return;
   const long r = idx / groups;
   const int g = static_cast<int>(idx % groups);
-  indicator_group_forward(kind, close + r * T, T, periods + g * w, out + r * K + g * w);
+  double o[3];
+  indicator_group_forward<double>(kind, close + r * T, T, periods + g * w, o);
+  for (int i = 0; i < w; ++i) out[r * K + g * w + i] = static_cast<float>(o[i]);
 }
 
 __global__ void indicator_backward_kernel(IndicatorKind kind, const float* close, int B, int T,
@@ -32,8 +34,10 @@ __global__ void indicator_backward_kernel(IndicatorKind kind, const float* close
   const int g = static_cast<int>(idx % groups);
   double* gc = gc_parts + idx * T;
   for (int t = 0; t < T; ++t) gc[t] = 0.0;
-  indicator_group_backward(kind, close + r * T, T, periods + g * w, grad_out + r * K + g * w, gc,
-                           gp_rows + r * K + g * w, scratch + idx * scratch_len);
+  double go[3];
+  for (int i = 0; i < w; ++i) go[i] = grad_out[r * K + g * w + i];
+  indicator_group_backward<double>(kind, close + r * T, T, periods + g * w, go, gc,
+                                   gp_rows + r * K + g * w, scratch + idx * scratch_len);
 }
 
 __global__ void sum_groups_kernel(const double* gc_parts, int B, int T, int groups, float* grad_close) {

@@ -207,6 +207,25 @@ TEST_CASE(period_gradient_is_nonzero_and_batch_summed) {
   }
 }
 
+TEST_CASE(simd_blocks_and_scalar_rows_agree) {
+  // Five copies of one window: rows 0-3 run as one SIMD block, row 4 on the scalar path.
+  const int T = 40;
+  const auto one = windows(1, T, 12);
+  std::vector<float> c;
+  for (int r = 0; r < 5; ++r) c.insert(c.end(), one.begin(), one.end());
+  for (const auto& cs : kCases) {
+    const std::size_t K = cs.periods.size();
+    const auto b = batch_of(cs, c, 5, T);
+    std::vector<float> out(5 * K), w(5 * K, 0.5f), gc(5 * T), gp(K);
+    indicator_forward(b, out.data());
+    indicator_backward(b, w.data(), gc.data(), gp.data());
+    for (int r = 0; r < 4; ++r) {
+      for (std::size_t k = 0; k < K; ++k) CHECK_CLOSE(out[r * K + k], out[4 * K + k], 1e-6);
+      for (int t = 0; t < T; ++t) CHECK_CLOSE(gc[r * T + t], gc[4 * T + t], 1e-6);
+    }
+  }
+}
+
 TEST_CASE(bad_arguments_throw) {
   const int T = 16;
   const auto c = windows(2, T, 4);

@@ -175,12 +175,12 @@ export function runReferenceBacktest(candles: Candles, signals: SignalArrays, op
     // 2. The bar's range against the stop and targets.
     let p = pos as OpenPosition | null;
     if (p !== null) {
-      p.held += 1;
       const adverse = p.side > 0 ? low[t] : high[t];
       const favourable = p.side > 0 ? high[t] : low[t];
       if (t !== p.entryIndex && p.side * open[t] <= p.side * p.stop) {
         closeTrade(p, marketPrice(p.side, open[t]), 'stop', t);
       } else {
+        p.held += 1; // the bar counts from here: a gap exit at the open does not hold it
         const stopAtOpen = p.stop;
         const stopHit = p.side * adverse <= p.side * stopAtOpen;
         const tier1Before = p.nextTier > 0;

@@ -28,8 +28,10 @@ export function candleCount(c: Candles): number {
 /** Throws a TypeError/RangeError naming the column when `c` is not well-formed columnar candles. */
 export function assertCandles(c: Candles, where = 'candles'): void {
   if (c === null || typeof c !== 'object') throw new TypeError(`${where} must be an object of Float64Array columns`);
+  // close is checked first: its length is the one every other column must match.
+  const columns = ['close', ...CANDLE_COLUMNS.filter((c) => c !== 'close')] as const;
   const n = c.close instanceof Float64Array ? c.close.length : -1;
-  for (const col of CANDLE_COLUMNS) {
+  for (const col of columns) {
     const v = (c as unknown as Record<string, unknown>)[col];
     if (!(v instanceof Float64Array)) {
       throw new TypeError(`${where}.${col} must be a Float64Array (got ${describe(v)})`);

@@ -19,9 +19,10 @@ const isDigit = (b: number): boolean => b >= ZERO && b <= NINE;
 /**
  * Decimal number in buf[start, end): `[+-]digits[.digits][(e|E)[+-]digits]`, or the words
  * NaN / Inf / Infinity (case-insensitive, optionally signed), which some exporters write for
- * missing values and which validation then reports. Anything else gives NaN with `ok` false.
+ * missing values and which validation then reports. Anything else gives null. (A number or
+ * null, not an object, so that the hot loop allocates nothing.)
  */
-export function parseNumber(buf: Uint8Array, start: number, end: number): { value: number; ok: boolean } {
+export function parseNumber(buf: Uint8Array, start: number, end: number): number | null {
   let i = start;
   let negative = false;
   if (i < end && (buf[i] === MINUS || buf[i] === PLUS)) negative = buf[i++] === MINUS;
@@ -41,27 +42,30 @@ export function parseNumber(buf: Uint8Array, start: number, end: number): { valu
     if (i < end && (buf[i] === MINUS || buf[i] === PLUS)) expNegative = buf[i++] === MINUS;
     const expStart = i;
     while (i < end && isDigit(buf[i]) && i - expStart < 5) exponent = exponent * 10 + (buf[i++] - ZERO);
-    if (i === expStart) return { value: NaN, ok: false };
+    if (i === expStart) return null;
     if (expNegative) exponent = -exponent;
   }
-  if (i !== end) return { value: NaN, ok: false };
+  if (i !== end) return null;
   const power = exponent - fraction;
-  let value: number;
   if (mantissa < MAX_EXACT && power >= -22 && power <= 22) {
-    value = power < 0 ? mantissa / POW10[-power] : mantissa * POW10[power];
-  } else {
-    // Outside the exact fast path (many digits, large exponent): let V8 round it correctly.
-    value = Number(Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('latin1'));
-    return { value, ok: !Number.isNaN(value) };
+    const value = power < 0 ? mantissa / POW10[-power] : mantissa * POW10[power];
+    return negative ? -value : value;
   }
-  return { value: negative ? -value : value, ok: true };
+  // Outside the exact fast path (many digits, large exponent): let V8 round it correctly.
+  const value = Number(fieldText(buf, start, end));
+  return Number.isNaN(value) ? null : value;
 }
 
-function parseWord(buf: Uint8Array, start: number, end: number, negative: boolean): { value: number; ok: boolean } {
-  const word = Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('latin1').toLowerCase();
-  if (word === 'nan') return { value: NaN, ok: true };
-  if (word === 'inf' || word === 'infinity') return { value: negative ? -Infinity : Infinity, ok: true };
-  return { value: NaN, ok: false };
+function parseWord(buf: Uint8Array, start: number, end: number, negative: boolean): number | null {
+  const word = fieldText(buf, start, end).toLowerCase();
+  if (word === 'nan') return NaN;
+  if (word === 'inf' || word === 'infinity') return negative ? -Infinity : Infinity;
+  return null;
+}
+
+/** The bytes buf[start, end) as text (latin1: numbers and names are ASCII). */
+export function fieldText(buf: Uint8Array, start: number, end: number): string {
+  return Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('latin1');
 }
 
 /** Unit of a numeric timestamp column, decided once per file from the first data row. */

@@ -18,11 +18,11 @@
  *   high < low and other OHLC inconsistencies, negative volume.
  * - Blank lines are skipped.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 
 import { CANDLE_COLUMNS, type CandleColumn, type Candles, type SymbolCandles } from './candles.js';
-import { looksLikeIsoDate, MS_PER_UNIT, parseIsoTimestamp, parseNumber, timestampUnit, type TimestampUnit } from './csv-fields.js';
+import { fieldText, looksLikeIsoDate, MS_PER_UNIT, parseIsoTimestamp, parseNumber, timestampUnit, type TimestampUnit } from './csv-fields.js';
 
 /** Longest accepted line; a longer one (e.g. a file with no newlines) fails fast. */
 export const MAX_LINE_BYTES = 1 << 20;
@@ -44,8 +44,8 @@ const LF = 10, CR = 13, COMMA = 44, SEMICOLON = 59, QUOTE = 34, SPACE = 32, TAB 
 
 interface Header {
   delimiter: number;
-  /** For each field of a row: the candle column it fills, or null when ignored. */
-  fieldColumns: (CandleColumn | null)[];
+  /** For each field of a row: the index in CANDLE_COLUMNS it fills, or -1 when ignored. */
+  fieldColumns: number[];
   /** Display name (as in the header, with its 1-based position) per field. */
   fieldNames: string[];
 }
@@ -55,7 +55,7 @@ function parseHeader(file: string, text: string): Header {
   if (hasComma && hasSemicolon) throw new CsvError(file, 1, null, 'the header mixes "," and ";" delimiters');
   const delimiter = hasSemicolon ? SEMICOLON : COMMA;
   const names = text.split(hasSemicolon ? ';' : ',').map((n) => n.trim().replace(/^"(.*)"$/, '$1').trim());
-  const fieldColumns: (CandleColumn | null)[] = [];
+  const fieldColumns: number[] = [];
   const seen = new Map<CandleColumn, string>();
   names.forEach((name, i) => {
     const col = ALIASES[name.toLowerCase()] ?? null;
@@ -64,7 +64,7 @@ function parseHeader(file: string, text: string): Header {
       if (earlier) throw new CsvError(file, 1, `"${name}" (${i + 1})`, `${earlier} and "${name}" both name the ${col} column`);
       seen.set(col, `"${name}"`);
     }
-    fieldColumns.push(col);
+    fieldColumns.push(col ? CANDLE_COLUMNS.indexOf(col) : -1);
   });
   const missing = CANDLE_COLUMNS.filter((c) => !seen.has(c));
   if (missing.length > 0) {
@@ -85,10 +85,19 @@ class GrowableColumn {
     }
     this.data[length] = v;
   }
+  reserve(capacity: number): void {
+    if (capacity <= this.data.length) return;
+    const next = new Float64Array(capacity);
+    next.set(this.data);
+    this.data = next;
+  }
 }
 
+const TIMESTAMP = CANDLE_COLUMNS.indexOf('timestamp');
+
 class RowParser {
-  readonly columns = Object.fromEntries(CANDLE_COLUMNS.map((c) => [c, new GrowableColumn()])) as Record<CandleColumn, GrowableColumn>;
+  /** In CANDLE_COLUMNS order. */
+  readonly columns = CANDLE_COLUMNS.map(() => new GrowableColumn());
   rows = 0;
   private unit: TimestampUnit | 'iso' | null = null;
   private readonly otherDelimiter: number;
@@ -99,7 +108,7 @@ class RowParser {
 
   /** Parses the data row buf[start, end) (line terminator excluded) found on `line`. */
   row(buf: Uint8Array, start: number, end: number, line: number): void {
-    const { fieldColumns, fieldNames, delimiter } = this.header;
+    const { fieldColumns, delimiter } = this.header;
     let field = 0;
     let fieldStart = start;
     for (let i = start; i <= end; i++) {
@@ -114,53 +123,52 @@ class RowParser {
         throw new CsvError(this.file, line, null, `row has more than the header's ${fieldColumns.length} fields`);
       }
       const col = fieldColumns[field];
-      if (col) this.store(col, buf, fieldStart, i, line, fieldNames[field]);
+      if (col >= 0) this.store(col, buf, fieldStart, i, line, field);
       field++;
       fieldStart = i + 1;
     }
     if (field < fieldColumns.length) {
-      throw new CsvError(this.file, line, fieldNames[field], `row has ${field} fields, the header has ${fieldColumns.length}`);
+      throw new CsvError(this.file, line, this.header.fieldNames[field], `row has ${field} fields, the header has ${fieldColumns.length}`);
     }
     this.rows++;
   }
 
-  private store(col: CandleColumn, buf: Uint8Array, s: number, e: number, line: number, name: string): void {
+  private store(col: number, buf: Uint8Array, s: number, e: number, line: number, field: number): void {
     while (s < e && (buf[s] === SPACE || buf[s] === TAB || buf[s] === QUOTE)) s++;
     while (e > s && (buf[e - 1] === SPACE || buf[e - 1] === TAB || buf[e - 1] === QUOTE)) e--;
-    const text = (): string => Buffer.from(buf.buffer, buf.byteOffset + s, Math.min(e - s, 60)).toString('latin1');
-    if (s === e) throw new CsvError(this.file, line, name, `empty value (expected a ${col === 'timestamp' ? 'timestamp' : 'number'})`);
-    let value: number;
-    if (col === 'timestamp') {
-      value = this.timestamp(buf, s, e);
-      if (!Number.isFinite(value)) {
-        throw new CsvError(this.file, line, name, `"${text()}" is not a timestamp (expected ` +
-          (this.unit === 'iso' ? 'ISO-8601 like the first row' : 'a number like the first row') + ')');
-      }
-    } else {
-      const parsed = parseNumber(buf, s, e);
-      if (!parsed.ok) throw new CsvError(this.file, line, name, `"${text()}" is not a number`);
-      value = parsed.value;
+    const isTimestamp = col === TIMESTAMP;
+    if (s === e) this.fail(line, field, `empty value (expected a ${isTimestamp ? 'timestamp' : 'number'})`);
+    const value = isTimestamp ? this.timestamp(buf, s, e) : parseNumber(buf, s, e);
+    if (value === null || (isTimestamp && !Number.isFinite(value))) {
+      const text = fieldText(buf, s, Math.min(e, s + 60));
+      this.fail(line, field, isTimestamp
+        ? `"${text}" is not a timestamp (expected ${this.unit === 'iso' ? 'ISO-8601' : 'a number'} like the first row)`
+        : `"${text}" is not a number`);
     }
-    this.columns[col].push(this.rows, value);
+    this.columns[col].push(this.rows, value as number);
   }
 
-  private timestamp(buf: Uint8Array, s: number, e: number): number {
+  private fail(line: number, field: number, what: string): never {
+    throw new CsvError(this.file, line, this.header.fieldNames[field], what);
+  }
+
+  private timestamp(buf: Uint8Array, s: number, e: number): number | null {
     if (this.unit === null) {
       if (looksLikeIsoDate(buf, s, e)) this.unit = 'iso';
       else {
         const first = parseNumber(buf, s, e);
-        if (!first.ok || !Number.isFinite(first.value)) return NaN;
-        this.unit = timestampUnit(first.value);
+        if (first === null || !Number.isFinite(first)) return null;
+        this.unit = timestampUnit(first);
       }
     }
     if (this.unit === 'iso') return parseIsoTimestamp(buf, s, e);
     const n = parseNumber(buf, s, e);
-    return n.ok ? Math.round(n.value * MS_PER_UNIT[this.unit]) : NaN;
+    return n === null ? null : Math.round(n * MS_PER_UNIT[this.unit]);
   }
 
   candles(): Candles {
     // Copy to the exact length so the over-allocated growth buffers can be freed.
-    return Object.fromEntries(CANDLE_COLUMNS.map((c) => [c, this.columns[c].data.slice(0, this.rows)])) as unknown as Candles;
+    return Object.fromEntries(CANDLE_COLUMNS.map((c, i) => [c, this.columns[i].data.slice(0, this.rows)])) as unknown as Candles;
   }
 }
 
@@ -168,7 +176,7 @@ class RowParser {
 export function loadCsv(path: string): Candles {
   const fd = openSync(path, 'r');
   try {
-    return parseStream(path, (buf, offset, length) => readSync(fd, buf, offset, length, null));
+    return parseStream(path, fstatSync(fd).size, (buf, offset, length) => readSync(fd, buf, offset, length, null));
   } finally {
     closeSync(fd);
   }
@@ -193,12 +201,13 @@ export function loadCsvFiles(paths: readonly string[]): SymbolCandles[] {
 
 type Read = (buf: Buffer, offset: number, length: number) => number;
 
-function parseStream(file: string, read: Read): Candles {
+function parseStream(file: string, fileBytes: number, read: Read): Candles {
   // Room for one chunk after a carried-over partial line of at most MAX_LINE_BYTES.
   const buf = Buffer.allocUnsafe(CHUNK_BYTES + MAX_LINE_BYTES);
   let filled = 0;
   let line = 0;
   let parser: RowParser | null = null;
+  let bytesSeen = 0;
   const handle = (start: number, end: number): void => {
     line++;
     if (end > start && buf[end - 1] === CR) end--;
@@ -228,6 +237,13 @@ function parseStream(file: string, read: Read): Candles {
     if (filled - start > MAX_LINE_BYTES) {
       throw new CsvError(file, line + 1, null, `line is longer than ${MAX_LINE_BYTES} bytes without a newline (is this a CSV file?)`);
     }
+    if (parser !== null && bytesSeen === 0 && (parser as RowParser).rows > 0) {
+      // Size the columns once from the first chunk's bytes per row instead of doubling.
+      const p = parser as RowParser;
+      const estimate = Math.ceil((fileBytes / start) * p.rows * 1.05);
+      for (const col of p.columns) col.reserve(estimate);
+    }
+    bytesSeen += start;
     buf.copyWithin(0, start, filled);
     filled -= start;
   }

@@ -118,7 +118,14 @@ export class Dataset {
         kind: scaler, features: this.features, lookback: this.lookback, horizons: this.horizons,
       });
       assertNoLeakage(this.scaler, this.splits);
-    } else this.scaler = scaler;
+    } else {
+      const same = (a: readonly unknown[], b: readonly unknown[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+      if (!same(scaler.features, this.features) || !same(scaler.horizons, this.horizons) || scaler.lookback !== this.lookback) {
+        throw new RangeError(`Dataset: the scaler was fit for lookback ${scaler.lookback}, horizons [${scaler.horizons.join(', ')}], ` +
+          `features [${scaler.features.join(', ')}], not lookback ${this.lookback}, horizons [${this.horizons.join(', ')}], features [${this.features.join(', ')}]`);
+      }
+      this.scaler = scaler;
+    }
   }
 
   private collect(part: Part): WindowRefs {
@@ -144,17 +151,18 @@ export class Dataset {
     const training = part === 'train';
     if (training && this.shuffle) new Rng(mix(this.seed, epoch)).shuffle(order);
     const count = this.batchCount(part);
-    let next: Promise<Batch> | null = count > 0 ? this.gather(refs, order, 0, training, epoch) : null;
-    try {
-      for (let b = 0; b < count; b++) {
-        const current: Batch = await next!;
-        // Start building the next batch before handing this one out.
-        next = b + 1 < count ? this.gather(refs, order, b + 1, training, epoch) : null;
-        yield current;
-      }
-    } finally {
-      // The caller stopped early: nothing awaits the prefetched batch any more.
-      next?.catch(() => undefined);
+    const prefetch = (b: number): Promise<Batch> => {
+      const p = this.gather(refs, order, b, training, epoch);
+      // Marks a failure as handled until it is awaited, which may be never if the caller stops early.
+      p.catch(() => undefined);
+      return p;
+    };
+    let next = count > 0 ? prefetch(0) : null;
+    for (let b = 0; b < count; b++) {
+      const current: Batch = await next!;
+      // Start building the next batch before handing this one out.
+      next = b + 1 < count ? prefetch(b + 1) : null;
+      yield current;
     }
   }
 

@@ -8,21 +8,19 @@ export interface FeatureDef {
   /** Base feature id in native/core/bar_features.h. */
   id: number;
   description: string;
-  /** Reads the previous bar too (undefined on a series' first row). */
-  usesPreviousBar: boolean;
 }
 
 export const FEATURES: readonly FeatureDef[] = [
-  { name: 'log_return', id: 0, description: 'ln(c_t / c_{t-1})', usesPreviousBar: true },
-  { name: 'log_range', id: 1, description: 'ln(h / l)', usesPreviousBar: false },
-  { name: 'log_body', id: 2, description: 'ln(c / o)', usesPreviousBar: false },
-  { name: 'upper_wick', id: 3, description: 'ln(h / max(o, c))', usesPreviousBar: false },
-  { name: 'lower_wick', id: 4, description: 'ln(min(o, c) / l)', usesPreviousBar: false },
-  { name: 'log_volume_diff', id: 5, description: 'ln(1 + v_t) - ln(1 + v_{t-1})', usesPreviousBar: true },
-  { name: 'hour_sin', id: 6, description: 'sin(2 pi hour / 24), UTC hour with minutes as a fraction', usesPreviousBar: false },
-  { name: 'hour_cos', id: 7, description: 'cos(2 pi hour / 24)', usesPreviousBar: false },
-  { name: 'dow_sin', id: 8, description: 'sin(2 pi dow / 7), 0 = Sunday, UTC', usesPreviousBar: false },
-  { name: 'dow_cos', id: 9, description: 'cos(2 pi dow / 7)', usesPreviousBar: false },
+  { name: 'log_return', id: 0, description: 'ln(c_t / c_{t-1})' },
+  { name: 'log_range', id: 1, description: 'ln(h / l)' },
+  { name: 'log_body', id: 2, description: 'ln(c / o)' },
+  { name: 'upper_wick', id: 3, description: 'ln(h / max(o, c))' },
+  { name: 'lower_wick', id: 4, description: 'ln(min(o, c) / l)' },
+  { name: 'log_volume_diff', id: 5, description: 'ln(1 + v_t) - ln(1 + v_{t-1})' },
+  { name: 'hour_sin', id: 6, description: 'sin(2 pi hour / 24), UTC hour with minutes as a fraction' },
+  { name: 'hour_cos', id: 7, description: 'cos(2 pi hour / 24)' },
+  { name: 'dow_sin', id: 8, description: 'sin(2 pi dow / 7), 0 = Sunday, UTC' },
+  { name: 'dow_cos', id: 9, description: 'cos(2 pi dow / 7)' },
 ];
 
 /** All base features, in id order: the default feature list. */

@@ -1,15 +1,6 @@
-/** Small order statistics shared by validation, cleaning and scalers. */
+/** Order statistics shared by validation and scalers. */
 
-/** Quantile q in [0, 1] of the finite values (linear interpolation); NaN when there are none. */
-export function quantile(values: ArrayLike<number>, q: number): number {
-  const sorted = finiteSorted(values);
-  return quantileSorted(sorted, q);
-}
-
-export function median(values: ArrayLike<number>): number {
-  return quantile(values, 0.5);
-}
-
+/** The finite values, sorted ascending. */
 export function finiteSorted(values: ArrayLike<number>): Float64Array {
   const out = new Float64Array(values.length);
   let n = 0;
@@ -17,6 +8,7 @@ export function finiteSorted(values: ArrayLike<number>): Float64Array {
   return out.subarray(0, n).sort();
 }
 
+/** Quantile q in [0, 1] of sorted values (linear interpolation); NaN when empty. */
 export function quantileSorted(sorted: Float64Array, q: number): number {
   if (sorted.length === 0) return NaN;
   const pos = q * (sorted.length - 1);

@@ -97,7 +97,10 @@ export function syntheticCandles(options: SyntheticOptions): Candles {
   return c;
 }
 
-/** `symbols` independent series SYN0, SYN1, ... on the same calendar, each with its own seed. */
+/**
+ * `symbols` independent series SYN0, SYN1, ... on the same calendar, each with its own seed
+ * drawn from `seed`; symbol i starts at startPrice x (i + 1) so their price levels differ.
+ */
 export function syntheticMarket(options: SyntheticOptions & { symbols: number }): SymbolCandles[] {
   const { symbols, ...rest } = options;
   if (!Number.isInteger(symbols) || symbols < 1) throw new RangeError(`synthetic: symbols must be an integer >= 1 (got ${symbols})`);

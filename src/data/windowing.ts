@@ -68,8 +68,19 @@ function toInt32(v: unknown, field: string): Int32Array {
   if (!Array.isArray(v)) throw new TypeError(`buildWindows: ${field} must be an Int32Array or an array of integers (got ${typeof v})`);
   v.forEach((x, i) => {
     if (typeof x !== 'number' || !Number.isInteger(x)) throw new TypeError(`buildWindows: ${field}[${i}] must be an integer (got ${String(x)})`);
+    // Int32Array.from would silently wrap larger values into the valid range.
+    if (x < -(2 ** 31) || x >= 2 ** 31) throw new RangeError(`buildWindows: ${field}[${i}] = ${x} is outside the 32-bit integer range`);
   });
   return Int32Array.from(v as number[]);
+}
+
+function allocate(sizes: { features: number; close: number; targets: number }): Required<WindowOptions>['out'] {
+  try {
+    return { features: new Float32Array(sizes.features), close: new Float32Array(sizes.close), targets: new Float32Array(sizes.targets) };
+  } catch (e) {
+    throw new RangeError(`buildWindows: ${sizes.features} output floats (N x T x F) cannot be allocated (${(e as Error).message}); ` +
+      'build fewer windows at a time through `ends` (the Dataset iterator does this per batch)');
+  }
 }
 
 function prepare(candles: Candles, opts: WindowOptions): Prepared {
@@ -87,8 +98,9 @@ function prepare(candles: Candles, opts: WindowOptions): Prepared {
   const F = featureIds.length, H = horizons.length, n = ends.length;
   const scaler = opts.scaler;
   if (scaler !== undefined) {
-    if (scaler === null || typeof scaler !== 'object' || !(scaler.center instanceof Float64Array) || !(scaler.scale instanceof Float64Array)) {
-      throw new TypeError('buildWindows: scaler must have Float64Array center and scale');
+    if (scaler === null || typeof scaler !== 'object' || !Array.isArray(scaler.features) ||
+      !(scaler.center instanceof Float64Array) || !(scaler.scale instanceof Float64Array)) {
+      throw new TypeError('buildWindows: scaler must be {features: string[], center: Float64Array, scale: Float64Array}');
     }
     if (scaler.features.join(',') !== featureNames.join(',')) {
       throw new RangeError(`buildWindows: scaler was fit on features [${scaler.features.join(', ')}], not [${featureNames.join(', ')}]`);
@@ -98,7 +110,7 @@ function prepare(candles: Candles, opts: WindowOptions): Prepared {
   let completeTargets = 0;
   for (let i = 0; i < n; i++) if (ends[i] + maxH < candles.close.length) completeTargets++;
   const sizes = { features: n * T * F, close: n * T, targets: n * H };
-  const out = opts.out ?? { features: new Float32Array(sizes.features), close: new Float32Array(sizes.close), targets: new Float32Array(sizes.targets) };
+  const out = opts.out ?? allocate(sizes);
   if (typeof out !== 'object' || out === null) throw new TypeError('buildWindows: out must be an object of Float32Arrays');
   for (const key of ['features', 'close', 'targets'] as const) {
     if (!(out[key] instanceof Float32Array)) throw new TypeError(`buildWindows: out.${key} must be a Float32Array`);

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { mkdtempSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -8,6 +8,7 @@ import { validateOhlcv } from '../../src/data/validate.js';
 import { SHARED_DATA_DIR } from '../helpers/market-data.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ntp-csv-'));
+test.after.always(() => rmSync(dir, { recursive: true, force: true }));
 let counter = 0;
 function file(content: string | Buffer, name = `f${counter++}.csv`): string {
   const p = join(dir, name);

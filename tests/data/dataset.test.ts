@@ -139,6 +139,20 @@ test('bad options name the key', (t) => {
   t.throws(() => new Dataset(market, { batchSize: 0 }), { instanceOf: RangeError, message: /batchSize must be an integer >= 1 \(got 0\)/ });
   t.throws(() => new Dataset(market, { noiseStd: -1 }), { instanceOf: RangeError, message: /noiseStd/ });
   t.throws(() => new Dataset([market[0], market[0]]), { message: /symbol "SYN0" appears twice/ });
+  const fitted = new Dataset(market, { lookback: T, horizons }).scaler!;
+  t.is(new Dataset(market, { lookback: T, horizons, scaler: fitted }).scaler, fitted);
+  t.throws(() => new Dataset(market, { lookback: T, horizons: [1, 4], scaler: fitted }), { instanceOf: RangeError, message: /scaler was fit for lookback 16, horizons \[1, 4, 12\]/ });
   const short = syntheticMarket({ bars: 40, symbols: 1, seed: 1 }).map((s) => ({ ...s, symbol: 'TINY' }));
   t.throws(() => new Dataset([market[0], ...short], { lookback: T }), { instanceOf: RangeError, message: /symbol "TINY": .*40 rows are too few/ });
+});
+
+test('bad data in a batch rejects the iteration with the row and column; other parts still work', async (t) => {
+  const c = market[0].candles;
+  const broken = { ...c, close: c.close.slice() };
+  const ds0 = new Dataset([{ symbol: 'X', candles: c }], { lookback: T, horizons, batchSize: 32 });
+  const row = ds0.splits.X.test.start + 5;
+  broken.close[row] = NaN;
+  const ds = new Dataset([{ symbol: 'X', candles: broken }], { lookback: T, horizons, batchSize: 32 });
+  await t.throwsAsync(collect(ds.batches('test')), { instanceOf: RangeError, message: new RegExp(`close\\[${row}\\]`) });
+  t.is((await collect(ds.batches('train'))).length, ds.batchCount('train'));
 });

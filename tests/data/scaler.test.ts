@@ -69,7 +69,7 @@ test('leakage guard: a scaler fit on training windows passes, one including vali
   const good = fitScaler([{ candles: c, ends: rangeEnds(split.train) }], { lookback: T, horizons });
   t.notThrows(() => assertNoLeakage(good, split));
   const withVal = fitScaler([{ candles: c, ends: rangeEnds({ start: split.train.start, end: split.val.end }) }], { lookback: T, horizons });
-  t.throws(() => assertNoLeakage(withVal, split), { message: /fit on rows 0\.\.\d+, which reach validation\/test rows \(from 434\)/ });
+  t.throws(() => assertNoLeakage(withVal, split), { message: /fit on rows 0\.\.508, which reach validation\/test rows \(from 420\); fit it on training windows only \(ends 16\.\.415\)/ });
   const testOnly = fitScaler([{ candles: c, ends: rangeEnds(split.test) }], { lookback: T, horizons });
   t.throws(() => assertNoLeakage(testOnly, split), { message: /reach validation\/test rows/ });
   // Even one training window whose target reads a validation bar is caught.

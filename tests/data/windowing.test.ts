@@ -3,6 +3,7 @@ import test from 'ava';
 import { sliceCandles, type Candles } from '../../src/data/candles.js';
 import { DEFAULT_FEATURES, FEATURES } from '../../src/data/features.js';
 import { buildWindows, buildWindowsAsync, computeBarFeatures } from '../../src/data/windowing.js';
+import { nativeAddon } from '../../src/native/addon.js';
 import { loadMarketData } from '../helpers/market-data.js';
 import { randomCandles } from '../helpers/random-candles.js';
 import { referenceBarFeature, referenceWindows } from '../helpers/windowing-reference.js';
@@ -76,6 +77,35 @@ test('async windows equal sync windows', async (t) => {
   t.deepEqual(async_.close, sync.close);
 });
 
+test('caller-owned outputs (views included) are filled in place; wrong sizes are named', async (t) => {
+  const c = randomCandles(60, 12);
+  const expected = buildWindows(c, { lookback: 8, ends: [20, 40] });
+  const backing = new Float32Array(1000).fill(7);
+  const out = { features: backing.subarray(100, 100 + 2 * 8 * 10), close: new Float32Array(16), targets: new Float32Array(6) };
+  const w = buildWindows(c, { lookback: 8, ends: [20, 40], out });
+  t.is(w.features, out.features);
+  t.deepEqual(out.features, expected.features);
+  t.is(backing[99], 7);
+  t.is(backing[100 + 160], 7, 'nothing written past the view');
+  t.throws(() => buildWindows(c, { lookback: 8, ends: [20], out }), { instanceOf: RangeError, message: /out\.features has length 160, expected 80/ });
+  t.throws(() => buildWindows(c, { lookback: 8, ends: [20, 40], out: { ...out, close: new Float64Array(16) } as never }), { instanceOf: TypeError, message: /out\.close must be a Float32Array/ });
+  // The async variant reports bad data as a rejected RangeError, never a crash.
+  const bad = { ...c, close: c.close.slice() };
+  bad.close[15] = NaN;
+  await t.throwsAsync(buildWindowsAsync(bad, { lookback: 8 }), { instanceOf: RangeError, message: /close\[15\]/ });
+});
+
+test('device "cuda" matches "cpu" (and falls back to the CPU twin without a GPU)', (t) => {
+  const c = randomCandles(3000, 13);
+  const cpu = buildWindows(c, { lookback: 32, device: 'cpu' });
+  const cuda = buildWindows(c, { lookback: 32, device: 'cuda' });
+  t.is(cpu.device, 'cpu');
+  t.is(cuda.device, nativeAddon().deviceInfo().cuda ? 'cuda' : 'cpu');
+  t.true(maxRelError(t, cuda.features, cpu.features) < 1e-5);
+  t.true(maxRelError(t, cuda.close, cpu.close) < 1e-6);
+  t.true(maxRelError(t, cuda.targets, cpu.targets) < 1e-6);
+});
+
 test('horizons beyond the end give NaN targets; windows are kept for inference', (t) => {
   const c = randomCandles(30, 3);
   const w = buildWindows(c, { lookback: 5, horizons: [1, 4], ends: [28, 29, 20] });
@@ -121,6 +151,8 @@ test('bad arguments are TypeErrors or RangeErrors naming the field', (t) => {
   t.throws(bad({ ends: new Float64Array([10]) }), { instanceOf: TypeError, message: /ends/ });
   t.throws(bad({ lookback: 8, ends: [3] }), { instanceOf: RangeError, message: /ends\[0\] = 3/ });
   t.throws(bad({ lookback: 8, ends: [50] }), { instanceOf: RangeError, message: /ends\[0\] = 50/ });
+  t.throws(bad({ lookback: 8, ends: [2 ** 32 + 10] }), { instanceOf: RangeError, message: /ends\[0\] = 4294967306 is outside the 32-bit/ });
+  t.throws(bad({ lookback: 2 ** 30, ends: [5] }), { instanceOf: RangeError, message: /10737418240 output floats \(N x T x F\) cannot be allocated/ });
   t.throws(bad({ device: 'tpu' }), { instanceOf: RangeError, message: /device/ });
   t.throws(bad({ scaler: { features: ['log_return'], center: new Float64Array(1), scale: new Float64Array(1) } }), { instanceOf: RangeError, message: /scaler was fit on features/ });
   t.throws(() => buildWindows({ ...c, open: [1, 2] } as never), { instanceOf: TypeError, message: /candles\.open must be a Float64Array/ });

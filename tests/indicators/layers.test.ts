@@ -180,3 +180,22 @@ test('the layers are registered by name in indicatorRegistry', (t) => {
   t.deepEqual((layer.getConfig() as { periods: number[] }).periods, [7]);
   t.is(indicatorRegistry.get('learnable_indicators').outputs, 30);
 });
+
+test('forward + backward leaks no tensors on either implementation', (t) => {
+  for (const implementation of ['native', 'tfjs'] as IndicatorImplementation[]) {
+    const ind = new LearnableIndicators({ implementation });
+    const x = tf.variable(tf.tensor2d(randomWindows(4, T, 6), [4, T]));
+    ind.apply(x);
+    const vars = [x, ...ind.trainableWeights.map((v) => v.read() as tf.Variable)];
+    const step = () => tf.tidy(() => {
+      const { value, grads } = tf.variableGrads(() => tf.sum(ind.apply(x) as tf.Tensor) as tf.Scalar, vars);
+      return [value, ...Object.values(grads)].map((g) => g.dataSync()[0]);
+    });
+    step();
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) step();
+    t.is(tf.memory().numTensors, before, implementation);
+    x.dispose();
+    ind.dispose();
+  }
+});

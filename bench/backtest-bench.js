@@ -1,0 +1,101 @@
+// Backtest sweep throughput (SPEC §12): an EMA-cross grid with a stop and three profit tiers,
+// 8 symbols x 50k bars x 200 (fast, slow) pairs on the native engine (CPU, and CUDA when the
+// addon has a usable device), against the TypeScript reference engine on a subset of the same
+// grid in the same run. Reports bar-combinations per second (bars x parameter paths / s).
+//
+//   node --import tsx bench/backtest-bench.js [--bars 50000] [--pairs 200] [--symbols 8]
+//
+// Writes bench/results/backtest.json and prints a table.
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { sliceCandles } from '../src/data/candles.ts';
+import { runNativeBacktest } from '../src/backtest/native.ts';
+import { runReferenceBacktest } from '../src/backtest/reference.ts';
+import { ruleSignals } from '../src/backtest/rules.ts';
+import { nativeAddon } from '../src/native/addon.ts';
+import { writeJsonAtomic } from '../src/util/atomic-write.ts';
+import { loadMarketData } from '../tests/helpers/market-data.ts';
+
+const args = process.argv.slice(2);
+const arg = (name, fallback) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const BARS = arg('bars', 50_000);
+const PAIRS = arg('pairs', 200);
+const SYMBOLS = arg('symbols', 8);
+
+const FILES = ['BTCUSDT-1h', 'ETHUSDT-1h', 'BNBUSDT-1h', 'ADAUSDT-1h', 'XRPUSDT-1h', 'DOGEUSDT-1h', 'BTCUSDT-5m', 'ETHUSDT-5m'];
+const FAST = [5, 8, 10, 12, 15, 20, 25, 30, 40, 50];
+const SLOW = [60, 70, 80, 90, 100, 110, 120, 130, 140, 150, 160, 170, 180, 190, 200, 210, 220, 230, 240, 250];
+const RISK = { stopDistance: 0.02, targetDistance: [0.01, 0.02, 0.04], feeBps: 10, slippageBps: 5 };
+
+const symbols = FILES.slice(0, SYMBOLS).map((name) => {
+  const m = loadMarketData(name);
+  return { symbol: name, source: m.source, candles: sliceCandles(m.candles, 0, Math.min(BARS, m.candles.close.length)) };
+});
+const rules = [];
+for (const fast of FAST) for (const slow of SLOW) if (rules.length < PAIRS) rules.push({ kind: 'emaCross', fast, slow });
+const totalBars = symbols.reduce((a, s) => a + s.candles.close.length, 0);
+const combos = totalBars * rules.length;
+
+function timeIt(fn, minMs = 1000) {
+  fn();  // warm-up (thread pool start, page faults)
+  const times = [];
+  const start = performance.now();
+  while (times.length < 3 || performance.now() - start < minMs) {
+    const t0 = performance.now();
+    fn();
+    times.push(performance.now() - t0);
+    if (times.length >= 20) break;
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];  // median
+}
+
+const request = (device) => ({ symbols: symbols.map((s) => ({ candles: s.candles })), rules, params: [RISK], device });
+let trades = 0;
+const cpuMs = timeIt(() => {
+  const r = runNativeBacktest(request('cpu'));
+  trades = 0;
+  for (let p = 0; p < r.paths; p++) trades += r.metrics[p * 21 + 8];
+});
+const rows = [{ engine: 'native cpu', ms: cpuMs, barCombos: combos }];
+
+const info = nativeAddon().deviceInfo();
+if (info.cuda) {
+  const ms = timeIt(() => runNativeBacktest(request('cuda')));
+  rows.push({ engine: `native cuda (${info.cudaDevice})`, ms, barCombos: combos });
+}
+
+// The reference on a subset: the first symbol x the first few pairs (same rules and options).
+const refPairs = rules.slice(0, 4);
+const refSym = symbols[0].candles;
+const refSignals = refPairs.map((r) => ruleSignals(refSym, r));
+const refMs = timeIt(() => { for (const s of refSignals) runReferenceBacktest(refSym, s, RISK); }, 500);
+rows.push({ engine: 'reference (ts)', ms: refMs, barCombos: refSym.close.length * refPairs.length });
+
+for (const r of rows) r.barCombosPerSec = r.barCombos / (r.ms / 1000);
+const refRate = rows.at(-1).barCombosPerSec;
+for (const r of rows) r.vsReference = r.barCombosPerSec / refRate;
+
+const result = {
+  benchmark: 'backtest sweep: EMA cross, stop + 3 tiers',
+  date: new Date().toISOString(),
+  grid: { symbols: symbols.map((s) => `${s.symbol} (${s.source})`), barsPerSymbol: BARS, pairs: rules.length, paths: symbols.length * rules.length, barCombos: combos, risk: RISK },
+  machine: { threads: info.threads, cpuSimd: info.cpuSimd, cuda: info.cuda ? info.cudaDevice : null },
+  tradesPerRun: trades,
+  target: { barCombosPerSec: 1e9, cpuMeets: rows[0].barCombosPerSec >= 1e9 },
+  results: rows,
+};
+const out = join(dirname(fileURLToPath(import.meta.url)), 'results', 'backtest.json');
+mkdirSync(dirname(out), { recursive: true });
+writeJsonAtomic(out, result);
+
+const fmt = (x) => (x >= 1e9 ? `${(x / 1e9).toFixed(2)}e9` : x >= 1e6 ? `${(x / 1e6).toFixed(1)}e6` : x.toFixed(0));
+console.log(`backtest sweep: ${symbols.length} symbols x ${BARS} bars x ${rules.length} EMA pairs = ${fmt(combos)} bar-combos, ${trades} trades/run, ${info.threads} threads`);
+console.log('engine                          ms/run   bar-combos/s   vs reference');
+for (const r of rows) console.log(`${r.engine.padEnd(30)} ${r.ms.toFixed(1).padStart(8)}   ${fmt(r.barCombosPerSec).padStart(12)}   ${r.vsReference.toFixed(1).padStart(10)}x`);
+console.log(`target >= 1e9 bar-combos/s on the CPU: ${result.target.cpuMeets ? 'met' : 'not met'}; wrote ${out}`);

@@ -1,0 +1,197 @@
+// Fused attention on the CPU: the four products are strided, batched GEMMs over (batch, head)
+// reading the packed projection in place; the row softmax and its backward run on the pool.
+#include "attention.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "gemm.h"
+#include "thread_pool.h"
+
+namespace ntp {
+
+void check_attention_shape(const AttentionShape& s) {
+  auto bad = [](const char* what, int64_t v) {
+    throw std::invalid_argument(std::string("attention: ") + what + " must be >= 1 (got " + std::to_string(v) + ")");
+  };
+  if (s.batch < 1) bad("batch", s.batch);
+  if (s.steps < 1) bad("steps", s.steps);
+  if (s.heads < 1) bad("heads", s.heads);
+  if (s.key_dim < 1) bad("key_dim", s.key_dim);
+  if (!(s.dropout >= 0.0f && s.dropout < 1.0f))
+    throw std::invalid_argument("attention: dropout must be in [0, 1) (got " + std::to_string(s.dropout) + ")");
+}
+
+namespace {
+
+// A (batch, head)-batched product whose operands are [T, Kd] slices of packed buffers.
+GemmArgs per_head(const AttentionShape& s) {
+  GemmArgs g;
+  g.batch.rank = 2;
+  g.batch.dims[0] = s.batch;
+  g.batch.dims[1] = s.heads;
+  return g;
+}
+
+// Operand layouts: slot `which` (0 = Q, 1 = K, 2 = V) of the packed qkv, the merged context,
+// and the [B, H, T, T] score matrices.
+struct Layout {
+  int64_t T, HK, row_qkv, row_ctx;
+  explicit Layout(const AttentionShape& s)
+      : T(s.steps), HK(s.heads * s.key_dim), row_qkv(3 * s.heads * s.key_dim), row_ctx(s.heads * s.key_dim) {}
+};
+
+void set_qkv(GemmArgs& g, char operand, const AttentionShape& s, const Layout& l, int which) {
+  int64_t* strides = operand == 'a' ? g.batch.a : operand == 'b' ? g.batch.b : g.batch.c;
+  strides[0] = l.T * l.row_qkv;
+  strides[1] = s.key_dim;
+  const int64_t offset = which * l.HK;
+  if (operand == 'a') { g.lda = l.row_qkv; return void(g.a += offset); }
+  if (operand == 'b') { g.ldb = l.row_qkv; return void(g.b += offset); }
+  g.ldc = l.row_qkv;
+  g.c += offset;
+}
+
+void set_scores(GemmArgs& g, char operand, const Layout& l, int64_t heads) {
+  int64_t* strides = operand == 'a' ? g.batch.a : operand == 'b' ? g.batch.b : g.batch.c;
+  strides[0] = heads * l.T * l.T;
+  strides[1] = l.T * l.T;
+  if (operand == 'a') g.lda = l.T;
+  else if (operand == 'b') g.ldb = l.T;
+  else g.ldc = l.T;
+}
+
+void set_ctx(GemmArgs& g, char operand, const AttentionShape& s, const Layout& l) {
+  int64_t* strides = operand == 'a' ? g.batch.a : operand == 'b' ? g.batch.b : g.batch.c;
+  strides[0] = l.T * l.row_ctx;
+  strides[1] = s.key_dim;
+  if (operand == 'a') g.lda = l.row_ctx;
+  else if (operand == 'b') g.ldb = l.row_ctx;
+  else g.ldc = l.row_ctx;
+}
+
+// Rows of the [B*H*T, T] weights with dropout applied (scaled by 1/keep), into `dst`.
+void dropped(const AttentionShape& s, const float* probs, float* dst) {
+  const int64_t rows = s.batch * s.heads * s.steps, T = s.steps;
+  const float inv_keep = 1.0f / (1.0f - s.dropout);
+  parallel_for(static_cast<std::size_t>(rows), 64, [&](std::size_t r0, std::size_t r1) {
+    for (std::size_t r = r0; r < r1; ++r)
+      for (int64_t j = 0; j < T; ++j) {
+        const uint64_t idx = r * static_cast<uint64_t>(T) + j;
+        dst[idx] = attention_keep(s.seed, idx, s.dropout) ? probs[idx] * inv_keep : 0.0f;
+      }
+  });
+}
+
+}  // namespace
+
+void attention_forward(const AttentionShape& s, const float* qkv, float* probs, float* out) {
+  check_attention_shape(s);
+  if (!qkv || !probs || !out) throw std::invalid_argument("attention: null buffer");
+  const Layout l(s);
+  const int64_t T = s.steps;
+  // scores = Q K^T  [T, Kd] x [Kd, T]
+  GemmArgs g = per_head(s);
+  g.M = T; g.N = T; g.K = s.key_dim; g.trans_b = true;
+  g.a = qkv; g.b = qkv; g.c = probs;
+  set_qkv(g, 'a', s, l, 0);
+  set_qkv(g, 'b', s, l, 1);
+  set_scores(g, 'c', l, s.heads);
+  gemm(g);
+  // Row softmax of scale * scores, in place.
+  const float scale = 1.0f / std::sqrt(static_cast<float>(s.key_dim));
+  const int64_t rows = s.batch * s.heads * T;
+  parallel_for(static_cast<std::size_t>(rows), 64, [&](std::size_t r0, std::size_t r1) {
+    for (std::size_t r = r0; r < r1; ++r) {
+      float* row = probs + r * T;
+      float mx = -INFINITY;
+      for (int64_t j = 0; j < T; ++j) mx = std::max(mx, row[j] * scale);
+      float sum = 0.0f;
+      for (int64_t j = 0; j < T; ++j) sum += (row[j] = std::exp(row[j] * scale - mx));
+      const float inv = 1.0f / sum;
+      for (int64_t j = 0; j < T; ++j) row[j] *= inv;
+    }
+  });
+  std::vector<float> tmp;
+  const float* weights = probs;
+  if (s.dropout > 0.0f) {
+    tmp.resize(static_cast<std::size_t>(rows * T));
+    dropped(s, probs, tmp.data());
+    weights = tmp.data();
+  }
+  // out = P V  [T, T] x [T, Kd], written into the merged [B, T, H, Kd] context.
+  GemmArgs o = per_head(s);
+  o.M = T; o.N = s.key_dim; o.K = T;
+  o.a = weights; o.b = qkv; o.c = out;
+  set_scores(o, 'a', l, s.heads);
+  set_qkv(o, 'b', s, l, 2);
+  set_ctx(o, 'c', s, l);
+  gemm(o);
+}
+
+void attention_backward(const AttentionShape& s, const float* qkv, const float* probs, const float* dout,
+                        float* dqkv) {
+  check_attention_shape(s);
+  if (!qkv || !probs || !dout || !dqkv) throw std::invalid_argument("attention: null buffer");
+  const Layout l(s);
+  const int64_t T = s.steps, rows = s.batch * s.heads * T;
+  std::vector<float> dw(static_cast<std::size_t>(rows * T));  // dL/d(weights after dropout)
+  std::vector<float> tmp;
+  const float* weights = probs;
+  if (s.dropout > 0.0f) {
+    tmp.resize(dw.size());
+    dropped(s, probs, tmp.data());
+    weights = tmp.data();
+  }
+  // dV = W^T dO  ([T, T]^T x [T, Kd])
+  GemmArgs gv = per_head(s);
+  gv.M = T; gv.N = s.key_dim; gv.K = T; gv.trans_a = true;
+  gv.a = weights; gv.b = dout; gv.c = dqkv;
+  set_scores(gv, 'a', l, s.heads);
+  set_ctx(gv, 'b', s, l);
+  set_qkv(gv, 'c', s, l, 2);
+  gemm(gv);
+  // dW = dO V^T  ([T, Kd] x [Kd, T])
+  GemmArgs gw = per_head(s);
+  gw.M = T; gw.N = T; gw.K = s.key_dim; gw.trans_b = true;
+  gw.a = dout; gw.b = qkv; gw.c = dw.data();
+  set_ctx(gw, 'a', s, l);
+  set_qkv(gw, 'b', s, l, 2);
+  set_scores(gw, 'c', l, s.heads);
+  gemm(gw);
+  // Through dropout and the softmax: dS = scale * P (dP - rowsum(dP P)), in place in dw.
+  const float scale = 1.0f / std::sqrt(static_cast<float>(s.key_dim));
+  const float inv_keep = s.dropout > 0.0f ? 1.0f / (1.0f - s.dropout) : 1.0f;
+  parallel_for(static_cast<std::size_t>(rows), 64, [&](std::size_t r0, std::size_t r1) {
+    for (std::size_t r = r0; r < r1; ++r) {
+      float* d = dw.data() + r * T;
+      const float* p = probs + r * T;
+      if (s.dropout > 0.0f)
+        for (int64_t j = 0; j < T; ++j)
+          d[j] = attention_keep(s.seed, r * static_cast<uint64_t>(T) + j, s.dropout) ? d[j] * inv_keep : 0.0f;
+      float dot = 0.0f;
+      for (int64_t j = 0; j < T; ++j) dot += d[j] * p[j];
+      for (int64_t j = 0; j < T; ++j) d[j] = scale * p[j] * (d[j] - dot);
+    }
+  });
+  // dQ = dS K, dK = dS^T Q
+  GemmArgs gq = per_head(s);
+  gq.M = T; gq.N = s.key_dim; gq.K = T;
+  gq.a = dw.data(); gq.b = qkv; gq.c = dqkv;
+  set_scores(gq, 'a', l, s.heads);
+  set_qkv(gq, 'b', s, l, 1);
+  set_qkv(gq, 'c', s, l, 0);
+  gemm(gq);
+  GemmArgs gk = per_head(s);
+  gk.M = T; gk.N = s.key_dim; gk.K = T; gk.trans_a = true;
+  gk.a = dw.data(); gk.b = qkv; gk.c = dqkv;
+  set_scores(gk, 'a', l, s.heads);
+  set_qkv(gk, 'b', s, l, 0);
+  set_qkv(gk, 'c', s, l, 1);
+  gemm(gk);
+}
+
+}  // namespace ntp

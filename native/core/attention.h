@@ -1,0 +1,36 @@
+// Fused multi-head self-attention core for the tfjs cpu backend: softmax(scale Q K^T) V for all
+// heads at once, reading Q, K, V straight out of the packed projection [B, T, 3, H, Kd] and
+// writing the context already merged as [B, T, H, Kd] (no transposes), with optional dropout on
+// the attention weights. The dropout mask is a pure function of (seed, index), so the backward
+// pass regenerates it instead of storing it.
+#pragma once
+#include <cstdint>
+
+namespace ntp {
+
+struct AttentionShape {
+  int64_t batch = 0, steps = 0, heads = 0, key_dim = 0;
+  float dropout = 0.0f;  // rate in [0, 1); 0 disables
+  uint64_t seed = 0;
+};
+
+void check_attention_shape(const AttentionShape& s);
+
+// qkv [B, T, 3*H*Kd] -> probs [B, H, T, T] (softmax before dropout, kept for backward),
+// out [B, T, H*Kd].
+void attention_forward(const AttentionShape& s, const float* qkv, float* probs, float* out);
+
+// dout [B, T, H*Kd] -> dqkv [B, T, 3*H*Kd]; probs from the forward pass with the same seed.
+void attention_backward(const AttentionShape& s, const float* qkv, const float* probs, const float* dout,
+                        float* dqkv);
+
+// The keep decision for element `index` of the attention weights (shared with any twin).
+inline bool attention_keep(uint64_t seed, uint64_t index, float rate) {
+  uint64_t z = seed + 0x9E3779B97F4A7C15ull * (index + 1);  // splitmix64
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  z ^= z >> 31;
+  return static_cast<float>(z >> 40) * (1.0f / 16777216.0f) >= rate;
+}
+
+}  // namespace ntp

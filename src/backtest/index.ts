@@ -1,0 +1,8 @@
+/** Backtesting (SPEC §9): the reference engine, the native vectorized engine, metrics and sweeps. */
+export * from './types.js';
+export * from './metrics.js';
+export { runReferenceBacktest } from './reference.js';
+export * from './native.js';
+export { emaSeries, smaSeries, rsiSeries, ruleSides, ruleSignals, sidesToSignals } from './rules.js';
+export * from './sweep.js';
+export { assertSignals } from './signals-check.js';

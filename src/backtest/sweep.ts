@@ -1,0 +1,174 @@
+/**
+ * Parameter sweeps on the native engine: expand a grid (symbols x strategy parameters x
+ * risk parameters), run it in chunks (progress after each), and return every path's metrics
+ * as a ranked table with CSV and JSON writers (atomic: temp file + rename).
+ *
+ * Entry points for the CLI (`ntp sweep`, `ntp backtest`): expandRuleGrid, expandRiskGrid,
+ * runSweep, writeSweepCsv, writeSweepJson (and sweepCsv / sweepJson for the text).
+ */
+import type { NativeDevice } from '../native/types.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { METRIC_NAMES, type BacktestMetrics, type MetricName } from './metrics.js';
+import { metricsOf, runNativeBacktestAsync, type NativeSymbol, type RuleStrategy } from './native.js';
+import type { BacktestOptions } from './types.js';
+
+/** Axes of a rule grid; every combination is one strategy (crosses keep fast < slow, RSI lower < upper). */
+export interface RuleGridSpec {
+  emaCross?: { fast: number[]; slow: number[] };
+  smaCross?: { fast: number[]; slow: number[] };
+  rsi?: { period: number[]; lower: number[]; upper: number[] };
+}
+
+export function expandRuleGrid(spec: RuleGridSpec): RuleStrategy[] {
+  const out: RuleStrategy[] = [];
+  for (const kind of ['emaCross', 'smaCross'] as const) {
+    const axes = spec[kind];
+    if (!axes) continue;
+    for (const fast of axes.fast) for (const slow of axes.slow) if (fast < slow) out.push({ kind, fast, slow });
+  }
+  if (spec.rsi) {
+    for (const period of spec.rsi.period) for (const lower of spec.rsi.lower) for (const upper of spec.rsi.upper) {
+      if (lower < upper) out.push({ kind: 'rsi', period, lower, upper });
+    }
+  }
+  if (out.length === 0) throw new RangeError('the rule grid is empty: give at least one of emaCross/smaCross (with some fast < slow) or rsi (with some lower < upper)');
+  return out;
+}
+
+/** Every combination of the listed option values over `base` (an axis with no values is an error). */
+export function expandRiskGrid(base: Partial<BacktestOptions> = {}, axes: { [K in keyof BacktestOptions]?: BacktestOptions[K][] } = {}): Partial<BacktestOptions>[] {
+  let sets: Partial<BacktestOptions>[] = [{ ...base }];
+  for (const [key, values] of Object.entries(axes) as [keyof BacktestOptions, unknown[]][]) {
+    if (!Array.isArray(values) || values.length === 0) throw new RangeError(`risk grid axis ${key} must be a non-empty array of values`);
+    sets = sets.flatMap((s) => values.map((v) => ({ ...s, [key]: v })));
+  }
+  return sets;
+}
+
+export interface SweepGrid {
+  /** Each with a `symbol` name for the table; `signals` when no rules are given. */
+  symbols: NativeSymbol[];
+  /** Rule strategies; absent: the symbols' own signal arrays. */
+  rules?: RuleStrategy[];
+  /** Risk/execution parameter sets (default: one set of defaults). */
+  risk?: Partial<BacktestOptions>[];
+}
+
+export interface SweepOptions {
+  device?: NativeDevice;
+  /** Metric to rank by (default sharpe), descending unless `ascending`; NaN ranks last. */
+  rankBy?: MetricName;
+  ascending?: boolean;
+  /** Called after each chunk with paths done and the total. */
+  onProgress?: (done: number, total: number) => void;
+  /** Paths per native call (default 20000): smaller gives finer progress. */
+  chunkPaths?: number;
+}
+
+export interface SweepRow {
+  rank: number;
+  /** Path number in the grid: (symbol * R + rule) * P + risk. */
+  path: number;
+  symbol: string;
+  /** e.g. "emaCross(12,26)" or "signals". */
+  strategy: string;
+  rule: RuleStrategy | null;
+  riskIndex: number;
+  risk: Partial<BacktestOptions>;
+  metrics: BacktestMetrics;
+}
+
+export interface SweepResult {
+  device: 'cpu' | 'cuda';
+  rankBy: MetricName;
+  shape: { symbols: number; rules: number; risk: number; paths: number; bars: number };
+  /** bars x parameter combinations simulated (sum over paths of the symbol's bars). */
+  barCombos: number;
+  elapsedMs: number;
+  rows: SweepRow[];
+}
+
+export function ruleLabel(rule: RuleStrategy | null): string {
+  if (!rule) return 'signals';
+  return rule.kind === 'rsi' ? `rsi(${rule.period},${rule.lower},${rule.upper})` : `${rule.kind}(${rule.fast},${rule.slow})`;
+}
+
+export async function runSweep(grid: SweepGrid, options: SweepOptions = {}): Promise<SweepResult> {
+  const rankBy = options.rankBy ?? 'sharpe';
+  if (!METRIC_NAMES.includes(rankBy)) throw new RangeError(`rankBy = ${JSON.stringify(rankBy)} must be one of ${METRIC_NAMES.join(', ')}`);
+  if (!Array.isArray(grid.symbols) || grid.symbols.length === 0) throw new RangeError('sweep grid symbols must be a non-empty array');
+  const risk = grid.risk ?? [{}];
+  if (risk.length === 0) throw new RangeError('sweep grid risk must hold at least one parameter set (the grid is empty)');
+  const rules = grid.rules;
+  if (rules !== undefined && rules.length === 0) throw new RangeError('sweep grid rules must hold at least one rule (the grid is empty)');
+  const chunkPaths = options.chunkPaths ?? 20_000;
+  if (!(Number.isInteger(chunkPaths) && chunkPaths >= 1)) throw new RangeError(`chunkPaths = ${chunkPaths} must be an integer >= 1`);
+  const R = rules?.length ?? 1, P = risk.length, S = grid.symbols.length;
+  const total = S * R * P;
+  const rows: SweepRow[] = [];
+  let device: 'cpu' | 'cuda' = 'cpu';
+  let barCombos = 0;
+  const started = performance.now();
+  // Chunks never split a symbol's rule: each call is one symbol x a run of rules x all risk sets.
+  const rulesPerChunk = Math.max(1, Math.floor(chunkPaths / P));
+  let done = 0;
+  for (let s = 0; s < S; s++) {
+    const sym = grid.symbols[s];
+    const name = sym.symbol ?? `symbol${s}`;
+    for (let r0 = 0; r0 < R; r0 += rulesPerChunk) {
+      const chunkRules = rules?.slice(r0, r0 + rulesPerChunk);
+      const res = await runNativeBacktestAsync({ symbols: [sym], params: risk, device: options.device ?? 'auto', ...(chunkRules ? { rules: chunkRules } : {}) });
+      device = res.device;
+      for (let i = 0; i < res.paths; i++) {
+        const r = r0 + Math.floor(i / P), p = i % P;
+        const rule = rules ? rules[r] : null;
+        rows.push({ rank: 0, path: (s * R + r) * P + p, symbol: name, strategy: ruleLabel(rule), rule, riskIndex: p, risk: risk[p], metrics: metricsOf(res, i) });
+      }
+      barCombos += res.paths * sym.candles.close.length;
+      done += res.paths;
+      options.onProgress?.(done, total);
+    }
+  }
+  const sign = options.ascending ? 1 : -1;
+  rows.sort((a, b) => {
+    const x = a.metrics[rankBy], y = b.metrics[rankBy];
+    if (Number.isNaN(x) !== Number.isNaN(y)) return Number.isNaN(x) ? 1 : -1;
+    if (x !== y && !Number.isNaN(x)) return sign * (x < y ? -1 : 1);
+    return a.path - b.path;
+  });
+  rows.forEach((row, i) => { row.rank = i + 1; });
+  const bars = grid.symbols.reduce((a, s) => a + s.candles.close.length, 0);
+  return { device, rankBy, shape: { symbols: S, rules: R, risk: P, paths: total, bars }, barCombos, elapsedMs: performance.now() - started, rows };
+}
+
+const RISK_COLUMNS = ['initialCapital', 'riskFraction', 'feeBps', 'slippageBps', 'intrabar', 'breakevenAfterTp1', 'fractions', 'allowReverse', 'maxHoldBars', 'direction', 'stopDistance', 'targetDistance', 'barsPerYear'] as const;
+
+function csvCell(v: unknown): string {
+  if (v === undefined || v === null) return '';
+  const s = Array.isArray(v) ? v.join(' ') : String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** The table as CSV: rank, path, symbol, strategy, the risk options that vary or are set, every metric. */
+export function sweepCsv(result: SweepResult): string {
+  const riskKeys = RISK_COLUMNS.filter((k) => result.rows.some((r) => r.risk[k] !== undefined));
+  const header = ['rank', 'path', 'symbol', 'strategy', ...riskKeys, ...METRIC_NAMES];
+  const lines = [header.join(',')];
+  for (const row of result.rows) {
+    lines.push([row.rank, row.path, row.symbol, row.strategy, ...riskKeys.map((k) => row.risk[k]), ...METRIC_NAMES.map((m) => row.metrics[m])].map(csvCell).join(','));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** JSON with non-finite numbers written as the strings "Infinity" / "-Infinity" / "NaN" (JSON has none). */
+export function sweepJson(result: SweepResult): string {
+  return `${JSON.stringify(result, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2)}\n`;
+}
+
+export function writeSweepCsv(path: string, result: SweepResult): void {
+  writeFileAtomic(path, sweepCsv(result));
+}
+
+export function writeSweepJson(path: string, result: SweepResult): void {
+  writeFileAtomic(path, sweepJson(result));
+}

@@ -1,0 +1,107 @@
+/**
+ * Native fused ops for the Transformer blocks, as differentiable tfjs ops (tf.customGrad):
+ * multi-head attention straight from the packed Q/K/V projection, and layer normalisation.
+ * On the cpu backend these replace dozens of small tfjs kernels each (transposes, broadcast
+ * subtract/multiply, softmax and its gradient, Tile and Tile's per-replica gradient), which
+ * dominated the step time. Without the addon both fall back to plain tfjs ops with the same
+ * math, so models using them still run (and load) anywhere.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+import { tryNativeAddon } from '../native/addon.js';
+
+interface AttentionShape { batch: number; steps: number; heads: number; keyDim: number; dropout?: number; seed?: number }
+
+declare module '../native/types.js' {
+  interface NativeAddon {
+    attentionForward(o: AttentionShape & { qkv: Float32Array; out: { probs: Float32Array; out: Float32Array } }): void;
+    attentionBackward(o: AttentionShape & { qkv: Float32Array; probs: Float32Array; dout: Float32Array; out: { dqkv: Float32Array } }): void;
+    layerNormForward(o: { x: Float32Array; gamma: Float32Array; beta: Float32Array; rows: number; dim: number; epsilon: number;
+      out: { y: Float32Array; mean: Float32Array; rstd: Float32Array } }): void;
+    layerNormBackward(o: { x: Float32Array; gamma: Float32Array; mean: Float32Array; rstd: Float32Array; dy: Float32Array;
+      rows: number; dim: number; out: { dx: Float32Array; dgamma: Float32Array; dbeta: Float32Array } }): void;
+  }
+}
+
+function f32(t: tf.Tensor, what: string): Float32Array {
+  const v = t.dataSync();  // the tensor's own buffer on the cpu backend
+  if (!(v instanceof Float32Array)) throw new TypeError(`${what}: expected a float32 tensor (got ${t.dtype})`);
+  return v;
+}
+
+/**
+ * qkv [B, T, 3*H*Kd] (Q, K, V blocks, each [H, Kd]) -> context [B, T, H*Kd]:
+ * softmax(Q K^T / sqrt(Kd)) V per head, dropout `rate` on the attention weights when > 0.
+ */
+export function multiHeadAttention(qkv: tf.Tensor3D, heads: number, keyDim: number, rate = 0): tf.Tensor3D {
+  const [B, T, W] = qkv.shape;
+  if (qkv.rank !== 3 || W !== 3 * heads * keyDim) {
+    throw new RangeError(`multiHeadAttention: qkv must be [batch, steps, ${3 * heads * keyDim}] for ${heads} heads of ${keyDim} (got [${qkv.shape}])`);
+  }
+  if (!(rate >= 0 && rate < 1)) throw new RangeError(`multiHeadAttention: dropout rate must be in [0, 1) (got ${rate})`);
+  const addon = tryNativeAddon();
+  if (!addon) return attentionWithTfOps(qkv, heads, keyDim, rate);
+  const HK = heads * keyDim;
+  // A fresh mask per call; the backward pass regenerates the same mask from the seed.
+  const shape = { batch: B, steps: T, heads, keyDim, dropout: rate, seed: Math.floor(Math.random() * 2 ** 52) };
+  const op = tf.customGrad((x: tf.Tensor, save: tf.GradSaveFunc) => {
+    const out = { probs: new Float32Array(B * heads * T * T), out: new Float32Array(B * T * HK) };
+    addon.attentionForward({ ...shape, qkv: f32(x, 'multiHeadAttention'), out });
+    save([x, tf.tensor1d(out.probs)]);
+    return {
+      value: tf.tensor3d(out.out, [B, T, HK]),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const dqkv = new Float32Array(B * T * 3 * HK);
+        addon.attentionBackward({ ...shape, qkv: f32(saved[0], 'multiHeadAttention'), probs: f32(saved[1], 'multiHeadAttention'),
+          dout: f32(dy, 'multiHeadAttention'), out: { dqkv } });
+        return tf.tensor3d(dqkv, [B, T, 3 * HK]);
+      },
+    };
+  });
+  return op(qkv) as tf.Tensor3D;
+}
+
+/** The same attention with tfjs ops (fallback and test reference). */
+export function attentionWithTfOps(qkv: tf.Tensor3D, heads: number, keyDim: number, rate = 0): tf.Tensor3D {
+  return tf.tidy(() => {
+    const [B, T] = qkv.shape;
+    const [q, k, v] = tf.unstack(qkv.reshape([B, T, 3, heads, keyDim]).transpose([2, 0, 3, 1, 4]))
+      .map((t) => t.reshape([B * heads, T, keyDim]));
+    let w = tf.softmax(tf.matMul(q, k, false, true).mul(1 / Math.sqrt(keyDim)));
+    if (rate > 0) w = tf.dropout(w, rate);
+    return tf.matMul(w, v).reshape([B, heads, T, keyDim]).transpose([0, 2, 1, 3]).reshape([B, T, heads * keyDim]) as tf.Tensor3D;
+  });
+}
+
+/** Layer normalisation over the last axis: (x - mean) / sqrt(var + epsilon) * gamma + beta. */
+export function layerNorm(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon = 1e-3): tf.Tensor {
+  const dim = x.shape[x.rank - 1];
+  if (gamma.shape[0] !== dim || beta.shape[0] !== dim) {
+    throw new RangeError(`layerNorm: gamma and beta must be [${dim}] (got [${gamma.shape}] and [${beta.shape}])`);
+  }
+  const addon = tryNativeAddon();
+  if (!addon) return layerNormWithTfOps(x, gamma, beta, epsilon);
+  const rows = x.size / dim;
+  const op = tf.customGrad((xi: tf.Tensor, g: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+    const out = { y: new Float32Array(x.size), mean: new Float32Array(rows), rstd: new Float32Array(rows) };
+    addon.layerNormForward({ x: f32(xi, 'layerNorm'), gamma: f32(g, 'layerNorm'), beta: f32(b, 'layerNorm'), rows, dim, epsilon, out });
+    save([xi, g, tf.tensor1d(out.mean), tf.tensor1d(out.rstd)]);
+    return {
+      value: tf.tensor(out.y, x.shape),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const grads = { dx: new Float32Array(x.size), dgamma: new Float32Array(dim), dbeta: new Float32Array(dim) };
+        addon.layerNormBackward({ x: f32(saved[0], 'layerNorm'), gamma: f32(saved[1], 'layerNorm'), mean: f32(saved[2], 'layerNorm'),
+          rstd: f32(saved[3], 'layerNorm'), dy: f32(dy, 'layerNorm'), rows, dim, out: grads });
+        return [tf.tensor(grads.dx, x.shape), tf.tensor1d(grads.dgamma), tf.tensor1d(grads.dbeta)];
+      },
+    };
+  });
+  return op(x, gamma, beta);
+}
+
+export function layerNormWithTfOps(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon = 1e-3): tf.Tensor {
+  return tf.tidy(() => {
+    const { mean, variance } = tf.moments(x, -1, true);
+    return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, epsilon))), gamma), beta);
+  });
+}
