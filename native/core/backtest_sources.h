@@ -18,6 +18,11 @@ struct SignalSource {
   const double* target2;
   const double* sizes;
   NTP_HD int32_t side(long t) const { return sides[t]; }
+  // First bar >= from whose decided side is not 0 (n when none).
+  NTP_HD long next_event(long from, long n) const {
+    while (from < n && sides[from] == 0) ++from;
+    return from;
+  }
   NTP_HD SignalLevels levels(long t) const {
     return SignalLevels{stops[t], {target0[t], target1[t], target2[t]}, sizes[t]};
   }
@@ -39,6 +44,18 @@ struct CrossSource {
     const double d1 = fast[t] - slow[t];
     return static_cast<int32_t>(d0 <= 0 && d1 > 0) - static_cast<int32_t>(d0 >= 0 && d1 < 0);
   }
+  // First bar >= from with a cross (n when none); one pass carrying the previous difference.
+  NTP_HD long next_event(long from, long n) const {
+    long t = from < warmup ? warmup : from;
+    if (t >= n) return n;
+    double d0 = fast[t - 1] - slow[t - 1];
+    for (; t < n; ++t) {
+      const double d1 = fast[t] - slow[t];
+      if ((d0 <= 0 && d1 > 0) || (d0 >= 0 && d1 < 0)) return t;
+      d0 = d1;
+    }
+    return n;
+  }
   NTP_HD SignalLevels levels(long) const { return rule_levels(); }
 };
 
@@ -52,6 +69,11 @@ struct RsiSource {
     if (t < warmup) return 0;
     const double a = rsi[t - 1], b = rsi[t];
     return static_cast<int32_t>(a < lower && b >= lower) - static_cast<int32_t>(a > upper && b <= upper);
+  }
+  NTP_HD long next_event(long from, long n) const {
+    long t = from < warmup ? warmup : from;
+    while (t < n && side(t) == 0) ++t;
+    return t < n ? t : n;
   }
   NTP_HD SignalLevels levels(long) const { return rule_levels(); }
 };

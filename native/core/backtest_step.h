@@ -318,25 +318,84 @@ struct Bars {
   long n;
 };
 
-// Runs one path over all bars. `Src` supplies decided signals: `int32_t side(long t)` (0 for
-// none) and `SignalLevels levels(long t)`, read only when side(t) != 0.
+// Marks the flat bars [t, end): the first like any bar (it may follow an exit at its open),
+// the rest hold the same equity, so their returns are exactly 0 and only the time under water
+// grows. Equivalent to calling mark() on each.
+template <class Sink>
+NTP_HD void mark_flat_run(PathState& s, long t, long end, Sink& sink) {
+  if (end <= t) return;
+  sink.equity(t, mark(s, t, 0.0));
+  const long rest = end - t - 1;
+  if (rest > 0 && s.cash < s.peak) {
+    s.dd_run += static_cast<int32_t>(rest);
+    s.max_dd_run = s.dd_run > s.max_dd_run ? s.dd_run : s.max_dd_run;
+  }
+  for (long k = t + 1; k < end; ++k) sink.equity(k, s.cash);
+}
+
+// Bars [t, end) on which the open position can only be marked: no signal acts at their open,
+// the bar's open and range touch neither the stop nor the next target, the holding limit is
+// not reached and the bar is not the last (the caller bounds `end` by those). Returns the
+// first bar that needs the full step (the one that touched a level), or `end`.
+template <class Sink>
+NTP_HD long quiet_bars(PathState& s, const Bars& b, long t, long end, Sink& sink) {
+  const double sd = s.side;
+  const double stop = sd * s.stop;
+  const double target = s.next_tier < 3 ? sd * s.target[s.next_tier] : INFINITY;
+  const double* adverse = s.side > 0 ? b.low : b.high;
+  const double* fav = s.side > 0 ? b.high : b.low;
+  for (; t < end; ++t) {
+    const double o = b.open[t], a = adverse[t];  // the worse of the open and the adverse extreme
+    const double worst = s.side > 0 ? (o < a ? o : a) : (o > a ? o : a);
+    if (sd * worst <= stop || sd * fav[t] >= target) break;
+    s.held += 1;
+    s.exposure_bars += 1;
+    sink.equity(t, mark(s, t, b.close[t]));
+  }
+  return t;
+}
+
+// Runs one path over all bars. `Src` supplies decided signals: `side(t)` (0 for none),
+// `levels(t)` and `next_event(from, n)` (the first bar >= from with side != 0, else n).
+// Every bar goes through the full step (signal at the open, intrabar, close, mark) unless
+// nothing but the mark can happen on it, in which case it is fast-forwarded with results
+// identical to the full step.
 template <class Src, class Sink>
 NTP_HD void run_path(const Bars& b, const Src& src, const PathParams& p, double bars_per_year,
                      double* metrics, Sink& sink) {
   PathState s;
   init_state(s, p);
-  for (long t = 0; t < b.n; ++t) {
-    if (t > 0) {
-      const int32_t sig = src.side(t - 1);
-      if (sig != 0) on_signal(s, p, sig, t, b.open[t], src.levels(t - 1), sink);
+  const long n = b.n;
+  long ev = src.next_event(0, n);  // the next bar whose decided signal has not acted yet
+  long t = 0;
+  while (t < n) {
+    if (!(t > 0 && ev == t - 1)) {
+      const long acts = ev < n ? ev + 1 : n;  // the open at which that signal acts
+      if (s.side == 0) {
+        mark_flat_run(s, t, acts, sink);
+        t = acts;
+        if (t >= n) break;
+      } else {
+        long end = acts < n - 1 ? acts : n - 1;
+        if (p.max_hold > 0) {
+          const long hold_bar = t + (p.max_hold - s.held) - 1;  // its close reaches the limit
+          end = hold_bar < end ? hold_bar : end;
+        }
+        if (t != s.entry_index) t = quiet_bars(s, b, t, end, sink);
+      }
+    }
+    if (t > 0 && ev == t - 1) {
+      on_signal(s, p, src.side(ev), t, b.open[t], src.levels(ev), sink);
+      ev = src.next_event(t, n);
     }
     if (s.side != 0) {
       intrabar(s, p, t, b.open[t], b.high[t], b.low[t], sink);
-      at_close(s, p, t, b.close[t], t == b.n - 1, sink);
+      at_close(s, p, t, b.close[t], t == n - 1, sink);
     }
     sink.equity(t, mark(s, t, b.close[t]));
+    ++t;
   }
-  finalize(s, p, b.n, bars_per_year, metrics);
+  finalize(s, p, n, bars_per_year, metrics);
 }
 
 }  // namespace ntp::bt

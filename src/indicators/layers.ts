@@ -6,8 +6,9 @@
  * Input: the close channel [B, T] normalised by the last close. Each layer owns one weight
  * `<key>_periods` [K] with a ClipPeriods constraint ([2, 200]; momentum lags [1, T-2]).
  * tfjs-layers applies constraints only in LayerVariable.write, not after optimizer steps, so
- * `call` also clips the periods it feeds to the kernels (gradient 0 outside the range, as for
- * any clip) and `applyPeriodConstraints` writes the clipped values back (call it after a step).
+ * `call` also clips the periods it feeds to the kernels when any is out of range (gradient 0
+ * outside the range, as for any clip) and `applyPeriodConstraints` writes the clipped values
+ * back (call it after a step).
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -112,10 +113,21 @@ export abstract class LearnableIndicatorLayer extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const close = Array.isArray(inputs) ? inputs[0] : inputs;
-      const [min, max] = this.periodRange();
-      const periods = tf.clipByValue(this.variable().read(), min, max);
-      return indicatorOp(this.spec.kind, close, periods, this.implementation);
+      return indicatorOp(this.spec.kind, close, this.effectivePeriods(), this.implementation);
     });
+  }
+
+  /**
+   * The periods fed to the kernels: the weight clipped to the range. clipByValue's gradient
+   * passes where min <= p <= max, so when every period is in range the clip is the identity
+   * in value and gradient and is skipped (it costs several tfjs ops per step, next to one
+   * native kernel). The values are K floats read synchronously, as the ops read them anyway.
+   */
+  effectivePeriods(): tf.Tensor {
+    const [min, max] = this.periodRange();
+    const weight = this.variable().read();
+    const inRange = Array.from(weight.dataSync()).every((p) => p >= min && p <= max);
+    return inRange ? weight : tf.clipByValue(weight, min, max);
   }
 
   /** The period weight (throws before build). */

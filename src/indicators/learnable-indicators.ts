@@ -10,7 +10,7 @@ import {
   LearnableBollingerBands, LearnableCustomMacd, LearnableIndicatorLayer, LearnableMA, LearnableMacd, LearnableMomentum,
   LearnableRSI, type LearnableIndicatorArgs,
 } from './layers.js';
-import type { IndicatorImplementation } from './ops.js';
+import { indicatorsConcatOp, type IndicatorImplementation } from './ops.js';
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
 
@@ -69,7 +69,11 @@ export class LearnableIndicators extends tf.layers.Layer {
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    return tf.tidy(() => tf.concat(this.parts.map((p) => p.call(inputs)), 1));
+    return tf.tidy(() => {
+      const close = Array.isArray(inputs) ? inputs[0] : inputs;
+      const parts = this.parts.map((p) => ({ kind: p.kind, periods: p.effectivePeriods() }));
+      return indicatorsConcatOp(parts, close, this.args.implementation);
+    });
   }
 
   override getConfig(): tf.serialization.ConfigDict {

@@ -223,6 +223,74 @@ export function indicatorOpTfjs(kind: IndicatorKind, close: tf.Tensor, periods: 
   });
 }
 
+// ---------------------------------------------------------------------------------------------
+// several indicators side by side (LearnableIndicators)
+
+export interface IndicatorPart {
+  kind: IndicatorKind;
+  periods: tf.Tensor;
+}
+
+/**
+ * concat([indicator(part.kind, close, part.periods) for part in parts], axis 1): [B, sum K].
+ * The native path is one custom op over all the kernels: its output and gradient are split
+ * and joined in plain loops here, instead of tfjs concat (whose gradient is one strided slice
+ * per part, slow on the cpu backend) and one [B, T] gradient add per part.
+ */
+export function indicatorsConcatOp(parts: readonly IndicatorPart[], close: tf.Tensor,
+  impl: IndicatorImplementation = defaultImplementation): tf.Tensor2D {
+  if (parts.length === 0) throw new RangeError('indicatorsConcatOp: parts must not be empty');
+  if (resolveImplementation(impl) === 'tfjs') {
+    return tf.tidy(() => tf.concat(parts.map((p) => indicatorOpTfjs(p.kind, close, p.periods)), 1) as tf.Tensor2D);
+  }
+  const addon = indicatorAddon()!;
+  const kinds = parts.map((p) => p.kind);
+  let T = 0;
+  for (const p of parts) [, T] = checkShapes(p.kind, close, p.periods);
+  parts.forEach((p) => checkPeriodValues(p.kind, p.periods.dataSync(), T));
+  const c32 = close.dtype === 'float32' ? close : tf.cast(close, 'float32');
+  const op = tf.customGrad(((...args: unknown[]) => {
+    const save = args.pop() as tf.GradSaveFunc;
+    const [c, ...ps] = args as tf.Tensor[];
+    const [B] = c.shape as [number, number];
+    const Ks = ps.map((p) => p.shape[0] as number);
+    const width = Ks.reduce((a, b) => a + b, 0);
+    const cData = float32Data(c);
+    const out = new Float32Array(B * width);
+    let offset = 0;
+    ps.forEach((p, i) => {
+      const K = Ks[i];
+      const part = new Float32Array(B * K);
+      addon.indicatorForward({ kind: kinds[i], close: cData, batch: B, time: T, periods: float32Data(p), out: part, device: 'cpu' });
+      for (let r = 0; r < B; r++) for (let k = 0; k < K; k++) out[r * width + offset + k] = part[r * K + k];
+      offset += K;
+    });
+    save([c, ...ps]);
+    return {
+      value: tf.tensor2d(out, [B, width]),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sc, ...sp] = saved;
+        const go = float32Data(dy), cs = float32Data(sc);
+        const gradClose = new Float32Array(B * T), partClose = new Float32Array(B * T);
+        const gradPeriods: tf.Tensor[] = [];
+        let off = 0;
+        sp.forEach((p, i) => {
+          const K = Ks[i];
+          const gradOut = new Float32Array(B * K);
+          for (let r = 0; r < B; r++) for (let k = 0; k < K; k++) gradOut[r * K + k] = go[r * width + off + k];
+          const gp = new Float32Array(K);
+          addon.indicatorBackward({ kind: kinds[i], close: cs, batch: B, time: T, periods: float32Data(p), gradOut, gradClose: partClose, gradPeriods: gp, device: 'cpu' });
+          for (let j = 0; j < gradClose.length; j++) gradClose[j] += partClose[j];
+          gradPeriods.push(tf.tensor1d(gp));
+          off += K;
+        });
+        return [tf.tensor2d(gradClose, [B, T]), ...gradPeriods];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (...xs: tf.Tensor[]) => tf.Tensor2D;
+  return op(c32, ...parts.map((p) => (p.periods.dtype === 'float32' ? p.periods : tf.cast(p.periods, 'float32'))));
+}
+
 /**
  * features = indicator(close [B, T], periods [K]) -> [B, K] at the last step, through the
  * implementation `impl` resolves to (default: the process-wide setting, initially `auto`).

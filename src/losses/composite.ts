@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { type LossInputOptions, type LossInputs, type LossTargets, type ModelOutputs, toLossInputs } from './inputs.js';
 import { assertNonNegative } from './options.js';
-import { lossRegistry } from './registry.js';
+import { DEFAULT_LOSS_PARAMS, type LossParams, lossRegistry } from './registry.js';
 
 export const TERMS = ['price', 'direction', 'variance', 'trend'] as const;
 export type Term = (typeof TERMS)[number];
@@ -27,6 +27,8 @@ export interface CompositeLossOptions extends LossInputOptions {
   horizonWeights?: readonly number[];
   /** Registry name of the loss for each term (defaults in DEFAULT_TERM_LOSSES). */
   losses?: Partial<Record<Term, string>>;
+  /** Huber delta, focal alpha/gamma, trend tau (defaults in DEFAULT_LOSS_PARAMS). */
+  params?: Partial<LossParams>;
 }
 
 export interface CompositeLoss {
@@ -50,12 +52,13 @@ export function compositeFromInputs(x: LossInputs, options: CompositeLossOptions
   horizonWeights.forEach((w, h) => assertNonNegative(`horizonWeights[${h}]`, w));
   for (const term of TERMS) assertNonNegative(`weights.${term}`, weights[term]);
   const fns = TERMS.map((term) => lossRegistry.get(names[term]));
+  const params = { ...DEFAULT_LOSS_PARAMS, ...options.params };
   return tf.tidy(() => {
     const hw = tf.tensor1d(horizonWeights as number[]);
     const terms = {} as Record<Term, tf.Scalar>;
     const perHorizon: Partial<Record<Term, tf.Tensor1D>> = {};
     TERMS.forEach((term, k) => {
-      const value = fns[k](x);
+      const value = fns[k](x, params);
       if (value.rank === 0) {
         terms[term] = value as tf.Scalar;
       } else if (value.rank === 1 && value.shape[0] === horizons) {

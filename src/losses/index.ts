@@ -16,5 +16,5 @@ export { gaussianNll, MIN_VARIANCE } from './gaussian-nll.js';
 export { HUBER_DELTA, huber, huberElementwise } from './huber.js';
 export { type Head, HEADS, type LossInputOptions, type LossInputs, type LossTargets, type ModelOutputs, toLossInputs } from './inputs.js';
 export { PROB_EPSILON } from './probability.js';
-export { type LossFn, lossRegistry } from './registry.js';
+export { DEFAULT_LOSS_PARAMS, type LossFn, type LossParams, lossRegistry } from './registry.js';
 export { TREND_TAU, trendExtended, trendGlobal, trendLocal } from './trend.js';

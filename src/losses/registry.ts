@@ -1,19 +1,29 @@
 /**
  * Losses by name (SPEC §7.1: every loss is reachable through a registry). Each entry reads the
  * stacked [B, H] inputs and returns either the batch-mean loss per horizon ([H]) or, for the
- * cross-horizon trend terms, a scalar. Options other than the SPEC defaults are reached by
- * calling the functions in huber.ts, focal.ts, ... directly.
+ * cross-horizon trend terms, a scalar. Each entry also receives the loss parameters (Huber
+ * delta, focal alpha/gamma, trend tau), so a config's `losses` section reaches every term.
  */
 import type * as tf from '@tensorflow/tfjs';
 import { lossRegistry } from '../registry/index.js';
 import { binaryCrossEntropy } from './bce.js';
-import { binaryFocal } from './focal.js';
+import { binaryFocal, FOCAL_DEFAULTS } from './focal.js';
 import { gaussianNll } from './gaussian-nll.js';
-import { huber } from './huber.js';
+import { huber, HUBER_DELTA } from './huber.js';
 import type { LossInputs } from './inputs.js';
-import { trendExtended, trendGlobal, trendLocal } from './trend.js';
+import { TREND_TAU, trendExtended, trendGlobal, trendLocal } from './trend.js';
 
-export type LossFn = (x: LossInputs) => tf.Tensor;
+/** Tunable loss parameters (SPEC §7.1 defaults in DEFAULT_LOSS_PARAMS). */
+export interface LossParams {
+  huberDelta: number;
+  focalAlpha: number;
+  focalGamma: number;
+  trendTau: number;
+}
+
+export const DEFAULT_LOSS_PARAMS: Readonly<LossParams> = { huberDelta: HUBER_DELTA, focalAlpha: FOCAL_DEFAULTS.alpha, focalGamma: FOCAL_DEFAULTS.gamma, trendTau: TREND_TAU };
+
+export type LossFn = (x: LossInputs, params: Readonly<LossParams>) => tf.Tensor;
 
 declare module '../registry/instances.js' {
   interface RegistryTypes {
@@ -23,10 +33,10 @@ declare module '../registry/instances.js' {
 
 export { lossRegistry };
 
-lossRegistry.register('huber', (x) => huber(x.price, x.y));
-lossRegistry.register('focal', (x) => binaryFocal(x.direction, x.d));
+lossRegistry.register('huber', (x, p) => huber(x.price, x.y, p.huberDelta));
+lossRegistry.register('focal', (x, p) => binaryFocal(x.direction, x.d, { alpha: p.focalAlpha, gamma: p.focalGamma }));
 lossRegistry.register('bce', (x) => binaryCrossEntropy(x.direction, x.d));
 lossRegistry.register('gaussian_nll', (x) => gaussianNll(x.price, x.variance, x.y));
-lossRegistry.register('trend_local', (x) => trendLocal(x.price, x.y));
-lossRegistry.register('trend_global', (x) => trendGlobal(x.price, x.y));
-lossRegistry.register('trend_extended', (x) => trendExtended(x.price, x.y, x.direction));
+lossRegistry.register('trend_local', (x, p) => trendLocal(x.price, x.y, p.huberDelta));
+lossRegistry.register('trend_global', (x, p) => trendGlobal(x.price, x.y, p.huberDelta));
+lossRegistry.register('trend_extended', (x, p) => trendExtended(x.price, x.y, x.direction, p.trendTau));

@@ -6,6 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
+import { multiHeadAttention } from './fused-ops.js';
+
 type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
 
 export interface MultiHeadSelfAttentionArgs extends LayerArgs {
@@ -61,16 +63,13 @@ export class MultiHeadSelfAttention extends tf.layers.Layer {
       const [B, T, D] = x.shape;
       const H = this.heads, K = this.keyDim;
       const w = (n: string) => this.weightsByName[n].read();
-      // One [B*T, D] x [D, 3*H*K] product for Q, K and V (one big GEMM instead of three).
+      // One [B*T, D] x [D, 3*H*K] product for Q, K and V (one big GEMM instead of three), then
+      // the fused attention reads the packed projection in place (no head transposes).
       const kernel = tf.concat([w('query_kernel'), w('key_kernel'), w('value_kernel')], 1) as tf.Tensor2D;
       const bias = tf.concat([w('query_bias'), w('key_bias'), w('value_bias')], 0);
-      const qkv = tf.fused.matMul({ a: x.reshape([B * T, D]), b: kernel, bias })
-        .reshape([B, T, 3, H, K]).transpose([2, 0, 3, 1, 4]);  // [3, B, H, T, K]
-      const [q, k, v] = tf.unstack(qkv).map((t) => t.reshape([B * H, T, K]));
-      const scores = tf.matMul(q, k, false, true).mul(1 / Math.sqrt(K));  // [B*H, T, T]
-      let attn = tf.softmax(scores);
-      if (kwargs?.training && this.dropout > 0) attn = tf.dropout(attn, this.dropout);
-      const ctx = tf.matMul(attn, v).reshape([B, H, T, K]).transpose([0, 2, 1, 3]).reshape([B * T, H * K]);
+      const qkv = tf.fused.matMul({ a: x.reshape([B * T, D]), b: kernel, bias }).reshape([B, T, 3 * H * K]) as tf.Tensor3D;
+      const rate = kwargs?.training ? this.dropout : 0;
+      const ctx = multiHeadAttention(qkv, H, K, rate).reshape([B * T, H * K]);
       return tf.fused.matMul({ a: ctx as tf.Tensor2D, b: w('output_kernel') as tf.Tensor2D, bias: w('output_bias') })
         .reshape([B, T, D]);
     });

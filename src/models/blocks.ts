@@ -9,7 +9,7 @@ import * as indicatorLayers from '../indicators/layers.js';
 import { MultiHeadSelfAttention } from './attention.js';
 import { FusedLSTM } from './fused-lstm.js';
 import { nativeKernelsEnabled } from './native-kernels.js';
-import { ReverseTime } from './small-layers.js';
+import { LayerNorm, ReverseTime } from './small-layers.js';
 
 type Sym = tf.SymbolicTensor;
 
@@ -35,12 +35,12 @@ export function transformerBlock(x: Sym, o: TransformerBlockOptions): Sym {
   if (x.shape.length !== 3 || D == null) throw new RangeError(`transformerBlock ${o.name}: input must be [batch, steps, dim] (got [${x.shape}])`);
   const attn = new MultiHeadSelfAttention({ heads: o.heads, keyDim: o.keyDim, dropout: o.dropout, name: `${o.name}_mhsa` }).apply(x) as Sym;
   const a = tf.layers.dropout({ rate: o.dropout, name: `${o.name}_attn_dropout` }).apply(attn) as Sym;
-  const h = tf.layers.layerNormalization({ name: `${o.name}_ln1` })
+  const h = new LayerNorm({ name: `${o.name}_ln1` })
     .apply(tf.layers.add({ name: `${o.name}_res1` }).apply([x, a]) as Sym) as Sym;
   const ff1 = tf.layers.dense({ units: o.ffDim, activation: 'relu', kernelRegularizer: l2(o.l2), name: `${o.name}_ff1` }).apply(h) as Sym;
   const ff2 = tf.layers.dense({ units: D, kernelRegularizer: l2(o.l2), name: `${o.name}_ff2` }).apply(ff1) as Sym;
   const f = tf.layers.dropout({ rate: o.dropout, name: `${o.name}_ff_dropout` }).apply(ff2) as Sym;
-  return tf.layers.layerNormalization({ name: `${o.name}_ln2` })
+  return new LayerNorm({ name: `${o.name}_ln2` })
     .apply(tf.layers.add({ name: `${o.name}_res2` }).apply([h, f]) as Sym) as Sym;
 }
 

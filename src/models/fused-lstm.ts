@@ -5,12 +5,13 @@
  * layout (kernel [F, 4U], recurrent_kernel [U, 4U], bias [4U], gates i, f, g, o) and semantics
  * with `recurrentActivation: 'sigmoid'`, so weights copy either way with get/setWeights.
  *
- * Without the addon (a saved model loaded elsewhere) the layer computes the same recurrence
- * with tfjs ops, so a saved model always loads and predicts.
+ * With the native kernels off (setNativeKernels(false), or no addon: a saved model loaded
+ * elsewhere) the layer computes the same recurrence with tfjs ops, so it always runs.
  */
 import * as tf from '@tensorflow/tfjs';
 
 import { tryNativeAddon } from '../native/addon.js';
+import { nativeKernelsEnabled } from './native-kernels.js';
 
 interface LstmShapeOptions {
   batch: number;
@@ -78,7 +79,7 @@ function checkShapes(x: tf.Tensor, kernel: tf.Tensor, recurrentKernel: tf.Tensor
 export function fusedLstm(x: tf.Tensor3D, kernel: tf.Tensor2D, recurrentKernel: tf.Tensor2D, bias: tf.Tensor1D,
   goBackwards = false): tf.Tensor3D {
   const [B, T, F, U] = checkShapes(x, kernel, recurrentKernel, bias);
-  const addon = tryNativeAddon();
+  const addon = nativeKernelsEnabled() ? tryNativeAddon() : null;
   if (!addon) return lstmWithTfOps(x, kernel, recurrentKernel, bias, goBackwards);
   const shape = { batch: B, steps: T, features: F, units: U, goBackwards, device: 'cpu' as const };
   const op = tf.customGrad((...args: (tf.Tensor | ((t: tf.Tensor[]) => void))[]) => {

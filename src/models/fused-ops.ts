@@ -3,12 +3,13 @@
  * multi-head attention straight from the packed Q/K/V projection, and layer normalisation.
  * On the cpu backend these replace dozens of small tfjs kernels each (transposes, broadcast
  * subtract/multiply, softmax and its gradient, Tile and Tile's per-replica gradient), which
- * dominated the step time. Without the addon both fall back to plain tfjs ops with the same
- * math, so models using them still run (and load) anywhere.
+ * dominated the step time. With the native kernels off (setNativeKernels) or no addon both use
+ * plain tfjs ops with the same math, so models using them still run (and load) anywhere.
  */
 import * as tf from '@tensorflow/tfjs';
 
 import { tryNativeAddon } from '../native/addon.js';
+import { nativeKernelsEnabled } from './native-kernels.js';
 
 interface AttentionShape { batch: number; steps: number; heads: number; keyDim: number; dropout?: number; seed?: number }
 
@@ -39,12 +40,12 @@ export function multiHeadAttention(qkv: tf.Tensor3D, heads: number, keyDim: numb
     throw new RangeError(`multiHeadAttention: qkv must be [batch, steps, ${3 * heads * keyDim}] for ${heads} heads of ${keyDim} (got [${qkv.shape}])`);
   }
   if (!(rate >= 0 && rate < 1)) throw new RangeError(`multiHeadAttention: dropout rate must be in [0, 1) (got ${rate})`);
-  const addon = tryNativeAddon();
+  const addon = nativeKernelsEnabled() ? tryNativeAddon() : null;
   if (!addon) return attentionWithTfOps(qkv, heads, keyDim, rate);
   const HK = heads * keyDim;
   // A fresh mask per call; the backward pass regenerates the same mask from the seed.
   const shape = { batch: B, steps: T, heads, keyDim, dropout: rate, seed: Math.floor(Math.random() * 2 ** 52) };
-  const op = tf.customGrad((x: tf.Tensor, save: tf.GradSaveFunc) => {
+  const op = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
     const out = { probs: new Float32Array(B * heads * T * T), out: new Float32Array(B * T * HK) };
     addon.attentionForward({ ...shape, qkv: f32(x, 'multiHeadAttention'), out });
     save([x, tf.tensor1d(out.probs)]);
@@ -57,7 +58,7 @@ export function multiHeadAttention(qkv: tf.Tensor3D, heads: number, keyDim: numb
         return tf.tensor3d(dqkv, [B, T, 3 * HK]);
       },
     };
-  });
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return op(qkv) as tf.Tensor3D;
 }
 
@@ -79,10 +80,10 @@ export function layerNorm(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, e
   if (gamma.shape[0] !== dim || beta.shape[0] !== dim) {
     throw new RangeError(`layerNorm: gamma and beta must be [${dim}] (got [${gamma.shape}] and [${beta.shape}])`);
   }
-  const addon = tryNativeAddon();
+  const addon = nativeKernelsEnabled() ? tryNativeAddon() : null;
   if (!addon) return layerNormWithTfOps(x, gamma, beta, epsilon);
   const rows = x.size / dim;
-  const op = tf.customGrad((xi: tf.Tensor, g: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+  const op = tf.customGrad(((xi: tf.Tensor, g: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
     const out = { y: new Float32Array(x.size), mean: new Float32Array(rows), rstd: new Float32Array(rows) };
     addon.layerNormForward({ x: f32(xi, 'layerNorm'), gamma: f32(g, 'layerNorm'), beta: f32(b, 'layerNorm'), rows, dim, epsilon, out });
     save([xi, g, tf.tensor1d(out.mean), tf.tensor1d(out.rstd)]);
@@ -95,7 +96,7 @@ export function layerNorm(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, e
         return [tf.tensor(grads.dx, x.shape), tf.tensor1d(grads.dgamma), tf.tensor1d(grads.dbeta)];
       },
     };
-  });
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return op(x, gamma, beta);
 }
 

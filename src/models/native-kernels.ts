@@ -4,6 +4,9 @@
  * are kept, so `setNativeKernels(false)` restores them exactly, and every case the native path
  * does not cover (non-float32 dtypes, prelu activation) is handed to them unchanged.
  *
+ * `Sum` over a contiguous block of axes (bias gradients reduce axis 0 of [B*T, N], which the JS
+ * kernel does by transposing first) runs as a GEMM with a vector of ones.
+ *
  * Semantics follow tfjs-backend-cpu: transposeA/B on the last two dims, batch dims broadcast
  * (numpy rules; tfjs's JS kernel uses `bi % batch`, which agrees whenever one side's batch is 1
  * or both are equal, the only cases tfjs ops produce), fused bias broadcast against the output,
@@ -45,7 +48,7 @@ interface CpuBackend {
 }
 
 const NATIVE_ACTIVATIONS = new Set<string>(['linear', 'relu', 'relu6', 'sigmoid', 'elu', 'leakyrelu']);
-const KERNELS = ['BatchMatMul', '_FusedMatMul'] as const;
+const KERNELS = ['BatchMatMul', '_FusedMatMul', 'Sum'] as const;
 const originals = new Map<string, tf.KernelConfig>();
 let enabled = false;
 
@@ -86,13 +89,57 @@ function nativeMatMul(
   return backend.makeTensorInfo(shape, 'float32', out);
 }
 
+const onesCache = new Map<number, Float32Array>();
+function ones(n: number): Float32Array {
+  let v = onesCache.get(n);
+  if (!v) {
+    v = new Float32Array(n).fill(1);
+    if (onesCache.size > 64) onesCache.clear();
+    onesCache.set(n, v);
+  }
+  return v;
+}
+
+/**
+ * Sum of x over `axis` when the reduced axes are one contiguous block: x viewed as [A, R, C]
+ * gives out[a, c] = sum_r x[a, r, c] = ones[1, R] x X_a[R, C] (or X[A, R] x ones[R, 1] when C = 1).
+ */
+function nativeSum(backend: CpuBackend, x: tf.TensorInfo, attrs: Record<string, unknown>): tf.TensorInfo | null {
+  const addon = tryNativeAddon();
+  if (!addon || x.dtype !== 'float32' || x.shape.length === 0) return null;
+  const xv = values(backend, x);
+  if (!xv) return null;
+  const rank = x.shape.length;
+  const raw = attrs.axis == null ? [...Array(rank).keys()] : Array.isArray(attrs.axis) ? attrs.axis as number[] : [attrs.axis as number];
+  const axes = [...new Set(raw.map((a) => (a < 0 ? a + rank : a)))].sort((a, b) => a - b);
+  if (axes.length === 0 || axes.some((a, i) => a !== axes[0] + i)) return null;
+  const lo = axes[0], hi = axes[axes.length - 1] + 1;
+  const A = tf.util.sizeFromShape(x.shape.slice(0, lo));
+  const R = tf.util.sizeFromShape(x.shape.slice(lo, hi));
+  const C = tf.util.sizeFromShape(x.shape.slice(hi));
+  const shape = attrs.keepDims
+    ? x.shape.map((d, i) => (i >= lo && i < hi ? 1 : d))
+    : [...x.shape.slice(0, lo), ...x.shape.slice(hi)];
+  const out = new Float32Array(A * C);
+  if (R === 0 || A * C === 0) return backend.makeTensorInfo(shape, 'float32', out);
+  if (C === 1) {
+    addon.matMul({ a: xv, aShape: Int32Array.of(A, R), b: ones(R), bShape: Int32Array.of(R, 1), out });
+  } else {
+    addon.matMul({ a: ones(R), aShape: Int32Array.of(1, 1, R), b: xv, bShape: Int32Array.of(A, R, C), out });
+  }
+  return backend.makeTensorInfo(shape, 'float32', out);
+}
+
 function wrap(name: (typeof KERNELS)[number], original: tf.KernelConfig): KernelFunc {
   return (args) => {
     const backend = args.backend as unknown as CpuBackend;
     const attrs = (args.attrs ?? {}) as Record<string, unknown>;
     const { a, b, bias, preluActivationWeights } = args.inputs as Record<string, tf.TensorInfo | undefined>;
     let res: tf.TensorInfo | null = null;
-    if (a && b) {
+    if (name === 'Sum') {
+      const x = (args.inputs as Record<string, tf.TensorInfo | undefined>).x;
+      res = x ? nativeSum(backend, x, attrs) : null;
+    } else if (a && b) {
       res = name === 'BatchMatMul'
         ? nativeMatMul(backend, a, b, attrs)
         : preluActivationWeights ? null

@@ -1,9 +1,11 @@
 /**
  * Small parameter-light layers the hybrid model needs and tfjs-layers lacks, each registered for
- * serialization: a learned positional embedding, a time reversal (bidirectional sequences) and
- * the variance head's positive activation.
+ * serialization: a learned positional embedding, layer normalisation on the fused native op, a
+ * time reversal (bidirectional sequences) and the variance head's positive activation.
  */
 import * as tf from '@tensorflow/tfjs';
+
+import { layerNorm } from './fused-ops.js';
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
 
@@ -78,3 +80,43 @@ export class PositiveVariance extends tf.layers.Layer {
   }
 }
 tf.serialization.registerClass(PositiveVariance);
+
+/**
+ * Layer normalisation over the last axis (Keras LayerNormalization semantics: gamma ones, beta
+ * zeros, epsilon 1e-3) on the fused native op; tfjs-layers' own version tiles gamma/beta, and
+ * Tile's gradient on the cpu backend loops over every replica.
+ */
+export class LayerNorm extends tf.layers.Layer {
+  static readonly className = 'LayerNorm';
+  readonly epsilon: number;
+  private gamma!: tf.LayerVariable;
+  private beta!: tf.LayerVariable;
+
+  constructor(args: LayerArgs & { epsilon?: number } = {}) {
+    super(args);
+    this.epsilon = args.epsilon ?? 1e-3;
+    if (!(this.epsilon > 0)) throw new RangeError(`LayerNorm: epsilon must be > 0 (got ${this.epsilon})`);
+  }
+
+  override build(inputShape: tf.Shape | tf.Shape[]): void {
+    const s = single(inputShape);
+    const dim = s[s.length - 1];
+    if (dim == null) throw new RangeError(`LayerNorm ${this.name}: the last input dimension must be known (got [${s}])`);
+    this.gamma = this.addWeight('gamma', [dim], 'float32', tf.initializers.ones());
+    this.beta = this.addWeight('beta', [dim], 'float32', tf.initializers.zeros());
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
+    return single(inputShape);
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => layerNorm(first(inputs), this.gamma.read() as tf.Tensor1D, this.beta.read() as tf.Tensor1D, this.epsilon));
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), epsilon: this.epsilon };
+  }
+}
+tf.serialization.registerClass(LayerNorm);

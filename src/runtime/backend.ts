@@ -81,6 +81,9 @@ export async function initBackend(choice: BackendChoice = 'auto'): Promise<Backe
     skipped.push({ package: c.pkg, reason: err ?? 'loaded but registered no tensorflow backend' });
     if (choice !== 'auto') throw new Error(`runtime.backend=${choice} requested but ${c.pkg} is unavailable: ${skipped.at(-1)!.reason}`);
   }
+  // tfjs-backend-cpu prints an install hint for tfjs-node on first use unless PROD is set;
+  // the reasons the native packages were skipped are reported in `skipped` instead.
+  tf.env().set('PROD', true);
   await tf.setBackend('cpu');
   await tf.ready();
   current = { backend: 'cpu', package: '@tensorflow/tfjs', skipped };

@@ -199,3 +199,23 @@ test('forward + backward leaks no tensors on either implementation', (t) => {
     ind.dispose();
   }
 });
+
+test('LearnableIndicators: the fused native op matches the tfjs composite in values and every gradient', (t) => {
+  const data = DATASETS[1][1], B = DATASETS[1][2];
+  const x = tf.variable(tf.tensor2d(data, [B, T]));
+  const w = tf.tensor2d(Array.from({ length: B * 30 }, (_, i) => Math.cos(i)), [B, 30]);
+  const run = (implementation: IndicatorImplementation) => {
+    const ind = new LearnableIndicators({ implementation, momentum: [5.3, 10.7, 20.25] });
+    const y = ind.apply(x) as tf.Tensor;
+    const vars = [x, ...ind.trainableWeights.map((v) => v.read() as tf.Variable)];
+    const { grads } = tf.variableGrads(() => tf.sum(tf.mul(ind.apply(x) as tf.Tensor, w)) as tf.Scalar, vars);
+    return [y, ...vars.map((v) => grads[v.name])].map((g) => g.dataSync());
+  };
+  const native = run('native'), tfjs = run('tfjs');
+  const names = ['values', 'dclose', 'ma', 'macd', 'custom_macd', 'rsi', 'bollinger', 'momentum'];
+  native.forEach((n, i) => {
+    const e = maxScaledError(tfjs[i], n);
+    t.log(`${names[i]}: ${e.toExponential(2)}`);
+    t.true(e < 5e-5, names[i]);
+  });
+});

@@ -2,8 +2,10 @@ import test from 'ava';
 import * as tf from '@tensorflow/tfjs';
 
 import { FusedLSTM, fusedLstm, lstmWithTfOps } from '../../src/models/fused-lstm.js';
+import { setNativeKernels } from '../../src/models/native-kernels.js';
 
 await tf.setBackend('cpu');
+setNativeKernels(true);
 
 function maxDiff(a: tf.Tensor, b: tf.Tensor): number {
   return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);

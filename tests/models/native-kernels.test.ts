@@ -85,3 +85,15 @@ test.serial('int32 products fall back to the original kernel', (t) => {
   t.deepEqual(r.native, [11]);
   t.deepEqual(r.js, [11]);
 });
+
+test.serial('Sum over contiguous axes matches tfjs-cpu (and other axes fall back)', (t) => {
+  const x = rand([3, 5, 7, 2], 12);
+  for (const [axis, keepDims] of [[0, false], [[1, 2], true], [3, false], [-1, true], [[0, 1, 2, 3], false], [[0, 2], false], [undefined, false]] as const) {
+    const r = both(() => tf.tidy(() => {
+      const s = tf.sum(x, axis as number | number[] | undefined, keepDims);
+      return { shape: s.shape, v: Array.from(s.dataSync()) };
+    }));
+    t.deepEqual(r.native.shape, r.js.shape, `shape for axis ${JSON.stringify(axis)}`);
+    assertClose(t, r.native.v, r.js.v, 1e-5, `axis ${JSON.stringify(axis)}`);
+  }
+});

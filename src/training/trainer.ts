@@ -1,0 +1,214 @@
+/**
+ * The training loop (SPEC §7.3): Adam with gradient clipping by global norm, the composite
+ * loss plus L2 penalties, validation every epoch, early stopping on the monitored metric,
+ * best + last checkpoints, TensorBoard scalars, the indicator-period log, a progress line,
+ * and exact resume: every random draw of epoch e comes from a generator seeded by (seed, e),
+ * and checkpoints hold the optimizer state, so a run resumed after epoch e replays epochs
+ * e+1... bit for bit as an uninterrupted run would (same backend).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+
+import { saveConfig, type PipelineConfig } from '../config/index.js';
+import type { SymbolCandles } from '../data/candles.js';
+import { Dataset } from '../data/dataset.js';
+import { scalerFromJson, scalerToJson } from '../data/scaler.js';
+import { readIndicatorPeriods } from '../indicators/index.js';
+import { compositeLoss } from '../losses/index.js';
+import { buildModel, saveModel } from '../models/index.js';
+import { writeJsonAtomic } from '../util/atomic-write.js';
+import { batchTensors, disposeBatch, namedOutputs } from './batch-tensors.js';
+import { findCheckpoint, loadCheckpoint, saveCheckpoint, type TrainerState } from './checkpoints.js';
+import { createEarlyStopping, observeEpoch } from './early-stopping.js';
+import { evaluate } from './evaluate.js';
+import { IndicatorLog, parseIndicatorLog } from './indicator-log.js';
+import { lossOptionsFor, modelConfigFor } from './model-config.js';
+import { Progress, type ProgressOptions } from './progress.js';
+import { runPaths } from './run-dir.js';
+import { prepareRuntime } from './runtime.js';
+import { withSeededRandom } from './seed.js';
+import { TensorBoardWriter } from './tensorboard.js';
+
+export interface TrainOptions {
+  config: PipelineConfig;
+  series: readonly SymbolCandles[];
+  /** Defaults to config.output.runDir. */
+  runDir?: string;
+  /** Continue from the run directory's last checkpoint. */
+  resume?: boolean;
+  /** Where the progress line goes (default stderr); `quiet` silences it (e.g. --json). */
+  progress?: { stream?: ProgressOptions['stream']; quiet?: boolean };
+  /** Called after every epoch with its logs (after checkpoints are written). */
+  onEpoch?: (epoch: number, logs: Record<string, number>) => void;
+}
+
+export interface TrainResult {
+  runDir: string;
+  epochsRun: number;
+  bestEpoch: number | null;
+  best: number | null;
+  monitor: string;
+  stoppedEarly: boolean;
+  history: Record<string, number>[];
+  model: tf.LayersModel;
+  dataset: Dataset;
+}
+
+type WeightVariable = tf.LayerVariable & { constraint?: { apply(x: tf.Tensor): tf.Tensor } | null };
+
+export async function train(options: TrainOptions): Promise<TrainResult> {
+  const { config } = options;
+  const runDir = options.runDir ?? config.output.runDir;
+  const paths = runPaths(runDir);
+  const runtime = await prepareRuntime(config);
+  const seed = config.training.seed;
+
+  if (options.resume && !findCheckpoint(paths.lastCheckpoint)) {
+    throw new Error(`--resume: ${runDir} has no checkpoint to resume from (expected ${paths.lastCheckpoint})`);
+  }
+  mkdirSync(runDir, { recursive: true });
+  // On resume the saved scaler is reused verbatim, so inputs are scaled exactly as before.
+  const savedScaler = options.resume && existsSync(paths.scaler)
+    ? scalerFromJson(JSON.parse(readFileSync(paths.scaler, 'utf8'))) : undefined;
+  const dataset = new Dataset(options.series, {
+    lookback: config.windows.lookback,
+    features: config.features,
+    horizons: config.windows.horizons,
+    fractions: [config.split.train, config.split.val, config.split.test],
+    embargo: config.split.embargo,
+    scaler: savedScaler ?? config.scaler.method,
+    batchSize: config.dataset.batchSize,
+    shuffle: config.dataset.shuffle,
+    noiseStd: config.dataset.noiseStd,
+    seed,
+  });
+  const trainWindows = dataset.refs.train.ends.length;
+  if (trainWindows === 0) {
+    throw new Error(`the training split has no windows: need more than lookback + max(horizons) + embargo bars per symbol (lookback ${config.windows.lookback}, horizons ${config.windows.horizons.join('/')})`);
+  }
+  if (dataset.refs.val.ends.length === 0) throw new Error('the validation split has no windows: add bars or raise split.val');
+  if (!savedScaler && dataset.scaler) writeJsonAtomic(paths.scaler, scalerToJson(dataset.scaler));
+  saveConfig(paths.config, config);
+  const candles = options.series.map((s) => s.candles);
+  const lossOptions = lossOptionsFor(config);
+  const optimizer = tf.train.adam(config.training.learningRate);
+
+  let model: tf.LayersModel;
+  let state: TrainerState;
+  if (options.resume) {
+    ({ model, state } = await loadCheckpoint(paths.lastCheckpoint, optimizer));
+  } else {
+    const modelConfig = modelConfigFor(config, dataset.features.length, dataset.horizons.length, runtime.nativeKernels);
+    model = await withSeededRandom(seed, 'build', () => buildModel(modelConfig));
+    state = {
+      epoch: -1,
+      earlyStopping: createEarlyStopping(config.training.monitor, config.training.mode, config.training.patience),
+      history: [],
+    };
+  }
+  writeJsonAtomic(paths.meta, {
+    version: 1, startedAt: new Date().toISOString(), resumedFromEpoch: options.resume ? state.epoch : null,
+    backend: runtime.package, nativeKernels: runtime.nativeKernels, symbols: dataset.symbols,
+    windows: { train: trainWindows, val: dataset.refs.val.ends.length, test: dataset.refs.test.ends.length },
+    features: dataset.features, horizons: dataset.horizons, lookback: dataset.lookback,
+    parameters: model.countParams(),
+  });
+
+  const indicatorLog = new IndicatorLog(paths.indicatorLog, options.resume && existsSync(paths.indicatorLog)
+    ? parseIndicatorLog(readFileSync(paths.indicatorLog, 'utf8')).filter((r) => r.epoch <= state.epoch) : []);
+  const tensorboard = config.training.tensorboard ? new TensorBoardWriter(paths.tensorboard) : null;
+  const weights = model.trainableWeights as WeightVariable[];
+  const variables = weights.map((w) => w.read() as tf.Variable);
+  let stoppedEarly = false;
+  let epochsRun = 0;
+
+  for (let epoch = state.epoch + 1; epoch < config.training.epochs; epoch++) {
+    const progress = new Progress({
+      label: `epoch ${epoch + 1}/${config.training.epochs}`, total: dataset.batchCount('train'), unit: 'batch',
+      stream: options.progress?.stream, quiet: options.progress?.quiet,
+    });
+    const started = Date.now();
+    let lossSum = 0;
+    let seen = 0;
+    let batches = 0;
+    await withSeededRandom(seed, `epoch:${epoch}`, async () => {
+      for await (const batch of dataset.batches('train', { epoch })) {
+        const t = batchTensors(batch);
+        try {
+          const loss = trainStep(model, optimizer, variables, t, lossOptions, config.training.clipNorm);
+          lossSum += loss * batch.size;
+        } finally {
+          disposeBatch(t);
+        }
+        // Projections (indicator period bounds) apply after each update, as in Keras.
+        for (const w of weights) if (w.constraint) w.write(w.read());
+        seen += batch.size;
+        batches += 1;
+        progress.update(batches, { loss: lossSum / seen, 'samples/s': seen / Math.max(1e-3, (Date.now() - started) / 1000) });
+      }
+    });
+    const trainSeconds = (Date.now() - started) / 1000;
+    const val = await evaluate(model, dataset, 'val', candles, lossOptions);
+    const logs: Record<string, number> = {
+      epoch, loss: lossSum / seen, samples_per_s: seen / Math.max(1e-3, trainSeconds),
+      ...Object.fromEntries(Object.entries(val.values).map(([k, v]) => [`val_${k}`, v])),
+    };
+    const { improved, stop } = observeEpoch(state.earlyStopping, epoch, logs);
+    state = { ...state, epoch, history: [...state.history, logs] };
+    progress.finish({ loss: logs.loss, val_loss: logs.val_loss, [config.training.monitor]: logs[config.training.monitor], 'samples/s': logs.samples_per_s });
+
+    indicatorLog.record(epoch, readIndicatorPeriods(model));
+    tensorboard?.scalars(epoch, logs);
+    writeJsonAtomic(paths.history, state.history);
+    if (improved) {
+      await saveModel(model, paths.model);
+      await saveCheckpoint(paths.bestCheckpoint, model, optimizer, state);
+    }
+    await saveCheckpoint(paths.lastCheckpoint, model, optimizer, state);
+    epochsRun += 1;
+    options.onEpoch?.(epoch, logs);
+    if (stop) {
+      stoppedEarly = true;
+      break;
+    }
+  }
+  if (!existsSync(paths.model)) await saveModel(model, paths.model);
+  optimizer.dispose();
+  return {
+    runDir, epochsRun, bestEpoch: state.earlyStopping.bestEpoch, best: state.earlyStopping.best,
+    monitor: config.training.monitor, stoppedEarly, history: state.history, model, dataset,
+  };
+}
+
+/** One optimizer step on a batch; returns the batch's loss (composite + L2). */
+function trainStep(
+  model: tf.LayersModel,
+  optimizer: tf.Optimizer,
+  variables: tf.Variable[],
+  t: ReturnType<typeof batchTensors>,
+  lossOptions: ReturnType<typeof lossOptionsFor>,
+  clipNorm: number,
+): number {
+  const value = tf.tidy(() => {
+    const { value: loss, grads } = tf.variableGrads(() => {
+      const out = namedOutputs(model, model.apply([t.features, t.close], { training: true }) as tf.Tensor[]);
+      const composite = compositeLoss(out, { y: t.y, d: t.d }, lossOptions);
+      const penalties = model.calculateLosses();
+      return (penalties.length > 0 ? tf.addN([composite.total, ...penalties]) : composite.total) as tf.Scalar;
+    }, variables);
+    optimizer.applyGradients(clipByGlobalNorm(grads, clipNorm));
+    return loss;
+  });
+  const v = value.dataSync()[0];
+  value.dispose();
+  if (!Number.isFinite(v)) throw new Error(`training diverged: the loss became ${v}; lower training.learningRate or check the data`);
+  return v;
+}
+
+/** tf.clip_by_global_norm: scales every gradient by clip / max(norm, clip). */
+function clipByGlobalNorm(grads: tf.NamedTensorMap, clip: number): tf.NamedTensorMap {
+  const names = Object.keys(grads);
+  const norm = tf.sqrt(tf.addN(names.map((n) => tf.sum(tf.square(grads[n])))));
+  const scale = tf.div(clip, tf.maximum(norm, clip));
+  return Object.fromEntries(names.map((n) => [n, tf.mul(grads[n], scale)]));
+}

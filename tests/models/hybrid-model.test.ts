@@ -1,0 +1,146 @@
+import test from 'ava';
+import { mkdtempSync, rmSync, truncateSync, statSync, existsSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+
+import { buildModel, checkModelInputs, outputNames, predictNamed } from '../../src/models/hybrid-model.js';
+import { DEFAULT_MODEL_CONFIG, resolveModelConfig } from '../../src/models/config.js';
+import { loadModel, saveModel } from '../../src/models/io.js';
+import { setNativeKernels } from '../../src/models/native-kernels.js';
+
+await tf.setBackend('cpu');
+
+// A smaller model keeps the tests quick; the defaults are checked separately.
+const SMALL = { lookback: 32, features: 4, transformer: { dModel: 16, heads: 2, keyDim: 8, ffDim: 32 }, lstm: { units: 8 } };
+
+function batch(B: number, T: number, F: number, seed = 1) {
+  return {
+    features: tf.randomNormal([B, T, F], 0, 1, 'float32', seed),
+    close: tf.add(1, tf.mul(0.01, tf.randomNormal([B, T], 0, 1, 'float32', seed + 1))),
+  };
+}
+
+function maxDiff(a: tf.Tensor, b: tf.Tensor): number {
+  return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
+}
+
+test.serial('default config: SPEC sizes, nine named outputs with valid ranges', (t) => {
+  setNativeKernels(true);
+  const model = buildModel();
+  t.deepEqual(model.outputNames, outputNames(3));
+  t.deepEqual(model.outputNames.slice(0, 3), ['price_h0', 'direction_h0', 'variance_h0']);
+  t.deepEqual(model.inputs.map((i) => i.shape), [[null, 64, 10], [null, 64]]);
+  t.is(model.getLayer('merge').outputShape[1], 212);  // 64 + 128 + 20
+  // L2 on every Dense kernel.
+  const dense = model.layers.filter((l) => l.getClassName() === 'Dense');
+  t.true(dense.length > 0 && dense.every((l) => (l.getConfig().kernelRegularizer as { config?: { l2?: number } } | null)?.config?.l2 === 1e-4));
+  const { features, close } = batch(5, 64, 10);
+  const out = predictNamed(model, features, close);
+  t.deepEqual(Object.keys(out), outputNames(3));
+  for (const [name, v] of Object.entries(out)) {
+    t.deepEqual(v.shape, [5, 1], name);
+    const d = v.dataSync();
+    t.true(d.every(Number.isFinite), name);
+    if (name.startsWith('direction')) t.true(d.every((p) => p > 0 && p < 1), name);
+    if (name.startsWith('variance')) t.true(d.every((s) => s >= 1e-6), name);
+  }
+});
+
+test.serial('config: every size configurable, bad values named', (t) => {
+  const c = resolveModelConfig({ lstm: { bidirectional: false, layers: 2 }, horizons: 2 });
+  t.is(c.lstm.units, DEFAULT_MODEL_CONFIG.lstm.units);
+  t.is(c.lstm.layers, 2);
+  const model = buildModel({ ...SMALL, horizons: 2, lstm: { units: 8, bidirectional: false, layers: 2 }, indicators: { hidden: [8, 4] } });
+  t.is(model.outputs.length, 6);
+  t.is(model.getLayer('merge').outputShape[1], 16 + 8 + 4);
+  t.throws(() => resolveModelConfig({ transformer: { heads: 0 } }), { message: /model\.transformer\.heads must be an integer >= 1 \(got 0\)/ });
+  t.throws(() => resolveModelConfig({ lstm: { unit: 3 } } as never), { message: /unknown key model\.lstm\.unit/ });
+  t.throws(() => resolveModelConfig({ towers: { dropout: 1 } }), { message: /model\.towers\.dropout must be a number in \[0, 1\)/ });
+});
+
+test.serial('native kernels on and off give the same predictions and gradients', (t) => {
+  setNativeKernels(true);
+  const model = buildModel({ ...SMALL, lstmImplementation: 'fused' });
+  const { features, close } = batch(6, 32, 4, 3);
+  const lossOf = () => {
+    const outs = model.apply([features, close], { training: false }) as tf.Tensor[];
+    return tf.addN(outs.map((o, i) => tf.sum(tf.mul(o, i + 1)))) as tf.Scalar;
+  };
+  const vars = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
+  const run = () => {
+    const preds = (model.predict([features, close]) as tf.Tensor[]).map((p) => p.clone());
+    const { value, grads } = tf.variableGrads(lossOf, vars);
+    return { preds, value: value.dataSync()[0], grads: vars.map((v) => grads[v.name]) };
+  };
+  const on = run();
+  setNativeKernels(false);
+  const off = run();
+  setNativeKernels(true);
+  on.preds.forEach((p, i) => t.true(maxDiff(p, off.preds[i]) < 1e-4, `prediction ${i}: ${maxDiff(p, off.preds[i])}`));
+  t.true(Math.abs(on.value - off.value) < 1e-3 * Math.max(1, Math.abs(off.value)));
+  let worst = 0;
+  on.grads.forEach((g, i) => {
+    const scale = Math.max(1, tf.max(tf.abs(off.grads[i])).dataSync()[0]);
+    worst = Math.max(worst, maxDiff(g, off.grads[i]) / scale);
+  });
+  t.true(worst < 1e-3, `worst relative gradient difference ${worst}`);
+});
+
+test.serial('trains: a few steps lower the loss', async (t) => {
+  setNativeKernels(true);
+  const model = buildModel(SMALL);
+  model.compile({ optimizer: tf.train.adam(3e-3), loss: 'meanSquaredError' });
+  const { features, close } = batch(32, 32, 4, 5);
+  const ys = model.outputs.map(() => tf.fill([32, 1], 0.5));
+  const first = (await model.trainOnBatch([features, close], ys)) as number[];
+  let last = first;
+  for (let i = 0; i < 15; i++) last = (await model.trainOnBatch([features, close], ys)) as number[];
+  t.true(last[0] < first[0], `loss ${first[0]} -> ${last[0]}`);
+});
+
+test.serial('save to a directory and load with no extra code: identical predictions', async (t) => {
+  setNativeKernels(true);
+  const dir = mkdtempSync(join(tmpdir(), 'ntp-model-'));
+  try {
+    const model = buildModel(SMALL);
+    const { features, close } = batch(4, 32, 4, 7);
+    const before = model.predict([features, close]) as tf.Tensor[];
+    const target = join(dir, 'model');
+    await saveModel(model, target);
+    await saveModel(model, target);  // overwriting replaces the directory atomically
+    t.deepEqual(readdirSync(dir), ['model']);  // no temp directories left behind
+    t.true(existsSync(join(target, 'model.json')) && existsSync(join(target, 'weights.bin')));
+    const loaded = await loadModel(target);
+    t.deepEqual(loaded.outputNames, model.outputNames);
+    const after = loaded.predict([features, close]) as tf.Tensor[];
+    before.forEach((b, i) => t.is(maxDiff(b, after[i]), 0));
+    // The same with the native kernels off (the tfjs-ops paths of the custom layers).
+    setNativeKernels(false);
+    const offPreds = loaded.predict([features, close]) as tf.Tensor[];
+    before.forEach((b, i) => t.true(maxDiff(b, offPreds[i]) < 1e-4));
+    setNativeKernels(true);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test.serial('wrong input shapes and missing or truncated weights give clear errors', async (t) => {
+  const model = buildModel(SMALL);
+  const { features, close } = batch(2, 32, 4);
+  t.throws(() => checkModelInputs(model, tf.zeros([2, 32, 5]), close), { message: /model input "features" must have shape \[batch, 16, 4\] \(got \[2, 16, 5\]\)/ });
+  t.throws(() => predictNamed(model, features, tf.zeros([2, 31])), { message: /model input "close" must have shape \[batch, 32\]/ });
+  t.throws(() => predictNamed(model, features, tf.zeros([3, 32])), { message: /disagree on the batch size/ });
+  const dir = mkdtempSync(join(tmpdir(), 'ntp-model-'));
+  try {
+    await t.throwsAsync(loadModel(join(dir, 'nothing')), { message: /cannot read .*model\.json/ });
+    const target = join(dir, 'm');
+    await saveModel(model, target);
+    truncateSync(join(target, 'weights.bin'), statSync(join(target, 'weights.bin')).size - 8);
+    await t.throwsAsync(loadModel(target), { message: /weight data is \d+ bytes but the manifest describes \d+/ });
+    rmSync(join(target, 'weights.bin'));
+    await t.throwsAsync(loadModel(target), { message: /missing weight file .*weights\.bin/ });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
