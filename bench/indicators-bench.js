@@ -1,6 +1,7 @@
 // Indicator throughput (SPEC §12, issue 4).
 //  1. Forward + backward of all six learnable layers (LearnableIndicators, 30 periods) on a
-//     batch of 144 windows x T = 64: native kernels (tf.customGrad over the addon, tfjs `cpu`
+//     batch of 144 windows x T = 64, loss sum(w * features), gradients to the closes and all 30
+//     periods: native kernels (one tf.customGrad over the addon's six kernels, tfjs `cpu`
 //     backend) vs the same layers written with ordinary tfjs ops (the fallback path, autodiff),
 //     same process, same inputs. Target >= 50x.
 //  2. Plain EMA / RSI / Bollinger bars per second on one long close series: the native library

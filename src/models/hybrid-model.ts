@@ -71,8 +71,9 @@ export function checkModelInputs(model: tf.LayersModel, features: tf.Tensor, clo
   };
   const ok = (expected: (number | null)[], got: number[]) =>
     expected.length === got.length && expected.every((d, i) => d == null || d === got[i]);
-  if (!ok(fIn.shape, features.shape)) fail(fIn.name, fIn.shape, features.shape);
-  if (!ok(cIn.shape, close.shape)) fail(cIn.name, cIn.shape, close.shape);
+  const [fName, cName] = model.inputNames;
+  if (!ok(fIn.shape, features.shape)) fail(fName, fIn.shape, features.shape);
+  if (!ok(cIn.shape, close.shape)) fail(cName, cIn.shape, close.shape);
   if (features.shape[0] !== close.shape[0]) {
     throw new RangeError(`model inputs disagree on the batch size: features ${features.shape[0]}, close ${close.shape[0]}`);
   }

@@ -2,7 +2,8 @@ import test from 'ava';
 import * as tf from '@tensorflow/tfjs';
 
 import {
-  INDICATOR_KINDS, indicatorOp, indicatorOpNative, indicatorOpTfjs, resolveImplementation, type IndicatorKind,
+  INDICATOR_KINDS, indicatorOp, indicatorOpNative, indicatorOpTfjs, indicatorsConcatOp, resolveImplementation,
+  type IndicatorKind,
 } from '../../src/indicators/ops.js';
 import { indicatorAddon } from '../../src/indicators/native.js';
 import { loadMarketData } from '../helpers/market-data.js';
@@ -72,6 +73,8 @@ test('bad arguments throw errors naming them, on both paths', (t) => {
     t.throws(() => op('ema' as IndicatorKind, close, tf.tensor1d([5])), { message: /kind must be one of/ });
   }
   t.throws(() => indicatorOp('ma', close, tf.tensor1d([5]), 'fast' as never), { message: /implementation must be one of|"fast"/ });
+  t.throws(() => indicatorsConcatOp([], close), { message: /parts must not be empty/ });
+  t.throws(() => indicatorsConcatOp([{ kind: 'momentum', periods: tf.tensor1d([70]) }], close, 'native'), { message: /periods\[0\] = 70/ });
 });
 
 test('the native kernel rejects non-finite closes with the index', (t) => {

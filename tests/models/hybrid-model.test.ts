@@ -128,7 +128,7 @@ test.serial('save to a directory and load with no extra code: identical predicti
 test.serial('wrong input shapes and missing or truncated weights give clear errors', async (t) => {
   const model = buildModel(SMALL);
   const { features, close } = batch(2, 32, 4);
-  t.throws(() => checkModelInputs(model, tf.zeros([2, 32, 5]), close), { message: /model input "features" must have shape \[batch, 16, 4\] \(got \[2, 16, 5\]\)/ });
+  t.throws(() => checkModelInputs(model, tf.zeros([2, 32, 5]), close), { message: /model input "features" must have shape \[batch, 32, 4\] \(got \[2, 32, 5\]\)/ });
   t.throws(() => predictNamed(model, features, tf.zeros([2, 31])), { message: /model input "close" must have shape \[batch, 32\]/ });
   t.throws(() => predictNamed(model, features, tf.zeros([3, 32])), { message: /disagree on the batch size/ });
   const dir = mkdtempSync(join(tmpdir(), 'ntp-model-'));

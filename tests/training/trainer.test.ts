@@ -1,0 +1,115 @@
+import test from 'ava';
+import * as tf from '@tensorflow/tfjs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { sliceCandles } from '../../src/data/candles.js';
+import { buildModel } from '../../src/models/index.js';
+import { evaluate } from '../../src/training/evaluate.js';
+import { lossOptionsFor, modelConfigFor } from '../../src/training/model-config.js';
+import { runPaths } from '../../src/training/run-dir.js';
+import { withSeededRandom } from '../../src/training/seed.js';
+import { readScalarEvents } from '../../src/training/tensorboard.js';
+import { train } from '../../src/training/trainer.js';
+import { loadMarketData, REPO_ROOT } from '../helpers/market-data.js';
+import { tinyConfig } from './fixtures/tiny-config.js';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'ntp-train-'));
+
+test('a short run on real candles lowers the validation loss and writes every artefact', async (t) => {
+  const market = loadMarketData('BTCUSDT-1h');
+  const n = market.candles.close.length;
+  const series = [{ symbol: 'BTCUSDT-1h', candles: sliceCandles(market.candles, n - 2500, n) }];
+  const runDir = tmp();
+  const config = tinyConfig(runDir, { training: { epochs: 4 } });
+  const result = await train({ config, series, progress: { quiet: true } });
+  t.log(`data: ${market.source}`);
+
+  // The untrained model, rebuilt exactly as the trainer built it (same seeded phase).
+  const initial = await withSeededRandom(config.training.seed, 'build', () =>
+    buildModel(modelConfigFor(config, result.dataset.features.length, result.dataset.horizons.length, true)));
+  const before = await evaluate(initial, result.dataset, 'val', series.map((s) => s.candles), lossOptionsFor(config));
+  const bestValLoss = Math.min(...result.history.map((h) => h.val_loss));
+  t.true(bestValLoss < before.values.loss, `val loss ${before.values.loss} -> best ${bestValLoss}`);
+
+  const p = runPaths(runDir);
+  for (const f of [p.config, p.scaler, p.meta, p.history, p.indicatorLog, join(p.model, 'model.json'),
+    join(p.lastCheckpoint, 'state.json'), join(p.bestCheckpoint, 'state.json')]) {
+    t.true(existsSync(f), `${f} exists`);
+  }
+  const history = JSON.parse(readFileSync(p.history, 'utf8')) as Record<string, number>[];
+  t.is(history.length, 4);
+  for (const key of ['loss', 'val_loss', 'val_dir_mcc_h1', 'val_dir_acc_h0', 'val_price_mae_h2', 'samples_per_s']) {
+    t.true(Number.isFinite(history[3][key]), `${key} is logged`);
+  }
+  // The indicator log has the 30 periods per epoch, each within its bounds.
+  const rows = readFileSync(p.indicatorLog, 'utf8').trim().split('\n');
+  t.is(rows.length, 5);
+  t.is(rows[0].split(',').length, 31);
+  for (const v of rows[4].split(',').slice(1).map(Number)) t.true(v >= 1 && v <= 200);
+  // TensorBoard: one event file whose records all pass their CRC checks.
+  const events = readdirSync(p.tensorboard).filter((f) => f.startsWith('events.out.tfevents.'));
+  t.is(events.length, 1);
+  const { fileVersion, scalars } = readScalarEvents(join(p.tensorboard, events[0]));
+  t.is(fileVersion, 'brain.Event:2');
+  t.deepEqual([...new Set(scalars.filter((s) => s.tag === 'val_loss').map((s) => s.step))], [0, 1, 2, 3]);
+  initial.dispose();
+});
+
+function runChild(args: object, onLine?: (line: string, kill: () => void) => void): Promise<{ code: number | null; signal: string | null; out: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'tests/training/fixtures/train-child.ts'), JSON.stringify(args)],
+      { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d;
+      for (const line of d.toString().split('\n')) if (line) onLine?.(line, () => child.kill('SIGKILL'));
+    });
+    child.stderr.on('data', (d: Buffer) => { err += d; });
+    child.on('error', reject);
+    child.on('close', (code, signal) => (code !== 0 && signal === null ? reject(new Error(`child exited ${code}: ${err}`)) : resolve({ code, signal, out })));
+  });
+}
+
+const weightBytes = (runDir: string) => {
+  const dir = join(runPaths(runDir).lastCheckpoint, 'model');
+  return readdirSync(dir).filter((f) => f.endsWith('.bin')).sort().map((f) => readFileSync(join(dir, f)));
+};
+
+test('kill -9 mid-epoch, resume: final weights equal an uninterrupted run; same seed is deterministic', async (t) => {
+  const args = { bars: 900, epochs: 3 };
+  const whole = tmp();
+  const again = tmp();
+  const killed = tmp();
+  await runChild({ ...args, runDir: whole, resume: false });
+  await runChild({ ...args, runDir: again, resume: false });
+  // Kill during epoch 1 (after epoch 0's checkpoint), then resume to the end.
+  const first = await runChild({ ...args, runDir: killed, resume: false }, (line, kill) => {
+    if (line === 'epoch 0 done') setTimeout(kill, 300);
+  });
+  t.is(first.signal, 'SIGKILL');
+  const state = JSON.parse(readFileSync(join(runPaths(killed).lastCheckpoint, 'state.json'), 'utf8')) as { epoch: number };
+  t.true(state.epoch < 2, `killed before the end (last checkpoint after epoch ${state.epoch})`);
+  const resumed = await runChild({ ...args, runDir: killed, resume: true });
+  t.regex(resumed.out, /finished/);
+
+  const a = weightBytes(whole);
+  t.deepEqual(weightBytes(again), a, 'two runs with the same seed give identical weights');
+  t.deepEqual(weightBytes(killed), a, 'the resumed run ends with the weights of the uninterrupted one');
+  const history = (d: string) => JSON.parse(readFileSync(runPaths(d).history, 'utf8')) as Record<string, number>[];
+  const strip = (h: Record<string, number>[]) => h.map(({ samples_per_s: _s, ...rest }) => rest);
+  t.deepEqual(strip(history(again)), strip(history(whole)), 'identical metrics history');
+  t.deepEqual(strip(history(killed)), strip(history(whole)));
+});
+
+test('resume without a checkpoint and too little data fail with clear messages', async (t) => {
+  const runDir = tmp();
+  const market = loadMarketData('BTCUSDT-1h');
+  const series = [{ symbol: 'x', candles: sliceCandles(market.candles, 0, 60) }];
+  await t.throwsAsync(train({ config: tinyConfig(runDir), series, resume: true, progress: { quiet: true } }), { message: /no checkpoint/ });
+  await t.throwsAsync(train({ config: tinyConfig(runDir), series, progress: { quiet: true } }), { message: /split|windows|bars/ });
+  t.is(tf.memory().numTensors >= 0, true);
+});
