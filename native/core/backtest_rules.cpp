@@ -8,6 +8,10 @@
 
 #include "backtest_rules.h"
 
+#if defined(__AVX512F__) || defined(__AVX2__)
+#include <immintrin.h>
+#endif
+
 #include <cmath>
 #include <map>
 #include <stdexcept>
@@ -85,24 +89,109 @@ RuleSeries compute_rule_series(const BacktestSymbol* symbols, std::size_t S, con
 
 namespace {
 
-// Runs path (s, r, p) with the source its rule kind needs.
-template <class Sink>
-void run_rule_path(const BacktestSymbol& sym, const RuleSeries& rs, std::size_t s, const RuleSpec& rule,
-                   std::size_t r, const bt::PathParams& params, double* metrics, Sink& sink, int8_t* signals) {
-  const std::size_t n = sym.candles.length;
-  const Candles& c = sym.candles;
-  const bt::Bars bars{c.open, c.high, c.low, c.close, static_cast<long>(n)};
-  const long warmup = rule_warmup(rule);
-  const auto run = [&](const auto& src) {
-    bt::run_path(bars, src, params, sym.bars_per_year, metrics, sink);
-    if (signals)
-      for (std::size_t t = 0; t < n; ++t) signals[t] = static_cast<int8_t>(src.side(static_cast<long>(t)));
-  };
-  if (rule.kind == kRuleRsi) {
-    run(bt::RsiSource{rs.series(s, rs.first[r], n), warmup, rule.lower, rule.upper});
-  } else {
-    run(bt::CrossSource{rs.series(s, rs.first[r], n), rs.series(s, rs.second[r], n), warmup});
+// Bits k of `pos` / `neg`: fast - slow > 0 / < 0 at bar base + k, for count <= 64 bars. The
+// SIMD compares give exactly the scalar answers (a subtraction and a compare, NaN false).
+void sign_bits(const double* fast, const double* slow, long base, int count, uint64_t& pos, uint64_t& neg) {
+  pos = neg = 0;
+  int k = 0;
+#if defined(__AVX512F__)
+  const __m512d zero = _mm512_setzero_pd();
+  for (; k + 8 <= count; k += 8) {
+    const __m512d d = _mm512_sub_pd(_mm512_loadu_pd(fast + base + k), _mm512_loadu_pd(slow + base + k));
+    pos |= static_cast<uint64_t>(_mm512_cmp_pd_mask(d, zero, _CMP_GT_OQ)) << k;
+    neg |= static_cast<uint64_t>(_mm512_cmp_pd_mask(d, zero, _CMP_LT_OQ)) << k;
   }
+#elif defined(__AVX2__)
+  const __m256d zero = _mm256_setzero_pd();
+  for (; k + 4 <= count; k += 4) {
+    const __m256d d = _mm256_sub_pd(_mm256_loadu_pd(fast + base + k), _mm256_loadu_pd(slow + base + k));
+    pos |= static_cast<uint64_t>(_mm256_movemask_pd(_mm256_cmp_pd(d, zero, _CMP_GT_OQ))) << k;
+    neg |= static_cast<uint64_t>(_mm256_movemask_pd(_mm256_cmp_pd(d, zero, _CMP_LT_OQ))) << k;
+  }
+#endif
+  for (; k < count; ++k) {
+    const double d = fast[base + k] - slow[base + k];
+    pos |= static_cast<uint64_t>(d > 0) << k;
+    neg |= static_cast<uint64_t>(d < 0) << k;
+  }
+}
+
+// Cross events as bitsets: +1 where fast - slow turns > 0 from <= 0 (a P bit whose previous
+// bar had none), -1 where it turns < 0 from >= 0; the same decisions as bt::CrossSource.
+void cross_events(const double* fast, const double* slow, long n, long warmup, uint64_t* up, uint64_t* down) {
+  uint64_t prev_pos = 0, prev_neg = 0;  // bit 63 of the previous word
+  for (long w = 0, words = (n + 63) >> 6; w < words; ++w) {
+    const long base = w << 6;
+    const int count = static_cast<int>(n - base < 64 ? n - base : 64);
+    uint64_t pos, neg;
+    sign_bits(fast, slow, base, count, pos, neg);
+    up[w] = pos & ~((pos << 1) | prev_pos);
+    down[w] = neg & ~((neg << 1) | prev_neg);
+    prev_pos = pos >> 63;
+    prev_neg = neg >> 63;
+    // No decision before the warm-up (the slow average is not yet defined there).
+    if (base < warmup) {
+      const long below = warmup - base;
+      const uint64_t keep = below >= 64 ? 0 : ~uint64_t{0} << below;
+      up[w] &= keep;
+      down[w] &= keep;
+    }
+  }
+}
+
+template <class Src>
+void source_events(const Src& src, long n, uint64_t* up, uint64_t* down) {
+  for (long t = 0; t < n; ++t) {
+    const int32_t side = src.side(t);
+    up[t >> 6] |= static_cast<uint64_t>(side > 0) << (t & 63);
+    down[t >> 6] |= static_cast<uint64_t>(side < 0) << (t & 63);
+  }
+}
+
+}  // namespace
+
+RuleEvents compute_rule_events(const BacktestSymbol* symbols, std::size_t S, const RuleSpec* rules, std::size_t R,
+                               const RuleSeries& rs) {
+  RuleEvents ev;
+  ev.offset.resize(S * R);
+  std::size_t total = 0;
+  for (std::size_t s = 0; s < S; ++s)
+    for (std::size_t r = 0; r < R; ++r) {
+      ev.offset[s * R + r] = total;
+      total += (symbols[s].candles.length + 63) / 64;
+    }
+  ev.up.assign(total, 0);
+  ev.down.assign(total, 0);
+  parallel_for(S * R, 4, [&](std::size_t begin, std::size_t end) {
+    for (std::size_t pair = begin; pair < end; ++pair) {
+      const std::size_t s = pair / R, r = pair % R;
+      const long n = static_cast<long>(symbols[s].candles.length);
+      uint64_t* up = ev.up.data() + ev.offset[pair];
+      uint64_t* down = ev.down.data() + ev.offset[pair];
+      const RuleSpec& rule = rules[r];
+      const double* first = rs.series(s, rs.first[r], static_cast<std::size_t>(n));
+      if (rule.kind == kRuleRsi) {
+        source_events(bt::RsiSource{first, rule_warmup(rule), rule.lower, rule.upper}, n, up, down);
+      } else {
+        cross_events(first, rs.series(s, rs.second[r], static_cast<std::size_t>(n)), n, rule_warmup(rule), up, down);
+      }
+    }
+  });
+  return ev;
+}
+
+namespace {
+
+// Runs path (s, r, p) on the pair's precomputed decided sides.
+template <class Sink>
+void run_rule_path(const BacktestSymbol& sym, const RuleEvents& ev, std::size_t pair, const bt::PathParams& params,
+                   double* metrics, Sink& sink, int8_t* signals) {
+  const Candles& c = sym.candles;
+  const long n = static_cast<long>(c.length);
+  const bt::MaskSource src{ev.up.data() + ev.offset[pair], ev.down.data() + ev.offset[pair]};
+  bt::run_path(bt::Bars{c.open, c.high, c.low, c.close, n}, src, params, sym.bars_per_year, metrics, sink);
+  if (signals)
+    for (long t = 0; t < n; ++t) signals[t] = static_cast<int8_t>(src.side(t));
 }
 
 }  // namespace
@@ -111,28 +200,29 @@ void backtest_rules(const BacktestSymbol* symbols, std::size_t S, const RuleSpec
                     const bt::PathParams* params, std::size_t P, double* metrics, const TraceRequest* trace) {
   check_backtest_common(symbols, S, params, P);
   check_trace(trace, S * R * P, symbols, S);
-  const RuleSeries rs = compute_rule_series(symbols, S, rules, R);
-  const auto split = [R, P](std::size_t path) {
-    return std::make_tuple(path / (R * P), (path / P) % R, path % P);
-  };
+  RuleEvents ev;
+  {
+    const RuleSeries rs = compute_rule_series(symbols, S, rules, R);  // freed once the events exist
+    ev = compute_rule_events(symbols, S, rules, R, rs);
+  }
+  const auto split = [R, P](std::size_t path) { return std::make_tuple(path / (R * P), path / P, path % P); };
   if (metrics) {
     parallel_for(S * R * P, 4, [&](std::size_t begin, std::size_t end) {
       for (std::size_t path = begin; path < end; ++path) {
-        const auto [s, r, p] = split(path);
+        const auto [s, pair, p] = split(path);
         bt::NoTrace none;
-        run_rule_path(symbols[s], rs, s, rules[r], r, params[p], metrics + path * bt::kMetricCount, none, nullptr);
+        run_rule_path(symbols[s], ev, pair, params[p], metrics + path * bt::kMetricCount, none, nullptr);
       }
     });
   }
   if (trace && trace->count > 0) {
     parallel_for(trace->count, 1, [&](std::size_t begin, std::size_t end) {
       for (std::size_t i = begin; i < end; ++i) {
-        const auto [s, r, p] = split(static_cast<std::size_t>(trace->paths[i]));
+        const auto [s, pair, p] = split(static_cast<std::size_t>(trace->paths[i]));
         bt::TraceSink sink{trace->trades + i * trace->stride * bt::kTradeFields, trace->stride, 0,
                            trace->equity ? trace->equity + i * trace->stride : nullptr};
         double m[bt::kMetricCount];
-        run_rule_path(symbols[s], rs, s, rules[r], r, params[p], m, sink,
-                      trace->signals ? trace->signals + i * trace->stride : nullptr);
+        run_rule_path(symbols[s], ev, pair, params[p], m, sink, trace->signals ? trace->signals + i * trace->stride : nullptr);
         trace->trade_counts[i] = sink.count;
       }
     });

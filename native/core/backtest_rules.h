@@ -23,6 +23,15 @@ struct RuleSeries {
 // symbol x series).
 RuleSeries compute_rule_series(const BacktestSymbol* symbols, std::size_t S, const RuleSpec* rules, std::size_t R);
 
+// Decided sides of every (symbol, rule) as up/down bitsets (bt::MaskSource), computed once
+// and shared by all parameter sets of that pair.
+struct RuleEvents {
+  std::vector<std::size_t> offset;  // start of pair (s, r)'s words in up/down, index s * R + r
+  std::vector<uint64_t> up, down;
+};
+RuleEvents compute_rule_events(const BacktestSymbol* symbols, std::size_t S, const RuleSpec* rules, std::size_t R,
+                               const RuleSeries& series);
+
 // First bar whose decided signal can be non-zero (the indicators are defined at t-1 and t).
 inline long rule_warmup(const RuleSpec& r) { return r.kind == kRuleRsi ? r.fast + 1 : r.slow; }
 

@@ -78,4 +78,29 @@ struct RsiSource {
   NTP_HD SignalLevels levels(long) const { return rule_levels(); }
 };
 
+// Precomputed decided sides as two bitsets over the bars (bit t of `up`: +1 at t, of `down`:
+// -1 at t), shared by every parameter set of a (symbol, rule): finding the next signal skips
+// 64 quiet bars per word. CPU only (the CUDA twin scans the series with CrossSource/RsiSource).
+struct MaskSource {
+  const uint64_t* up;
+  const uint64_t* down;
+  inline int32_t side(long t) const {
+    const uint64_t bit = uint64_t{1} << (t & 63);
+    return static_cast<int32_t>((up[t >> 6] & bit) != 0) - static_cast<int32_t>((down[t >> 6] & bit) != 0);
+  }
+  inline long next_event(long from, long n) const {
+    if (from >= n) return n;
+    long w = from >> 6;
+    uint64_t bits = (up[w] | down[w]) & (~uint64_t{0} << (from & 63));
+    const long words = (n + 63) >> 6;
+    while (bits == 0) {
+      if (++w >= words) return n;
+      bits = up[w] | down[w];
+    }
+    const long t = (w << 6) + __builtin_ctzll(bits);
+    return t < n ? t : n;
+  }
+  inline SignalLevels levels(long) const { return rule_levels(); }
+};
+
 }  // namespace ntp::bt

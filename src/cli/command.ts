@@ -4,7 +4,7 @@
  * its exit code. Add a command by writing one file in commands/ and listing it in
  * commands/index.ts.
  */
-import type { Options } from 'yargs';
+import type { Options, PositionalOptions } from 'yargs';
 
 import type { PipelineConfig } from '../config/index.js';
 import type { CliIo } from './io.js';
@@ -26,6 +26,9 @@ export type CommandHandler = (args: CommandArgs, config: PipelineConfig, io: Cli
 export interface CommandSpec {
   name: string;
   describe: string;
+  /** yargs command string with positionals, e.g. 'evaluate [runDir]' (default: name). */
+  usage?: string;
+  positionals?: { [name: string]: PositionalOptions };
   /** Options beyond the common ones, in yargs form. */
   options?: { [name: string]: Options };
   run: CommandHandler;

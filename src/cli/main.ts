@@ -72,7 +72,11 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     .help()
     .wrap(null);
   for (const cmd of COMMANDS) {
-    parser.command(cmd.name, cmd.describe, (y) => y.options(cmd.options ?? {}), async (raw) => {
+    const build = (y: Argv) => {
+      for (const [name, spec] of Object.entries(cmd.positionals ?? {})) y.positional(name, spec);
+      return y.options(cmd.options ?? {});
+    };
+    parser.command(cmd.usage ?? cmd.name, cmd.describe, build, async (raw) => {
       code = await runCommand(cmd, raw, io);
     });
   }

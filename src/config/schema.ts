@@ -42,8 +42,9 @@ export const CONFIG_SCHEMA = section('Pipeline configuration', {
       bars: int({ default: 5000, min: 2, description: 'Number of bars' }),
       seed: int({ default: 42, min: 0, description: 'Random seed; same seed = same candles' }),
       startPrice: num({ default: 100, min: 0, exclusiveMin: true, description: 'First open' }),
-      volatility: num({ default: 0.01, min: 0, exclusiveMin: true, description: 'Per-bar log-return standard deviation' }),
-      drift: num({ default: 0, description: 'Per-bar mean log return' }),
+      volatility: num({ default: 0.01, min: 0, max: 1, exclusiveMin: true, exclusiveMax: true, description: 'Per-bar log-return standard deviation the volatility process reverts to' }),
+      symbols: int({ default: 1, min: 1, description: 'Independent symbols SYN0, SYN1, ... on one calendar' }),
+      regimeSwitch: num({ default: 0.005, min: 0, max: 1, description: 'Probability per bar of leaving the current trend/range regime' }),
     }),
     clean: section('Explicit cleaning steps (all off: nothing is changed unless asked)', {
       dropDuplicates: bool({ default: false, description: 'Drop rows with a repeated timestamp (keep the first)' }),

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import {
   LearnableBollingerBands, LearnableCustomMacd, LearnableIndicatorLayer, LearnableMA, LearnableMacd, LearnableMomentum,
   LearnableRSI, type LearnableIndicatorArgs,
-} from './layers.js';
+} from './indicator-layer.js';
 import { indicatorsConcatOp, type IndicatorImplementation } from './ops.js';
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;

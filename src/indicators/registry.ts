@@ -8,7 +8,7 @@ import { indicatorRegistry } from '../registry/index.js';
 import {
   LEARNABLE_INDICATOR_SPECS, LearnableBollingerBands, LearnableCustomMacd, LearnableMA, LearnableMacd,
   LearnableMomentum, LearnableRSI, type LearnableIndicatorArgs,
-} from './layers.js';
+} from './indicator-layer.js';
 import { LearnableIndicators, type LearnableIndicatorsArgs } from './learnable-indicators.js';
 
 export interface IndicatorRegistryEntry {

@@ -1,3 +1,35 @@
-import { notBuilt } from '../command.js';
+/** `ntp train`: train the hybrid model and write a run directory (SPEC §7.3); `--resume` continues one. */
+import { train } from '../../training/trainer.js';
+import { EXIT, emit, type CommandSpec } from '../command.js';
+import { DATA_OPTION, seriesFor } from '../data-args.js';
 
-export default notBuilt('train', 'Train the model and write a run directory');
+const trainCommand: CommandSpec = {
+  name: 'train',
+  describe: 'Train the model and write a run directory (model, scaler, config, history, checkpoints, TensorBoard)',
+  options: {
+    ...DATA_OPTION,
+    'run-dir': { type: 'string', requiresArg: true, describe: 'Run directory (default output.runDir)' },
+    resume: { type: 'boolean', default: false, describe: 'Continue from the run directory\'s last checkpoint' },
+  },
+  run: async (args, config, io) => {
+    const runDir = (args['run-dir'] as string | undefined) ?? config.output.runDir;
+    const { series, source } = await seriesFor(args, config, io);
+    if (!args.json) io.stderr(`training on ${source} -> ${runDir}\n`);
+    const r = await train({ config, series, runDir, resume: Boolean(args.resume), progress: { quiet: args.json } });
+    const last = r.history.at(-1) ?? {};
+    const summary = {
+      runDir, source, epochsRun: r.epochsRun, totalEpochs: r.history.length, stoppedEarly: r.stoppedEarly,
+      monitor: r.monitor, best: r.best, bestEpoch: r.bestEpoch, last,
+    };
+    emit(args, io, [
+      `run directory: ${runDir}`,
+      `epochs: ${r.history.length}${r.stoppedEarly ? ' (early stop)' : ''}`,
+      `best ${r.monitor}: ${r.best?.toFixed(4) ?? 'n/a'} at epoch ${r.bestEpoch ?? 'n/a'}`,
+      `last: loss ${last.loss?.toFixed(4)}  val_loss ${last.val_loss?.toFixed(4)}`,
+    ].join('\n'), summary);
+    r.model.dispose();
+    return EXIT.ok;
+  },
+};
+
+export default trainCommand;

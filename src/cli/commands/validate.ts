@@ -1,3 +1,20 @@
-import { notBuilt } from '../command.js';
+/** `ntp validate`: the data-quality report of SPEC §3 for each series, without changing it. */
+import { validateOhlcv } from '../../data/validate.js';
+import { EXIT, emit, type CommandSpec } from '../command.js';
+import { DATA_OPTION, seriesFor } from '../data-args.js';
 
-export default notBuilt('validate', 'Check candle files for gaps, duplicates, bad prices and outliers');
+const validate: CommandSpec = {
+  name: 'validate',
+  describe: 'Check candles for duplicates, gaps, NaN, bad prices, outliers (exit 1 when a series has errors)',
+  options: DATA_OPTION,
+  run: async (args, config, io) => {
+    const { series, source } = await seriesFor(args, config, io);
+    const reports = series.map(({ symbol, candles }) => ({ symbol, report: validateOhlcv(candles) }));
+    const text = [`source: ${source}`, ...reports.map(({ symbol, report }) =>
+      [`${symbol}: ${report.rows} rows, ${report.ok ? 'ok' : 'ERRORS'}`, ...report.summary.map((l) => `  ${l}`)].join('\n'))].join('\n');
+    emit(args, io, text, { source, reports });
+    return reports.every((r) => r.report.ok) ? EXIT.ok : EXIT.failure;
+  },
+};
+
+export default validate;
