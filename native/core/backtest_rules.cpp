@@ -12,6 +12,7 @@
 #include <immintrin.h>
 #endif
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <stdexcept>
@@ -46,24 +47,42 @@ void check_rules(const RuleSpec* rules, std::size_t R) {
   }
 }
 
-RuleSeries compute_rule_series(const BacktestSymbol* symbols, std::size_t S, const RuleSpec* rules, std::size_t R) {
+RuleSeries plan_rule_series(const RuleSpec* rules, std::size_t R) {
   check_rules(rules, R);
   // Distinct (indicator, period) pairs; indicator: 0 EMA, 1 SMA, 2 RSI (= the rule kind).
   std::map<std::pair<int32_t, int32_t>, int32_t> ids;
-  std::vector<std::pair<int32_t, int32_t>> list;
+  RuleSeries rs;
   const auto id_of = [&](int32_t ind, int32_t period) {
-    auto [it, inserted] = ids.emplace(std::make_pair(ind, period), static_cast<int32_t>(list.size()));
-    if (inserted) list.emplace_back(ind, period);
+    auto [it, inserted] = ids.emplace(std::make_pair(ind, period), static_cast<int32_t>(rs.list.size()));
+    if (inserted) rs.list.emplace_back(ind, period);
     return it->second;
   };
-  RuleSeries rs;
   rs.first.resize(R);
   rs.second.resize(R);
   for (std::size_t i = 0; i < R; ++i) {
     rs.first[i] = id_of(rules[i].kind, rules[i].fast);
     rs.second[i] = rules[i].kind == kRuleRsi ? -1 : id_of(rules[i].kind, rules[i].slow);
   }
-  rs.unique = list.size();
+  rs.unique = rs.list.size();
+  return rs;
+}
+
+void fill_rule_series(const BacktestSymbol& symbol, const RuleSeries& plan, double* out) {
+  const std::size_t n = symbol.candles.length;
+  const double* x = symbol.candles.close;
+  parallel_for(plan.unique, 1, [&](std::size_t begin, std::size_t end) {
+    for (std::size_t u = begin; u < end; ++u) {
+      const auto [ind, period] = plan.list[u];
+      double* y = out + u * n;
+      if (ind == kRuleEmaCross) ema_series(x, n, period, y);
+      else if (ind == kRuleSmaCross) sma_series(x, n, period, y);
+      else rsi_series(x, n, period, y);
+    }
+  });
+}
+
+RuleSeries compute_rule_series(const BacktestSymbol* symbols, std::size_t S, const RuleSpec* rules, std::size_t R) {
+  RuleSeries rs = plan_rule_series(rules, R);
   rs.symbol_offset.resize(S);
   std::size_t total = 0;
   for (std::size_t s = 0; s < S; ++s) {
@@ -71,19 +90,7 @@ RuleSeries compute_rule_series(const BacktestSymbol* symbols, std::size_t S, con
     total += rs.unique * symbols[s].candles.length;
   }
   rs.data.resize(total);
-  parallel_for(S * rs.unique, 1, [&](std::size_t begin, std::size_t end) {
-    for (std::size_t job = begin; job < end; ++job) {
-      const std::size_t s = job / rs.unique;
-      const int32_t u = static_cast<int32_t>(job % rs.unique);
-      const std::size_t n = symbols[s].candles.length;
-      const double* x = symbols[s].candles.close;
-      double* out = rs.data.data() + rs.symbol_offset[s] + static_cast<std::size_t>(u) * n;
-      const auto [ind, period] = list[u];
-      if (ind == kRuleEmaCross) ema_series(x, n, period, out);
-      else if (ind == kRuleSmaCross) sma_series(x, n, period, out);
-      else rsi_series(x, n, period, out);
-    }
-  });
+  for (std::size_t s = 0; s < S; ++s) fill_rule_series(symbols[s], rs, rs.data.data() + rs.symbol_offset[s]);
   return rs;
 }
 
@@ -116,42 +123,43 @@ void sign_bits(const double* fast, const double* slow, long base, int count, uin
   }
 }
 
-// Cross events as bitsets: +1 where fast - slow turns > 0 from <= 0 (a P bit whose previous
-// bar had none), -1 where it turns < 0 from >= 0; the same decisions as bt::CrossSource.
-void cross_events(const double* fast, const double* slow, long n, long warmup, uint64_t* up, uint64_t* down) {
-  uint64_t prev_pos = 0, prev_neg = 0;  // bit 63 of the previous word
-  for (long w = 0, words = (n + 63) >> 6; w < words; ++w) {
-    const long base = w << 6;
-    const int count = static_cast<int>(n - base < 64 ? n - base : 64);
-    uint64_t pos, neg;
-    sign_bits(fast, slow, base, count, pos, neg);
-    up[w] = pos & ~((pos << 1) | prev_pos);
-    down[w] = neg & ~((neg << 1) | prev_neg);
-    prev_pos = pos >> 63;
-    prev_neg = neg >> 63;
-    // No decision before the warm-up (the slow average is not yet defined there).
-    if (base < warmup) {
-      const long below = warmup - base;
-      const uint64_t keep = below >= 64 ? 0 : ~uint64_t{0} << below;
-      up[w] &= keep;
-      down[w] &= keep;
-    }
+// Word w (bars 64w .. 64w+63) of a cross's event bitsets: +1 where fast - slow turns > 0
+// from <= 0 (a positive bar whose previous bar was not), -1 where it turns < 0 from >= 0;
+// the same decisions as bt::CrossSource. Words are independent, so any range can be built.
+void cross_word(const double* fast, const double* slow, long n, long warmup, long w, uint64_t& up, uint64_t& down) {
+  const long base = w << 6;
+  const int count = static_cast<int>(n - base < 64 ? n - base : 64);
+  uint64_t pos, neg;
+  sign_bits(fast, slow, base, count, pos, neg);
+  uint64_t prev_pos = 0, prev_neg = 0;  // the bar before this word
+  if (base > 0) {
+    const double d = fast[base - 1] - slow[base - 1];
+    prev_pos = d > 0;
+    prev_neg = d < 0;
+  }
+  up = pos & ~((pos << 1) | prev_pos);
+  down = neg & ~((neg << 1) | prev_neg);
+  if (base < warmup) {  // no decision before the warm-up (the slow average is not yet defined)
+    const long below = warmup - base;
+    const uint64_t keep = below >= 64 ? 0 : ~uint64_t{0} << below;
+    up &= keep;
+    down &= keep;
   }
 }
 
 template <class Src>
-void source_events(const Src& src, long n, uint64_t* up, uint64_t* down) {
-  for (long t = 0; t < n; ++t) {
+void source_word(const Src& src, long n, long w, uint64_t& up, uint64_t& down) {
+  up = down = 0;
+  for (long t = w << 6, end = (w + 1) << 6 < n ? (w + 1) << 6 : n; t < end; ++t) {
     const int32_t side = src.side(t);
-    up[t >> 6] |= static_cast<uint64_t>(side > 0) << (t & 63);
-    down[t >> 6] |= static_cast<uint64_t>(side < 0) << (t & 63);
+    up |= static_cast<uint64_t>(side > 0) << (t & 63);
+    down |= static_cast<uint64_t>(side < 0) << (t & 63);
   }
 }
 
 }  // namespace
 
-RuleEvents compute_rule_events(const BacktestSymbol* symbols, std::size_t S, const RuleSpec* rules, std::size_t R,
-                               const RuleSeries& rs) {
+RuleEvents compute_rule_events(const BacktestSymbol* symbols, std::size_t S, const RuleSpec* rules, std::size_t R) {
   RuleEvents ev;
   ev.offset.resize(S * R);
   std::size_t total = 0;
@@ -162,21 +170,34 @@ RuleEvents compute_rule_events(const BacktestSymbol* symbols, std::size_t S, con
     }
   ev.up.assign(total, 0);
   ev.down.assign(total, 0);
-  parallel_for(S * R, 4, [&](std::size_t begin, std::size_t end) {
-    for (std::size_t pair = begin; pair < end; ++pair) {
-      const std::size_t s = pair / R, r = pair % R;
-      const long n = static_cast<long>(symbols[s].candles.length);
-      uint64_t* up = ev.up.data() + ev.offset[pair];
-      uint64_t* down = ev.down.data() + ev.offset[pair];
-      const RuleSpec& rule = rules[r];
-      const double* first = rs.series(s, rs.first[r], static_cast<std::size_t>(n));
-      if (rule.kind == kRuleRsi) {
-        source_events(bt::RsiSource{first, rule_warmup(rule), rule.lower, rule.upper}, n, up, down);
-      } else {
-        cross_events(first, rs.series(s, rs.second[r], static_cast<std::size_t>(n)), n, rule_warmup(rule), up, down);
+  // One symbol at a time, so its series stay in cache; words in chunks of 1024 bars, each
+  // chunk running every rule over the same few kilobytes of every series.
+  RuleSeries rs = plan_rule_series(rules, R);
+  std::size_t longest = 0;
+  for (std::size_t s = 0; s < S; ++s) longest = std::max(longest, symbols[s].candles.length);
+  rs.symbol_offset.assign(1, 0);
+  rs.data.resize(rs.unique * longest);  // one symbol's series at a time, the buffer reused
+  for (std::size_t s = 0; s < S; ++s) {
+    fill_rule_series(symbols[s], rs, rs.data.data());
+    const long n = static_cast<long>(symbols[s].candles.length);
+    const long words = (n + 63) >> 6;
+    parallel_for(static_cast<std::size_t>(words), 16, [&](std::size_t w0, std::size_t w1) {
+      for (std::size_t r = 0; r < R; ++r) {
+        const RuleSpec& rule = rules[r];
+        const std::size_t at = ev.offset[s * R + r];
+        const double* first = rs.series(0, rs.first[r], static_cast<std::size_t>(n));
+        for (std::size_t w = w0; w < w1; ++w) {
+          if (rule.kind == kRuleRsi) {
+            source_word(bt::RsiSource{first, rule_warmup(rule), rule.lower, rule.upper}, n, static_cast<long>(w),
+                        ev.up[at + w], ev.down[at + w]);
+          } else {
+            cross_word(first, rs.series(0, rs.second[r], static_cast<std::size_t>(n)), n, rule_warmup(rule),
+                       static_cast<long>(w), ev.up[at + w], ev.down[at + w]);
+          }
+        }
       }
-    }
-  });
+    });
+  }
   return ev;
 }
 
@@ -200,11 +221,7 @@ void backtest_rules(const BacktestSymbol* symbols, std::size_t S, const RuleSpec
                     const bt::PathParams* params, std::size_t P, double* metrics, const TraceRequest* trace) {
   check_backtest_common(symbols, S, params, P);
   check_trace(trace, S * R * P, symbols, S);
-  RuleEvents ev;
-  {
-    const RuleSeries rs = compute_rule_series(symbols, S, rules, R);  // freed once the events exist
-    ev = compute_rule_events(symbols, S, rules, R, rs);
-  }
+  const RuleEvents ev = compute_rule_events(symbols, S, rules, R);
   const auto split = [R, P](std::size_t path) { return std::make_tuple(path / (R * P), path / P, path % P); };
   if (metrics) {
     parallel_for(S * R * P, 4, [&](std::size_t begin, std::size_t end) {

@@ -3,6 +3,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "backtest.h"
@@ -11,6 +12,7 @@ namespace ntp {
 
 struct RuleSeries {
   std::size_t unique = 0;                 // U distinct (indicator, period) series
+  std::vector<std::pair<int32_t, int32_t>> list;  // (indicator = rule kind, period) of each
   std::vector<std::size_t> symbol_offset;  // start of symbol s's U series in `data` (each n_s long)
   std::vector<int32_t> first, second;      // per rule: series ids (second = -1 for RSI)
   std::vector<double> data;
@@ -19,8 +21,12 @@ struct RuleSeries {
   }
 };
 
-// Checks the rules, then computes every series they need on the closes (parallel over
-// symbol x series).
+// Checks the rules and assigns series ids (no data yet).
+RuleSeries plan_rule_series(const RuleSpec* rules, std::size_t R);
+// Computes one symbol's U series on its closes into out[U * n] (parallel over series).
+void fill_rule_series(const BacktestSymbol& symbol, const RuleSeries& plan, double* out);
+// Checks the rules, then computes every series they need for all symbols (the CUDA twin
+// uploads them).
 RuleSeries compute_rule_series(const BacktestSymbol* symbols, std::size_t S, const RuleSpec* rules, std::size_t R);
 
 // Decided sides of every (symbol, rule) as up/down bitsets (bt::MaskSource), computed once
@@ -29,8 +35,8 @@ struct RuleEvents {
   std::vector<std::size_t> offset;  // start of pair (s, r)'s words in up/down, index s * R + r
   std::vector<uint64_t> up, down;
 };
-RuleEvents compute_rule_events(const BacktestSymbol* symbols, std::size_t S, const RuleSpec* rules, std::size_t R,
-                               const RuleSeries& series);
+// Checks the rules; computes each symbol's series (compute_rule_series) one symbol at a time.
+RuleEvents compute_rule_events(const BacktestSymbol* symbols, std::size_t S, const RuleSpec* rules, std::size_t R);
 
 // First bar whose decided signal can be non-zero (the indicators are defined at t-1 and t).
 inline long rule_warmup(const RuleSpec& r) { return r.kind == kRuleRsi ? r.fast + 1 : r.slow; }

@@ -11,8 +11,8 @@ const RULES: Rule[] = [
     return Math.abs(total - 1) > 1e-9
       ? { key: 'split', message: `train ${train} + val ${val} + test ${test} = ${total}, expected a sum of 1` } : null;
   },
-  (c) => c.signals.shortThreshold < c.signals.longThreshold ? null
-    : { key: 'signals.shortThreshold', message: `got ${c.signals.shortThreshold}, expected below signals.longThreshold (${c.signals.longThreshold})` },
+  (c) => c.signals.size.min <= c.signals.size.max ? null
+    : { key: 'signals.size.min', message: `got ${c.signals.size.min}, expected at most signals.size.max (${c.signals.size.max})` },
   (c) => c.signals.stop.min <= c.signals.stop.max ? null
     : { key: 'signals.stop.min', message: `got ${c.signals.stop.min}, expected at most signals.stop.max (${c.signals.stop.max})` },
   (c) => c.signals.agreement.minAgree <= c.windows.horizons.length ? null

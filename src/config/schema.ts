@@ -150,15 +150,18 @@ export const CONFIG_SCHEMA = section('Pipeline configuration', {
     tensorboard: bool({ default: true, description: 'Write TensorBoard event files into the run directory' }),
   }),
   signals: section('Signal generation (SPEC §8)', {
-    longThreshold: num({ ...fraction, default: 0.55, description: 'Go long when P(up, h1) exceeds this' }),
-    shortThreshold: num({ ...fraction, default: 0.45, description: 'Go short when P(up, h1) is below this' }),
+    entryThreshold: num({
+      min: 0.5, max: 1, exclusiveMax: true, default: 0.55,
+      description: 'Long when P(up, h1) > this, short when P(up, h1) < 1 - this',
+    }),
     agreement: section('Multi-horizon agreement gate', {
-      threshold: num({ ...fraction, default: 0.5, description: 'P(up) above this counts as an up vote' }),
-      minAgree: int({ default: 3, min: 1, description: 'Horizons that must agree with the side' }),
+      threshold: num({ min: 0.5, max: 1, exclusiveMax: true, default: 0.5, description: 'A horizon votes up when P(up) > this, down when < 1 - this' }),
+      minAgree: int({ default: 3, min: 1, description: 'Horizons that must vote for the h1 side' }),
+      required: bool({ default: true, description: 'Suppress signals the horizons disagree on (false: keep them at half size)' }),
     }),
     confidenceScale: num({ default: 0.01, min: 0, exclusiveMin: true, description: 'Scale in 1 / (1 + sqrt(variance)/scale)' }),
     stop: section('Dynamic stop loss', {
-      k: num({ default: 2, min: 0, exclusiveMin: true, description: 'Stop distance in predicted sigmas' }),
+      k: num({ default: 2, min: 0, description: 'Stop distance in predicted sigmas' }),
       min: num({ ...fraction, default: 0.005, description: 'Smallest stop distance (fraction of entry)' }),
       max: num({ ...fraction, default: 0.1, description: 'Largest stop distance (fraction of entry)' }),
     }),
@@ -166,11 +169,15 @@ export const CONFIG_SCHEMA = section('Pipeline configuration', {
       fractions: list({ kind: 'number', min: 0, max: 1 }, {
         default: [1 / 3, 1 / 3, 1 / 3], minItems: 3, maxItems: 3, sum: 1, description: 'Share of the position exited at each tier',
       }),
-      minDistance: num({ ...fraction, default: 0.001, description: 'Smallest target distance from entry' }),
+      minDistance: num({ min: 0, max: 1, exclusiveMax: true, default: 0.001, description: 'Smallest target distance from entry' }),
     }),
     spike: section('Variance-spike gate', {
       window: int({ default: 50, min: 1, description: 'History length for the median' }),
       k: num({ default: 3, min: 0, exclusiveMin: true, description: 'Spike when variance > k x median' }),
+    }),
+    size: section('Position size multiplier bounds', {
+      min: num({ default: 0, min: 0, description: 'Smallest size multiplier' }),
+      max: num({ default: 1, min: 0, description: 'Largest size multiplier' }),
     }),
   }),
   backtest: section('Execution model (SPEC §9)', {

@@ -74,13 +74,20 @@ function checkShapes(x: tf.Tensor, kernel: tf.Tensor, recurrentKernel: tf.Tensor
 
 /**
  * The LSTM over a whole sequence: x [B, T, F] -> h [B, T, U] in processing order (reversed
- * time with goBackwards, as tfjs returns it). Differentiable w.r.t. all four inputs.
+ * time with goBackwards, as tfjs returns it), or only the last step [B, U] when
+ * `returnSequences` is false (taken natively: a strided tfjs Slice costs as much as the LSTM).
+ * Differentiable w.r.t. all four inputs.
  */
 export function fusedLstm(x: tf.Tensor3D, kernel: tf.Tensor2D, recurrentKernel: tf.Tensor2D, bias: tf.Tensor1D,
-  goBackwards = false): tf.Tensor3D {
+  goBackwards = false, returnSequences = true): tf.Tensor {
   const [B, T, F, U] = checkShapes(x, kernel, recurrentKernel, bias);
   const addon = nativeKernelsEnabled() ? tryNativeAddon() : null;
-  if (!addon) return lstmWithTfOps(x, kernel, recurrentKernel, bias, goBackwards);
+  if (!addon) {
+    return tf.tidy(() => {
+      const h = lstmWithTfOps(x, kernel, recurrentKernel, bias, goBackwards);
+      return returnSequences ? h : h.slice([0, T - 1, 0], [B, 1, U]).reshape([B, U]);
+    });
+  }
   const shape = { batch: B, steps: T, features: F, units: U, goBackwards, device: 'cpu' as const };
   const op = tf.customGrad((...args: (tf.Tensor | ((t: tf.Tensor[]) => void))[]) => {
     const [xi, k, r, b] = args as tf.Tensor[];
@@ -89,24 +96,36 @@ export function fusedLstm(x: tf.Tensor3D, kernel: tf.Tensor2D, recurrentKernel: 
     addon.lstmForward({ ...shape, x: f32(xi), kernel: f32(k), recurrentKernel: f32(r), bias: f32(b), out });
     const h = tf.tensor3d(out.h, [B, T, U]);
     save([xi, k, r, h, tf.tensor3d(out.gates, [B, T, 4 * U]), tf.tensor3d(out.cells, [B, T, U])]);
+    let value: tf.Tensor = h;
+    if (!returnSequences) {
+      const last = new Float32Array(B * U);
+      for (let bi = 0; bi < B; bi++) last.set(out.h.subarray((bi * T + T - 1) * U, (bi * T + T) * U), bi * U);
+      value = tf.tensor2d(last, [B, U]);
+    }
     return {
-      value: h,
+      value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [sx, sk, sr, sh, sg, sc] = saved;
+        let dh = f32(dy);
+        if (!returnSequences) {  // only the last step's output was used
+          const full = new Float32Array(B * T * U);
+          for (let bi = 0; bi < B; bi++) full.set(dh.subarray(bi * U, (bi + 1) * U), (bi * T + T - 1) * U);
+          dh = full;
+        }
         const grads = {
           dx: new Float32Array(B * T * F), dKernel: new Float32Array(F * 4 * U),
           dRecurrentKernel: new Float32Array(U * 4 * U), dBias: new Float32Array(4 * U),
         };
         addon.lstmBackward({
           ...shape, x: f32(sx), kernel: f32(sk), recurrentKernel: f32(sr), h: f32(sh), gates: f32(sg), cells: f32(sc),
-          dh: f32(dy), out: grads,
+          dh, out: grads,
         });
         return [tf.tensor3d(grads.dx, [B, T, F]), tf.tensor2d(grads.dKernel, [F, 4 * U]),
           tf.tensor2d(grads.dRecurrentKernel, [U, 4 * U]), tf.tensor1d(grads.dBias)];
       },
     };
   });
-  return op(x, kernel, recurrentKernel, bias) as tf.Tensor3D;
+  return op(x, kernel, recurrentKernel, bias);
 }
 
 /** The same recurrence with tfjs ops (fallback without the addon). */
@@ -181,11 +200,8 @@ export class FusedLSTM extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor3D;
-      const h = fusedLstm(x, this.kernel.read() as tf.Tensor2D, this.recurrentKernel.read() as tf.Tensor2D,
-        this.bias.read() as tf.Tensor1D, this.goBackwards);
-      if (this.returnSequences) return h;
-      const [B, T, U] = h.shape;
-      return h.slice([0, T - 1, 0], [B, 1, U]).reshape([B, U]);
+      return fusedLstm(x, this.kernel.read() as tf.Tensor2D, this.recurrentKernel.read() as tf.Tensor2D,
+        this.bias.read() as tf.Tensor1D, this.goBackwards, this.returnSequences);
     });
   }
 

@@ -4,8 +4,9 @@
  * are kept, so `setNativeKernels(false)` restores them exactly, and every case the native path
  * does not cover (non-float32 dtypes, prelu activation) is handed to them unchanged.
  *
- * `Sum` over a contiguous block of axes (bias gradients reduce axis 0 of [B*T, N], which the JS
- * kernel does by transposing first) runs as a GEMM with a vector of ones.
+ * `Sum` and `Mean` over a contiguous block of axes (bias gradients reduce axis 0 of [B*T, N],
+ * mean-over-time axis 1 of [B, T, D]; the JS kernels transpose first) run as a GEMM with a
+ * vector of ones.
  *
  * Semantics follow tfjs-backend-cpu: transposeA/B on the last two dims, batch dims broadcast
  * (numpy rules; tfjs's JS kernel uses `bi % batch`, which agrees whenever one side's batch is 1
@@ -48,7 +49,7 @@ interface CpuBackend {
 }
 
 const NATIVE_ACTIVATIONS = new Set<string>(['linear', 'relu', 'relu6', 'sigmoid', 'elu', 'leakyrelu']);
-const KERNELS = ['BatchMatMul', '_FusedMatMul', 'Sum'] as const;
+const KERNELS = ['BatchMatMul', '_FusedMatMul', 'Sum', 'Mean'] as const;
 const originals = new Map<string, tf.KernelConfig>();
 let enabled = false;
 
@@ -104,7 +105,7 @@ function ones(n: number): Float32Array {
  * Sum of x over `axis` when the reduced axes are one contiguous block: x viewed as [A, R, C]
  * gives out[a, c] = sum_r x[a, r, c] = ones[1, R] x X_a[R, C] (or X[A, R] x ones[R, 1] when C = 1).
  */
-function nativeSum(backend: CpuBackend, x: tf.TensorInfo, attrs: Record<string, unknown>): tf.TensorInfo | null {
+function nativeSum(backend: CpuBackend, x: tf.TensorInfo, attrs: Record<string, unknown>, mean = false): tf.TensorInfo | null {
   const addon = tryNativeAddon();
   if (!addon || x.dtype !== 'float32' || x.shape.length === 0) return null;
   const xv = values(backend, x);
@@ -121,12 +122,14 @@ function nativeSum(backend: CpuBackend, x: tf.TensorInfo, attrs: Record<string, 
     ? x.shape.map((d, i) => (i >= lo && i < hi ? 1 : d))
     : [...x.shape.slice(0, lo), ...x.shape.slice(hi)];
   const out = new Float32Array(A * C);
+  if (R === 0 && mean) out.fill(NaN);  // mean of nothing, as tfjs (0 / 0)
   if (R === 0 || A * C === 0) return backend.makeTensorInfo(shape, 'float32', out);
   if (C === 1) {
     addon.matMul({ a: xv, aShape: Int32Array.of(A, R), b: ones(R), bShape: Int32Array.of(R, 1), out });
   } else {
     addon.matMul({ a: ones(R), aShape: Int32Array.of(1, 1, R), b: xv, bShape: Int32Array.of(A, R, C), out });
   }
+  if (mean) for (let i = 0; i < out.length; i++) out[i] /= R;
   return backend.makeTensorInfo(shape, 'float32', out);
 }
 
@@ -136,9 +139,9 @@ function wrap(name: (typeof KERNELS)[number], original: tf.KernelConfig): Kernel
     const attrs = (args.attrs ?? {}) as Record<string, unknown>;
     const { a, b, bias, preluActivationWeights } = args.inputs as Record<string, tf.TensorInfo | undefined>;
     let res: tf.TensorInfo | null = null;
-    if (name === 'Sum') {
+    if (name === 'Sum' || name === 'Mean') {
       const x = (args.inputs as Record<string, tf.TensorInfo | undefined>).x;
-      res = x ? nativeSum(backend, x, attrs) : null;
+      res = x ? nativeSum(backend, x, attrs, name === 'Mean') : null;
     } else if (a && b) {
       res = name === 'BatchMatMul'
         ? nativeMatMul(backend, a, b, attrs)

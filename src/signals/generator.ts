@@ -3,6 +3,7 @@
  * SignalArrays for the backtesters. Decisions at bar t read only bar t's predictions and the
  * h1 variance of bars <= t, so a signal never depends on the future.
  */
+import { emptySignalArrays } from './align.js';
 import {
   HORIZON_COUNT,
   calculateConfidence,
@@ -76,7 +77,7 @@ export class SignalGenerator {
     const n = checkInput(input);
     const o = this.options;
     const { close, pUp, predictedReturn, variance } = input;
-    const signals = emptySignals(n);
+    const signals = emptySignalArrays(n);
     const report: SignalReport = {
       bars: n, longs: 0, shorts: 0,
       suppressedDisagreement: 0, suppressedSpike: 0, suppressedZeroSize: 0, skippedInvalid: 0,
@@ -138,15 +139,6 @@ function isUsableBar(input: SignalInput, t: number): boolean {
     if (!(p >= 0 && p <= 1) || !Number.isFinite(input.predictedReturn[h][t]) || !(v >= 0 && v < Infinity)) return false;
   }
   return true;
-}
-
-function emptySignals(n: number): SignalArrays {
-  return {
-    side: new Int8Array(n),
-    stopDistance: new Float64Array(n),
-    targetDistance: [new Float64Array(n), new Float64Array(n), new Float64Array(n)],
-    size: new Float64Array(n),
-  };
 }
 
 /** Returns n (close's length) or throws naming the malformed field. */

@@ -26,3 +26,5 @@ export {
   type SignalResult,
 } from './generator.js';
 export { formatSignalTable } from './table.js';
+export { emptySignalArrays, signalsOnBars } from './align.js';
+export { signalOptionsFromConfig } from './from-config.js';

@@ -34,9 +34,9 @@ test('defaults carry the SPEC §6 model sizes and §7.1 loss settings', (t) => {
 
 test('defaults carry the SPEC §8 signal and §9 backtest settings', (t) => {
   const { signals, backtest } = defaultConfig();
-  t.is(signals.longThreshold, 0.55);
-  t.is(signals.shortThreshold, 0.45);
-  t.deepEqual(signals.agreement, { threshold: 0.5, minAgree: 3 });
+  t.is(signals.entryThreshold, 0.55);
+  t.deepEqual(signals.agreement, { threshold: 0.5, minAgree: 3, required: true });
+  t.deepEqual(signals.size, { min: 0, max: 1 });
   t.is(signals.confidenceScale, 0.01);
   t.deepEqual(signals.stop, { k: 2, min: 0.005, max: 0.1 });
   t.deepEqual(signals.targets, { fractions: [1 / 3, 1 / 3, 1 / 3], minDistance: 0.001 });

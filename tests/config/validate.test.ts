@@ -20,12 +20,12 @@ test('a bad enum value lists the allowed values', (t) => {
 
 test('a wrong type, a non-integer and an exclusive bound are each reported', (t) => {
   const e = issuesOf(t, () => resolveConfig({
-    values: { dataset: { batchSize: 'big' }, windows: { lookback: 6.5 }, signals: { longThreshold: 1 } },
+    values: { dataset: { batchSize: 'big' }, windows: { lookback: 6.5 }, signals: { entryThreshold: 1 } },
   }));
   t.deepEqual(e.issues.map((i) => [i.key, i.message]), [
     ['windows.lookback', 'got 6.5, expected integer ≥ 2'],
     ['dataset.batchSize', 'got "big", expected integer ≥ 1'],
-    ['signals.longThreshold', 'got 1, expected number > 0 and < 1'],
+    ['signals.entryThreshold', 'got 1, expected number ≥ 0.5 and < 1'],
   ]);
 });
 
@@ -68,8 +68,8 @@ test('derived keys follow the keys they depend on unless set', (t) => {
 test('cross-key rules name the key and the keys it must agree with', (t) => {
   const split = issuesOf(t, () => resolveConfig({ values: { split: { train: 0.8 } } }));
   t.deepEqual(split.issues, [{ key: 'split', message: 'train 0.8 + val 0.15 + test 0.15 = 1.1, expected a sum of 1' }]);
-  const thresholds = issuesOf(t, () => resolveConfig({ values: { signals: { shortThreshold: 0.6 } } }));
-  t.deepEqual(thresholds.issues, [{ key: 'signals.shortThreshold', message: 'got 0.6, expected below signals.longThreshold (0.55)' }]);
+  const size = issuesOf(t, () => resolveConfig({ values: { signals: { size: { min: 0.6, max: 0.5 } } } }));
+  t.deepEqual(size.issues, [{ key: 'signals.size.min', message: 'got 0.6, expected at most signals.size.max (0.5)' }]);
   const horizons = issuesOf(t, () => resolveConfig({ values: { windows: { horizons: [1] } } }));
   t.deepEqual(horizons.issues.map((i) => i.key), ['signals.agreement.minAgree', 'losses.horizonWeights', 'training.monitor']);
   const csv = issuesOf(t, () => resolveConfig({ values: { data: { source: 'csv' } } }));

@@ -37,10 +37,13 @@ for (const [returnSequences, goBackwards] of [[true, false], [true, true], [fals
     const r = tf.randomNormal(yr.shape, 0, 1, 'float32', 2);
     // Gradients w.r.t. the input and the weights through the op and through a tf-ops reference.
     const f = (layer: 'ref' | 'fused') => tf.grads((xi: tf.Tensor, k: tf.Tensor, rk: tf.Tensor, b: tf.Tensor) => {
-      const y = layer === 'fused'
-        ? fusedLstm(xi as tf.Tensor3D, k as tf.Tensor2D, rk as tf.Tensor2D, b as tf.Tensor1D, goBackwards)
-        : lstmWithTfOps(xi as tf.Tensor3D, k as tf.Tensor2D, rk as tf.Tensor2D, b as tf.Tensor1D, goBackwards);
-      const out = returnSequences ? y : y.slice([0, y.shape[1] - 1, 0], [y.shape[0], 1, y.shape[2]]).reshape([y.shape[0], y.shape[2]]);
+      let out: tf.Tensor;
+      if (layer === 'fused') {
+        out = fusedLstm(xi as tf.Tensor3D, k as tf.Tensor2D, rk as tf.Tensor2D, b as tf.Tensor1D, goBackwards, returnSequences);
+      } else {
+        const y = lstmWithTfOps(xi as tf.Tensor3D, k as tf.Tensor2D, rk as tf.Tensor2D, b as tf.Tensor1D, goBackwards);
+        out = returnSequences ? y : y.slice([0, y.shape[1] - 1, 0], [y.shape[0], 1, y.shape[2]]).reshape([y.shape[0], y.shape[2]]);
+      }
       return tf.sum(tf.mul(out, r));
     })([x, ...ref.getWeights()]);
     const gf = f('fused'), gt = f('ref');

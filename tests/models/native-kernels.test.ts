@@ -86,11 +86,12 @@ test.serial('int32 products fall back to the original kernel', (t) => {
   t.deepEqual(r.js, [11]);
 });
 
-test.serial('Sum over contiguous axes matches tfjs-cpu (and other axes fall back)', (t) => {
+test.serial('Sum and Mean over contiguous axes match tfjs-cpu (and other axes fall back)', (t) => {
   const x = rand([3, 5, 7, 2], 12);
-  for (const [axis, keepDims] of [[0, false], [[1, 2], true], [3, false], [-1, true], [[0, 1, 2, 3], false], [[0, 2], false], [undefined, false]] as const) {
+  for (const [axis, keepDims, op] of [[0, false, 'sum'], [[1, 2], true, 'sum'], [3, false, 'sum'], [-1, true, 'sum'], [[0, 1, 2, 3], false, 'sum'],
+    [[0, 2], false, 'sum'], [undefined, false, 'sum'], [1, false, 'mean'], [[0, 1], true, 'mean'], [[1, 3], false, 'mean']] as const) {
     const r = both(() => tf.tidy(() => {
-      const s = tf.sum(x, axis as number | number[] | undefined, keepDims);
+      const s = tf[op](x, axis as number | number[] | undefined, keepDims);
       return { shape: s.shape, v: Array.from(s.dataSync()) };
     }));
     t.deepEqual(r.native.shape, r.js.shape, `shape for axis ${JSON.stringify(axis)}`);

@@ -15,8 +15,11 @@ test('the barrel exports exactly the public signals API', (t) => {
     'calculateSignalStrength',
     'checkMultiHorizonAgreement',
     'detectVarianceSpike',
+    'emptySignalArrays',
     'formatSignalTable',
     'normalizeVariance',
     'resolveSignalOptions',
+    'signalOptionsFromConfig',
+    'signalsOnBars',
   ]);
 });
