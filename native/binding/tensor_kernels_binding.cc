@@ -11,8 +11,10 @@
 // attentionBackward({qkv, probs, dout [B*T*H*Kd], batch, steps, heads, keyDim, dropout?, seed?,
 //   out: {dqkv [B*T*3*H*Kd]}})
 // layerNormForward({x [rows*dim], gamma [dim], beta [dim], rows, dim, epsilon,
-//   out: {y [rows*dim], mean [rows], rstd [rows]}})
-// layerNormBackward({x, gamma, mean, rstd, dy, rows, dim, out: {dx, dgamma, dbeta}})
+//   residual? [rows*dim], dropout?, seed?, out: {y [rows*dim], mean [rows], rstd [rows], sum? [rows*dim]}})
+//   (with `residual`: y = LayerNorm(x + dropout(residual)), s = x + dropout(residual) -> out.sum)
+// layerNormBackward({x (s with a residual), gamma, mean, rstd, dy, rows, dim, dropout?, seed?,
+//   out: {dx, dgamma, dbeta, dresidual?}})
 #include <napi.h>
 
 #include <algorithm>
@@ -191,6 +193,16 @@ Job prepare_attention_backward(const Napi::CallbackInfo& info) {
   return job;
 }
 
+ntp::LayerNormResidual residual_arg(const Args& a) {
+  ntp::LayerNormResidual r;
+  const double rate = a.number("dropout", 0.0);
+  if (!(rate >= 0.0 && rate < 1.0))
+    throw Napi::RangeError::New(a.env(), a.field("dropout") + " must be in [0, 1) (got " + std::to_string(rate) + ")");
+  r.dropout = static_cast<float>(rate);
+  r.seed = static_cast<uint64_t>(a.integer("seed", 0, (int64_t{1} << 53) - 1, 0));
+  return r;
+}
+
 Job prepare_layer_norm_forward(const Napi::CallbackInfo& info) {
   Args a(info.Env(), info[0], "layerNormForward: options");
   const int64_t rows = a.integer("rows", 0, int64_t{1} << 40), dim = a.integer("dim", 1, kMaxDim);
@@ -203,9 +215,13 @@ Job prepare_layer_norm_forward(const Napi::CallbackInfo& info) {
   float* y = out.array<float>("y", sz(rows * dim));
   float* mean = out.array<float>("mean", sz(rows));
   float* rstd = out.array<float>("rstd", sz(rows));
+  ntp::LayerNormResidual res = residual_arg(a);
+  res.residual = a.optional_array<float>("residual", sz(rows * dim));
+  float* sum = res.residual ? out.array<float>("sum", sz(rows * dim)) : nullptr;
   Job job;
   for (const char* k : {"x", "gamma", "beta", "out"}) job.keep_alive.push_back(a.value(k));
-  job.work = [=] { ntp::layer_norm_forward(rows, dim, static_cast<float>(eps), x, gamma, beta, y, mean, rstd); };
+  if (res.residual) job.keep_alive.push_back(a.value("residual"));
+  job.work = [=] { ntp::layer_norm_forward(rows, dim, static_cast<float>(eps), x, gamma, beta, y, mean, rstd, res, sum); };
   return job;
 }
 
@@ -221,9 +237,11 @@ Job prepare_layer_norm_backward(const Napi::CallbackInfo& info) {
   float* dx = out.array<float>("dx", sz(rows * dim));
   float* dgamma = out.array<float>("dgamma", sz(dim));
   float* dbeta = out.array<float>("dbeta", sz(dim));
+  const ntp::LayerNormResidual res = residual_arg(a);
+  float* dresidual = out.optional_array<float>("dresidual", sz(rows * dim));
   Job job;
   for (const char* k : {"x", "gamma", "mean", "rstd", "dy", "out"}) job.keep_alive.push_back(a.value(k));
-  job.work = [=] { ntp::layer_norm_backward(rows, dim, x, gamma, mean, rstd, dy, dx, dgamma, dbeta); };
+  job.work = [=] { ntp::layer_norm_backward(rows, dim, x, gamma, mean, rstd, dy, dx, dgamma, dbeta, res, dresidual); };
   return job;
 }
 

@@ -81,7 +81,7 @@ void dropped(const AttentionShape& s, const float* probs, float* dst) {
     for (std::size_t r = r0; r < r1; ++r)
       for (int64_t j = 0; j < T; ++j) {
         const uint64_t idx = r * static_cast<uint64_t>(T) + j;
-        dst[idx] = attention_keep(s.seed, idx, s.dropout) ? probs[idx] * inv_keep : 0.0f;
+        dst[idx] = dropout_keep(s.seed, idx, s.dropout) ? probs[idx] * inv_keep : 0.0f;
       }
   });
 }
@@ -171,7 +171,7 @@ void attention_backward(const AttentionShape& s, const float* qkv, const float* 
       const float* p = probs + r * T;
       if (s.dropout > 0.0f)
         for (int64_t j = 0; j < T; ++j)
-          d[j] = attention_keep(s.seed, r * static_cast<uint64_t>(T) + j, s.dropout) ? d[j] * inv_keep : 0.0f;
+          d[j] = dropout_keep(s.seed, r * static_cast<uint64_t>(T) + j, s.dropout) ? d[j] * inv_keep : 0.0f;
       float dot = 0.0f;
       for (int64_t j = 0; j < T; ++j) dot += d[j] * p[j];
       for (int64_t j = 0; j < T; ++j) d[j] = scale * p[j] * (d[j] - dot);

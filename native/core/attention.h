@@ -6,6 +6,8 @@
 #pragma once
 #include <cstdint>
 
+#include "dropout_mask.h"
+
 namespace ntp {
 
 struct AttentionShape {
@@ -23,14 +25,5 @@ void attention_forward(const AttentionShape& s, const float* qkv, float* probs, 
 // dout [B, T, H*Kd] -> dqkv [B, T, 3*H*Kd]; probs from the forward pass with the same seed.
 void attention_backward(const AttentionShape& s, const float* qkv, const float* probs, const float* dout,
                         float* dqkv);
-
-// The keep decision for element `index` of the attention weights (shared with any twin).
-inline bool attention_keep(uint64_t seed, uint64_t index, float rate) {
-  uint64_t z = seed + 0x9E3779B97F4A7C15ull * (index + 1);  // splitmix64
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  z ^= z >> 31;
-  return static_cast<float>(z >> 40) * (1.0f / 16777216.0f) >= rate;
-}
 
 }  // namespace ntp

@@ -344,14 +344,46 @@ NTP_HD long quiet_bars(PathState& s, const Bars& b, long t, long end, Sink& sink
   const double target = s.next_tier < 3 ? sd * s.target[s.next_tier] : INFINITY;
   const double* adverse = s.side > 0 ? b.low : b.high;
   const double* fav = s.side > 0 ? b.high : b.low;
+  // The accumulators live in locals for the run: stores into `s` could alias the price
+  // arrays and would force a reload of every one of them on every bar.
+  const double cash = s.cash, sq = s.side * s.qty, entry = s.entry;
+  double prev = s.prev_equity, peak = s.peak, max_dd = s.max_dd;
+  double sum_r = s.sum_r, sum_r2 = s.sum_r2, sum_down2 = s.sum_down2;
+  int32_t dd_run = s.dd_run, max_dd_run = s.max_dd_run;
+  const long start = t;
   for (; t < end; ++t) {
     const double o = b.open[t], a = adverse[t];  // the worse of the open and the adverse extreme
     const double worst = s.side > 0 ? (o < a ? o : a) : (o > a ? o : a);
     if (sd * worst <= stop || sd * fav[t] >= target) break;
-    s.held += 1;
-    s.exposure_bars += 1;
-    sink.equity(t, mark(s, t, b.close[t]));
+    // mark(), specialised: a position is open and t > 0 (the entry bar came before).
+    const double eq = cash + sq * (b.close[t] - entry);
+    const double r = prev > 0 ? eq / prev - 1.0 : 0.0;
+    sum_r += r;
+    sum_r2 += r * r;
+    sum_down2 += r < 0 ? r * r : 0.0;
+    prev = eq;
+    if (eq >= peak) {
+      peak = eq;
+      dd_run = 0;
+    } else {
+      const double dd = (peak - eq) / peak;
+      max_dd = dd > max_dd ? dd : max_dd;
+      dd_run += 1;
+      max_dd_run = dd_run > max_dd_run ? dd_run : max_dd_run;
+    }
+    sink.equity(t, eq);
   }
+  const int32_t bars = static_cast<int32_t>(t - start);
+  s.held += bars;
+  s.exposure_bars += bars;
+  s.prev_equity = prev;
+  s.peak = peak;
+  s.max_dd = max_dd;
+  s.sum_r = sum_r;
+  s.sum_r2 = sum_r2;
+  s.sum_down2 = sum_down2;
+  s.dd_run = dd_run;
+  s.max_dd_run = max_dd_run;
   return t;
 }
 

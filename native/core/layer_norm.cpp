@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "dropout_mask.h"
 #include "thread_pool.h"
 
 namespace ntp {
@@ -21,12 +22,31 @@ void check(int64_t rows, int64_t dim, std::initializer_list<const void*> ptrs) {
 
 }  // namespace
 
+static void check_residual(const LayerNormResidual& res, const void* buffer) {
+  if (!res.residual) return;
+  if (!buffer) throw std::invalid_argument("layer_norm: a residual needs its sum/dresidual buffer");
+  if (!(res.dropout >= 0.0f && res.dropout < 1.0f))
+    throw std::invalid_argument("layer_norm: dropout must be in [0, 1) (got " + std::to_string(res.dropout) + ")");
+}
+
 void layer_norm_forward(int64_t rows, int64_t dim, float epsilon, const float* x, const float* gamma,
-                        const float* beta, float* y, float* mean, float* rstd) {
+                        const float* beta, float* y, float* mean, float* rstd, const LayerNormResidual& res,
+                        float* sum) {
   check(rows, dim, {x, gamma, beta, y, mean, rstd});
+  check_residual(res, sum);
+  const float inv_keep = 1.0f / (1.0f - res.dropout);
   parallel_for(static_cast<std::size_t>(rows), 64, [&](std::size_t r0, std::size_t r1) {
     for (std::size_t r = r0; r < r1; ++r) {
       const float* xr = x + r * dim;
+      if (res.residual) {
+        float* sr = sum + r * dim;
+        const float* rr = res.residual + r * dim;
+        for (int64_t j = 0; j < dim; ++j) {
+          const bool keep = res.dropout == 0.0f || dropout_keep(res.seed, r * static_cast<uint64_t>(dim) + j, res.dropout);
+          sr[j] = xr[j] + (keep ? rr[j] * inv_keep : 0.0f);
+        }
+        xr = sr;
+      }
       float m = 0.0f;
       for (int64_t j = 0; j < dim; ++j) m += xr[j];
       m /= static_cast<float>(dim);
@@ -43,8 +63,12 @@ void layer_norm_forward(int64_t rows, int64_t dim, float epsilon, const float* x
 }
 
 void layer_norm_backward(int64_t rows, int64_t dim, const float* x, const float* gamma, const float* mean,
-                         const float* rstd, const float* dy, float* dx, float* dgamma, float* dbeta) {
+                         const float* rstd, const float* dy, float* dx, float* dgamma, float* dbeta,
+                         const LayerNormResidual& res, float* dresidual) {
   check(rows, dim, {x, gamma, mean, rstd, dy, dx, dgamma, dbeta});
+  if (!(res.dropout >= 0.0f && res.dropout < 1.0f))
+    throw std::invalid_argument("layer_norm: dropout must be in [0, 1) (got " + std::to_string(res.dropout) + ")");
+  const float inv_keep = 1.0f / (1.0f - res.dropout);
   // dx = rstd * (g - mean(g) - xhat * mean(g * xhat)), g = dy * gamma; per-thread partial sums
   // for dgamma / dbeta, reduced at the end (no atomics).
   const std::size_t chunks = std::max<std::size_t>(1, std::min<std::size_t>(thread_count() * 4, static_cast<std::size_t>(rows)));
@@ -73,6 +97,13 @@ void layer_norm_backward(int64_t rows, int64_t dim, const float* x, const float*
         sgx /= static_cast<float>(dim);
         float* dxr = dx + r * dim;
         for (int64_t j = 0; j < dim; ++j) dxr[j] = rs * (g[j] - sg - (xr[j] - m) * rs * sgx);
+        if (dresidual) {
+          float* drr = dresidual + r * dim;
+          for (int64_t j = 0; j < dim; ++j) {
+            const bool keep = res.dropout == 0.0f || dropout_keep(res.seed, r * static_cast<uint64_t>(dim) + j, res.dropout);
+            drr[j] = keep ? dxr[j] * inv_keep : 0.0f;
+          }
+        }
       }
     }
   });

@@ -7,12 +7,25 @@
 
 namespace ntp {
 
-// x [rows, dim] -> y [rows, dim]; mean and rstd [rows] are kept for the backward pass.
-void layer_norm_forward(int64_t rows, int64_t dim, float epsilon, const float* x, const float* gamma,
-                        const float* beta, float* y, float* mean, float* rstd);
+// Optional fused residual branch (the Transformer's "x + Dropout(f(x)) -> LayerNorm"):
+// s = x + mask * residual / (1 - rate), y = LayerNorm(s); the mask comes from dropout_keep(seed).
+struct LayerNormResidual {
+  const float* residual = nullptr;  // [rows, dim]; nullptr: y = LayerNorm(x)
+  float dropout = 0.0f;             // rate in [0, 1)
+  uint64_t seed = 0;
+};
 
-// dy [rows, dim] -> dx [rows, dim], dgamma [dim], dbeta [dim].
+// x [rows, dim] -> y [rows, dim]; mean and rstd [rows] are kept for the backward pass, and with a
+// residual the normalised input s is written to `sum` [rows, dim] (the backward pass's input).
+void layer_norm_forward(int64_t rows, int64_t dim, float epsilon, const float* x, const float* gamma,
+                        const float* beta, float* y, float* mean, float* rstd,
+                        const LayerNormResidual& res = {}, float* sum = nullptr);
+
+// dy [rows, dim] -> dx [rows, dim] (= dL/ds), dgamma [dim], dbeta [dim]; `x` is what was
+// normalised (s when there was a residual). With a residual branch pass `dresidual` (and the
+// forward pass's dropout/seed in `res`; its pointer is not read): dresidual = dx * mask / (1 - rate).
 void layer_norm_backward(int64_t rows, int64_t dim, const float* x, const float* gamma, const float* mean,
-                         const float* rstd, const float* dy, float* dx, float* dgamma, float* dbeta);
+                         const float* rstd, const float* dy, float* dx, float* dgamma, float* dbeta,
+                         const LayerNormResidual& res = {}, float* dresidual = nullptr);
 
 }  // namespace ntp

@@ -62,5 +62,6 @@ export function formatNumber(v: number): string {
   if (!Number.isFinite(v)) return String(v);
   const a = Math.abs(v);
   if (a !== 0 && (a >= 1e5 || a < 1e-3)) return v.toExponential(2);
-  return v.toFixed(a >= 100 ? 0 : 4).replace(/\.?0+$/, '') || '0';
+  const fixed = v.toFixed(a >= 100 ? 0 : 4);
+  return fixed.includes('.') ? fixed.replace(/\.?0+$/, '') : fixed;
 }

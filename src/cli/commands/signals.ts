@@ -1,3 +1,41 @@
-import { notBuilt } from '../command.js';
+/** `ntp signals RUN_DIR --data FILE`: trading signals (side, stop, 3 targets, size) from a trained model. */
+import { Predictor } from '../../inference/predictor.js';
+import { modelSignals } from '../../inference/model-signals.js';
+import { formatSignalTable } from '../../signals/index.js';
+import { EXIT, emit, type CommandSpec } from '../command.js';
+import { DATA_OPTION, RUN_DIR_POSITIONAL, runDirOf, seriesFor } from '../data-args.js';
 
-export default notBuilt('signals', 'Generate trading signals from a trained run');
+const signals: CommandSpec = {
+  name: 'signals',
+  usage: 'signals [runDir]',
+  describe: 'Generate signals from a trained run over candles: side, stop, three targets, size',
+  positionals: RUN_DIR_POSITIONAL,
+  options: {
+    ...DATA_OPTION,
+    limit: { type: 'number', default: 20, describe: 'Most recent signals shown per series' },
+  },
+  run: async (args, config, io) => {
+    const predictor = await Predictor.load(runDirOf(args, config));
+    const { series } = await seriesFor(args, args.data ? config : predictor.config, io);
+    const out = [];
+    const text = [];
+    for (const { symbol, candles } of series) {
+      const { signals: s, report } = await modelSignals(predictor, candles, config.signals);
+      const bars = [];
+      for (let t = 0; t < s.side.length; t++) {
+        if (s.side[t] === 0) continue;
+        bars.push({ time: new Date(candles.timestamp[t]).toISOString(), side: s.side[t], stop: s.stopDistance[t],
+          targets: s.targetDistance.map((d) => d[t]), size: s.size[t] });
+      }
+      out.push({ symbol, report, signals: bars });
+      text.push(`${symbol}: ${report.longs} long, ${report.shorts} short of ${report.bars} windows `
+        + `(suppressed: ${report.suppressedDisagreement} disagreement, ${report.suppressedSpike} variance spike, ${report.suppressedZeroSize} zero size; ${report.skippedInvalid} invalid)`,
+      formatSignalTable(s, candles.timestamp, Number(args.limit)));
+    }
+    emit(args, io, text.join('\n'), out);
+    predictor.dispose();
+    return EXIT.ok;
+  },
+};
+
+export default signals;

@@ -1,0 +1,34 @@
+/**
+ * The model's path from candles to tradeable signals: predictions for every window, the signal
+ * generator over them, and the signals placed on the bars their windows end at (what the
+ * backtesters read).
+ */
+import type { PipelineConfig } from '../config/index.js';
+import type { Candles } from '../data/candles.js';
+import { SignalGenerator, signalOptionsFromConfig, signalsOnBars, type SignalArrays, type SignalReport } from '../signals/index.js';
+import type { Predictions, Predictor, PredictOptions } from './predictor.js';
+
+export interface ModelSignals {
+  predictions: Predictions;
+  /** One entry per bar of the candles. */
+  signals: SignalArrays;
+  report: SignalReport;
+}
+
+export async function modelSignals(
+  predictor: Predictor,
+  candles: Candles,
+  signalsConfig: PipelineConfig['signals'],
+  options: PredictOptions & { ends?: Int32Array } = {},
+): Promise<ModelSignals> {
+  const predictions = options.ends
+    ? await predictor.predictEnds(candles, options.ends, options)
+    : await predictor.predictBatch(candles, options);
+  const [p0, p1, p2] = predictions.pUp;
+  const [r0, r1, r2] = predictions.predictedReturn;
+  const [v0, v1, v2] = predictions.variance;
+  const { signals, report } = new SignalGenerator(signalOptionsFromConfig(signalsConfig)).generate({
+    close: predictions.close, pUp: [p0, p1, p2], predictedReturn: [r0, r1, r2], variance: [v0, v1, v2],
+  });
+  return { predictions, signals: signalsOnBars(signals, predictions.ends, candles.close.length), report };
+}
