@@ -362,14 +362,16 @@ NTP_HD long quiet_bars(PathState& s, const Bars& b, long t, long end, Sink& sink
     sum_r2 += r * r;
     sum_down2 += r < 0 ? r * r : 0.0;
     prev = eq;
-    if (eq >= peak) {
-      peak = eq;
-      dd_run = 0;
-    } else {
+    // The peak bookkeeping of mark() without its hard-to-predict branch; the exact drawdown
+    // division runs only for bars within 1e-12 of the current worst-drawdown line (far wider
+    // than rounding), so max_dd ends bit-identical to mark()'s.
+    const bool new_peak = eq >= peak;
+    peak = new_peak ? eq : peak;
+    dd_run = new_peak ? 0 : dd_run + 1;
+    max_dd_run = dd_run > max_dd_run ? dd_run : max_dd_run;
+    if (!new_peak && eq < peak * ((1.0 - max_dd) + 1e-12)) {
       const double dd = (peak - eq) / peak;
       max_dd = dd > max_dd ? dd : max_dd;
-      dd_run += 1;
-      max_dd_run = dd_run > max_dd_run ? dd_run : max_dd_run;
     }
     sink.equity(t, eq);
   }

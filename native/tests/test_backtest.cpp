@@ -4,6 +4,8 @@
 #include <vector>
 
 #include "../core/backtest.h"
+#include "../core/backtest_rules.h"
+#include "../core/backtest_sources.h"
 #include "../cuda/cuda_api.h"
 #include "check.h"
 #include "synthetic_candles.h"
@@ -113,6 +115,41 @@ TEST_CASE(paths_are_independent) {
                                                      (std::isnan(alone[m]) && std::isnan(batch[p * bt::kMetricCount + m])));
   }
   CHECK(batch[bt::kMTrades] > 30);
+}
+
+TEST_CASE(rule_event_bitsets_match_the_series_scan) {
+  // The CPU engine reads rule signals from precomputed bitsets (SIMD-built); the CUDA twin
+  // scans the series. Both must decide the same side on every bar, including word edges.
+  std::vector<test::OwnedCandles> ks = {test::random_candles(3001, 21), test::random_candles(130, 22)};
+  std::vector<BacktestSymbol> syms = {{ks[0].view(), 8760}, {ks[1].view(), 8760}};
+  std::vector<RuleSpec> rules = {{kRuleEmaCross, 3, 7, 0, 0}, {kRuleEmaCross, 12, 65, 0, 0}, {kRuleSmaCross, 5, 64, 0, 0},
+                                 {kRuleSmaCross, 2, 3, 0, 0}, {kRuleRsi, 14, 0, 30, 70}, {kRuleRsi, 3, 0, 45, 55}};
+  const RuleSeries rs = compute_rule_series(syms.data(), 2, rules.data(), rules.size());
+  const RuleEvents ev = compute_rule_events(syms.data(), 2, rules.data(), rules.size());
+  long events = 0;
+  for (std::size_t s = 0; s < 2; ++s) {
+    const long n = static_cast<long>(syms[s].candles.length);
+    for (std::size_t r = 0; r < rules.size(); ++r) {
+      const std::size_t pair = s * rules.size() + r;
+      const bt::MaskSource mask{ev.up.data() + ev.offset[pair], ev.down.data() + ev.offset[pair]};
+      const double* a = rs.series(s, rs.first[r], static_cast<std::size_t>(n));
+      const long warmup = rule_warmup(rules[r]);
+      long next = mask.next_event(0, n);
+      for (long t = 0; t < n; ++t) {
+        const int32_t want = rules[r].kind == kRuleRsi
+            ? bt::RsiSource{a, warmup, rules[r].lower, rules[r].upper}.side(t)
+            : bt::CrossSource{a, rs.series(s, rs.second[r], static_cast<std::size_t>(n)), warmup}.side(t);
+        CHECK(mask.side(t) == want);
+        if (want != 0) {
+          CHECK(next == t);  // next_event finds every event in order
+          next = mask.next_event(t + 1, n);
+          ++events;
+        }
+      }
+      CHECK(next == n);
+    }
+  }
+  CHECK(events > 200);
 }
 
 TEST_CASE(bad_arguments_throw) {

@@ -9,7 +9,7 @@ import * as indicatorLayers from '../indicators/layers.js';
 import { MultiHeadSelfAttention } from './attention.js';
 import { FusedLSTM } from './fused-lstm.js';
 import { nativeKernelsEnabled } from './native-kernels.js';
-import { LayerNorm, ReverseTime } from './small-layers.js';
+import { FastReLU, LayerNorm, ReverseTime } from './small-layers.js';
 
 type Sym = tf.SymbolicTensor;
 
@@ -34,14 +34,14 @@ export function transformerBlock(x: Sym, o: TransformerBlockOptions): Sym {
   const D = x.shape[2];
   if (x.shape.length !== 3 || D == null) throw new RangeError(`transformerBlock ${o.name}: input must be [batch, steps, dim] (got [${x.shape}])`);
   const attn = new MultiHeadSelfAttention({ heads: o.heads, keyDim: o.keyDim, dropout: o.dropout, name: `${o.name}_mhsa` }).apply(x) as Sym;
-  const a = tf.layers.dropout({ rate: o.dropout, name: `${o.name}_attn_dropout` }).apply(attn) as Sym;
-  const h = new LayerNorm({ name: `${o.name}_ln1` })
-    .apply(tf.layers.add({ name: `${o.name}_res1` }).apply([x, a]) as Sym) as Sym;
-  const ff1 = tf.layers.dense({ units: o.ffDim, activation: 'relu', kernelRegularizer: l2(o.l2), name: `${o.name}_ff1` }).apply(h) as Sym;
+  // Residual, dropout and LayerNorm as one fused layer: LayerNorm(x + Dropout(branch)).
+  const h = new LayerNorm({ dropout: o.dropout, name: `${o.name}_ln1` }).apply([x, attn]) as Sym;
+  // Linear Dense + separate ReLU: tfjs fuses bias (and activation) into the native GEMM only for
+  // linear activations while recording gradients, and an unfused bias add broadcasts slowly.
+  const ff1 = new FastReLU({ name: `${o.name}_ff1_relu` }).apply(
+    tf.layers.dense({ units: o.ffDim, kernelRegularizer: l2(o.l2), name: `${o.name}_ff1` }).apply(h) as Sym) as Sym;
   const ff2 = tf.layers.dense({ units: D, kernelRegularizer: l2(o.l2), name: `${o.name}_ff2` }).apply(ff1) as Sym;
-  const f = tf.layers.dropout({ rate: o.dropout, name: `${o.name}_ff_dropout` }).apply(ff2) as Sym;
-  return new LayerNorm({ name: `${o.name}_ln2` })
-    .apply(tf.layers.add({ name: `${o.name}_res2` }).apply([h, f]) as Sym) as Sym;
+  return new LayerNorm({ dropout: o.dropout, name: `${o.name}_ln2` }).apply([h, ff2]) as Sym;
 }
 
 export interface LstmBlockOptions {

@@ -18,9 +18,11 @@ declare module '../native/types.js' {
     attentionForward(o: AttentionShape & { qkv: Float32Array; out: { probs: Float32Array; out: Float32Array } }): void;
     attentionBackward(o: AttentionShape & { qkv: Float32Array; probs: Float32Array; dout: Float32Array; out: { dqkv: Float32Array } }): void;
     layerNormForward(o: { x: Float32Array; gamma: Float32Array; beta: Float32Array; rows: number; dim: number; epsilon: number;
-      out: { y: Float32Array; mean: Float32Array; rstd: Float32Array } }): void;
+      residual?: Float32Array; dropout?: number; seed?: number;
+      out: { y: Float32Array; mean: Float32Array; rstd: Float32Array; sum?: Float32Array } }): void;
     layerNormBackward(o: { x: Float32Array; gamma: Float32Array; mean: Float32Array; rstd: Float32Array; dy: Float32Array;
-      rows: number; dim: number; out: { dx: Float32Array; dgamma: Float32Array; dbeta: Float32Array } }): void;
+      rows: number; dim: number; dropout?: number; seed?: number;
+      out: { dx: Float32Array; dgamma: Float32Array; dbeta: Float32Array; dresidual?: Float32Array } }): void;
   }
 }
 
@@ -74,35 +76,99 @@ export function attentionWithTfOps(qkv: tf.Tensor3D, heads: number, keyDim: numb
   });
 }
 
-/** Layer normalisation over the last axis: (x - mean) / sqrt(var + epsilon) * gamma + beta. */
-export function layerNorm(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon = 1e-3): tf.Tensor {
+/**
+ * Layer normalisation over the last axis: (x - mean) / sqrt(var + epsilon) * gamma + beta.
+ * With `residual`, the Transformer's residual step is fused in: LayerNorm(x + Dropout(residual)),
+ * dropout `rate` applied to the residual branch (pass 0 at inference).
+ */
+export function layerNorm(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon = 1e-3,
+  residual?: tf.Tensor, rate = 0): tf.Tensor {
   const dim = x.shape[x.rank - 1];
   if (gamma.shape[0] !== dim || beta.shape[0] !== dim) {
     throw new RangeError(`layerNorm: gamma and beta must be [${dim}] (got [${gamma.shape}] and [${beta.shape}])`);
   }
+  if (residual && !tf.util.arraysEqual(residual.shape, x.shape)) {
+    throw new RangeError(`layerNorm: residual must have the input's shape [${x.shape}] (got [${residual.shape}])`);
+  }
+  if (!(rate >= 0 && rate < 1)) throw new RangeError(`layerNorm: dropout rate must be in [0, 1) (got ${rate})`);
   const addon = nativeKernelsEnabled() ? tryNativeAddon() : null;
-  if (!addon) return layerNormWithTfOps(x, gamma, beta, epsilon);
+  if (!addon) return layerNormWithTfOps(x, gamma, beta, epsilon, residual, rate);
   const rows = x.size / dim;
-  const op = tf.customGrad(((xi: tf.Tensor, g: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
-    const out = { y: new Float32Array(x.size), mean: new Float32Array(rows), rstd: new Float32Array(rows) };
-    addon.layerNormForward({ x: f32(xi, 'layerNorm'), gamma: f32(g, 'layerNorm'), beta: f32(b, 'layerNorm'), rows, dim, epsilon, out });
-    save([xi, g, tf.tensor1d(out.mean), tf.tensor1d(out.rstd)]);
+  const seed = Math.floor(Math.random() * 2 ** 52);
+  const forward = (xi: tf.Tensor, g: tf.Tensor, b: tf.Tensor, r: tf.Tensor | null) => {
+    const out = { y: new Float32Array(x.size), mean: new Float32Array(rows), rstd: new Float32Array(rows),
+      ...(r ? { sum: new Float32Array(x.size) } : {}) };
+    addon.layerNormForward({ x: f32(xi, 'layerNorm'), gamma: f32(g, 'layerNorm'), beta: f32(b, 'layerNorm'), rows, dim, epsilon,
+      ...(r ? { residual: f32(r, 'layerNorm'), dropout: rate, seed } : {}), out });
+    // The backward pass needs what was normalised: x, or s = x + dropout(residual).
+    const normalised = out.sum ? tf.tensor(out.sum, x.shape) : xi;
+    return { y: tf.tensor(out.y, x.shape), saved: [normalised, g, tf.tensor1d(out.mean), tf.tensor1d(out.rstd)] };
+  };
+  const backward = (dy: tf.Tensor, saved: tf.Tensor[], withResidual: boolean) => {
+    const grads = { dx: new Float32Array(x.size), dgamma: new Float32Array(dim), dbeta: new Float32Array(dim),
+      ...(withResidual ? { dresidual: new Float32Array(x.size) } : {}) };
+    addon.layerNormBackward({ x: f32(saved[0], 'layerNorm'), gamma: f32(saved[1], 'layerNorm'), mean: f32(saved[2], 'layerNorm'),
+      rstd: f32(saved[3], 'layerNorm'), dy: f32(dy, 'layerNorm'), rows, dim, dropout: rate, seed, out: grads });
+    return grads;
+  };
+  if (!residual) {
+    const op = tf.customGrad(((xi: tf.Tensor, g: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+      const { y, saved } = forward(xi, g, b, null);
+      save(saved);
+      return {
+        value: y,
+        gradFunc: (dy: tf.Tensor, s: tf.Tensor[]) => {
+          const gr = backward(dy, s, false);
+          return [tf.tensor(gr.dx, x.shape), tf.tensor1d(gr.dgamma), tf.tensor1d(gr.dbeta)];
+        },
+      };
+    }) as unknown as Parameters<typeof tf.customGrad>[0]);
+    return op(x, gamma, beta);
+  }
+  const op = tf.customGrad(((xi: tf.Tensor, r: tf.Tensor, g: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+    const { y, saved } = forward(xi, g, b, r);
+    save(saved);
     return {
-      value: tf.tensor(out.y, x.shape),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const grads = { dx: new Float32Array(x.size), dgamma: new Float32Array(dim), dbeta: new Float32Array(dim) };
-        addon.layerNormBackward({ x: f32(saved[0], 'layerNorm'), gamma: f32(saved[1], 'layerNorm'), mean: f32(saved[2], 'layerNorm'),
-          rstd: f32(saved[3], 'layerNorm'), dy: f32(dy, 'layerNorm'), rows, dim, out: grads });
-        return [tf.tensor(grads.dx, x.shape), tf.tensor1d(grads.dgamma), tf.tensor1d(grads.dbeta)];
+      value: y,
+      gradFunc: (dy: tf.Tensor, s: tf.Tensor[]) => {
+        const gr = backward(dy, s, true);
+        return [tf.tensor(gr.dx, x.shape), tf.tensor(gr.dresidual!, x.shape), tf.tensor1d(gr.dgamma), tf.tensor1d(gr.dbeta)];
       },
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
-  return op(x, gamma, beta);
+  return op(x, residual, gamma, beta);
 }
 
-export function layerNormWithTfOps(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon = 1e-3): tf.Tensor {
+export function layerNormWithTfOps(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon = 1e-3,
+  residual?: tf.Tensor, rate = 0): tf.Tensor {
   return tf.tidy(() => {
-    const { mean, variance } = tf.moments(x, -1, true);
-    return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, epsilon))), gamma), beta);
+    const s = residual ? tf.add(x, rate > 0 ? tf.dropout(residual, rate) : residual) : x;
+    const { mean, variance } = tf.moments(s, -1, true);
+    return tf.add(tf.mul(tf.mul(tf.sub(s, mean), tf.rsqrt(tf.add(variance, epsilon))), gamma), beta);
   });
+}
+
+/**
+ * ReLU with its gradient as single typed-array loops: tfjs's cpu path is Relu forward and
+ * Step + Multiply backward, three generic element-wise kernels over the FFN's largest tensor.
+ */
+export function reluOp(x: tf.Tensor): tf.Tensor {
+  if (x.dtype !== 'float32') return tf.relu(x);
+  const op = tf.customGrad(((xi: tf.Tensor, save: tf.GradSaveFunc) => {
+    const v = f32(xi, 'reluOp');
+    const y = new Float32Array(v.length);
+    for (let i = 0; i < v.length; i++) y[i] = v[i] > 0 ? v[i] : 0;
+    const out = tf.tensor(y, xi.shape);
+    save([out]);
+    return {
+      value: out,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const g = f32(dy, 'reluOp'), yv = f32(saved[0], 'reluOp');
+        const dx = new Float32Array(g.length);
+        for (let i = 0; i < g.length; i++) dx[i] = yv[i] > 0 ? g[i] : 0;
+        return tf.tensor(dx, xi.shape);
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return op(x);
 }

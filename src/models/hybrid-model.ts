@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 
 import { indicatorSubnet, lstmBlock, transformerBlock } from './blocks.js';
 import { resolveModelConfig, type DeepPartial, type ModelConfig } from './config.js';
-import { PositionalEmbedding, PositiveVariance } from './small-layers.js';
+import { MeanOverTime, PositionalEmbedding, PositiveVariance } from './small-layers.js';
 
 type Sym = tf.SymbolicTensor;
 
@@ -35,7 +35,7 @@ export function buildModel(partial: DeepPartial<ModelConfig> = {}): tf.LayersMod
   for (let b = 0; b < t.blocks; b++) {
     x = transformerBlock(x, { heads: t.heads, keyDim: t.keyDim, ffDim: t.ffDim, dropout: t.dropout, l2: c.l2, name: `tf_block${b}` });
   }
-  const transformerOut = tf.layers.globalAveragePooling1d({ name: 'tf_mean_time' }).apply(x) as Sym;
+  const transformerOut = new MeanOverTime({ name: 'tf_mean_time' }).apply(x) as Sym;
 
   // LSTM branch -> [B, units * (bidirectional ? 2 : 1)].
   const lstmOut = lstmBlock(features, { ...c.lstm, returnSequences: false, implementation: c.lstmImplementation, name: 'lstm' });

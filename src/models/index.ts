@@ -2,8 +2,8 @@
 export { setNativeKernels, nativeKernelsEnabled } from './native-kernels.js';
 export { FusedLSTM, fusedLstm, lstmWithTfOps } from './fused-lstm.js';
 export { MultiHeadSelfAttention } from './attention.js';
-export { PositionalEmbedding, ReverseTime, PositiveVariance, LayerNorm } from './small-layers.js';
-export { multiHeadAttention, attentionWithTfOps, layerNorm, layerNormWithTfOps } from './fused-ops.js';
+export { PositionalEmbedding, ReverseTime, PositiveVariance, LayerNorm, MeanOverTime, FastReLU } from './small-layers.js';
+export { multiHeadAttention, attentionWithTfOps, layerNorm, layerNormWithTfOps, reluOp } from './fused-ops.js';
 export { transformerBlock, lstmBlock, indicatorSubnet } from './blocks.js';
 export { DEFAULT_MODEL_CONFIG, resolveModelConfig, type ModelConfig, type DeepPartial } from './config.js';
 export { buildModel, outputNames, checkModelInputs, predictNamed, HEADS } from './hybrid-model.js';

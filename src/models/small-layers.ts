@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
-import { layerNorm } from './fused-ops.js';
+import { layerNorm, reluOp } from './fused-ops.js';
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
 
@@ -84,18 +84,23 @@ tf.serialization.registerClass(PositiveVariance);
 /**
  * Layer normalisation over the last axis (Keras LayerNormalization semantics: gamma ones, beta
  * zeros, epsilon 1e-3) on the fused native op; tfjs-layers' own version tiles gamma/beta, and
- * Tile's gradient on the cpu backend loops over every replica.
+ * Tile's gradient on the cpu backend loops over every replica. Given two inputs [x, branch] it
+ * computes the Transformer's residual step LayerNorm(x + Dropout(branch)) as one op, `dropout`
+ * applying to the branch while training.
  */
 export class LayerNorm extends tf.layers.Layer {
   static readonly className = 'LayerNorm';
   readonly epsilon: number;
+  readonly dropout: number;
   private gamma!: tf.LayerVariable;
   private beta!: tf.LayerVariable;
 
-  constructor(args: LayerArgs & { epsilon?: number } = {}) {
+  constructor(args: LayerArgs & { epsilon?: number; dropout?: number } = {}) {
     super(args);
     this.epsilon = args.epsilon ?? 1e-3;
+    this.dropout = args.dropout ?? 0;
     if (!(this.epsilon > 0)) throw new RangeError(`LayerNorm: epsilon must be > 0 (got ${this.epsilon})`);
+    if (!(this.dropout >= 0 && this.dropout < 1)) throw new RangeError(`LayerNorm: dropout must be in [0, 1) (got ${this.dropout})`);
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
@@ -111,12 +116,68 @@ export class LayerNorm extends tf.layers.Layer {
     return single(inputShape);
   }
 
-  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    return tf.tidy(() => layerNorm(first(inputs), this.gamma.read() as tf.Tensor1D, this.beta.read() as tf.Tensor1D, this.epsilon));
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean }): tf.Tensor {
+    return tf.tidy(() => {
+      const residual = Array.isArray(inputs) && inputs.length > 1 ? inputs[1] : undefined;
+      const rate = residual && kwargs?.training ? this.dropout : 0;
+      return layerNorm(first(inputs), this.gamma.read() as tf.Tensor1D, this.beta.read() as tf.Tensor1D, this.epsilon, residual, rate);
+    });
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), epsilon: this.epsilon };
+    return { ...super.getConfig(), epsilon: this.epsilon, dropout: this.dropout };
   }
 }
 tf.serialization.registerClass(LayerNorm);
+
+/**
+ * Mean over the time axis: [B, T, D] -> [B, D] (GlobalAveragePooling1D without a mask). Its
+ * gradient is written directly (dy / T copied to every step): tfjs's generic mean gradient is a
+ * broadcasting multiply and divide, which the cpu backend runs per element through index math.
+ */
+export class MeanOverTime extends tf.layers.Layer {
+  static readonly className = 'MeanOverTime';
+  constructor(args: LayerArgs = {}) {
+    super(args);
+  }
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
+    const s = single(inputShape);
+    if (s.length !== 3) throw new RangeError(`MeanOverTime ${this.name}: input must be [batch, steps, dim] (got [${s}])`);
+    return [s[0], s[2]];
+  }
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    const x = first(inputs);
+    if (x.rank !== 3) throw new RangeError(`MeanOverTime ${this.name}: input must be [batch, steps, dim] (got [${x.shape}])`);
+    const [B, T, D] = x.shape as [number, number, number];
+    const op = tf.customGrad(((xi: tf.Tensor) => ({
+      value: tf.mean(xi, 1),
+      gradFunc: (dy: tf.Tensor) => {
+        const g = dy.dataSync();
+        const out = new Float32Array(B * T * D);
+        for (let b = 0; b < B; b++) {
+          const row = new Float32Array(D);
+          for (let d = 0; d < D; d++) row[d] = g[b * D + d] / T;
+          for (let t = 0; t < T; t++) out.set(row, (b * T + t) * D);
+        }
+        return tf.tensor3d(out, [B, T, D]);
+      },
+    })) as unknown as Parameters<typeof tf.customGrad>[0]);
+    return op(x);
+  }
+}
+tf.serialization.registerClass(MeanOverTime);
+
+/** ReLU as one fused op forward and backward (see reluOp); same values as tf.layers.reLU. */
+export class FastReLU extends tf.layers.Layer {
+  static readonly className = 'FastReLU';
+  constructor(args: LayerArgs = {}) {
+    super(args);
+  }
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
+    return single(inputShape);
+  }
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return reluOp(first(inputs));
+  }
+}
+tf.serialization.registerClass(FastReLU);

@@ -1,7 +1,7 @@
 import test from 'ava';
 import * as tf from '@tensorflow/tfjs';
 
-import { attentionWithTfOps, layerNorm, layerNormWithTfOps, multiHeadAttention } from '../../src/models/fused-ops.js';
+import { attentionWithTfOps, layerNorm, layerNormWithTfOps, multiHeadAttention, reluOp } from '../../src/models/fused-ops.js';
 import { setNativeKernels } from '../../src/models/native-kernels.js';
 
 await tf.setBackend('cpu');
@@ -64,7 +64,39 @@ test('native layer norm matches the tfjs-ops version, forward and gradients', (t
   ['x', 'gamma', 'beta'].forEach((name, i) => t.true(maxDiff(gn[i], gr[i]) < 1e-4, `${name}: ${maxDiff(gn[i], gr[i])}`));
 });
 
+test('fused residual + layer norm matches the tfjs-ops version, and its dropout mask is consistent', (t) => {
+  const x = tf.randomNormal([6, 9, 16], 0, 1, 'float32', 7);
+  const res = tf.randomNormal([6, 9, 16], 0, 1, 'float32', 8);
+  const gamma = tf.randomNormal([16], 1, 0.3, 'float32', 9) as tf.Tensor1D;
+  const beta = tf.randomNormal([16], 0, 0.3, 'float32', 10) as tf.Tensor1D;
+  const r = tf.randomNormal([6, 9, 16], 0, 1, 'float32', 11);
+  t.true(maxDiff(layerNorm(x, gamma, beta, 1e-3, res), layerNormWithTfOps(x, gamma, beta, 1e-3, res)) < 1e-5);
+  const f = (impl: typeof layerNorm, rate: number) => tf.grads((a: tf.Tensor, b: tf.Tensor, g: tf.Tensor, be: tf.Tensor) =>
+    tf.sum(tf.mul(impl(a, g as tf.Tensor1D, be as tf.Tensor1D, 1e-3, b, rate), r)))([x, res, gamma, beta]);
+  const gn = f(layerNorm, 0), gr = f(layerNormWithTfOps, 0);
+  ['x', 'residual', 'gamma', 'beta'].forEach((name, i) => t.true(maxDiff(gn[i], gr[i]) < 1e-4, `${name}: ${maxDiff(gn[i], gr[i])}`));
+  // With dropout 0.25: d residual is 0 where the branch was dropped and d x / 0.75 where kept,
+  // so forward and backward used the same mask.
+  const [dx, dres] = f(layerNorm, 0.25).map((g) => g.dataSync());
+  let dropped = 0;
+  for (let i = 0; i < dx.length; i++) {
+    if (dres[i] === 0) dropped++;
+    else t.true(Math.abs(dres[i] - dx[i] / 0.75) < 1e-5 * Math.max(1, Math.abs(dres[i])), `element ${i}`);
+  }
+  t.true(Math.abs(dropped / dx.length - 0.25) < 0.08, `dropped fraction ${dropped / dx.length}`);
+});
+
+test('reluOp matches tf.relu forward and gradient', (t) => {
+  const x = tf.randomNormal([5, 7, 3], 0, 1, 'float32', 12);
+  const r = tf.randomNormal([5, 7, 3], 0, 1, 'float32', 13);
+  t.is(maxDiff(reluOp(x), tf.relu(x)), 0);
+  const g1 = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(reluOp(a), r)))(x);
+  const g2 = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.relu(a), r)))(x);
+  t.is(maxDiff(g1, g2), 0);
+});
+
 test('bad shapes are rejected with the expected shape in the message', (t) => {
   t.throws(() => multiHeadAttention(tf.zeros([2, 3, 10]) as tf.Tensor3D, 2, 2), { message: /qkv must be \[batch, steps, 12\]/ });
   t.throws(() => layerNorm(tf.zeros([2, 4]), tf.zeros([3]) as tf.Tensor1D, tf.zeros([4]) as tf.Tensor1D), { message: /gamma and beta must be \[4\]/ });
+  t.throws(() => layerNorm(tf.zeros([2, 4]), tf.ones([4]) as tf.Tensor1D, tf.zeros([4]) as tf.Tensor1D, 1e-3, tf.zeros([2, 3])), { message: /residual must have the input's shape \[2,4\]/ });
 });

@@ -19,12 +19,3 @@ test('min mode and a missing monitor key', (t) => {
   t.throws(() => observeEpoch(s, 2, { loss: 1 }), { message: /val_loss.*not among/ });
   t.throws(() => createEarlyStopping('x', 'max', -1), { instanceOf: RangeError });
 });
-
-test('progress numbers keep their integer digits and trim only decimals', async (t) => {
-  const { formatNumber } = await import('../../src/training/progress.js');
-  t.is(formatNumber(200), '200');
-  t.is(formatNumber(90), '90');
-  t.is(formatNumber(0.5), '0.5');
-  t.is(formatNumber(2.25), '2.25');
-  t.is(formatNumber(1234567), '1.23e+6');
-});

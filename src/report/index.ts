@@ -1,0 +1,9 @@
+export type {
+  Candles, EpochRecord, EquityCurve, HeatmapCell, HeatmapSpec, HorizonMetrics, IndicatorPeriods, ReliabilityBin,
+  ReportData, ReportTrade, SweepReport, SymbolReport, TierFill, TrainingHistory,
+} from './types.js';
+export { renderReport } from './render.js';
+export { writeReport } from './write.js';
+export { validateReportData } from './validate.js';
+export { expectedCalibrationError } from './calibration.js';
+export { formatMetric } from './format.js';

@@ -1,0 +1,129 @@
+/**
+ * The data a report is rendered from (SPEC §10 `report`). Plain JSON-able values so a run can
+ * save it and render later; times are Unix milliseconds (UTC). Every section except the header
+ * fields is optional: the page shows what it is given.
+ */
+
+export interface Candles {
+  time: number[];
+  open: number[];
+  high: number[];
+  low: number[];
+  close: number[];
+}
+
+export interface TierFill {
+  tier: 1 | 2 | 3;
+  time: number;
+  price: number;
+}
+
+export interface ReportTrade {
+  entryTime: number;
+  exitTime: number;
+  side: 1 | -1;
+  entryPrice: number;
+  /** Price of the final exit (the one that closed the position). */
+  exitPrice: number;
+  size: number;
+  /** Why the position closed, e.g. "stop", "target", "signal", "maxHold", "end". */
+  reason: string;
+  pnl: number;
+  tierFills: TierFill[];
+}
+
+export interface EquityCurve {
+  time: number[];
+  equity: number[];
+}
+
+export interface SymbolReport {
+  symbol: string;
+  candles?: Candles;
+  trades?: ReportTrade[];
+  /** Drawdown is derived from this curve when the page is drawn. */
+  equity?: EquityCurve;
+  /** Flat trading metrics, e.g. total_return, sharpe, max_drawdown, win_rate, trades. */
+  metrics?: Record<string, number>;
+}
+
+export interface ReliabilityBin {
+  /** null for an empty bin. */
+  meanPredicted: number | null;
+  /** Observed frequency of up moves in the bin; null for an empty bin. */
+  observed: number | null;
+  count: number;
+}
+
+export interface HorizonMetrics {
+  /** Horizon label, e.g. "short", "1h" or "h3". */
+  horizon: string;
+  accuracy: number;
+  f1: number;
+  mcc: number;
+  /** Fraction of targets inside mean ± 1 sigma of the variance head (0.683 when calibrated). */
+  coverage1Sigma: number;
+  /** P(up) reliability bins (usually 10 equal-width bins over [0, 1]). */
+  reliability?: ReliabilityBin[];
+}
+
+export interface EpochRecord {
+  epoch: number;
+  loss: number;
+  val_loss?: number;
+  /** Other monitored values for the epoch, e.g. val_mcc. */
+  metrics?: Record<string, number>;
+}
+
+export interface TrainingHistory {
+  epochs: EpochRecord[];
+  /** The metric early stopping watched (a key of `metrics`); drawn in its own chart. */
+  monitor?: string;
+}
+
+export interface IndicatorPeriods {
+  epochs: number[];
+  /** Learned period per indicator, one value per entry of `epochs`. */
+  periods: Record<string, number[]>;
+}
+
+export interface HeatmapCell {
+  x: number | string;
+  y: number | string;
+  value: number;
+}
+
+export interface HeatmapSpec {
+  /** Parameter on the horizontal axis, e.g. "fast". */
+  x: string;
+  /** Parameter on the vertical axis, e.g. "slow". */
+  y: string;
+  /** The metric the colour shows, e.g. "sharpe". */
+  metric: string;
+  cells: HeatmapCell[];
+}
+
+export interface SweepReport {
+  /** Metric the rows are ranked by (best first). */
+  rankBy?: string;
+  columns: string[];
+  /** One row per parameter set, best first; cells line up with `columns`. */
+  rows: (number | string)[][];
+  heatmap?: HeatmapSpec;
+}
+
+export interface ReportData {
+  title: string;
+  /** ISO-8601 time the report was made. */
+  generatedAt: string;
+  /** Where the candles came from, e.g. "binance BTC/USDT 1h, 2024-01-01..2024-06-30". */
+  source: string;
+  /** True when the candles are synthetic: the page says so prominently. */
+  synthetic?: boolean;
+  symbols?: SymbolReport[];
+  /** Classifier quality per horizon of the model. */
+  classifier?: HorizonMetrics[];
+  training?: TrainingHistory;
+  periods?: IndicatorPeriods;
+  sweep?: SweepReport;
+}
