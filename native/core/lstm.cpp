@@ -1,7 +1,9 @@
 // Fused LSTM forward and BPTT on the CPU. The input projection x W + b for all steps and the
 // weight gradients are single large GEMMs; only the recurrent product h_{t-1} R (forward) and
-// dz_t R^T (backward) and the pointwise cell math are sequential over time, each step's work
-// spread over the batch rows on the thread pool.
+// dz_t R^T (backward) and the pointwise cell math are sequential over time. Both are row-local
+// (batch row b only needs row b of the previous step), so each step is one pass over blocks of
+// batch rows on the thread pool, each block doing its GEMM rows and then its cell math: one pool
+// dispatch per step, and the gates a block just computed are still in its core's cache.
 #include "lstm.h"
 
 #include <algorithm>
@@ -26,6 +28,12 @@ void check_lstm_shape(const LstmShape& s) {
 }
 
 namespace {
+
+// Blocks of batch rows per step: enough for every thread, not so small that GEMM rows are wasted.
+std::size_t row_block(int64_t batch) {
+  const int64_t per = (batch + static_cast<int64_t>(thread_count()) * 2 - 1) / (static_cast<int64_t>(thread_count()) * 2);
+  return static_cast<std::size_t>(std::max<int64_t>(8, per));
+}
 
 void require(const void* p, const char* name) {
   if (!p) throw std::invalid_argument(std::string("lstm: ") + name + " is null");
@@ -72,11 +80,19 @@ void lstm_forward(const LstmShape& s, const float* x, const LstmWeights& w, cons
   proj.bias = w.bias; proj.bias_cs = 1;
   gemm(proj);
 
+  const std::size_t block = row_block(B);
   for (int64_t step = 0; step < T; ++step) {
     const int64_t t = lstm_time(s, step), t_prev = step > 0 ? lstm_time(s, step - 1) : -1;
-    // z_t += h_{step-1} R; h is stored by processing step, the gates by input time.
-    if (step > 0) gemm(step_rows_times(s, out.h, U, step - 1, w.recurrent, U, G, false, out.gates, G, t, 1.0f));
-    parallel_for(static_cast<std::size_t>(B), 8, [&](std::size_t b0, std::size_t b1) {
+    parallel_for(static_cast<std::size_t>(B), block, [&](std::size_t b0, std::size_t b1) {
+      // z_t += h_{step-1} R for these rows (h is stored by processing step, gates by input time);
+      // the nested gemm runs inline on this worker.
+      if (step > 0) {
+        GemmArgs g = step_rows_times(s, out.h, U, step - 1, w.recurrent, U, G, false, out.gates, G, t, 1.0f);
+        g.M = static_cast<int64_t>(b1 - b0);
+        g.a += static_cast<int64_t>(b0) * g.lda;
+        g.c += static_cast<int64_t>(b0) * g.ldc;
+        gemm(g);
+      }
       for (int64_t b = static_cast<int64_t>(b0); b < static_cast<int64_t>(b1); ++b) {
         float* z = out.gates + (b * T + t) * G;
         const float* c_prev = t_prev >= 0 ? out.cells + (b * T + t_prev) * U : nullptr;
@@ -103,9 +119,10 @@ void lstm_backward(const LstmShape& s, const float* x, const LstmWeights& w, con
   std::vector<float> dh_next(static_cast<std::size_t>(B * U), 0.0f);  // from step+1 via R^T
   std::vector<float> dc_next(static_cast<std::size_t>(B * U), 0.0f);
 
+  const std::size_t block = row_block(B);
   for (int64_t step = T - 1; step >= 0; --step) {
     const int64_t t = lstm_time(s, step), t_prev = step > 0 ? lstm_time(s, step - 1) : -1;
-    parallel_for(static_cast<std::size_t>(B), 8, [&](std::size_t b0, std::size_t b1) {
+    parallel_for(static_cast<std::size_t>(B), block, [&](std::size_t b0, std::size_t b1) {
       for (int64_t b = static_cast<int64_t>(b0); b < static_cast<int64_t>(b1); ++b) {
         const float* g = gates + (b * T + t) * G;
         const float* c = cells + (b * T + t) * U;
@@ -118,13 +135,16 @@ void lstm_backward(const LstmShape& s, const float* x, const LstmWeights& w, con
           dcn[u] = lstm_cell_backward(g, static_cast<long>(U), static_cast<long>(u), c[u],
                                       c_prev ? c_prev[u] : 0.0f, dh_out[u] + dhn[u], dcn[u], dzr);
       }
+      // dL/dh_{step-1} = dz_t R^T for these rows ([rows, 4U] x [4U, U]); unused after step 0.
+      if (step > 0) {
+        GemmArgs g = step_rows_times(s, dz.data(), G, t, w.recurrent, U, G, true, dh_next.data(), U, 0, 0.0f);
+        g.ldc = U;  // dh_next is a dense [B, U] buffer
+        g.M = static_cast<int64_t>(b1 - b0);
+        g.a += static_cast<int64_t>(b0) * g.lda;
+        g.c += static_cast<int64_t>(b0) * g.ldc;
+        gemm(g);
+      }
     });
-    // dL/dh_{step-1} = dz_t R^T  ([B, 4U] x [4U, U]); unused after the first step.
-    if (step > 0) {
-      GemmArgs g = step_rows_times(s, dz.data(), G, t, w.recurrent, U, G, true, dh_next.data(), U, 0, 0.0f);
-      g.ldc = U;  // dh_next is a dense [B, U] buffer
-      gemm(g);
-    }
   }
 
   // dx = dz W^T: [B*T, 4U] x [4U, F].

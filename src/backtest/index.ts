@@ -6,3 +6,4 @@ export * from './native.js';
 export { emaSeries, smaSeries, rsiSeries, ruleSides, ruleSignals, sidesToSignals } from './rules.js';
 export * from './sweep.js';
 export { assertSignals } from './signals-check.js';
+export { backtestOptionsFromConfig } from './from-config.js';

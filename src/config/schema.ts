@@ -194,13 +194,13 @@ export const CONFIG_SCHEMA = section('Pipeline configuration', {
       derive: { text: 'from data.timeframe, 365-day year (set 252 for daily equities)', compute: (get) => barsPerYear(get('data.timeframe') as string) },
       description: 'Annualisation of per-bar returns',
     }),
-    equityCurve: bool({ default: false, description: 'Keep the per-bar equity curve' }),
+    direction: oneOf(['both', 'long', 'short'], { default: 'both', description: 'Sides a strategy may open (a signal for another side still closes a position)' }),
   }),
   sweep: section('Parameter sweeps over many symbols (SPEC §9)', {
     strategy: oneOf(['ema_cross', 'sma_cross', 'rsi', 'model'], { default: 'ema_cross', description: 'Rule or model strategy' }),
     symbols: list({ kind: 'string' }, { default: [], unique: true, description: 'Symbols to sweep; empty = all of data' }),
     device: oneOf(['auto', 'cpu', 'cuda'], { default: 'auto', description: 'Native engine device; auto = CUDA when available' }),
-    rankBy: oneOf(['sharpe', 'sortino', 'calmar', 'total_return', 'cagr', 'profit_factor'], {
+    rankBy: oneOf(['sharpe', 'sortino', 'calmar', 'totalReturn', 'cagr', 'profitFactor', 'expectancy', 'winRate'], {
       default: 'sharpe', description: 'Metric that orders the results',
     }),
     top: int({ default: 20, min: 1, description: 'Results printed per symbol' }),
@@ -212,8 +212,9 @@ export const CONFIG_SCHEMA = section('Pipeline configuration', {
       rsiPeriod: list(positiveInt, { default: [14], minItems: 1, unique: true, description: 'RSI period (rsi)' }),
       rsiLower: list({ kind: 'number', min: 0, max: 100 }, { default: [30], minItems: 1, unique: true, description: 'Go long below (rsi)' }),
       rsiUpper: list({ kind: 'number', min: 0, max: 100 }, { default: [70], minItems: 1, unique: true, description: 'Go short above (rsi)' }),
-      longThreshold: list(fractionItem, { default: [0.55], minItems: 1, unique: true, description: 'P(up) entry threshold (model)' }),
-      shortThreshold: list(fractionItem, { default: [0.45], minItems: 1, unique: true, description: 'P(up) short threshold (model)' }),
+      entryThreshold: list({ kind: 'number', min: 0.5, max: 1, exclusiveMax: true }, {
+        default: [0.55], minItems: 1, unique: true, description: 'P(up, h1) entry thresholds (model; short below 1 - threshold)',
+      }),
       stopLoss: list(fractionItem, { default: [0.05], minItems: 1, unique: true, description: 'Fixed stop distance, fraction of entry' }),
       feeBps: list({ kind: 'number', min: 0 }, { default: [10], minItems: 1, unique: true, description: 'Fee variants, basis points' }),
     }),

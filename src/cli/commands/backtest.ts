@@ -1,3 +1,78 @@
-import { notBuilt } from '../command.js';
+/** `ntp backtest [RUN_DIR]`: one configuration over each symbol, with metrics and the trade log (SPEC §9). */
+import { join } from 'node:path';
 
-export default notBuilt('backtest', 'Backtest signals under the SPEC execution model');
+import { backtestOptionsFromConfig, METRIC_NAMES, type RuleStrategy } from '../../backtest/index.js';
+import { Predictor } from '../../inference/predictor.js';
+import { modelSignals } from '../../inference/model-signals.js';
+import { backtestSeries, type Engine, type SignalSource } from '../../pipeline/backtest-series.js';
+import { formatMetricsTable, formatTrades, tradesCsv } from '../../pipeline/format.js';
+import { writeFileAtomic, writeJsonAtomic } from '../../util/atomic-write.js';
+import { EXIT, UsageError, emit, type CommandSpec } from '../command.js';
+import { DATA_OPTION, RUN_DIR_POSITIONAL, runDirOf, seriesFor } from '../data-args.js';
+
+const STRATEGIES = ['model', 'ema_cross', 'sma_cross', 'rsi'] as const;
+
+function ruleFrom(args: Record<string, unknown>, strategy: string): RuleStrategy {
+  const num = (k: string, fallback: number) => (args[k] === undefined ? fallback : Number(args[k]));
+  if (strategy === 'rsi') return { kind: 'rsi', period: num('period', 14), lower: num('lower', 30), upper: num('upper', 70) };
+  const rule = { kind: strategy === 'ema_cross' ? 'emaCross' : 'smaCross', fast: num('fast', 12), slow: num('slow', 26) } as RuleStrategy;
+  if (rule.kind !== 'rsi' && !(rule.fast < rule.slow)) throw new UsageError(`--fast (${rule.fast}) must be below --slow (${rule.slow})`);
+  return rule;
+}
+
+const backtest: CommandSpec = {
+  name: 'backtest',
+  usage: 'backtest [runDir]',
+  describe: 'Backtest the model\'s signals (or a rule strategy) over each symbol: metrics, trades, equity',
+  positionals: RUN_DIR_POSITIONAL,
+  options: {
+    ...DATA_OPTION,
+    strategy: { type: 'string', choices: [...STRATEGIES], default: 'model', describe: 'Signals from the trained model, or a rule' },
+    fast: { type: 'number', describe: 'Fast MA period (ema_cross, sma_cross; default 12)' },
+    slow: { type: 'number', describe: 'Slow MA period (default 26)' },
+    period: { type: 'number', describe: 'RSI period (default 14)' },
+    lower: { type: 'number', describe: 'RSI long below (default 30)' },
+    upper: { type: 'number', describe: 'RSI short above (default 70)' },
+    engine: { type: 'string', choices: ['native', 'reference'], default: 'native', describe: 'Native engine or the TypeScript reference' },
+    trades: { type: 'number', default: 10, describe: 'Trades listed per symbol' },
+    out: { type: 'string', requiresArg: true, describe: 'Output folder (default <runDir>/backtest)' },
+  },
+  run: async (args, config, io) => {
+    const strategy = String(args.strategy);
+    const runDir = runDirOf(args, config);
+    let source: SignalSource;
+    let loaded;
+    let signalReport = null;
+    if (strategy === 'model') {
+      const predictor = await Predictor.load(runDir);
+      loaded = await seriesFor(args, args.data ? config : predictor.config, io);
+      const results = [];
+      for (const { candles } of loaded.series) results.push(await modelSignals(predictor, candles, config.signals));
+      source = { kind: 'signals', signals: results.map((r) => r.signals) };
+      signalReport = results.map((r) => r.report);
+      predictor.dispose();
+    } else {
+      loaded = await seriesFor(args, config, io);
+      source = { kind: 'rule', rule: ruleFrom(args, strategy) };
+    }
+    const options = backtestOptionsFromConfig(config.backtest, config.signals.targets.fractions);
+    const results = await backtestSeries(loaded.series, source, options, args.engine as Engine);
+    const out = typeof args.out === 'string' ? args.out : join(runDir, 'backtest');
+    writeJsonAtomic(join(out, 'backtest.json'), {
+      source: loaded.source, synthetic: loaded.synthetic, strategy, engine: args.engine, options, signalReport,
+      symbols: results.map((r) => ({ symbol: r.symbol, metrics: r.metrics, trades: r.trades })),
+    });
+    writeFileAtomic(join(out, 'trades.csv'), tradesCsv(results));
+    const text = [
+      `data: ${loaded.source}${loaded.synthetic ? '  [SYNTHETIC DATA]' : ''}`,
+      `strategy: ${strategy === 'model' ? `model signals (${runDir})` : JSON.stringify((source as { rule: RuleStrategy }).rule)}, engine: ${args.engine}`,
+      formatMetricsTable(results.map((r) => ({ name: r.symbol, metrics: r.metrics }))),
+      ...results.map((r) => `${r.symbol}: last ${Math.min(Number(args.trades), r.trades.length)} of ${r.trades.length} trades\n${formatTrades(r.trades, Number(args.trades))}`),
+      `written: ${join(out, 'backtest.json')}, ${join(out, 'trades.csv')}`,
+    ].join('\n');
+    emit(args, io, text, { out, strategy, symbols: results.map((r) => ({ symbol: r.symbol, metrics: Object.fromEntries(METRIC_NAMES.map((m) => [m, r.metrics[m]])) })) });
+    return EXIT.ok;
+  },
+};
+
+export default backtest;

@@ -1,0 +1,125 @@
+/**
+ * Opens a rendered report in headless Chromium with the network blocked: the page must load
+ * and draw from the file alone, without console or page errors, and its tables must match
+ * the embedded JSON. Leaves a screenshot in test-artifacts/report.png.
+ */
+import test from 'ava';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium } from 'playwright-core';
+import { writeReport } from '../../src/report/index.js';
+import { makeReportData } from './fixture.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const INSTALL_HINT = 'apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium';
+const ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync',
+];
+/** Each chart's series colour (client-script.ts): proves the series painted, not just grid and axes. */
+const SERIES_RGB: Record<string, [number, number, number]> = {
+  candles: [38, 166, 154],
+  equity: [41, 98, 255],
+  drawdown: [198, 40, 40],
+};
+
+test('the report opens offline in Chromium and draws every chart', async (t) => {
+  t.timeout(50_000);
+  if (!existsSync(CHROMIUM)) {
+    t.fail(`Chromium not found at ${CHROMIUM}; the browser test needs it. Install it with: ${INSTALL_HINT}`);
+    return;
+  }
+  const work = mkdtempSync(join(tmpdir(), 'ntp-report-browser-'));
+  const context = await chromium.launchPersistentContext(join(work, 'profile'), {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ARGS,
+    timeout: 20_000,
+    viewport: { width: 1280, height: 900 },
+  });
+  try {
+    const data = makeReportData();
+    const file = join(work, 'report.html');
+    writeReport(file, data);
+    const url = pathToFileURL(file).href;
+
+    const page = await context.newPage();
+    const blocked: string[] = [];
+    const errors: string[] = [];
+    page.on('request', (r) => {
+      if (r.url() !== url) blocked.push(r.url());
+    });
+    await page.route('**/*', (route) => (route.request().url() === url ? route.continue() : route.abort()));
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
+
+    await page.goto(url, { waitUntil: 'load', timeout: 15_000 });
+    await page.waitForSelector('body[data-charts-ready="true"]', { timeout: 15_000 });
+
+    const charts = await page.evaluate((rgbByKind) => {
+      return [...document.querySelectorAll<HTMLElement>('[data-chart]')].map((el) => {
+        const kind = el.dataset.chart ?? '';
+        const [r, g, b] = rgbByKind[kind];
+        let painted = 0;
+        let series = 0;
+        for (const canvas of el.querySelectorAll('canvas')) {
+          if (!canvas.width || !canvas.height) continue;
+          const px = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+          for (let i = 0; i < px.length; i += 4) {
+            if (px[i + 3] === 0 || (px[i] === 255 && px[i + 1] === 255 && px[i + 2] === 255)) continue;
+            painted++;
+            if (Math.abs(px[i] - r) + Math.abs(px[i + 1] - g) + Math.abs(px[i + 2] - b) < 40) series++;
+          }
+        }
+        return { chart: `${kind} #${el.dataset.symbolIndex}`, painted, series };
+      });
+    }, SERIES_RGB);
+    t.is(charts.length, 6, 'candles, equity and drawdown for each of two symbols');
+    for (const c of charts) {
+      t.true(c.painted > 0, `${c.chart} has non-background pixels`);
+      t.true(c.series > 50, `${c.chart} shows its series colour (${c.series} pixels)`);
+    }
+
+    // Table cells against the JSON the page carries (non-finite numbers are stored as strings).
+    const table = await page.evaluate(() => {
+      const json = JSON.parse(document.getElementById('report-data')!.textContent!) as { symbols: { symbol: string; metrics: Record<string, number | string> }[] };
+      const mismatches: string[] = [];
+      const cells = [...document.querySelectorAll<HTMLElement>('#trading-metrics td[data-metric]')];
+      for (const td of cells) {
+        const expected = json.symbols.find((s) => s.symbol === td.dataset.symbol)?.metrics[td.dataset.key!];
+        if (expected === undefined || Number(td.dataset.metric) !== Number(expected)) {
+          mismatches.push(`${td.dataset.symbol} ${td.dataset.key}: cell ${td.dataset.metric}, JSON ${String(expected)}`);
+        }
+      }
+      return { count: cells.length, mismatches };
+    });
+    const metricCount = data.symbols!.reduce((n, s) => n + Object.keys(s.metrics!).length, 0);
+    t.is(table.count, metricCount);
+    t.deepEqual(table.mismatches, []);
+
+    const injected = await page.evaluate(() => ({
+      images: document.querySelectorAll('img').length,
+      pwned: (window as unknown as { __pwned?: number }).__pwned,
+      banner: document.getElementById('synthetic-banner')?.textContent ?? '',
+    }));
+    t.deepEqual(injected.images, 0, 'the hostile symbol name stayed text');
+    t.is(injected.pwned, undefined);
+    t.regex(injected.banner, /^SYNTHETIC DATA/);
+
+    const artifacts = resolve('test-artifacts');
+    mkdirSync(artifacts, { recursive: true });
+    const screenshot = join(artifacts, 'report.png');
+    await page.screenshot({ path: screenshot, fullPage: true, timeout: 10_000 });
+    t.log(`screenshot: ${screenshot}`);
+
+    t.deepEqual(blocked, [], 'no request other than the report file itself');
+    t.deepEqual(errors, []);
+  } finally {
+    await context.close();
+    rmSync(work, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,13 @@
+import { chromium } from 'playwright-core';
+import { writeReport } from '/work/main/src/report/index.ts';
+import { makeReportData } from '/work/main/tests/report/fixture.ts';
+const ctx = await chromium.launchPersistentContext('/tmp/dbgprof'+Date.now(), { executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox','--disable-gpu'] });
+const page = await ctx.newPage();
+page.on('console', m => console.log('console', m.type(), m.text()));
+page.on('pageerror', e => console.log('pageerror', e.message));
+page.on('request', r => console.log('request', r.url().slice(0,100)));
+writeReport('/tmp/dbg.html', makeReportData());
+await page.goto('file:///tmp/dbg.html');
+await page.waitForTimeout(2000);
+console.log(await page.evaluate('document.body.getAttribute("data-charts-ready")'));
+await ctx.close();
