@@ -203,7 +203,7 @@ export const CONFIG_SCHEMA = section('Pipeline configuration', {
     rankBy: oneOf(['sharpe', 'sortino', 'calmar', 'totalReturn', 'cagr', 'profitFactor', 'expectancy', 'winRate'], {
       default: 'sharpe', description: 'Metric that orders the results',
     }),
-    top: int({ default: 20, min: 1, description: 'Results printed per symbol' }),
+    top: int({ default: 20, min: 1, description: 'Top-ranked results printed' }),
     grid: section('Values tried (the grid is the product of the keys the strategy uses)', {
       fast: list(positiveInt, { default: [5, 10, 20], minItems: 1, unique: true, description: 'Fast MA period (ema_cross, sma_cross)' }),
       slow: list(positiveInt, {

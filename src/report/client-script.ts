@@ -42,19 +42,21 @@ export const CLIENT_SCRIPT = String.raw`
 
   function drawCandles(el, s) {
     var c = s.candles;
-    var series = newChart(el).addSeries(LC.CandlestickSeries, { upColor: UP, downColor: DOWN, borderVisible: false, wickUpColor: UP, wickDownColor: DOWN });
+    var chart = newChart(el);
+    var series = chart.addSeries(LC.CandlestickSeries, { upColor: UP, downColor: DOWN, borderVisible: false, wickUpColor: UP, wickDownColor: DOWN });
     series.setData(c.time.map(function (t, i) {
       return { time: sec(t), open: c.open[i], high: c.high[i], low: c.low[i], close: c.close[i] };
     }));
     if (s.trades && s.trades.length) LC.createSeriesMarkers(series, tradeMarkers(s.trades));
-    series.chart().timeScale().fitContent();
+    chart.timeScale().fitContent();
   }
 
   function drawEquity(el, s) {
     var e = s.equity;
-    var series = newChart(el).addSeries(LC.LineSeries, { color: '#2962ff', lineWidth: 2 });
+    var chart = newChart(el);
+    var series = chart.addSeries(LC.LineSeries, { color: '#2962ff', lineWidth: 2 });
     series.setData(e.time.map(function (t, i) { return { time: sec(t), value: e.equity[i] }; }));
-    series.chart().timeScale().fitContent();
+    chart.timeScale().fitContent();
   }
 
   // Drawdown in percent below the running peak of equity (0 at a new high).
@@ -65,12 +67,13 @@ export const CLIENT_SCRIPT = String.raw`
       peak = Math.max(peak, e.equity[i]);
       return { time: sec(t), value: peak > 0 ? (e.equity[i] / peak - 1) * 100 : 0 };
     });
-    var series = newChart(el).addSeries(LC.AreaSeries, {
+    var chart = newChart(el);
+    var series = chart.addSeries(LC.AreaSeries, {
       lineColor: '#c62828', topColor: 'rgba(198,40,40,0.05)', bottomColor: 'rgba(198,40,40,0.35)', invertFilledArea: true,
       priceFormat: { type: 'percent', precision: 2 },
     });
     series.setData(points);
-    series.chart().timeScale().fitContent();
+    chart.timeScale().fitContent();
   }
 
   var draw = { candles: drawCandles, equity: drawEquity, drawdown: drawDrawdown };

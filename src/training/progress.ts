@@ -24,6 +24,11 @@ export class Progress {
     this.stream = opts.stream ?? process.stderr;
   }
 
+  /** Changes the total (work whose size is known only once it starts). */
+  setTotal(total: number): void {
+    (this.opts as { total: number }).total = total;
+  }
+
   update(done: number, fields: Record<string, number | string> = {}): void {
     this.done = done;
     if (this.opts.quiet) return;

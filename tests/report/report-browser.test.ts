@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { writeReport } from '../../src/report/index.js';
 import { makeReportData } from './fixture.js';
+import { CHART_PIXELS, INJECTION_STATE, probe, TABLE_VS_JSON } from './page-probes.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const INSTALL_HINT = 'apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium';
@@ -58,56 +59,24 @@ test('the report opens offline in Chromium and draws every chart', async (t) => 
     page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
 
     await page.goto(url, { waitUntil: 'load', timeout: 15_000 });
-    await page.waitForSelector('body[data-charts-ready="true"]', { timeout: 15_000 });
+    await page.waitForSelector('body[data-charts-ready="true"]', { state: 'attached', timeout: 15_000 });
 
-    const charts = await page.evaluate((rgbByKind) => {
-      return [...document.querySelectorAll<HTMLElement>('[data-chart]')].map((el) => {
-        const kind = el.dataset.chart ?? '';
-        const [r, g, b] = rgbByKind[kind];
-        let painted = 0;
-        let series = 0;
-        for (const canvas of el.querySelectorAll('canvas')) {
-          if (!canvas.width || !canvas.height) continue;
-          const px = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
-          for (let i = 0; i < px.length; i += 4) {
-            if (px[i + 3] === 0 || (px[i] === 255 && px[i + 1] === 255 && px[i + 2] === 255)) continue;
-            painted++;
-            if (Math.abs(px[i] - r) + Math.abs(px[i + 1] - g) + Math.abs(px[i + 2] - b) < 40) series++;
-          }
-        }
-        return { chart: `${kind} #${el.dataset.symbolIndex}`, painted, series };
-      });
-    }, SERIES_RGB);
+    const charts = (await page.evaluate(probe(CHART_PIXELS, SERIES_RGB))) as { chart: string; painted: number; series: number }[];
     t.is(charts.length, 6, 'candles, equity and drawdown for each of two symbols');
     for (const c of charts) {
       t.true(c.painted > 0, `${c.chart} has non-background pixels`);
       t.true(c.series > 50, `${c.chart} shows its series colour (${c.series} pixels)`);
     }
 
-    // Table cells against the JSON the page carries (non-finite numbers are stored as strings).
-    const table = await page.evaluate(() => {
-      const json = JSON.parse(document.getElementById('report-data')!.textContent!) as { symbols: { symbol: string; metrics: Record<string, number | string> }[] };
-      const mismatches: string[] = [];
-      const cells = [...document.querySelectorAll<HTMLElement>('#trading-metrics td[data-metric]')];
-      for (const td of cells) {
-        const expected = json.symbols.find((s) => s.symbol === td.dataset.symbol)?.metrics[td.dataset.key!];
-        if (expected === undefined || Number(td.dataset.metric) !== Number(expected)) {
-          mismatches.push(`${td.dataset.symbol} ${td.dataset.key}: cell ${td.dataset.metric}, JSON ${String(expected)}`);
-        }
-      }
-      return { count: cells.length, mismatches };
-    });
+    // Table cells against the JSON the page carries.
+    const table = (await page.evaluate(probe(TABLE_VS_JSON))) as { count: number; mismatches: string[] };
     const metricCount = data.symbols!.reduce((n, s) => n + Object.keys(s.metrics!).length, 0);
     t.is(table.count, metricCount);
     t.deepEqual(table.mismatches, []);
 
-    const injected = await page.evaluate(() => ({
-      images: document.querySelectorAll('img').length,
-      pwned: (window as unknown as { __pwned?: number }).__pwned,
-      banner: document.getElementById('synthetic-banner')?.textContent ?? '',
-    }));
-    t.deepEqual(injected.images, 0, 'the hostile symbol name stayed text');
-    t.is(injected.pwned, undefined);
+    const injected = (await page.evaluate(probe(INJECTION_STATE))) as { images: number; pwned: number | null; banner: string };
+    t.is(injected.images, 0, 'the hostile symbol name stayed text');
+    t.is(injected.pwned, null);
     t.regex(injected.banner, /^SYNTHETIC DATA/);
 
     const artifacts = resolve('test-artifacts');
