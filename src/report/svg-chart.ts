@@ -47,6 +47,13 @@ function ticks([lo, hi]: [number, number], count: number): number[] {
   return Array.from({ length: count }, (_, i) => lo + ((hi - lo) * i) / (count - 1));
 }
 
+/** x ticks; whole numbers only when every x is one (epochs), so no "epoch 3.75". */
+function xTicks(domain: [number, number], series: LineSeries[]): number[] {
+  const even = ticks(domain, 5);
+  if (!series.every((s) => s.x.every(Number.isInteger))) return even;
+  return [...new Set(even.map(Math.round))];
+}
+
 /** SVG path data for one series; a non-finite y starts a new segment. */
 function pathData(s: LineSeries, px: (x: number) => number, py: (y: number) => number): string {
   let d = '';
@@ -82,7 +89,7 @@ export function lineChartSvg(o: LineChartOptions): string {
     parts.push(`<line class="grid" x1="${MARGIN.left}" x2="${MARGIN.left + plotW}" y1="${py(y).toFixed(1)}" y2="${py(y).toFixed(1)}"/>`);
     parts.push(`<text class="tick" x="${MARGIN.left - 4}" y="${(py(y) + 4).toFixed(1)}" text-anchor="end">${formatNumber(y, 3)}</text>`);
   }
-  for (const x of ticks(xd, 5)) {
+  for (const x of xTicks(xd, o.series)) {
     parts.push(`<text class="tick" x="${px(x).toFixed(1)}" y="${MARGIN.top + plotH + 14}" text-anchor="middle">${formatNumber(x, Number.isInteger(x) ? 0 : 2)}</text>`);
   }
   parts.push(`<text class="axis-label" x="${MARGIN.left + plotW / 2}" y="${MARGIN.top + plotH + 28}" text-anchor="middle">${escapeHtml(o.xLabel)}</text>`);

@@ -5,7 +5,7 @@
  */
 import { expectedCalibrationError } from './calibration.js';
 import { escapeHtml } from './escape.js';
-import { formatMetric, formatNumber, formatPercent, metricLabel } from './format.js';
+import { formatMetric, formatNumber, formatPercent, isPercentMetric, metricLabel } from './format.js';
 import type { HorizonMetrics, SweepReport, SymbolReport } from './types.js';
 
 function metricCell(value: number, text: string, locate: Record<string, string>): string {
@@ -56,10 +56,14 @@ export function sweepTable(sweep: SweepReport): string {
   const head = sweep.columns
     .map((c) => `<th scope="col"${c === sweep.rankBy ? ' class="rank-by"' : ''}>${escapeHtml(metricLabel(c))}</th>`)
     .join('');
+  // Parameter columns (all whole numbers: rank, periods, thresholds) read as integers.
+  const integral = sweep.columns.map((_, j) => sweep.rows.every((r) => typeof r[j] !== 'number' || Number.isInteger(r[j])));
   const rows = sweep.rows.map((row, i) => {
     const cells = row.map((v, j) => {
       const key = sweep.columns[j];
-      return typeof v === 'number' ? metricCell(v, formatMetric(key, v), { row: String(i), key }) : `<td>${escapeHtml(v)}</td>`;
+      if (typeof v !== 'number') return `<td>${escapeHtml(v)}</td>`;
+      const text = integral[j] && !isPercentMetric(key) ? v.toLocaleString('en-US') : formatMetric(key, v);
+      return metricCell(v, text, { row: String(i), key });
     });
     return `<tr>${cells.join('')}</tr>`;
   });
