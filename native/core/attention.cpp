@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "gemm.h"
+#include "gemm_math.h"
 #include "thread_pool.h"
 
 namespace ntp {
@@ -109,8 +110,9 @@ void attention_forward(const AttentionShape& s, const float* qkv, float* probs, 
       float* row = probs + r * T;
       float mx = -INFINITY;
       for (int64_t j = 0; j < T; ++j) mx = std::max(mx, row[j] * scale);
+      for (int64_t j = 0; j < T; ++j) row[j] = fast_expf(row[j] * scale - mx);  // vectorised
       float sum = 0.0f;
-      for (int64_t j = 0; j < T; ++j) sum += (row[j] = std::exp(row[j] * scale - mx));
+      for (int64_t j = 0; j < T; ++j) sum += row[j];
       const float inv = 1.0f / sum;
       for (int64_t j = 0; j < T; ++j) row[j] *= inv;
     }

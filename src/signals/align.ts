@@ -29,3 +29,13 @@ export function signalsOnBars(signals: SignalArrays, ends: Int32Array, bars: num
   }
   return out;
 }
+
+/** Bars [start, end) of `s` as views (no copy), to backtest a part of a series. */
+export function sliceSignals(s: SignalArrays, start: number, end: number): SignalArrays {
+  return {
+    side: s.side.subarray(start, end),
+    stopDistance: s.stopDistance.subarray(start, end),
+    targetDistance: [s.targetDistance[0].subarray(start, end), s.targetDistance[1].subarray(start, end), s.targetDistance[2].subarray(start, end)],
+    size: s.size.subarray(start, end),
+  };
+}

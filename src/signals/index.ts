@@ -26,5 +26,5 @@ export {
   type SignalResult,
 } from './generator.js';
 export { formatSignalTable } from './table.js';
-export { emptySignalArrays, signalsOnBars } from './align.js';
+export { emptySignalArrays, signalsOnBars, sliceSignals } from './align.js';
 export { signalOptionsFromConfig } from './from-config.js';

@@ -107,6 +107,8 @@ test('training, periods, reliability and sweep sections are drawn', (t) => {
   t.is(sweepCells.length, 9);
   const sharpe = sweepCells.map((c) => Number(c.metric));
   t.deepEqual(sharpe, [...sharpe].sort((a, b) => b - a), 'rows stay in ranked order');
+  t.regex(html, /data-row="0" data-key="fast" data-metric="20">20</, 'whole-number parameters read as integers');
+  t.regex(html, /data-row="0" data-key="total_return" data-metric="0\.15">15\.00%</);
   const heat = metricCells(html).filter((c) => c.x !== undefined);
   t.is(heat.length, 9);
   t.true(heat.some((c) => c.x === '20' && c.y === '100' && Number(c.metric) === 1.5));

@@ -21,5 +21,6 @@ test('the barrel exports exactly the public signals API', (t) => {
     'resolveSignalOptions',
     'signalOptionsFromConfig',
     'signalsOnBars',
+    'sliceSignals',
   ]);
 });

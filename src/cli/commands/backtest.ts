@@ -6,6 +6,7 @@ import { Predictor } from '../../inference/predictor.js';
 import { modelSignals } from '../../inference/model-signals.js';
 import { backtestSeries, type Engine, type SignalSource } from '../../pipeline/backtest-series.js';
 import { formatMetricsTable, formatTrades, tradesCsv } from '../../pipeline/format.js';
+import { saveReport, symbolReport, trainingReport } from '../../pipeline/report-data.js';
 import { writeFileAtomic, writeJsonAtomic } from '../../util/atomic-write.js';
 import { EXIT, UsageError, emit, type CommandSpec } from '../command.js';
 import { DATA_OPTION, RUN_DIR_POSITIONAL, runDirOf, seriesFor } from '../data-args.js';
@@ -63,14 +64,19 @@ const backtest: CommandSpec = {
       symbols: results.map((r) => ({ symbol: r.symbol, metrics: r.metrics, trades: r.trades })),
     });
     writeFileAtomic(join(out, 'trades.csv'), tradesCsv(results));
+    const report = saveReport(out, {
+      title: `ntp backtest: ${strategy === 'model' ? 'model signals' : strategy}`, generatedAt: new Date().toISOString(),
+      source: loaded.source, synthetic: loaded.synthetic, symbols: results.map((r) => symbolReport(r)),
+      ...(strategy === 'model' ? trainingReport(runDir, config.training.monitor) : {}),
+    });
     const text = [
       `data: ${loaded.source}${loaded.synthetic ? '  [SYNTHETIC DATA]' : ''}`,
       `strategy: ${strategy === 'model' ? `model signals (${runDir})` : JSON.stringify((source as { rule: RuleStrategy }).rule)}, engine: ${args.engine}`,
       formatMetricsTable(results.map((r) => ({ name: r.symbol, metrics: r.metrics }))),
       ...results.map((r) => `${r.symbol}: last ${Math.min(Number(args.trades), r.trades.length)} of ${r.trades.length} trades\n${formatTrades(r.trades, Number(args.trades))}`),
-      `written: ${join(out, 'backtest.json')}, ${join(out, 'trades.csv')}`,
+      `written: ${join(out, 'backtest.json')}, ${join(out, 'trades.csv')}, ${report}`,
     ].join('\n');
-    emit(args, io, text, { out, strategy, symbols: results.map((r) => ({ symbol: r.symbol, metrics: Object.fromEntries(METRIC_NAMES.map((m) => [m, r.metrics[m]])) })) });
+    emit(args, io, text, { out, report, strategy, symbols: results.map((r) => ({ symbol: r.symbol, metrics: Object.fromEntries(METRIC_NAMES.map((m) => [m, r.metrics[m]])) })) });
     return EXIT.ok;
   },
 };

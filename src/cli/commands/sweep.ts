@@ -14,6 +14,7 @@ import type { PipelineConfig } from '../../config/index.js';
 import { Predictor } from '../../inference/predictor.js';
 import { modelSignals } from '../../inference/model-signals.js';
 import { formatMetric } from '../../pipeline/format.js';
+import { saveReport, sweepReport } from '../../pipeline/report-data.js';
 import { Progress } from '../../training/progress.js';
 import { EXIT, UsageError, emit, type CommandSpec } from '../command.js';
 import { DATA_OPTION, seriesFor } from '../data-args.js';
@@ -79,12 +80,16 @@ const sweep: CommandSpec = {
     const out = typeof args.out === 'string' ? args.out : join(config.output.runDir, 'sweep');
     writeSweepCsv(join(out, 'sweep.csv'), result);
     writeSweepJson(join(out, 'sweep.json'), result);
+    const report = saveReport(out, {
+      title: `ntp sweep: ${s.strategy}, ranked by ${s.rankBy}`, generatedAt: new Date().toISOString(),
+      source: loaded.source, synthetic: loaded.synthetic, sweep: sweepReport(result),
+    });
     const rate = result.barCombos / Math.max(1e-9, result.elapsedMs / 1000);
     const summary = `${result.shape.paths} paths (${result.shape.symbols} symbols x ${result.shape.rules} strategies x ${result.shape.risk} risk sets) over ${result.barCombos.toExponential(2)} bar-combos `
       + `in ${(result.elapsedMs / 1000).toFixed(2)} s on ${result.device}: ${rate.toExponential(2)} bar-combos/s`;
     emit(args, io, [`data: ${loaded.source}${loaded.synthetic ? '  [SYNTHETIC DATA]' : ''}`, summary, `ranked by ${s.rankBy}:`, topText(result, s.top),
-      `written: ${join(out, 'sweep.csv')}, ${join(out, 'sweep.json')}`].join('\n'),
-    { out, device: result.device, shape: result.shape, barCombos: result.barCombos, elapsedMs: result.elapsedMs,
+      `written: ${join(out, 'sweep.csv')}, ${join(out, 'sweep.json')}, ${report}`].join('\n'),
+    { out, report, device: result.device, shape: result.shape, barCombos: result.barCombos, elapsedMs: result.elapsedMs,
       top: result.rows.slice(0, s.top).map((r) => ({ rank: r.rank, symbol: r.symbol, strategy: r.strategy, risk: r.risk, metrics: Object.fromEntries(METRIC_NAMES.map((m) => [m, r.metrics[m]])) })) });
     return EXIT.ok;
   },

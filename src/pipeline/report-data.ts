@@ -1,0 +1,105 @@
+/**
+ * Builds the report's data (src/report/types.ts) from what the pipeline produced: backtests,
+ * the run directory's training history and indicator log, the evaluation, and sweeps.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import type { SweepResult } from '../backtest/index.js';
+import { writeReport, type HorizonMetrics, type ReportData, type ReportTrade, type SweepReport, type SymbolReport, type TrainingHistory } from '../report/index.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import type { Evaluation } from '../training/evaluate.js';
+import { parseIndicatorLog } from '../training/indicator-log.js';
+import { runPaths } from '../training/run-dir.js';
+import type { SymbolBacktest } from './backtest-series.js';
+
+/** Bars of candles drawn per symbol; longer series show their most recent part. */
+export const REPORT_MAX_BARS = 5000;
+
+export function symbolReport(b: SymbolBacktest, maxBars = REPORT_MAX_BARS): SymbolReport {
+  const n = b.candles.close.length;
+  const from = Math.max(0, n - maxBars);
+  const cut = (a: Float64Array) => Array.from(a.subarray(from));
+  const trades: ReportTrade[] = b.trades.filter((t) => t.exitIndex >= from).map((t) => ({
+    entryTime: t.entryTime, exitTime: t.exitTime, side: t.side, entryPrice: t.entryPrice, exitPrice: t.exitPrice,
+    size: t.quantity, reason: t.exitReason, pnl: t.pnl,
+    tierFills: t.tierExits.map((x) => ({ tier: x.tier as 1 | 2 | 3, time: x.time, price: x.price })),
+  }));
+  return {
+    symbol: b.symbol,
+    candles: { time: cut(b.candles.timestamp), open: cut(b.candles.open), high: cut(b.candles.high), low: cut(b.candles.low), close: cut(b.candles.close) },
+    trades,
+    equity: { time: cut(b.candles.timestamp), equity: Array.from(b.equity.subarray(from)) },
+    metrics: { ...b.metrics },
+  };
+}
+
+export function classifierReport(e: Evaluation, horizons: readonly number[]): HorizonMetrics[] {
+  return horizons.map((bars, h) => ({
+    horizon: `h${h} (+${bars} bars)`,
+    accuracy: e.values[`dir_acc_h${h}`],
+    f1: e.values[`dir_f1_h${h}`],
+    mcc: e.values[`dir_mcc_h${h}`],
+    coverage1Sigma: e.values[`var_coverage_h${h}`],
+    reliability: e.reliability[h]?.map((b) => ({ meanPredicted: b.meanPredicted, observed: b.observedFrequency, count: b.count })),
+  }));
+}
+
+/** Training curves and learned periods from a run directory (absent parts are left out). */
+export function trainingReport(runDir: string, monitor: string): Pick<ReportData, 'training' | 'periods'> {
+  const p = runPaths(runDir);
+  const out: Pick<ReportData, 'training' | 'periods'> = {};
+  if (existsSync(p.history)) {
+    const history = JSON.parse(readFileSync(p.history, 'utf8')) as Record<string, number>[];
+    const training: TrainingHistory = {
+      monitor,
+      epochs: history.map(({ epoch, loss, val_loss: valLoss, ...rest }) => ({ epoch, loss, val_loss: valLoss, metrics: rest })),
+    };
+    out.training = training;
+  }
+  if (existsSync(p.indicatorLog)) {
+    const rows = parseIndicatorLog(readFileSync(p.indicatorLog, 'utf8'));
+    if (rows.length > 0) {
+      const names = Object.keys(rows[0].periods);
+      out.periods = { epochs: rows.map((r) => r.epoch), periods: Object.fromEntries(names.map((n) => [n, rows.map((r) => r.periods[n])])) };
+    }
+  }
+  return out;
+}
+
+/** The ranked table (top rows) and a heatmap of the best rankBy value per (fast, slow) pair. */
+export function sweepReport(result: SweepResult, top = 200): SweepReport {
+  const columns = ['rank', 'symbol', 'strategy', 'stop', 'feeBps', 'sharpe', 'totalReturn', 'maxDrawdown', 'trades', 'winRate', 'profitFactor'];
+  const rows = result.rows.slice(0, top).map((r) => [r.rank, r.symbol, r.strategy, r.risk.stopDistance ?? '', r.risk.feeBps ?? '',
+    r.metrics.sharpe, r.metrics.totalReturn, r.metrics.maxDrawdown, r.metrics.trades, r.metrics.winRate, r.metrics.profitFactor]);
+  const best = new Map<string, { x: number; y: number; value: number }>();
+  for (const r of result.rows) {
+    if (!r.rule || r.rule.kind === 'rsi') continue;
+    const key = `${r.rule.fast},${r.rule.slow}`;
+    const v = r.metrics[result.rankBy];
+    if (!Number.isFinite(v)) continue;
+    const cur = best.get(key);
+    if (!cur || v > cur.value) best.set(key, { x: r.rule.fast, y: r.rule.slow, value: v });
+  }
+  return {
+    rankBy: result.rankBy, columns, rows,
+    ...(best.size > 0 ? { heatmap: { x: 'fast', y: 'slow', metric: `best ${result.rankBy}`, cells: [...best.values()] } } : {}),
+  };
+}
+
+/** JSON has no Infinity/NaN: they are stored as strings and restored on load. */
+const NON_FINITE = new Set(['Infinity', '-Infinity', 'NaN']);
+
+/** Writes <dir>/report-data.json and <dir>/report.html; returns the HTML path. */
+export function saveReport(dir: string, data: ReportData): string {
+  writeFileAtomic(join(dir, 'report-data.json'),
+    `${JSON.stringify(data, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v))}\n`);
+  const html = join(dir, 'report.html');
+  writeReport(html, data);
+  return html;
+}
+
+export function loadReportData(dir: string): ReportData {
+  const text = readFileSync(join(dir, 'report-data.json'), 'utf8');
+  return JSON.parse(text, (_k, v) => (typeof v === 'string' && NON_FINITE.has(v) ? Number(v) : v)) as ReportData;
+}
