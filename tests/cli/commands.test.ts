@@ -1,0 +1,66 @@
+/** Every command: --help works, bad flags exit 2, and commands needing a run fail clearly without one. */
+import test from 'ava';
+
+import { COMMANDS } from '../../src/cli/commands/index.js';
+import { captureIo } from '../../src/cli/io.js';
+import { main } from '../../src/cli/main.js';
+
+for (const cmd of COMMANDS) {
+  test(`ntp ${cmd.name} --help exits 0 and lists --config, --set and --json`, async (t) => {
+    const io = captureIo();
+    t.is(await main([cmd.name, '--help'], io), 0);
+    for (const flag of ['--config', '--set', '--json']) t.true(io.out.includes(flag), `${cmd.name} --help mentions ${flag}`);
+  });
+  test(`ntp ${cmd.name} with an unknown flag exits 2`, async (t) => {
+    const io = captureIo();
+    t.is(await main([cmd.name, '--definitely-not-a-flag'], io), 2);
+    t.regex(io.err, /Unknown argument: definitely-not-a-flag/);
+  });
+}
+
+test('commands that read a run directory say so when it is missing (exit 1)', async (t) => {
+  for (const name of ['evaluate', 'predict', 'signals']) {
+    const io = captureIo();
+    t.is(await main([name, '/nonexistent/run', '--json'], io), 1);
+    t.regex(io.err, /not a complete run directory/);
+  }
+  const io = captureIo();
+  t.is(await main(['report', '/nonexistent/run'], io), 2);
+  t.regex(io.err, /has no report-data\.json/);
+});
+
+test('validate --json over a generated CSV reports the problems and exits 1 on errors', async (t) => {
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'ntp-val-'));
+  const good = join(dir, 'GOOD.csv');
+  const bad = join(dir, 'BAD.csv');
+  const rows = (f: (i: number) => string) => ['timestamp,open,high,low,close,volume', ...Array.from({ length: 5 }, (_, i) => f(i))].join('\n');
+  writeFileSync(good, rows((i) => `${1_600_000_000_000 + i * 3_600_000},1,2,0.5,1.5,10`));
+  writeFileSync(bad, rows((i) => `${1_600_000_000_000 + i * 3_600_000},1,${i === 2 ? 0.9 : 2},0.5,1.5,10`));
+  const ok = captureIo();
+  t.is(await main(['validate', '--data', good, '--json'], ok), 0);
+  t.true(JSON.parse(ok.out).reports[0].report.ok);
+  const io = captureIo();
+  t.is(await main(['validate', '--data', good, bad, '--json'], io), 1);
+  const out = JSON.parse(io.out) as { reports: { symbol: string; report: { ok: boolean; highBelowOpenClose: { rows: number[] } } }[] };
+  t.deepEqual(out.reports.map((r) => [r.symbol, r.report.ok]), [['GOOD', true], ['BAD', false]]);
+  t.deepEqual(out.reports[1].report.highBelowOpenClose.rows, [2]);
+});
+
+test('sweep --json on generated data ranks paths and writes its table', async (t) => {
+  const { mkdtempSync, existsSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const out = mkdtempSync(join(tmpdir(), 'ntp-sweep-'));
+  const io = captureIo();
+  const code = await main(['sweep', '--json', '--out', out, '--set', 'data.synthetic.bars=3000', '--set', 'sweep.grid.fast=[5,10]',
+    '--set', 'sweep.grid.slow=[20,40]', '--set', 'sweep.grid.stopLoss=[0.02,0.05]', '--set', 'sweep.grid.feeBps=[10]', '--set', 'sweep.device=cpu'], io);
+  t.is(code, 0, io.err);
+  const r = JSON.parse(io.out) as { shape: { paths: number }; top: { rank: number; metrics: { sharpe: number } }[] };
+  t.is(r.shape.paths, 1 * 4 * 2);
+  t.deepEqual(r.top.map((x) => x.rank), [1, 2, 3, 4, 5, 6, 7, 8]);
+  for (let i = 1; i < r.top.length; i++) t.true(r.top[i - 1].metrics.sharpe >= r.top[i].metrics.sharpe);
+  for (const f of ['sweep.csv', 'sweep.json', 'report.html']) t.true(existsSync(join(out, f)));
+});
