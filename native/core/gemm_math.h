@@ -18,7 +18,8 @@ NTP_HD float fast_expf(float x) {
 #if defined(__CUDA_ARCH__)
   return expf(x);
 #else
-  x = std::fmin(std::fmax(x, -87.3f), 88.7f);
+  x = x > 88.7f ? 88.7f : x;  // (plain selects: std::fmin/fmax's NaN rules block vectorising)
+  x = x < -87.3f ? -87.3f : x;
   // Round to nearest by adding and subtracting 1.5 * 2^23 (exact for |v| < 2^22; the compiler
   // may not reassociate it without -ffast-math).
   const float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
@@ -40,8 +41,10 @@ NTP_HD float fast_sigmoidf(float x) { return 1.0f / (1.0f + fast_expf(-x)); }
 
 // tanh(x) = sign(x) (1 - e^{-2|x|}) / (1 + e^{-2|x|}): no cancellation near 0 beyond float32's.
 NTP_HD float fast_tanhf(float x) {
-  const float e = fast_expf(-2.0f * std::fabs(x));
-  return std::copysign((1.0f - e) / (1.0f + e), x);
+  const float ax = x < 0.0f ? -x : x;
+  const float e = fast_expf(-2.0f * ax);
+  const float t = (1.0f - e) / (1.0f + e);
+  return x < 0.0f ? -t : t;
 }
 
 // Same definitions as tfjs's cpu kernels (Relu6 clamps to [0, 6], Elu uses exp(x) - 1).

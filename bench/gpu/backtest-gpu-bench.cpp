@@ -2,19 +2,16 @@
 // stop + 3 tiers, 8 symbols x 50k bars x 200 pairs) on seeded random-walk candles, native CPU
 // vs the CUDA twin in the same process, with the largest metric difference between them.
 // Build and run on a CUDA machine from the repository root:
-//   cmake -S . -B build-gpu -DCMAKE_BUILD_TYPE=Release && cmake --build build-gpu --target ntp_core
-//   g++ -O3 -march=native -std=gnu++17 -DNTP_HAVE_CUDA=1 bench/backtest-gpu-bench.cpp build-gpu/libntp_core.a \
-//       -L$CUDA_HOME/lib64 -lcudart_static -ldl -lrt -lpthread -o build-gpu/backtest-gpu-bench
-//   build-gpu/backtest-gpu-bench
+//   bash bench/gpu/run.sh   (builds this as a CMake target and runs it)
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <vector>
 
-#include "../native/core/backtest.h"
-#include "../native/cuda/cuda_api.h"
-#include "../native/tests/synthetic_candles.h"
+#include "../../native/core/backtest.h"
+#include "../../native/cuda/cuda_api.h"
+#include "../../native/tests/synthetic_candles.h"
 
 using namespace ntp;
 
