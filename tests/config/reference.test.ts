@@ -33,3 +33,11 @@ test('the Markdown reference has one row per key with its allowed values and def
   t.true(rows.includes('| `data.timeframe` | a count and a unit m\\|h\\|d\\|w, e.g. 5m, 1h, 1d | `"1h"` | Bar length |'));
   t.true(md.includes('### `model.transformer`\n\nTransformer branch\n'));
 });
+
+test('docs/CONFIG.md carries the current generated reference (regenerate: ntp config --reference)', (t) => {
+  t.true(readFileSync('docs/CONFIG.md', 'utf8').includes(describeConfig()));
+});
+
+test('every example config in configs/ loads and validates', (t) => {
+  for (const f of ['default', 'sweep-example', 'csv-example', 'ccxt-example']) t.notThrows(() => loadConfig(`configs/${f}.yaml`), f);
+});
