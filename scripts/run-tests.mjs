@@ -36,9 +36,12 @@ if (existsSync('build/CTestTestfile.cmake')) {
 
 const ava = await run('npx', ['ava', ...extraAva]);
 const count = (re) => { const m = re.exec(ava.out); return m ? Number(m[1]) : 0; };
-const avaPassed = count(/(\d+) tests? passed/);
-const avaFailed = count(/(\d+) tests? failed/) + count(/(\d+) uncaught exceptions?/) + count(/(\d+) unhandled rejections?/)
-  + count(/(\d+) tests? remained pending/);
+// ava's verbose (non-TTY) reporter prints one line per test: count those, since its closing
+// summary omits the passed count when something failed.
+const lines = (re) => ava.out.split('\n').filter((l) => re.test(l)).length;
+const avaPassed = lines(/^\s*✔ (?!\[expected fail\])/);
+const avaFailed = lines(/^\s*✘/) + count(/(\d+) uncaught exceptions?/) + count(/(\d+) unhandled rejections?/)
+  + count(/(\d+) tests? remained pending/) + count(/(\d+) known failures?/);
 const avaSkipped = count(/(\d+) tests? skipped/) + count(/(\d+) tests? todo/);
 passed += avaPassed;
 failed += avaFailed;

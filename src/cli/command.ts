@@ -43,15 +43,3 @@ export class UsageError extends Error {
 export function emit(args: CommonArgs, io: CliIo, text: string, value: unknown): void {
   io.stdout(args.json ? `${JSON.stringify(value)}\n` : text.endsWith('\n') ? text : `${text}\n`);
 }
-
-/** A placeholder for a command whose implementation has not landed yet. */
-export function notBuilt(name: string, describe: string): CommandSpec {
-  return {
-    name,
-    describe,
-    run: async (_args, _config, io) => {
-      io.stderr(`ntp ${name}: not built yet\n`);
-      return EXIT.failure;
-    },
-  };
-}

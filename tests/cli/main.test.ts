@@ -82,13 +82,6 @@ test('every command resolves --config/--set/NTP_* first: a bad value exits 2 nam
   t.is(fromFile.err, `ntp backtest: invalid config in ${file}: backtest.intrabar: got "random", expected one of pessimistic, optimistic\n`);
 });
 
-test('commands not built yet say so and exit 1', async (t) => {
-  for (const name of SPEC_COMMANDS.filter((n) => n !== 'doctor')) {
-    const r = await ntp([name]);
-    t.deepEqual([r.code, r.err, r.out], [1, `ntp ${name}: not built yet\n`, ''], name);
-  }
-});
-
 test('config --json shows --set, NTP_* and --backend applied over the file', async (t) => {
   const file = join(mkdtempSync(join(tmpdir(), 'ntp-cli-')), 'run.yaml');
   writeFileSync(file, 'training:\n  epochs: 10\n  seed: 7\n');
