@@ -3,10 +3,10 @@
  * a reliability diagram (observed frequency against mean predicted probability).
  */
 import { lineChartSvg } from './svg-chart.js';
-import type { HorizonMetrics, ReliabilityBin } from './types.js';
+import type { HorizonMetrics, ReportReliabilityBin } from './types.js';
 
 /** Count-weighted mean |observed - meanPredicted| over the non-empty bins; NaN when all are empty. */
-export function expectedCalibrationError(bins: ReliabilityBin[]): number {
+export function expectedCalibrationError(bins: ReportReliabilityBin[]): number {
   let total = 0;
   let sum = 0;
   for (const b of bins) {
@@ -17,7 +17,7 @@ export function expectedCalibrationError(bins: ReliabilityBin[]): number {
   return total > 0 ? sum / total : NaN;
 }
 
-export function reliabilitySvg(h: HorizonMetrics & { reliability: ReliabilityBin[] }): string {
+export function reliabilitySvg(h: HorizonMetrics & { reliability: ReportReliabilityBin[] }): string {
   const bins = h.reliability.filter((b) => b.count > 0 && b.meanPredicted !== null && b.observed !== null);
   return lineChartSvg({
     title: `P(up) reliability, ${h.horizon}`,

@@ -1,5 +1,5 @@
 export type {
-  Candles, EpochRecord, EquityCurve, HeatmapCell, HeatmapSpec, HorizonMetrics, IndicatorPeriods, ReliabilityBin,
+  ReportCandles, EpochRecord, EquityCurve, HeatmapCell, HeatmapSpec, HorizonMetrics, IndicatorPeriods, ReportReliabilityBin,
   ReportData, ReportTrade, SweepReport, SymbolReport, TierFill, TrainingHistory,
 } from './types.js';
 export { renderReport } from './render.js';

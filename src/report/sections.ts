@@ -7,7 +7,7 @@ import { escapeHtml } from './escape.js';
 import { heatmapSvg } from './heatmap.js';
 import { lineChartSvg } from './svg-chart.js';
 import { classifierTable, sweepTable, tradingMetricsTable } from './tables.js';
-import type { HorizonMetrics, IndicatorPeriods, ReliabilityBin, ReportData, SweepReport, SymbolReport, TrainingHistory } from './types.js';
+import type { HorizonMetrics, IndicatorPeriods, ReportReliabilityBin, ReportData, SweepReport, SymbolReport, TrainingHistory } from './types.js';
 
 export function headerSection(data: ReportData): string {
   const banner = data.synthetic
@@ -26,7 +26,7 @@ export function summarySection(symbols: SymbolReport[], classifier: HorizonMetri
   if (symbols.some((s) => s.metrics)) parts.push(`<div><h3>Trading metrics</h3>${tradingMetricsTable(symbols)}</div>`);
   if (classifier?.length) {
     const diagrams = classifier
-      .filter((h): h is HorizonMetrics & { reliability: ReliabilityBin[] } => Boolean(h.reliability?.length))
+      .filter((h): h is HorizonMetrics & { reliability: ReportReliabilityBin[] } => Boolean(h.reliability?.length))
       .map((h) => reliabilitySvg(h))
       .join('');
     parts.push(`<div><h3>Classifier by horizon</h3>${classifierTable(classifier)}<div class="svg-row">${diagrams}</div></div>`);

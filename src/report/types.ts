@@ -4,7 +4,7 @@
  * fields is optional: the page shows what it is given.
  */
 
-export interface Candles {
+export interface ReportCandles {
   time: number[];
   open: number[];
   high: number[];
@@ -39,7 +39,7 @@ export interface EquityCurve {
 
 export interface SymbolReport {
   symbol: string;
-  candles?: Candles;
+  candles?: ReportCandles;
   trades?: ReportTrade[];
   /** Drawdown is derived from this curve when the page is drawn. */
   equity?: EquityCurve;
@@ -47,7 +47,7 @@ export interface SymbolReport {
   metrics?: Record<string, number>;
 }
 
-export interface ReliabilityBin {
+export interface ReportReliabilityBin {
   /** null for an empty bin. */
   meanPredicted: number | null;
   /** Observed frequency of up moves in the bin; null for an empty bin. */
@@ -64,7 +64,7 @@ export interface HorizonMetrics {
   /** Fraction of targets inside mean ± 1 sigma of the variance head (0.683 when calibrated). */
   coverage1Sigma: number;
   /** P(up) reliability bins (usually 10 equal-width bins over [0, 1]). */
-  reliability?: ReliabilityBin[];
+  reliability?: ReportReliabilityBin[];
 }
 
 export interface EpochRecord {

@@ -3,7 +3,7 @@
  * data, e.g. `symbols[0].candles.close has 99 values, expected 100 (one per time)`, instead of a
  * chart silently drawing nothing in the browser.
  */
-import type { Candles, EquityCurve, ReportData, ReportTrade, SweepReport } from './types.js';
+import type { ReportCandles, EquityCurve, ReportData, ReportTrade, SweepReport } from './types.js';
 
 function fail(path: string, problem: string): never {
   throw new TypeError(`report data: ${path} ${problem}`);
@@ -33,7 +33,7 @@ function times(value: unknown, path: string): number[] {
   return t;
 }
 
-function candles(c: Candles, path: string): void {
+function candles(c: ReportCandles, path: string): void {
   const n = times(c.time, `${path}.time`).length;
   for (const key of ['open', 'high', 'low', 'close'] as const) numberArray(c[key], `${path}.${key}`, n);
 }

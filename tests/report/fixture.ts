@@ -4,7 +4,7 @@
  * Infinity), three horizons of classifier metrics, training history, learned periods and a
  * 3 x 3 sweep. The second symbol's name carries HTML and `</script>` to test escaping.
  */
-import type { Candles, ReportData, ReportTrade } from '../../src/report/index.js';
+import type { ReportCandles, ReportData, ReportTrade } from '../../src/report/index.js';
 
 export const HOSTILE_SYMBOL = 'ETH</script><img src=x onerror="window.__pwned=1">&\'';
 
@@ -19,9 +19,9 @@ function rng(seed: number): () => number {
   };
 }
 
-function candles(n: number, seed: number, start: number): Candles {
+function candles(n: number, seed: number, start: number): ReportCandles {
   const r = rng(seed);
-  const c: Candles = { time: [], open: [], high: [], low: [], close: [] };
+  const c: ReportCandles = { time: [], open: [], high: [], low: [], close: [] };
   let price = start;
   for (let i = 0; i < n; i++) {
     const open = price;
@@ -37,7 +37,7 @@ function candles(n: number, seed: number, start: number): Candles {
 }
 
 /** A trade entering at bar `entry`'s open, with tier fills at the highs (long) or lows (short) of later bars. */
-function trade(c: Candles, side: 1 | -1, entry: number, tiers: number[], exit: number, reason: string): ReportTrade {
+function trade(c: ReportCandles, side: 1 | -1, entry: number, tiers: number[], exit: number, reason: string): ReportTrade {
   const entryPrice = c.open[entry];
   const exitPrice = c.close[exit];
   const size = 1;
@@ -54,7 +54,7 @@ function trade(c: Candles, side: 1 | -1, entry: number, tiers: number[], exit: n
   };
 }
 
-function equityFrom(c: Candles, initial: number): { time: number[]; equity: number[] } {
+function equityFrom(c: ReportCandles, initial: number): { time: number[]; equity: number[] } {
   return { time: [...c.time], equity: c.close.map((p) => (initial * p) / c.close[0]) };
 }
 
