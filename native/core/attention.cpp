@@ -74,16 +74,33 @@ void set_ctx(GemmArgs& g, char operand, const AttentionShape& s, const Layout& l
   else g.ldc = l.row_ctx;
 }
 
-// Rows of the [B*H*T, T] weights with dropout applied (scaled by 1/keep), into `dst`.
-void dropped(const AttentionShape& s, const float* probs, float* dst) {
-  const int64_t rows = s.batch * s.heads * s.steps, T = s.steps;
+// The batched product restricted to one (batch, head) entry: each head's whole forward or
+// backward pass then runs as one task, its [T, T] weights staying in that core's cache.
+GemmArgs one_head(const GemmArgs& g, int64_t b, int64_t h) {
+  GemmArgs o = g;
+  o.a += b * g.batch.a[0] + h * g.batch.a[1];
+  o.b += b * g.batch.b[0] + h * g.batch.b[1];
+  o.c += b * g.batch.c[0] + h * g.batch.c[1];
+  o.batch = GemmBatch::strided(1, 0, 0, 0);
+  return o;
+}
+
+// Rows [r0, r1) of the [B*H*T, T] weights with dropout applied (scaled by 1/keep), into `dst`.
+void dropped_rows(const AttentionShape& s, const float* probs, float* dst, int64_t r0, int64_t r1) {
+  const int64_t T = s.steps;
   const float inv_keep = 1.0f / (1.0f - s.dropout);
-  parallel_for(static_cast<std::size_t>(rows), 64, [&](std::size_t r0, std::size_t r1) {
-    for (std::size_t r = r0; r < r1; ++r)
-      for (int64_t j = 0; j < T; ++j) {
-        const uint64_t idx = r * static_cast<uint64_t>(T) + j;
-        dst[idx] = dropout_keep(s.seed, idx, s.dropout) ? probs[idx] * inv_keep : 0.0f;
-      }
+  for (int64_t r = r0; r < r1; ++r)
+    for (int64_t j = 0; j < T; ++j) {
+      const uint64_t idx = static_cast<uint64_t>(r * T + j);
+      dst[idx] = dropout_keep(s.seed, idx, s.dropout) ? probs[idx] * inv_keep : 0.0f;
+    }
+}
+
+// Runs fn(b, h) for every head, heads spread over the pool (GEMMs inside run inline).
+template <typename Fn>
+void for_each_head(const AttentionShape& s, Fn fn) {
+  parallel_for(static_cast<std::size_t>(s.batch * s.heads), 1, [&](std::size_t i0, std::size_t i1) {
+    for (std::size_t i = i0; i < i1; ++i) fn(static_cast<int64_t>(i) / s.heads, static_cast<int64_t>(i) % s.heads);
   });
 }
 
@@ -101,12 +118,20 @@ void attention_forward(const AttentionShape& s, const float* qkv, float* probs, 
   set_qkv(g, 'a', s, l, 0);
   set_qkv(g, 'b', s, l, 1);
   set_scores(g, 'c', l, s.heads);
-  gemm(g);
-  // Row softmax of scale * scores, in place.
+  std::vector<float> tmp(s.dropout > 0.0f ? static_cast<std::size_t>(s.batch * s.heads * T * T) : 0);
+  // out = W V  [T, T] x [T, Kd], written into the merged [B, T, H, Kd] context; W is the
+  // softmax, after dropout when training.
+  GemmArgs o = per_head(s);
+  o.M = T; o.N = s.key_dim; o.K = T;
+  o.a = s.dropout > 0.0f ? tmp.data() : probs; o.b = qkv; o.c = out;
+  set_scores(o, 'a', l, s.heads);
+  set_qkv(o, 'b', s, l, 2);
+  set_ctx(o, 'c', s, l);
   const float scale = 1.0f / std::sqrt(static_cast<float>(s.key_dim));
-  const int64_t rows = s.batch * s.heads * T;
-  parallel_for(static_cast<std::size_t>(rows), 64, [&](std::size_t r0, std::size_t r1) {
-    for (std::size_t r = r0; r < r1; ++r) {
+  for_each_head(s, [&](int64_t b, int64_t h) {
+    gemm(one_head(g, b, h));
+    const int64_t r0 = (b * s.heads + h) * T;
+    for (int64_t r = r0; r < r0 + T; ++r) {  // row softmax of scale * scores, in place
       float* row = probs + r * T;
       float mx = -INFINITY;
       for (int64_t j = 0; j < T; ++j) mx = std::max(mx, row[j] * scale);
@@ -116,22 +141,9 @@ void attention_forward(const AttentionShape& s, const float* qkv, float* probs, 
       const float inv = 1.0f / sum;
       for (int64_t j = 0; j < T; ++j) row[j] *= inv;
     }
+    if (s.dropout > 0.0f) dropped_rows(s, probs, tmp.data(), r0, r0 + T);
+    gemm(one_head(o, b, h));
   });
-  std::vector<float> tmp;
-  const float* weights = probs;
-  if (s.dropout > 0.0f) {
-    tmp.resize(static_cast<std::size_t>(rows * T));
-    dropped(s, probs, tmp.data());
-    weights = tmp.data();
-  }
-  // out = P V  [T, T] x [T, Kd], written into the merged [B, T, H, Kd] context.
-  GemmArgs o = per_head(s);
-  o.M = T; o.N = s.key_dim; o.K = T;
-  o.a = weights; o.b = qkv; o.c = out;
-  set_scores(o, 'a', l, s.heads);
-  set_qkv(o, 'b', s, l, 2);
-  set_ctx(o, 'c', s, l);
-  gemm(o);
 }
 
 void attention_backward(const AttentionShape& s, const float* qkv, const float* probs, const float* dout,
@@ -140,14 +152,9 @@ void attention_backward(const AttentionShape& s, const float* qkv, const float* 
   if (!qkv || !probs || !dout || !dqkv) throw std::invalid_argument("attention: null buffer");
   const Layout l(s);
   const int64_t T = s.steps, rows = s.batch * s.heads * T;
-  std::vector<float> dw(static_cast<std::size_t>(rows * T));  // dL/d(weights after dropout)
-  std::vector<float> tmp;
-  const float* weights = probs;
-  if (s.dropout > 0.0f) {
-    tmp.resize(dw.size());
-    dropped(s, probs, tmp.data());
-    weights = tmp.data();
-  }
+  std::vector<float> dw(static_cast<std::size_t>(rows * T));  // dL/d(weights), then dL/d(scores)
+  std::vector<float> tmp(s.dropout > 0.0f ? dw.size() : 0);
+  const float* weights = s.dropout > 0.0f ? tmp.data() : probs;
   // dV = W^T dO  ([T, T]^T x [T, Kd])
   GemmArgs gv = per_head(s);
   gv.M = T; gv.N = s.key_dim; gv.K = T; gv.trans_a = true;
@@ -155,7 +162,6 @@ void attention_backward(const AttentionShape& s, const float* qkv, const float* 
   set_scores(gv, 'a', l, s.heads);
   set_ctx(gv, 'b', s, l);
   set_qkv(gv, 'c', s, l, 2);
-  gemm(gv);
   // dW = dO V^T  ([T, Kd] x [Kd, T])
   GemmArgs gw = per_head(s);
   gw.M = T; gw.N = T; gw.K = s.key_dim; gw.trans_b = true;
@@ -163,22 +169,6 @@ void attention_backward(const AttentionShape& s, const float* qkv, const float* 
   set_ctx(gw, 'a', s, l);
   set_qkv(gw, 'b', s, l, 2);
   set_scores(gw, 'c', l, s.heads);
-  gemm(gw);
-  // Through dropout and the softmax: dS = scale * P (dP - rowsum(dP P)), in place in dw.
-  const float scale = 1.0f / std::sqrt(static_cast<float>(s.key_dim));
-  const float inv_keep = s.dropout > 0.0f ? 1.0f / (1.0f - s.dropout) : 1.0f;
-  parallel_for(static_cast<std::size_t>(rows), 64, [&](std::size_t r0, std::size_t r1) {
-    for (std::size_t r = r0; r < r1; ++r) {
-      float* d = dw.data() + r * T;
-      const float* p = probs + r * T;
-      if (s.dropout > 0.0f)
-        for (int64_t j = 0; j < T; ++j)
-          d[j] = dropout_keep(s.seed, r * static_cast<uint64_t>(T) + j, s.dropout) ? d[j] * inv_keep : 0.0f;
-      float dot = 0.0f;
-      for (int64_t j = 0; j < T; ++j) dot += d[j] * p[j];
-      for (int64_t j = 0; j < T; ++j) d[j] = scale * p[j] * (d[j] - dot);
-    }
-  });
   // dQ = dS K, dK = dS^T Q
   GemmArgs gq = per_head(s);
   gq.M = T; gq.N = s.key_dim; gq.K = T;
@@ -186,14 +176,33 @@ void attention_backward(const AttentionShape& s, const float* qkv, const float* 
   set_scores(gq, 'a', l, s.heads);
   set_qkv(gq, 'b', s, l, 1);
   set_qkv(gq, 'c', s, l, 0);
-  gemm(gq);
   GemmArgs gk = per_head(s);
   gk.M = T; gk.N = s.key_dim; gk.K = T; gk.trans_a = true;
   gk.a = dw.data(); gk.b = qkv; gk.c = dqkv;
   set_scores(gk, 'a', l, s.heads);
   set_qkv(gk, 'b', s, l, 0);
   set_qkv(gk, 'c', s, l, 1);
-  gemm(gk);
+  const float scale = 1.0f / std::sqrt(static_cast<float>(s.key_dim));
+  const float inv_keep = s.dropout > 0.0f ? 1.0f / (1.0f - s.dropout) : 1.0f;
+  for_each_head(s, [&](int64_t b, int64_t h) {
+    const int64_t r0 = (b * s.heads + h) * T;
+    if (s.dropout > 0.0f) dropped_rows(s, probs, tmp.data(), r0, r0 + T);
+    gemm(one_head(gv, b, h));
+    gemm(one_head(gw, b, h));
+    // Through dropout and the softmax: dS = scale * P (dP - rowsum(dP P)), in place in dw.
+    for (int64_t r = r0; r < r0 + T; ++r) {
+      float* d = dw.data() + r * T;
+      const float* p = probs + r * T;
+      if (s.dropout > 0.0f)
+        for (int64_t j = 0; j < T; ++j)
+          d[j] = dropout_keep(s.seed, static_cast<uint64_t>(r * T + j), s.dropout) ? d[j] * inv_keep : 0.0f;
+      float dot = 0.0f;
+      for (int64_t j = 0; j < T; ++j) dot += d[j] * p[j];
+      for (int64_t j = 0; j < T; ++j) d[j] = scale * p[j] * (d[j] - dot);
+    }
+    gemm(one_head(gq, b, h));
+    gemm(one_head(gk, b, h));
+  });
 }
 
 }  // namespace ntp
