@@ -82,6 +82,7 @@ GemmArgs one_head(const GemmArgs& g, int64_t b, int64_t h) {
   o.b += b * g.batch.b[0] + h * g.batch.b[1];
   o.c += b * g.batch.c[0] + h * g.batch.c[1];
   o.batch = GemmBatch::strided(1, 0, 0, 0);
+  o.serial = true;  // heads are the parallel unit
   return o;
 }
 

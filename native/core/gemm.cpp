@@ -258,11 +258,14 @@ void gemm(const GemmArgs& g) {
   check_gemm_args(g);
   const int64_t batches = g.batch.count();
   if (batches == 0 || g.M == 0 || g.N == 0) return;
-  // Shrink the task blocks until there are a few tasks per thread (load balance), but not
-  // below a couple of micro-tiles (packing overhead).
-  const int64_t want = static_cast<int64_t>(thread_count()) * 3;
   int64_t mc = std::min(kMCMax, (g.M + kMR - 1) / kMR * kMR);
   int64_t nc = std::min(kNCMax, (g.N + kNR - 1) / kNR * kNR);
+  // Tiny products are cheaper inline than a trip through the pool.
+  const double flops = 2.0 * static_cast<double>(batches) * g.M * g.N * std::max<int64_t>(g.K, 1);
+  const bool inline_run = g.serial || flops < 2.0e5;
+  // For the pool, shrink the task blocks until there are a few tasks per thread (load balance),
+  // but not below a couple of micro-tiles (packing overhead).
+  const int64_t want = inline_run ? 1 : static_cast<int64_t>(thread_count()) * 3;
   auto tasks = [&] { return batches * ((g.M + mc - 1) / mc) * ((g.N + nc - 1) / nc); };
   while (tasks() < want && (mc > 2 * kMR || nc > kNR)) {
     if (mc > 2 * kMR && (mc >= nc || nc <= kNR)) mc = std::max(2 * kMR, (mc / 2 + kMR - 1) / kMR * kMR);
@@ -270,8 +273,6 @@ void gemm(const GemmArgs& g) {
   }
   const int64_t mb = (g.M + mc - 1) / mc, nb = (g.N + nc - 1) / nc;
   const int64_t total = batches * mb * nb;
-  // Tiny products are cheaper inline than a trip through the pool.
-  const double flops = 2.0 * static_cast<double>(batches) * g.M * g.N * std::max<int64_t>(g.K, 1);
   auto body = [&](std::size_t begin, std::size_t end) {
     for (std::size_t t = begin; t < end; ++t) {
       const int64_t ti = static_cast<int64_t>(t);
@@ -280,7 +281,7 @@ void gemm(const GemmArgs& g) {
       run_block(g, bi, i0, std::min(mc, g.M - i0), j0, std::min(nc, g.N - j0));
     }
   };
-  if (flops < 2.0e5) body(0, static_cast<std::size_t>(total));
+  if (inline_run) body(0, static_cast<std::size_t>(total));
   else parallel_for(static_cast<std::size_t>(total), 1, body);
 }
 

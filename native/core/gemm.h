@@ -48,6 +48,9 @@ struct GemmArgs {
   int64_t bias_rs = 0, bias_cs = 0;
   Activation activation = Activation::kLinear;
   float activation_alpha = 0.2f;  // leaky-relu slope
+  // Run on the calling thread in full-size blocks: for callers that already spread their work
+  // over the pool (per LSTM row block, per attention head), where splitting only adds packing.
+  bool serial = false;
 };
 
 // Validates the arguments (std::invalid_argument naming the bad one) and runs on the thread pool.

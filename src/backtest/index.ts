@@ -3,7 +3,7 @@ export * from './types.js';
 export * from './metrics.js';
 export { runReferenceBacktest } from './reference.js';
 export * from './native.js';
-export { emaSeries, smaSeries, rsiSeries, ruleSides, ruleSignals, sidesToSignals } from './rules.js';
+export { ruleSides, ruleSignals, sidesToSignals } from './rules.js';
 export * from './sweep.js';
 export { assertSignals } from './signals-check.js';
 export { backtestOptionsFromConfig } from './from-config.js';

@@ -17,10 +17,18 @@ export function emaRef(x: ArrayLike<number>, period: number): Float64Array {
 
 export function smaRef(x: ArrayLike<number>, period: number): Float64Array {
   const out = NaNs(x.length);
-  for (let t = period - 1; t < x.length; t++) {
-    let s = 0;
-    for (let i = t - period + 1; i <= t; i++) s += x[i];
-    out[t] = s / period;
+  // Kahan-Babuska rolling sum, as the native sma_series, so both round alike (strategies that
+  // compare two averages must see the same crossings in TypeScript and in native code).
+  let sum = 0, comp = 0;
+  const add = (v: number): void => {
+    const t = sum + v;
+    comp += Math.abs(sum) >= Math.abs(v) ? (sum - t) + v : (v - t) + sum;
+    sum = t;
+  };
+  for (let t = 0; t < x.length; t++) {
+    add(x[t]);
+    if (t >= period) add(-x[t - period]);
+    if (t + 1 >= period) out[t] = (sum + comp) / period;
   }
   return out;
 }
@@ -39,12 +47,14 @@ export function wmaRef(x: ArrayLike<number>, period: number): Float64Array {
 export function rsiRef(x: ArrayLike<number>, period: number): Float64Array {
   const n = x.length;
   const out = NaNs(n);
+  const a = 1 / period;
   let G = 0, L = 0;
   for (let t = 1; t < n; t++) {
     const d = x[t] - x[t - 1];
-    const g = Math.max(d, 0), l = Math.max(-d, 0);
-    if (t === 1) { G = g; L = l; } else { G += (g - G) / period; L += (l - L) / period; }
-    out[t] = G + L === 0 ? 50 : (100 * G) / (G + L);
+    const g = d > 0 ? d : 0, l = d < 0 ? -d : 0;
+    // The same operation order as the native Wilder recurrence, so results agree to the bit.
+    if (t === 1) { G = g; L = l; } else { G = a * g + (1 - a) * G; L = a * l + (1 - a) * L; }
+    out[t] = Number.isNaN(d) ? NaN : G + L === 0 ? 50 : (100 * G) / (G + L);
   }
   return out;
 }
