@@ -23,7 +23,8 @@ for (const script of scripts) {
   const name = script.replace(/-bench\.js$/, '');
   console.log(`\n== ${name} ==`);
   const started = Date.now();
-  const r = spawnSync(process.execPath, [join(benchDir, script)], { stdio: 'inherit', env: process.env });
+  // Benchmarks import the TypeScript sources through tsx, like the tests.
+  const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', join(benchDir, script)], { stdio: 'inherit', env: process.env });
   const file = join(benchDir, 'results', `${name}.json`);
   if (r.status !== 0 || !existsSync(file)) {
     console.error(`${script} failed (exit ${r.status})`);

@@ -24,6 +24,7 @@ const STEPS = Number(arg('steps', 8));
 const OFF_STEPS = Number(arg('off-steps', 2));
 const OUT = resolve(arg('out', 'bench/results/model.json'));
 const B = 144, T = 64, F = 10;
+const loadAtStart = loadavg();  // the machine is shared: record how busy it was
 
 await tf.setBackend('cpu');
 
@@ -166,7 +167,7 @@ console.log(`infer native off: ${inferOff.samplesPerSec} samples/s`);
 const result = {
   benchmark: 'model',
   date: new Date().toISOString(),
-  machine: { cpus: availableParallelism(), cpuModel: cpus()[0]?.model ?? null, loadavg: loadavg() },
+  machine: { cpus: availableParallelism(), cpuModel: cpus()[0]?.model ?? null, loadavgAtStart: loadAtStart, loadavgAtEnd: loadavg() },
   config: { batch: B, lookback: T, features: F, params: nativeModel.countParams(), stepsTimed: STEPS, offStepsTimed: OFF_STEPS },
   train: { nativeOn: trainOn, nativeOff: trainOff, speedup: +(trainOn.samplesPerSec / trainOff.samplesPerSec).toFixed(1) },
   inference: { nativeOn: inferOn, nativeOff: inferOff, speedup: +(inferOn.samplesPerSec / inferOff.samplesPerSec).toFixed(1) },

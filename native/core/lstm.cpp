@@ -29,20 +29,40 @@ void check_lstm_shape(const LstmShape& s) {
 
 namespace {
 
-// One batch row of the cell math (lstm_cell.h, shared with the CUDA twin). The pointers never
-// overlap (separate buffers or disjoint gate blocks); saying so with __restrict lets the
-// compiler vectorise the loop over units.
+// One batch row of the cell math: the formulas of lstm_cell.h (which the CUDA twin uses per
+// element), restated over a row with __restrict pointers (they never overlap: separate buffers or
+// disjoint gate blocks) because GCC does not vectorise the loop through the per-element helpers.
+// test_lstm checks both directions against a double reference, and the twin against this.
 void cell_row_forward(float* __restrict z, int64_t U, const float* __restrict c_prev, float* __restrict c,
                       float* __restrict h) {
-  for (int64_t u = 0; u < U; ++u) lstm_cell_forward(z, static_cast<long>(U), static_cast<long>(u), c_prev[u], c + u, h + u);
+  float* __restrict zi = z;
+  float* __restrict zf = z + U;
+  float* __restrict zg = z + 2 * U;
+  float* __restrict zo = z + 3 * U;
+  for (int64_t u = 0; u < U; ++u) {
+    const float i = fast_sigmoidf(zi[u]), f = fast_sigmoidf(zf[u]), g = fast_tanhf(zg[u]), o = fast_sigmoidf(zo[u]);
+    const float cu = f * c_prev[u] + i * g;
+    zi[u] = i; zf[u] = f; zg[u] = g; zo[u] = o;
+    c[u] = cu;
+    h[u] = o * fast_tanhf(cu);
+  }
 }
 
+// Same math as lstm_cell_backward (lstm_cell.h, used by the CUDA twin) for a whole row.
 void cell_row_backward(const float* __restrict gates, int64_t U, const float* __restrict c,
                        const float* __restrict c_prev, const float* __restrict dh_out, const float* __restrict dh_next,
                        float* __restrict dc_next, float* __restrict dz) {
-  for (int64_t u = 0; u < U; ++u)
-    dc_next[u] = lstm_cell_backward(gates, static_cast<long>(U), static_cast<long>(u), c[u], c_prev[u],
-                                    dh_out[u] + dh_next[u], dc_next[u], dz);
+  for (int64_t u = 0; u < U; ++u) {
+    const float i = gates[u], f = gates[U + u], g = gates[2 * U + u], o = gates[3 * U + u];
+    const float tc = fast_tanhf(c[u]);
+    const float dh = dh_out[u] + dh_next[u];
+    const float dc = dc_next[u] + dh * o * (1.0f - tc * tc);
+    dz[u] = dc * g * i * (1.0f - i);
+    dz[U + u] = dc * c_prev[u] * f * (1.0f - f);
+    dz[2 * U + u] = dc * i * (1.0f - g * g);
+    dz[3 * U + u] = dh * tc * o * (1.0f - o);
+    dc_next[u] = dc * f;
+  }
 }
 
 // Blocks of batch rows per step: enough for every thread, not so small that GEMM rows are wasted.

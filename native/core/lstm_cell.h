@@ -1,6 +1,7 @@
-// Pointwise LSTM cell math for one (batch row, unit), shared verbatim by core/lstm.cpp and the
-// CUDA twin. z points at the pre-activations of one row ([4U]: i, f, g, o blocks), and the
-// activated gates are written back in place (the backward pass needs exactly those).
+// Pointwise LSTM cell math for one (batch row, unit), used by the CUDA twin; core/lstm.cpp
+// restates the same formulas row-wise so the compiler vectorises them (keep the two in step).
+// z points at the pre-activations of one row ([4U]: i, f, g, o blocks), and the activated gates
+// are written back in place (the backward pass needs exactly those).
 #pragma once
 #include <cmath>
 

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
-import * as indicatorLayers from '../indicators/layers.js';
+import { LearnableIndicators } from '../indicators/learnable-indicators.js';
 import { MultiHeadSelfAttention } from './attention.js';
 import { FusedLSTM } from './fused-lstm.js';
 import { nativeKernelsEnabled } from './native-kernels.js';
@@ -104,14 +104,6 @@ export function indicatorSubnet(close: Sym, o: IndicatorSubnetOptions): Sym {
   return h;
 }
 
-// `LearnableIndicators` (all six layers concatenated to [B, 30]) is the indicators module's
-// layer; until it is exported, the same features come from its six layers and a concatenate.
 function learnableIndicators(close: Sym, name: string): Sym {
-  const mod = indicatorLayers as unknown as Record<string, unknown>;
-  const Combined = mod.LearnableIndicators as (new (args: { name: string }) => tf.layers.Layer) | undefined;
-  if (Combined) return new Combined({ name: `${name}_indicators` }).apply(close) as Sym;
-  const classes = mod.LEARNABLE_INDICATOR_CLASSES as (new (args: { name: string }) => tf.layers.Layer)[] | undefined;
-  if (!classes) throw new Error('indicatorSubnet: src/indicators/layers.ts exports neither LearnableIndicators nor LEARNABLE_INDICATOR_CLASSES');
-  const parts = classes.map((C) => new C({ name: `${name}_${C.name}` }).apply(close) as Sym);
-  return tf.layers.concatenate({ axis: -1, name: `${name}_indicators` }).apply(parts) as Sym;
+  return new LearnableIndicators({ name: `${name}_indicators` }).apply(close) as Sym;
 }

@@ -188,7 +188,9 @@ export class FusedLSTM extends tf.layers.Layer {
     const bias = new Float32Array(4 * U);
     bias.fill(1, U, 2 * U);
     this.bias = this.addWeight('bias', [4 * U], 'float32', tf.initializers.zeros());
-    this.bias.write(tf.tensor1d(bias));
+    const init = tf.tensor1d(bias);
+    this.bias.write(init);  // copies into the variable
+    init.dispose();
     this.built = true;
   }
 

@@ -15,7 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import './fused-lstm.js';
 import './attention.js';
 import './small-layers.js';
-import '../indicators/layers.js';
+import '../indicators/learnable-indicators.js';
 
 const MODEL_FILE = 'model.json';
 const WEIGHTS_FILE = 'weights.bin';

@@ -6,7 +6,8 @@
  *
  * `Sum` and `Mean` over a contiguous block of axes (bias gradients reduce axis 0 of [B*T, N],
  * mean-over-time axis 1 of [B, T, D]; the JS kernels transpose first) run as a GEMM with a
- * vector of ones.
+ * vector of ones. `SplitV` (the gradient of every concat) copies contiguous runs with typed-array
+ * `set` instead of tfjs's per-element strided Slice.
  *
  * Semantics follow tfjs-backend-cpu: transposeA/B on the last two dims, batch dims broadcast
  * (numpy rules; tfjs's JS kernel uses `bi % batch`, which agrees whenever one side's batch is 1
@@ -49,7 +50,7 @@ interface CpuBackend {
 }
 
 const NATIVE_ACTIVATIONS = new Set<string>(['linear', 'relu', 'relu6', 'sigmoid', 'elu', 'leakyrelu']);
-const KERNELS = ['BatchMatMul', '_FusedMatMul', 'Sum', 'Mean'] as const;
+const KERNELS = ['BatchMatMul', '_FusedMatMul', 'Sum', 'Mean', 'SplitV'] as const;
 const originals = new Map<string, tf.KernelConfig>();
 let enabled = false;
 
@@ -133,11 +134,37 @@ function nativeSum(backend: CpuBackend, x: tf.TensorInfo, attrs: Record<string, 
   return backend.makeTensorInfo(shape, 'float32', out);
 }
 
+/** x split along `axis` into the given sizes: each part is `outer` contiguous runs of size*inner. */
+function fastSplit(backend: CpuBackend, x: tf.TensorInfo, attrs: Record<string, unknown>): tf.TensorInfo[] | null {
+  if (x.dtype !== 'float32') return null;
+  const xv = values(backend, x);
+  if (!xv) return null;
+  const axis = tf.util.parseAxisParam(attrs.axis as number, x.shape)[0];
+  const sizes = tf.backend_util.prepareSplitSize(x as tf.Tensor, attrs.numOrSizeSplits as number | number[], axis);
+  const outer = tf.util.sizeFromShape(x.shape.slice(0, axis));
+  const inner = tf.util.sizeFromShape(x.shape.slice(axis + 1));
+  const row = x.shape[axis] * inner;
+  let offset = 0;
+  return sizes.map((size) => {
+    const run = size * inner;
+    const out = new Float32Array(outer * run);
+    for (let o = 0; o < outer; o++) out.set(xv.subarray(o * row + offset, o * row + offset + run), o * run);
+    offset += run;
+    const shape = x.shape.slice();
+    shape[axis] = size;
+    return backend.makeTensorInfo(shape, 'float32', out);
+  });
+}
+
 function wrap(name: (typeof KERNELS)[number], original: tf.KernelConfig): KernelFunc {
   return (args) => {
     const backend = args.backend as unknown as CpuBackend;
     const attrs = (args.attrs ?? {}) as Record<string, unknown>;
     const { a, b, bias, preluActivationWeights } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+    if (name === 'SplitV') {
+      const x = (args.inputs as Record<string, tf.TensorInfo | undefined>).x;
+      return (x ? fastSplit(backend, x, attrs) : null) ?? original.kernelFunc(args);
+    }
     let res: tf.TensorInfo | null = null;
     if (name === 'Sum' || name === 'Mean') {
       const x = (args.inputs as Record<string, tf.TensorInfo | undefined>).x;

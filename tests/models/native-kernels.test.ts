@@ -98,3 +98,15 @@ test.serial('Sum and Mean over contiguous axes match tfjs-cpu (and other axes fa
     assertClose(t, r.native.v, r.js.v, 1e-5, `axis ${JSON.stringify(axis)}`);
   }
 });
+
+test.serial('SplitV (concat gradients) matches tfjs-cpu on every axis', (t) => {
+  const x = rand([4, 6, 9], 13);
+  for (const [sizes, axis] of [[[2, 1, 1], 0], [[1, 5], 1], [[3, -1, 2], 2], [3, -1]] as const) {
+    const r = both(() => tf.tidy(() => tf.split(x, sizes as number | number[], axis).map((p) => ({ shape: p.shape, v: Array.from(p.dataSync()) }))));
+    t.is(r.native.length, r.js.length);
+    r.native.forEach((p, i) => {
+      t.deepEqual(p.shape, r.js[i].shape);
+      t.deepEqual(p.v, r.js[i].v);
+    });
+  }
+});
