@@ -9,6 +9,11 @@
  * vector of ones. `SplitV` (the gradient of every concat) copies contiguous runs with typed-array
  * `set` instead of tfjs's per-element strided Slice.
  *
+ * `Add`, `Sub` and `Multiply` of float32 tensors of 4096+ elements run natively when each
+ * operand is the full shape, a scalar, or a trailing block of it (bias-like broadcasts): these are
+ * the residual adds and gradient accumulations that dominate a training step; other broadcasts
+ * and small tensors keep the JS kernel (a native call costs more than it saves there).
+ *
  * Semantics follow tfjs-backend-cpu: transposeA/B on the last two dims, batch dims broadcast
  * (numpy rules; tfjs's JS kernel uses `bi % batch`, which agrees whenever one side's batch is 1
  * or both are equal, the only cases tfjs ops produce), fused bias broadcast against the output,
@@ -36,6 +41,7 @@ export interface MatMulOptions {
 
 declare module '../native/types.js' {
   interface NativeAddon {
+    binaryOp(options: { op: number; a: Float32Array; b: Float32Array; out: Float32Array }): void;
     matMul(options: MatMulOptions): void;
     matMulAsync(options: MatMulOptions): Promise<void>;
   }
@@ -50,7 +56,9 @@ interface CpuBackend {
 }
 
 const NATIVE_ACTIVATIONS = new Set<string>(['linear', 'relu', 'relu6', 'sigmoid', 'elu', 'leakyrelu']);
-const KERNELS = ['BatchMatMul', '_FusedMatMul', 'Sum', 'Mean', 'SplitV'] as const;
+const KERNELS = ['BatchMatMul', '_FusedMatMul', 'Sum', 'Mean', 'SplitV', 'Add', 'Sub', 'Multiply'] as const;
+const BINARY_OPS: Partial<Record<(typeof KERNELS)[number], number>> = { Add: 0, Sub: 1, Multiply: 2 };
+const MIN_NATIVE_ELEMENTS = 4096;
 const originals = new Map<string, tf.KernelConfig>();
 let enabled = false;
 
@@ -156,6 +164,29 @@ function fastSplit(backend: CpuBackend, x: tf.TensorInfo, attrs: Record<string, 
   });
 }
 
+/** True when `shape` broadcasts to `out` as the whole of it, a scalar, or a trailing block of it. */
+function trailingBlockOf(shape: number[], out: number[]): boolean {
+  const size = tf.util.sizeFromShape(shape);
+  if (size === 1 || size === tf.util.sizeFromShape(out)) return true;
+  let i = 0;
+  while (i < shape.length && shape[i] === 1) i++;
+  const tail = shape.slice(i);
+  return tail.length <= out.length && tail.every((d, k) => d === out[out.length - tail.length + k]);
+}
+
+function nativeBinary(backend: CpuBackend, op: number, a: tf.TensorInfo, b: tf.TensorInfo): tf.TensorInfo | null {
+  const addon = tryNativeAddon();
+  if (!addon || a.dtype !== 'float32' || b.dtype !== 'float32') return null;
+  const shape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
+  const n = tf.util.sizeFromShape(shape);
+  if (n < MIN_NATIVE_ELEMENTS || !trailingBlockOf(a.shape, shape) || !trailingBlockOf(b.shape, shape)) return null;
+  const av = values(backend, a), bv = values(backend, b);
+  if (!av || !bv) return null;
+  const out = new Float32Array(n);
+  addon.binaryOp({ op, a: av, b: bv, out });
+  return backend.makeTensorInfo(shape, 'float32', out);
+}
+
 function wrap(name: (typeof KERNELS)[number], original: tf.KernelConfig): KernelFunc {
   return (args) => {
     const backend = args.backend as unknown as CpuBackend;
@@ -166,7 +197,10 @@ function wrap(name: (typeof KERNELS)[number], original: tf.KernelConfig): Kernel
       return (x ? fastSplit(backend, x, attrs) : null) ?? original.kernelFunc(args);
     }
     let res: tf.TensorInfo | null = null;
-    if (name === 'Sum' || name === 'Mean') {
+    const binary = BINARY_OPS[name];
+    if (binary !== undefined) {
+      res = a && b ? nativeBinary(backend, binary, a, b) : null;
+    } else if (name === 'Sum' || name === 'Mean') {
       const x = (args.inputs as Record<string, tf.TensorInfo | undefined>).x;
       res = x ? nativeSum(backend, x, attrs, name === 'Mean') : null;
     } else if (a && b) {

@@ -11,39 +11,35 @@ import { join } from 'node:path';
 import { loadModel, saveModel } from '../models/index.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-write.js';
 import type { EarlyStoppingState } from './early-stopping.js';
+import type { OptimizerState, TrainingOptimizer } from './optimizer.js';
 
 export interface TrainerState {
   /** Last completed epoch (0-based). */
   epoch: number;
   earlyStopping: EarlyStoppingState;
   history: Record<string, number>[];
-  /** Adam's running beta powers, saved exactly (setWeights would recompute them with pow). */
-  adamBetaPowers?: [number, number];
 }
 
 const OPTIMIZER_BIN = 'optimizer.bin';
 const OPTIMIZER_JSON = 'optimizer.json';
 const STATE_JSON = 'state.json';
 
-interface OptimizerManifest { weights: { name: string; shape: number[] }[] }
+interface OptimizerManifest {
+  kind: OptimizerState['kind'];
+  scalars: Record<string, number>;
+  arrays: { name: string; shape: number[] }[];
+}
 
-/** Adam keeps its beta powers in private variables; only these two fields are touched. */
-type AdamInternals = { accBeta1?: tf.Variable; accBeta2?: tf.Variable };
-
-export async function saveCheckpoint(dir: string, model: tf.LayersModel, optimizer: tf.Optimizer, state: TrainerState): Promise<void> {
+export async function saveCheckpoint(dir: string, model: tf.LayersModel, optimizer: TrainingOptimizer, state: TrainerState): Promise<void> {
   const tmp = `${dir}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   await saveModel(model, join(tmp, 'model'));
-  const weights = await optimizer.getWeights();
-  const manifest: OptimizerManifest = { weights: weights.map((w) => ({ name: w.name, shape: w.tensor.shape })) };
-  const parts = weights.map((w) => Buffer.from((w.tensor.dataSync() as Float32Array).buffer.slice(0)));
-  writeFileAtomic(join(tmp, OPTIMIZER_BIN), Buffer.concat(parts));
+  const o = await optimizer.state();
+  const manifest: OptimizerManifest = { kind: o.kind, scalars: o.scalars, arrays: o.arrays.map((a) => ({ name: a.name, shape: a.shape })) };
+  writeFileAtomic(join(tmp, OPTIMIZER_BIN), Buffer.concat(o.arrays.map((a) => Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength))));
   writeJsonAtomic(join(tmp, OPTIMIZER_JSON), manifest);
-  const adam = optimizer as unknown as AdamInternals;
-  const betas = adam.accBeta1 && adam.accBeta2
-    ? [adam.accBeta1.dataSync()[0], adam.accBeta2.dataSync()[0]] as [number, number] : undefined;
-  writeJsonAtomic(join(tmp, STATE_JSON), { ...state, adamBetaPowers: betas });
+  writeJsonAtomic(join(tmp, STATE_JSON), state);
   const old = `${dir}.old`;
   rmSync(old, { recursive: true, force: true });
   if (existsSync(dir)) renameSync(dir, old);
@@ -57,27 +53,26 @@ export function findCheckpoint(dir: string): string | null {
   return null;
 }
 
-export async function loadCheckpoint(dir: string, optimizer: tf.Optimizer): Promise<{ model: tf.LayersModel; state: TrainerState }> {
+/** The model and trainer state of a checkpoint; the optimizer is restored in place. */
+export async function loadCheckpoint(dir: string, optimizer: TrainingOptimizer): Promise<{ model: tf.LayersModel; state: TrainerState }> {
   const found = findCheckpoint(dir);
   if (!found) throw new Error(`no checkpoint in ${dir} (expected ${join(dir, STATE_JSON)})`);
   const model = await loadModel(join(found, 'model'));
   const state = JSON.parse(readFileSync(join(found, STATE_JSON), 'utf8')) as TrainerState;
   const manifest = JSON.parse(readFileSync(join(found, OPTIMIZER_JSON), 'utf8')) as OptimizerManifest;
+  if (manifest.kind !== optimizer.kind) {
+    throw new Error(`${found} was written by the ${manifest.kind} optimizer but this run uses ${optimizer.kind}: resume with the same runtime.nativeKernels and backend`);
+  }
   const bin = readFileSync(join(found, OPTIMIZER_BIN));
   const floats = new Float32Array(bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength));
   let off = 0;
-  const named = manifest.weights.map((w) => {
-    const size = w.shape.reduce((a, b) => a * b, 1);
-    const tensor = tf.tensor(floats.subarray(off, off + size), w.shape);
+  const arrays = manifest.arrays.map((a) => {
+    const size = a.shape.reduce((x, y) => x * y, 1);
+    const data = floats.slice(off, off + size);
     off += size;
-    return { name: w.name, tensor };
+    return { ...a, data };
   });
   if (off !== floats.length) throw new Error(`${join(found, OPTIMIZER_BIN)} holds ${floats.length} values, the manifest ${off}`);
-  await optimizer.setWeights(named);
-  const adam = optimizer as unknown as AdamInternals;
-  if (state.adamBetaPowers && adam.accBeta1 && adam.accBeta2) {
-    adam.accBeta1.assign(tf.scalar(state.adamBetaPowers[0]));
-    adam.accBeta2.assign(tf.scalar(state.adamBetaPowers[1]));
-  }
+  await optimizer.restore({ kind: manifest.kind, scalars: manifest.scalars, arrays }, model.trainableWeights.map((w) => w.read() as tf.Variable));
   return { model, state };
 }

@@ -23,6 +23,7 @@ import { createEarlyStopping, observeEpoch } from './early-stopping.js';
 import { evaluate } from './evaluate.js';
 import { IndicatorLog, parseIndicatorLog } from './indicator-log.js';
 import { lossOptionsFor, modelConfigFor } from './model-config.js';
+import { createOptimizer, type TrainingOptimizer } from './optimizer.js';
 import { Progress, type ProgressOptions } from './progress.js';
 import { runPaths } from './run-dir.js';
 import { prepareRuntime } from './runtime.js';
@@ -91,7 +92,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   saveConfig(paths.config, config);
   const candles = options.series.map((s) => s.candles);
   const lossOptions = lossOptionsFor(config);
-  const optimizer = tf.train.adam(config.training.learningRate);
+  const optimizer = createOptimizer({ learningRate: config.training.learningRate, clipNorm: config.training.clipNorm }, runtime.nativeKernels);
 
   let model: tf.LayersModel;
   let state: TrainerState;
@@ -135,7 +136,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       for await (const batch of dataset.batches('train', { epoch })) {
         const t = batchTensors(batch);
         try {
-          const loss = trainStep(model, optimizer, variables, t, lossOptions, config.training.clipNorm);
+          const loss = trainStep(model, optimizer, variables, t, lossOptions);
           lossSum += loss * batch.size;
         } finally {
           disposeBatch(t);
@@ -183,11 +184,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 /** One optimizer step on a batch; returns the batch's loss (composite + L2). */
 function trainStep(
   model: tf.LayersModel,
-  optimizer: tf.Optimizer,
+  optimizer: TrainingOptimizer,
   variables: tf.Variable[],
   t: ReturnType<typeof batchTensors>,
   lossOptions: ReturnType<typeof lossOptionsFor>,
-  clipNorm: number,
 ): number {
   const value = tf.tidy(() => {
     const { value: loss, grads } = tf.variableGrads(() => {
@@ -196,19 +196,11 @@ function trainStep(
       const penalties = model.calculateLosses();
       return (penalties.length > 0 ? tf.addN([composite.total, ...penalties]) : composite.total) as tf.Scalar;
     }, variables);
-    optimizer.applyGradients(clipByGlobalNorm(grads, clipNorm));
+    optimizer.apply(variables, variables.map((v) => grads[v.name]));
     return loss;
   });
   const v = value.dataSync()[0];
   value.dispose();
   if (!Number.isFinite(v)) throw new Error(`training diverged: the loss became ${v}; lower training.learningRate or check the data`);
   return v;
-}
-
-/** tf.clip_by_global_norm: scales every gradient by clip / max(norm, clip). */
-function clipByGlobalNorm(grads: tf.NamedTensorMap, clip: number): tf.NamedTensorMap {
-  const names = Object.keys(grads);
-  const norm = tf.sqrt(tf.addN(names.map((n) => tf.sum(tf.square(grads[n])))));
-  const scale = tf.div(clip, tf.maximum(norm, clip));
-  return Object.fromEntries(names.map((n) => [n, tf.mul(grads[n], scale)]));
 }

@@ -110,3 +110,24 @@ test.serial('SplitV (concat gradients) matches tfjs-cpu on every axis', (t) => {
     });
   }
 });
+
+test.serial('Add, Sub and Multiply match tfjs-cpu exactly for every broadcast they see, native or not', (t) => {
+  const cases: [number[], number[]][] = [
+    [[64, 128], [64, 128]],       // same shape (native)
+    [[144, 64, 16], []],          // scalar (native)
+    [[144, 64, 16], [16]],        // bias-like trailing block (native)
+    [[144, 64, 16], [1, 64, 16]], // trailing block with a leading 1 (native)
+    [[8, 16], [16]],              // small: JS kernel
+    [[144, 64, 16], [144, 1, 16]],// a middle broadcast: JS kernel
+    [[16], [144, 64, 16]],        // the smaller operand first
+  ];
+  for (const [i, [sa, sb]] of cases.entries()) {
+    for (const op of ['add', 'sub', 'mul'] as const) {
+      const { native, js } = both(() => tf.tidy(() => Array.from(tf[op](rand(sa, 10 + i), rand(sb, 20 + i)).dataSync())));
+      t.deepEqual(native, js, `${op} [${sa}] with [${sb}]`);
+    }
+  }
+  // Integer tensors always use the JS kernel.
+  const { native, js } = both(() => Array.from(tf.add(tf.fill([70, 70], 3, 'int32'), tf.scalar(2, 'int32')).dataSync()));
+  t.deepEqual(native, js);
+});

@@ -1,0 +1,38 @@
+// binaryOp({op: 0 add | 1 sub | 2 mul, a, b: Float32Array, out: Float32Array of max length}).
+// Synchronous: it runs inside a tfjs kernel.
+#include <napi.h>
+
+#include <algorithm>
+#include <string>
+
+#include "../core/elementwise.h"
+#include "args.h"
+#include "jobs.h"
+#include "registry.h"
+
+namespace {
+
+using namespace ntp::binding;
+
+Job prepare_binary(const Napi::CallbackInfo& info) {
+  Args a(info.Env(), info[0], "binaryOp: options");
+  const auto op = static_cast<ntp::BinaryOp>(a.integer("op", 0, 2));
+  std::size_t na = 0, nb = 0;
+  const float* x = a.array<float>("a", kAnyLength, &na);
+  const float* y = a.array<float>("b", kAnyLength, &nb);
+  const std::size_t n = std::max(na, nb);
+  if ((na != 0 && n % na != 0) || (nb != 0 && n % nb != 0))
+    throw Napi::RangeError::New(a.env(), "binaryOp: sizes " + std::to_string(na) + " and " + std::to_string(nb) + " do not broadcast as equal, scalar or trailing block");
+  float* out = a.array<float>("out", n);
+  Job job;
+  job.work = [=] { ntp::binary_broadcast(op, x, na, y, nb, out); };
+  return job;
+}
+
+}  // namespace
+
+NTP_BINDING(elementwise) {
+  exports.Set("binaryOp", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
+    return run_sync(info.Env(), "binaryOp", prepare_binary(info));
+  }, "binaryOp"));
+}

@@ -1,0 +1,81 @@
+// Fused Adam + global-norm clipping against the step written out naively (float32 like tfjs).
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "../core/optimizer.h"
+#include "check.h"
+
+using namespace ntp;
+
+namespace {
+
+struct Tensors {
+  std::vector<std::vector<float>> p, g, m, v;
+  std::vector<AdamTensor> views() {
+    std::vector<AdamTensor> out;
+    for (std::size_t i = 0; i < p.size(); ++i) out.push_back({p[i].data(), g[i].data(), m[i].data(), v[i].data(), p[i].size()});
+    return out;
+  }
+};
+
+Tensors random_tensors(unsigned seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> z(0.f, 1.f);
+  Tensors t;
+  for (std::size_t size : {1u, 7u, 300u, 4096u}) {
+    std::vector<float> p(size), g(size), m(size), v(size);
+    for (std::size_t k = 0; k < size; ++k) { p[k] = z(rng); g[k] = 3 * z(rng); m[k] = 0.1f * z(rng); v[k] = std::fabs(0.1f * z(rng)); }
+    t.p.push_back(p); t.g.push_back(g); t.m.push_back(m); t.v.push_back(v);
+  }
+  return t;
+}
+
+}  // namespace
+
+TEST_CASE(matches_naive_adam_with_clipping) {
+  Tensors a = random_tensors(1), ref = a;
+  AdamStep s;
+  s.learning_rate = 1e-3; s.step = 7; s.clip_norm = 5;
+  auto views = a.views();
+  const double norm = adam_step(views.data(), views.size(), s);
+  double sq = 0;
+  for (auto& g : ref.g) for (float x : g) sq += double(x) * x;
+  CHECK_CLOSE(norm, std::sqrt(sq), 1e-12);
+  CHECK(norm > 5);  // so clipping is exercised
+  const float scale = float(5 / norm);
+  const float c1 = float(1 - std::pow(0.9, 7)), c2 = float(1 - std::pow(0.999, 7));
+  for (std::size_t i = 0; i < ref.p.size(); ++i) {
+    for (std::size_t k = 0; k < ref.p[i].size(); ++k) {
+      const float g = ref.g[i][k] * scale;
+      const float m = 0.9f * ref.m[i][k] + 0.1f * g;
+      const float v = 0.999f * ref.v[i][k] + 0.001f * g * g;
+      const float p = ref.p[i][k] - 1e-3f * (m / c1) / (std::sqrt(v / c2) + 1e-7f);
+      CHECK_CLOSE(a.m[i][k], m, 1e-6);
+      CHECK_CLOSE(a.v[i][k], v, 1e-6);
+      CHECK_CLOSE(a.p[i][k], p, 1e-6);
+    }
+  }
+}
+
+TEST_CASE(no_clipping_below_the_norm_and_deterministic) {
+  Tensors a = random_tensors(2), b = a;
+  AdamStep s;
+  s.clip_norm = 1e9;
+  auto va = a.views(), vb = b.views();
+  const double na = adam_step(va.data(), va.size(), s), nb = adam_step(vb.data(), vb.size(), s);
+  CHECK(na == nb);
+  for (std::size_t i = 0; i < a.p.size(); ++i) for (std::size_t k = 0; k < a.p[i].size(); ++k) CHECK(a.p[i][k] == b.p[i][k]);
+}
+
+TEST_CASE(bad_settings_throw) {
+  Tensors a = random_tensors(3);
+  auto v = a.views();
+  AdamStep s;
+  s.step = 0;
+  CHECK_THROWS(adam_step(v.data(), v.size(), s));
+  s.step = 1; s.beta1 = 1;
+  CHECK_THROWS(adam_step(v.data(), v.size(), s));
+}
+
+NTP_TEST_MAIN
