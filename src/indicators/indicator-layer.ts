@@ -43,6 +43,8 @@ interface IndicatorSpec {
 export abstract class LearnableIndicatorLayer extends tf.layers.Layer {
   readonly spec: IndicatorSpec;
   readonly initialPeriods: number[];
+  /** Whether the periods were given (else the SPEC defaults, which short windows may not fit). */
+  private readonly explicitPeriods: boolean;
   readonly implementation: IndicatorImplementation | undefined;
   private readonly minArg: number | undefined;
   private readonly maxArg: number | undefined;
@@ -58,6 +60,7 @@ export abstract class LearnableIndicatorLayer extends tf.layers.Layer {
       throw new RangeError(`${spec.className}: periods must be a non-empty array of finite numbers${w > 1 ? ` in (fast, slow, signal) triples` : ''} (got ${JSON.stringify(periods)})`);
     }
     this.initialPeriods = [...periods];
+    this.explicitPeriods = args.periods !== undefined;
     this.minArg = args.minPeriod;
     this.maxArg = args.maxPeriod;
     this.implementation = args.implementation;
@@ -95,11 +98,13 @@ export abstract class LearnableIndicatorLayer extends tf.layers.Layer {
       throw new RangeError(`${this.spec.className}: input must be the close channel [batch, time] (got shape [${shape.join(', ')}])`);
     }
     const [min, max] = this.resolveRange(shape[1]);
+    // Given periods must fit; the defaults are clipped into range instead, so a short lookback
+    // (e.g. T = 16, where momentum lags stop at T-2 = 14) still builds. Names keep the defaults.
     this.initialPeriods.forEach((p, i) => {
-      if (p < min || p > max) throw new RangeError(`${this.spec.className}: periods[${i}] = ${p} is outside [${min}, ${max}]`);
+      if (this.explicitPeriods && (p < min || p > max)) throw new RangeError(`${this.spec.className}: periods[${i}] = ${p} is outside [${min}, ${max}]`);
     });
     this.range = [min, max];
-    const init = new FixedValues({ values: this.initialPeriods }).asInitializer();
+    const init = new FixedValues({ values: this.initialPeriods.map((p) => Math.min(max, Math.max(min, p))) }).asInitializer();
     this.periodsVar = this.addWeight(`${this.spec.key}_periods`, [this.periodCount], 'float32', init, undefined, true,
       new ClipPeriods({ min, max }).asConstraint(), () => init);
     this.built = true;

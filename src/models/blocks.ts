@@ -10,6 +10,7 @@ import { MultiHeadSelfAttention } from './attention.js';
 import { FusedLSTM } from './fused-lstm.js';
 import { nativeKernelsEnabled } from './native-kernels.js';
 import { FastReLU, LayerNorm, ReverseTime } from './small-layers.js';
+import { withoutOrthogonalWarning } from './quiet-init.js';
 
 type Sym = tf.SymbolicTensor;
 
@@ -70,12 +71,13 @@ export function lstmBlock(x: Sym, o: LstmBlockOptions): Sym {
   let h = x;
   for (let l = 0; l < o.layers; l++) {
     const seq = l < o.layers - 1 || o.returnSequences;
-    const fwd = lstmLayer(o.units, seq, false, fused, `${o.name}_l${l}_fwd`).apply(h) as Sym;
+    // tf.layers.lstm builds its orthogonal recurrent kernel on apply (FusedLSTM quiets its own).
+    const fwd = withoutOrthogonalWarning(() => lstmLayer(o.units, seq, false, fused, `${o.name}_l${l}_fwd`).apply(h) as Sym);
     if (!o.bidirectional) {
       h = fwd;
       continue;
     }
-    let bwd = lstmLayer(o.units, seq, true, fused, `${o.name}_l${l}_bwd`).apply(h) as Sym;
+    let bwd = withoutOrthogonalWarning(() => lstmLayer(o.units, seq, true, fused, `${o.name}_l${l}_bwd`).apply(h) as Sym);
     if (seq) bwd = new ReverseTime({ name: `${o.name}_l${l}_bwd_reverse` }).apply(bwd) as Sym;
     h = tf.layers.concatenate({ axis: -1, name: `${o.name}_l${l}_concat` }).apply([fwd, bwd]) as Sym;
   }

@@ -17,6 +17,8 @@ export interface LstmConfig {
   bidirectional: boolean;
   /** Stacked LSTM layers (all but the last return sequences). */
   layers: number;
+  /** Feed the mean of the last layer's outputs over all steps to the heads instead of the last step. */
+  returnSequences: boolean;
 }
 
 export interface IndicatorBranchConfig {
@@ -57,7 +59,7 @@ export const DEFAULT_MODEL_CONFIG: ModelConfig = {
   features: 10,
   horizons: 3,
   transformer: { dModel: 64, blocks: 2, heads: 4, keyDim: 16, ffDim: 128, dropout: 0.1 },
-  lstm: { units: 64, bidirectional: true, layers: 1 },
+  lstm: { units: 64, bidirectional: true, layers: 1, returnSequences: false },
   indicators: { hidden: [64, 32, 20], dropout: 0.2 },
   towers: { hidden: [64, 32], dropout: 0.2 },
   l2: 1e-4,
@@ -110,7 +112,9 @@ export function resolveModelConfig(partial: DeepPartial<ModelConfig> = {}): Mode
   rate(c.transformer.dropout, 'model.transformer.dropout');
   int(c.lstm.units, 'model.lstm.units', 1);
   int(c.lstm.layers, 'model.lstm.layers', 1);
-  if (typeof c.lstm.bidirectional !== 'boolean') throw new TypeError(`model config: model.lstm.bidirectional must be a boolean (got ${JSON.stringify(c.lstm.bidirectional)})`);
+  for (const key of ['bidirectional', 'returnSequences'] as const) {
+    if (typeof c.lstm[key] !== 'boolean') throw new TypeError(`model config: model.lstm.${key} must be a boolean (got ${JSON.stringify(c.lstm[key])})`);
+  }
   widths(c.indicators.hidden, 'model.indicators.hidden');
   rate(c.indicators.dropout, 'model.indicators.dropout');
   widths(c.towers.hidden, 'model.towers.hidden');

@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 
 import { tryNativeAddon } from '../native/addon.js';
 import { nativeKernelsEnabled } from './native-kernels.js';
+import { withoutOrthogonalWarning } from './quiet-init.js';
 
 interface LstmShapeOptions {
   batch: number;
@@ -183,7 +184,7 @@ export class FusedLSTM extends tf.layers.Layer {
     }
     const F = shape[2], U = this.units;
     this.kernel = this.addWeight('kernel', [F, 4 * U], 'float32', tf.initializers.glorotNormal({}));
-    this.recurrentKernel = this.addWeight('recurrent_kernel', [U, 4 * U], 'float32', tf.initializers.orthogonal({}));
+    this.recurrentKernel = withoutOrthogonalWarning(() => this.addWeight('recurrent_kernel', [U, 4 * U], 'float32', tf.initializers.orthogonal({})));
     // Keras' unitForgetBias: forget-gate bias starts at 1, the rest at 0.
     const bias = new Float32Array(4 * U);
     bias.fill(1, U, 2 * U);

@@ -38,7 +38,8 @@ export function buildModel(partial: DeepPartial<ModelConfig> = {}): tf.LayersMod
   const transformerOut = new MeanOverTime({ name: 'tf_mean_time' }).apply(x) as Sym;
 
   // LSTM branch -> [B, units * (bidirectional ? 2 : 1)].
-  const lstmOut = lstmBlock(features, { ...c.lstm, returnSequences: false, implementation: c.lstmImplementation, name: 'lstm' });
+  const lstmSeq = lstmBlock(features, { ...c.lstm, implementation: c.lstmImplementation, name: 'lstm' });
+  const lstmOut = c.lstm.returnSequences ? new MeanOverTime({ name: 'lstm_mean_time' }).apply(lstmSeq) as Sym : lstmSeq;
 
   // Indicator branch -> [B, hidden.at(-1)].
   const indOut = indicatorSubnet(close, { ...c.indicators, l2: c.l2, name: 'ind' });

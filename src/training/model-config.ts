@@ -15,7 +15,7 @@ export function modelConfigFor(config: PipelineConfig, features: number, horizon
       dModel: m.transformer.dModel, blocks: m.transformer.blocks, heads: m.transformer.heads,
       keyDim: m.transformer.keyDim, ffDim: m.transformer.ffnDim, dropout: m.transformer.dropout,
     },
-    lstm: { units: m.lstm.units, bidirectional: m.lstm.bidirectional, layers: m.lstm.layers },
+    lstm: { units: m.lstm.units, bidirectional: m.lstm.bidirectional, layers: m.lstm.layers, returnSequences: m.lstm.returnSequences },
     indicators: { hidden: [...m.indicators.hidden, m.indicators.output], dropout: m.indicators.dropout },
     towers: { hidden: [...m.tower.hidden], dropout: m.tower.dropout },
     l2: m.l2,

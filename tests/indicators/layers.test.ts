@@ -219,3 +219,12 @@ test('LearnableIndicators: the fused native op matches the tfjs composite in val
     t.true(e < 5e-5, names[i]);
   });
 });
+
+test('default periods are clipped into a short window\'s range; given ones must fit', (t) => {
+  const x = tf.input({ shape: [16] });
+  const layer = new LearnableMomentum();
+  layer.apply(x);
+  t.deepEqual(layer.currentPeriods(), [5, 10, 14]);  // 20 > T-2 = 14
+  t.deepEqual(layer.periodNames(), ['momentum_5', 'momentum_10', 'momentum_20']);
+  t.throws(() => new LearnableMomentum({ periods: [20] }).apply(tf.input({ shape: [16] })), { message: /periods\[0\] = 20 is outside \[1, 14\]/ });
+});
