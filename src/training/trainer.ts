@@ -182,7 +182,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 }
 
 /** One optimizer step on a batch; returns the batch's loss (composite + L2). */
-function trainStep(
+export function trainStep(
   model: tf.LayersModel,
   optimizer: TrainingOptimizer,
   variables: tf.Variable[],
