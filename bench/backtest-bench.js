@@ -91,6 +91,7 @@ const refRate = rows.at(-1).barCombosPerSec;
 for (const r of rows) r.vsReference = r.barCombosPerSec / refRate;
 
 const result = {
+  name: 'backtest',
   benchmark: 'backtest sweep: EMA cross, stop + 3 tiers',
   date: new Date().toISOString(),
   grid: { symbols: symbols.map((s) => `${s.symbol} (${s.source})`), barsPerSymbol: BARS, pairs: rules.length, paths: symbols.length * rules.length, barCombos: combos, risk: RISK },

@@ -45,5 +45,5 @@ const path = join(benchDir, 'results', 'latest.json');
 writeFileSync(`${path}.tmp`, JSON.stringify(latest, null, 2) + '\n');
 renameSync(`${path}.tmp`, path);
 console.log(`\n== summary (${latest.date}, ${latest.machine.cpu}, ${latest.machine.cores} cores) ==`);
-console.log(formatTable(results.flatMap((r) => (r.rows ?? []).map((row) => ({ ...row, metric: `${r.name}: ${row.metric}` })))));
+console.log(formatTable(results.flatMap((r) => (r.rows ?? []).map((row) => ({ ...row, metric: `${r.name ?? r.benchmark}: ${row.metric}` })))));
 process.exitCode = failures === 0 ? 0 : 1;

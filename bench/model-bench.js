@@ -171,7 +171,7 @@ const inferOff = inferenceRate(jsModel, B, 144, 1);
 console.log(`infer native off: ${inferOff.samplesPerSec} samples/s`);
 
 const result = {
-  benchmark: 'model',
+  name: 'model',
   date: new Date().toISOString(),
   machine: { cpus: availableParallelism(), cpuModel: cpus()[0]?.model ?? null, loadavgAtStart: loadAtStart, loadavgAtEnd: loadavg() },
   config: { batch: B, lookback: T, features: F, params: nativeModel.countParams(), stepsTimed: STEPS, offStepsTimed: OFF_STEPS },
