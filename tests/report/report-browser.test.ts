@@ -11,6 +11,11 @@ import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { writeReport } from '../../src/report/index.js';
 import { makeReportData } from './fixture.js';
+import { resolveBacktestOptions } from '../../src/backtest/index.js';
+import { sliceCandles } from '../../src/data/candles.js';
+import { backtestSeries } from '../../src/pipeline/backtest-series.js';
+import { saveReport, symbolReport } from '../../src/pipeline/report-data.js';
+import { loadMarketData } from '../helpers/market-data.js';
 import { CHART_PIXELS, INJECTION_STATE, probe, TABLE_VS_JSON } from './page-probes.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -26,26 +31,24 @@ const SERIES_RGB: Record<string, [number, number, number]> = {
   drawdown: [198, 40, 40],
 };
 
-test('the report opens offline in Chromium and draws every chart', async (t) => {
-  t.timeout(50_000);
+interface OpenedReport {
+  page: import('playwright-core').Page;
+  blocked: string[];
+  errors: string[];
+}
+
+/** Opens `file` in a fresh headless Chromium with every other request blocked, runs `check`. */
+async function withReport(t: import('ava').ExecutionContext, file: string, check: (r: OpenedReport) => Promise<void>): Promise<void> {
   if (!existsSync(CHROMIUM)) {
     t.fail(`Chromium not found at ${CHROMIUM}; the browser test needs it. Install it with: ${INSTALL_HINT}`);
     return;
   }
   const work = mkdtempSync(join(tmpdir(), 'ntp-report-browser-'));
   const context = await chromium.launchPersistentContext(join(work, 'profile'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ARGS,
-    timeout: 20_000,
-    viewport: { width: 1280, height: 900 },
+    executablePath: CHROMIUM, headless: true, args: ARGS, timeout: 20_000, viewport: { width: 1280, height: 900 },
   });
   try {
-    const data = makeReportData();
-    const file = join(work, 'report.html');
-    writeReport(file, data);
     const url = pathToFileURL(file).href;
-
     const page = await context.newPage();
     const blocked: string[] = [];
     const errors: string[] = [];
@@ -57,10 +60,24 @@ test('the report opens offline in Chromium and draws every chart', async (t) => 
       if (m.type() === 'error') errors.push(`console: ${m.text()}`);
     });
     page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
-
     await page.goto(url, { waitUntil: 'load', timeout: 15_000 });
     await page.waitForSelector('body[data-charts-ready="true"]', { state: 'attached', timeout: 15_000 });
+    await check({ page, blocked, errors });
+    t.deepEqual(blocked, [], 'no request other than the report file itself');
+    t.deepEqual(errors, []);
+  } finally {
+    await context.close();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
 
+test('the report opens offline in Chromium and draws every chart', async (t) => {
+  t.timeout(50_000);
+  const work = mkdtempSync(join(tmpdir(), 'ntp-report-file-'));
+  const data = makeReportData();
+  const file = join(work, 'report.html');
+  writeReport(file, data);
+  await withReport(t, file, async ({ page }) => {
     const charts = (await page.evaluate(probe(CHART_PIXELS, SERIES_RGB))) as { chart: string; painted: number; series: number }[];
     t.is(charts.length, 6, 'candles, equity and drawdown for each of two symbols');
     for (const c of charts) {
@@ -84,11 +101,31 @@ test('the report opens offline in Chromium and draws every chart', async (t) => 
     const screenshot = join(artifacts, 'report.png');
     await page.screenshot({ path: screenshot, fullPage: true, timeout: 10_000 });
     t.log(`screenshot: ${screenshot}`);
+  });
+  rmSync(work, { recursive: true, force: true });
+});
 
-    t.deepEqual(blocked, [], 'no request other than the report file itself');
-    t.deepEqual(errors, []);
-  } finally {
-    await context.close();
-    rmSync(work, { recursive: true, force: true });
-  }
+test('a report written by the pipeline from a real backtest shows the backtest\'s own metrics', async (t) => {
+  t.timeout(50_000);
+  const market = loadMarketData('BTCUSDT-1h');
+  const n = market.candles.close.length;
+  const series = [{ symbol: 'BTCUSDT', candles: sliceCandles(market.candles, n - 3000, n) }];
+  const [result] = await backtestSeries(series, { kind: 'rule', rule: { kind: 'emaCross', fast: 12, slow: 26 } },
+    resolveBacktestOptions({ stopDistance: 0.03, targetDistance: [0.01, 0.02, 0.04] }));
+  t.true(result.trades.length > 10, `${result.trades.length} trades`);
+  const dir = mkdtempSync(join(tmpdir(), 'ntp-report-pipeline-'));
+  const file = saveReport(dir, {
+    title: 'EMA cross on BTCUSDT', generatedAt: new Date().toISOString(), source: market.source === 'file' ? market.path! : 'synthetic stand-in',
+    synthetic: market.source !== 'file', symbols: [symbolReport(result)],
+  });
+  await withReport(t, file, async ({ page }) => {
+    const charts = (await page.evaluate(probe(CHART_PIXELS, SERIES_RGB))) as { chart: string; series: number }[];
+    t.is(charts.length, 3);
+    for (const c of charts) t.true(c.series > 50, `${c.chart} drew its series`);
+    const cells = (await page.evaluate(`Object.fromEntries([...document.querySelectorAll('[data-metric][data-key]')].map((e) => [e.dataset.key, Number(e.dataset.metric)]))`)) as Record<string, number>;
+    for (const name of ['totalReturn', 'sharpe', 'maxDrawdown', 'trades', 'winRate', 'feesPaid', 'tier1Hits', 'stopOuts']) {
+      t.is(cells[name], (result.metrics as Record<string, number>)[name], name);
+    }
+  });
+  rmSync(dir, { recursive: true, force: true });
 });
