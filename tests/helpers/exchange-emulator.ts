@@ -6,7 +6,7 @@
  * is absent, from a seeded random walk, so tests never skip. Faults are injected on demand and
  * every request is recorded for assertions.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Socket } from 'node:net';
