@@ -64,3 +64,9 @@ test('sweep --json on generated data ranks paths and writes its table', async (t
   for (let i = 1; i < r.top.length; i++) t.true(r.top[i - 1].metrics.sharpe >= r.top[i].metrics.sharpe);
   for (const f of ['sweep.csv', 'sweep.json', 'report.html']) t.true(existsSync(join(out, f)));
 });
+
+test('train --resume RUN_DIR reads the run directory positionally and fails clearly without a checkpoint', async (t) => {
+  const io = captureIo();
+  t.is(await main(['train', '--resume', '/nonexistent/run', '--set', 'data.synthetic.bars=300'], io), 1);
+  t.regex(io.err, /--resume: \/nonexistent\/run has no checkpoint to resume from/);
+});

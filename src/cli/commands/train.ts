@@ -1,18 +1,19 @@
 /** `ntp train`: train the hybrid model and write a run directory (SPEC §7.3); `--resume` continues one. */
 import { train } from '../../training/trainer.js';
 import { EXIT, emit, type CommandSpec } from '../command.js';
-import { DATA_OPTION, seriesFor } from '../data-args.js';
+import { DATA_OPTION, RUN_DIR_POSITIONAL, runDirOf, seriesFor } from '../data-args.js';
 
 const trainCommand: CommandSpec = {
   name: 'train',
+  usage: 'train [runDir]',
   describe: 'Train the model and write a run directory (model, scaler, config, history, checkpoints, TensorBoard)',
+  positionals: RUN_DIR_POSITIONAL,
   options: {
     ...DATA_OPTION,
-    'run-dir': { type: 'string', requiresArg: true, describe: 'Run directory (default output.runDir)' },
-    resume: { type: 'boolean', default: false, describe: 'Continue from the run directory\'s last checkpoint' },
+    resume: { type: 'boolean', default: false, describe: 'Continue from the run directory\'s last checkpoint (ntp train --resume RUN_DIR)' },
   },
   run: async (args, config, io) => {
-    const runDir = (args['run-dir'] as string | undefined) ?? config.output.runDir;
+    const runDir = runDirOf(args, config);
     const { series, source } = await seriesFor(args, config, io);
     if (!args.json) io.stderr(`training on ${source} -> ${runDir}\n`);
     const r = await train({ config, series, runDir, resume: Boolean(args.resume), progress: { quiet: args.json } });
