@@ -17,6 +17,8 @@ export type BaseFeature = (typeof BASE_FEATURES)[number];
 const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'cpu'] as const satisfies readonly BackendChoice[];
 
 const fraction = { min: 0, max: 1, exclusiveMin: true, exclusiveMax: true } as const;
+/** Sweep parameters a heatmap can put on an axis (rule parameters, then risk parameters). */
+const SWEEP_PARAMETERS = ['fast', 'slow', 'period', 'lower', 'upper', 'stopLoss', 'feeBps', 'symbol'] as const;
 const fractionItem = { kind: 'number', ...fraction } as const;
 const positiveInt = { kind: 'number', integer: true, min: 1 } as const;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
@@ -204,6 +206,10 @@ export const CONFIG_SCHEMA = section('Pipeline configuration', {
       default: 'sharpe', description: 'Metric that orders the results',
     }),
     top: int({ default: 20, min: 1, description: 'Top-ranked results printed' }),
+    heatmap: section('The report\'s heatmap: best rankBy value per pair of two parameters (over all others)', {
+      x: oneOf(SWEEP_PARAMETERS, { default: 'fast', description: 'Parameter on the horizontal axis' }),
+      y: oneOf(SWEEP_PARAMETERS, { default: 'slow', description: 'Parameter on the vertical axis' }),
+    }),
     grid: section('Values tried (the grid is the product of the keys the strategy uses)', {
       fast: list(positiveInt, { default: [5, 10, 20], minItems: 1, unique: true, description: 'Fast MA period (ema_cross, sma_cross)' }),
       slow: list(positiveInt, {

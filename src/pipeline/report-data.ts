@@ -67,23 +67,31 @@ export function trainingReport(runDir: string, monitor: string): Pick<ReportData
   return out;
 }
 
-/** The ranked table (top rows) and a heatmap of the best rankBy value per (fast, slow) pair. */
-export function sweepReport(result: SweepResult, top = 200): SweepReport {
+/** A sweep row's value of a heatmap axis parameter (undefined when the row has none). */
+function parameterOf(row: SweepResult['rows'][number], name: string): number | string | undefined {
+  if (name === 'symbol') return row.symbol;
+  if (name === 'stopLoss') return row.risk.stopDistance;
+  if (name === 'feeBps') return row.risk.feeBps;
+  return row.rule ? (row.rule as unknown as Record<string, number>)[name] : undefined;
+}
+
+/** The ranked table (top rows) and a heatmap of the best rankBy value per (x, y) pair. */
+export function sweepReport(result: SweepResult, axes: { x: string; y: string } = { x: 'fast', y: 'slow' }, top = 200): SweepReport {
   const columns = ['rank', 'symbol', 'strategy', 'stop', 'feeBps', 'sharpe', 'totalReturn', 'maxDrawdown', 'trades', 'winRate', 'profitFactor'];
   const rows = result.rows.slice(0, top).map((r) => [r.rank, r.symbol, r.strategy, r.risk.stopDistance ?? '', r.risk.feeBps ?? '',
     r.metrics.sharpe, r.metrics.totalReturn, r.metrics.maxDrawdown, r.metrics.trades, r.metrics.winRate, r.metrics.profitFactor]);
-  const best = new Map<string, { x: number; y: number; value: number }>();
+  const best = new Map<string, { x: number | string; y: number | string; value: number }>();
   for (const r of result.rows) {
-    if (!r.rule || r.rule.kind === 'rsi') continue;
-    const key = `${r.rule.fast},${r.rule.slow}`;
+    const x = parameterOf(r, axes.x), y = parameterOf(r, axes.y);
     const v = r.metrics[result.rankBy];
-    if (!Number.isFinite(v)) continue;
+    if (x === undefined || y === undefined || !Number.isFinite(v)) continue;
+    const key = `${x}\u0000${y}`;
     const cur = best.get(key);
-    if (!cur || v > cur.value) best.set(key, { x: r.rule.fast, y: r.rule.slow, value: v });
+    if (!cur || v > cur.value) best.set(key, { x, y, value: v });
   }
   return {
     rankBy: result.rankBy, columns, rows,
-    ...(best.size > 0 ? { heatmap: { x: 'fast', y: 'slow', metric: `best ${result.rankBy}`, cells: [...best.values()] } } : {}),
+    ...(best.size > 0 ? { heatmap: { x: axes.x, y: axes.y, metric: `best ${result.rankBy}`, cells: [...best.values()] } } : {}),
   };
 }
 

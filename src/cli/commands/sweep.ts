@@ -82,7 +82,7 @@ const sweep: CommandSpec = {
     writeSweepJson(join(out, 'sweep.json'), result);
     const report = saveReport(out, {
       title: `ntp sweep: ${s.strategy}, ranked by ${s.rankBy}`, generatedAt: new Date().toISOString(),
-      source: loaded.source, synthetic: loaded.synthetic, sweep: sweepReport(result),
+      source: loaded.source, synthetic: loaded.synthetic, sweep: sweepReport(result, s.heatmap),
     });
     const rate = result.barCombos / Math.max(1e-9, result.elapsedMs / 1000);
     const summary = `${result.shape.paths} paths (${result.shape.symbols} symbols x ${result.shape.rules} strategies x ${result.shape.risk} risk sets) over ${result.barCombos.toExponential(2)} bar-combos `
