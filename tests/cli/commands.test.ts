@@ -70,3 +70,21 @@ test('train --resume RUN_DIR reads the run directory positionally and fails clea
   t.is(await main(['train', '--resume', '/nonexistent/run', '--set', 'data.synthetic.bars=300'], io), 1);
   t.regex(io.err, /--resume: \/nonexistent\/run has no checkpoint to resume from/);
 });
+
+test('a run trained on --data files is evaluated on the same files without --data', async (t) => {
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { writeCsvFixture } = await import('../helpers/csv-fixture.js');
+  const dir = mkdtempSync(join(tmpdir(), 'ntp-train-data-'));
+  const csv = writeCsvFixture(join(dir, 'SYN-1h.csv'), 700);
+  const runDir = join(dir, 'run');
+  const tiny = ['--set', 'windows.lookback=24', '--set', 'model.transformer.dModel=8', '--set', 'model.transformer.blocks=1',
+    '--set', 'model.lstm.units=8', '--set', 'model.indicators.hidden=[8]', '--set', 'model.tower.hidden=[8,4]', '--set', 'training.epochs=1'];
+  const trained = captureIo();
+  t.is(await main(['train', runDir, '--data', csv, '--json', ...tiny], trained), 0, trained.err);
+  t.is(JSON.parse(trained.out).source, `CSV: ${csv}`);
+  const evaluated = captureIo();
+  t.is(await main(['evaluate', runDir, '--json'], evaluated), 0, evaluated.err);
+  t.is(JSON.parse(evaluated.out).source, `CSV: ${csv}`);
+});

@@ -15,8 +15,12 @@ const trainCommand: CommandSpec = {
   run: async (args, config, io) => {
     const runDir = runDirOf(args, config);
     const { series, source } = await seriesFor(args, config, io);
+    // The run's saved config names the files it was trained on, so evaluate/predict/backtest
+    // without --data read the same candles.
+    const paths = Array.isArray(args.data) ? (args.data as string[]) : null;
+    const runConfig = paths ? { ...config, data: { ...config.data, source: 'csv' as const, paths, symbols: [] } } : config;
     if (!args.json) io.stderr(`training on ${source} -> ${runDir}\n`);
-    const r = await train({ config, series, runDir, resume: Boolean(args.resume), progress: { quiet: args.json } });
+    const r = await train({ config: runConfig, series, runDir, resume: Boolean(args.resume), progress: { quiet: args.json } });
     const last = r.history.at(-1) ?? {};
     const summary = {
       runDir, source, epochsRun: r.epochsRun, totalEpochs: r.history.length, stoppedEarly: r.stoppedEarly,
