@@ -97,6 +97,14 @@ void dropped_rows(const AttentionShape& s, const float* probs, float* dst, int64
     }
 }
 
+// Per-thread buffer for the [B*H*T, T] temporaries (~10 MB at the reference size), reused
+// across calls: a fresh one costs a page fault per 4 KiB and its zero fill on every call.
+float* scratch(std::vector<float>& buf, std::size_t n) {
+  if (buf.size() < n) buf.resize(n);
+  return buf.data();
+}
+thread_local std::vector<float> tls_weights, tls_grads;
+
 // Runs fn(b, h) for every head, heads spread over the pool (GEMMs inside run inline).
 template <typename Fn>
 void for_each_head(const AttentionShape& s, Fn fn) {
@@ -119,12 +127,12 @@ void attention_forward(const AttentionShape& s, const float* qkv, float* probs, 
   set_qkv(g, 'a', s, l, 0);
   set_qkv(g, 'b', s, l, 1);
   set_scores(g, 'c', l, s.heads);
-  std::vector<float> tmp(s.dropout > 0.0f ? static_cast<std::size_t>(s.batch * s.heads * T * T) : 0);
+  float* tmp = s.dropout > 0.0f ? scratch(tls_weights, static_cast<std::size_t>(s.batch * s.heads * T * T)) : nullptr;
   // out = W V  [T, T] x [T, Kd], written into the merged [B, T, H, Kd] context; W is the
   // softmax, after dropout when training.
   GemmArgs o = per_head(s);
   o.M = T; o.N = s.key_dim; o.K = T;
-  o.a = s.dropout > 0.0f ? tmp.data() : probs; o.b = qkv; o.c = out;
+  o.a = s.dropout > 0.0f ? tmp : probs; o.b = qkv; o.c = out;
   set_scores(o, 'a', l, s.heads);
   set_qkv(o, 'b', s, l, 2);
   set_ctx(o, 'c', s, l);
@@ -134,15 +142,19 @@ void attention_forward(const AttentionShape& s, const float* qkv, float* probs, 
     const int64_t r0 = (b * s.heads + h) * T;
     for (int64_t r = r0; r < r0 + T; ++r) {  // row softmax of scale * scores, in place
       float* row = probs + r * T;
+      // The reductions are vectorised by `omp simd` (lane-wise partials combined in a fixed
+      // order, so still deterministic); plain loops stay scalar without -ffast-math.
       float mx = -INFINITY;
+#pragma omp simd reduction(max : mx)
       for (int64_t j = 0; j < T; ++j) mx = std::max(mx, row[j] * scale);
       for (int64_t j = 0; j < T; ++j) row[j] = fast_expf(row[j] * scale - mx);  // vectorised
       float sum = 0.0f;
+#pragma omp simd reduction(+ : sum)
       for (int64_t j = 0; j < T; ++j) sum += row[j];
       const float inv = 1.0f / sum;
       for (int64_t j = 0; j < T; ++j) row[j] *= inv;
     }
-    if (s.dropout > 0.0f) dropped_rows(s, probs, tmp.data(), r0, r0 + T);
+    if (s.dropout > 0.0f) dropped_rows(s, probs, tmp, r0, r0 + T);
     gemm(one_head(o, b, h));
   });
 }
@@ -153,9 +165,9 @@ void attention_backward(const AttentionShape& s, const float* qkv, const float* 
   if (!qkv || !probs || !dout || !dqkv) throw std::invalid_argument("attention: null buffer");
   const Layout l(s);
   const int64_t T = s.steps, rows = s.batch * s.heads * T;
-  std::vector<float> dw(static_cast<std::size_t>(rows * T));  // dL/d(weights), then dL/d(scores)
-  std::vector<float> tmp(s.dropout > 0.0f ? dw.size() : 0);
-  const float* weights = s.dropout > 0.0f ? tmp.data() : probs;
+  float* dw = scratch(tls_grads, static_cast<std::size_t>(rows * T));  // dL/d(weights), then dL/d(scores)
+  float* tmp = s.dropout > 0.0f ? scratch(tls_weights, static_cast<std::size_t>(rows * T)) : nullptr;
+  const float* weights = s.dropout > 0.0f ? tmp : probs;
   // dV = W^T dO  ([T, T]^T x [T, Kd])
   GemmArgs gv = per_head(s);
   gv.M = T; gv.N = s.key_dim; gv.K = T; gv.trans_a = true;
@@ -166,20 +178,20 @@ void attention_backward(const AttentionShape& s, const float* qkv, const float* 
   // dW = dO V^T  ([T, Kd] x [Kd, T])
   GemmArgs gw = per_head(s);
   gw.M = T; gw.N = T; gw.K = s.key_dim; gw.trans_b = true;
-  gw.a = dout; gw.b = qkv; gw.c = dw.data();
+  gw.a = dout; gw.b = qkv; gw.c = dw;
   set_ctx(gw, 'a', s, l);
   set_qkv(gw, 'b', s, l, 2);
   set_scores(gw, 'c', l, s.heads);
   // dQ = dS K, dK = dS^T Q
   GemmArgs gq = per_head(s);
   gq.M = T; gq.N = s.key_dim; gq.K = T;
-  gq.a = dw.data(); gq.b = qkv; gq.c = dqkv;
+  gq.a = dw; gq.b = qkv; gq.c = dqkv;
   set_scores(gq, 'a', l, s.heads);
   set_qkv(gq, 'b', s, l, 1);
   set_qkv(gq, 'c', s, l, 0);
   GemmArgs gk = per_head(s);
   gk.M = T; gk.N = s.key_dim; gk.K = T; gk.trans_a = true;
-  gk.a = dw.data(); gk.b = qkv; gk.c = dqkv;
+  gk.a = dw; gk.b = qkv; gk.c = dqkv;
   set_scores(gk, 'a', l, s.heads);
   set_qkv(gk, 'b', s, l, 0);
   set_qkv(gk, 'c', s, l, 1);
@@ -187,17 +199,21 @@ void attention_backward(const AttentionShape& s, const float* qkv, const float* 
   const float inv_keep = s.dropout > 0.0f ? 1.0f / (1.0f - s.dropout) : 1.0f;
   for_each_head(s, [&](int64_t b, int64_t h) {
     const int64_t r0 = (b * s.heads + h) * T;
-    if (s.dropout > 0.0f) dropped_rows(s, probs, tmp.data(), r0, r0 + T);
+    if (s.dropout > 0.0f) dropped_rows(s, probs, tmp, r0, r0 + T);
     gemm(one_head(gv, b, h));
     gemm(one_head(gw, b, h));
     // Through dropout and the softmax: dS = scale * P (dP - rowsum(dP P)), in place in dw.
     for (int64_t r = r0; r < r0 + T; ++r) {
-      float* d = dw.data() + r * T;
+      float* d = dw + r * T;
       const float* p = probs + r * T;
-      if (s.dropout > 0.0f)
-        for (int64_t j = 0; j < T; ++j)
-          d[j] = dropout_keep(s.seed, static_cast<uint64_t>(r * T + j), s.dropout) ? d[j] * inv_keep : 0.0f;
+      if (s.dropout > 0.0f) {
+        // The mask is where the dropped weights are non-zero (no second hash per element): a
+        // kept weight that is 0 has p = 0, which zeroes its dS term below either way.
+        const float* wr = tmp + r * T;
+        for (int64_t j = 0; j < T; ++j) d[j] = wr[j] != 0.0f ? d[j] * inv_keep : 0.0f;
+      }
       float dot = 0.0f;
+#pragma omp simd reduction(+ : dot)
       for (int64_t j = 0; j < T; ++j) dot += d[j] * p[j];
       for (int64_t j = 0; j < T; ++j) d[j] = scale * p[j] * (d[j] - dot);
     }

@@ -156,6 +156,12 @@ void lstm_backward(const LstmShape& s, const float* x, const LstmWeights& w, con
   std::vector<float> dh_next(static_cast<std::size_t>(B * U), 0.0f);  // from step+1 via R^T
   std::vector<float> dc_next(static_cast<std::size_t>(B * U), 0.0f);
 
+  // R^T [4U, U] once, so the per-step dz_t R^T reads its B operand row-major (the GEMM packs
+  // row-major B with whole-vector copies, a transposed B one element at a time, every step).
+  std::vector<float> rt(static_cast<std::size_t>(G * U));
+  for (int64_t n = 0; n < U; ++n)
+    for (int64_t k = 0; k < G; ++k) rt[static_cast<std::size_t>(k * U + n)] = w.recurrent[n * G + k];
+
   const std::size_t block = row_block(B);
   const std::vector<float> zeros(static_cast<std::size_t>(U), 0.0f);
   for (int64_t step = T - 1; step >= 0; --step) {
@@ -173,7 +179,7 @@ void lstm_backward(const LstmShape& s, const float* x, const LstmWeights& w, con
       }
       // dL/dh_{step-1} = dz_t R^T for these rows ([rows, 4U] x [4U, U]); unused after step 0.
       if (step > 0) {
-        GemmArgs g = step_rows_times(s, dz.data(), G, t, w.recurrent, U, G, true, dh_next.data(), U, 0, 0.0f);
+        GemmArgs g = step_rows_times(s, dz.data(), G, t, rt.data(), G, U, false, dh_next.data(), U, 0, 0.0f);
         g.ldc = U;  // dh_next is a dense [B, U] buffer
         g.M = static_cast<int64_t>(b1 - b0);
         g.a += static_cast<int64_t>(b0) * g.lda;
@@ -198,18 +204,22 @@ void lstm_backward(const LstmShape& s, const float* x, const LstmWeights& w, con
   gw.b = dz.data(); gw.ldb = G;
   gw.c = grads.dkernel; gw.ldc = G;
   gemm(gw);
-  // dR = sum over steps >= 1 of h_{step-1}^T dz_{t(step)}, accumulated one step at a time
-  // (with goBackwards the pairs run in opposite time orders, so no single strided product).
-  std::fill(grads.drecurrent, grads.drecurrent + U * G, 0.0f);
-  for (int64_t step = 1; step < T; ++step) {
-    GemmArgs gr;
-    gr.M = U; gr.N = G; gr.K = B; gr.trans_a = true;
-    gr.a = h + (step - 1) * U; gr.lda = T * U;
-    gr.b = dz.data() + lstm_time(s, step) * G; gr.ldb = T * G;
-    gr.c = grads.drecurrent; gr.ldc = G;
-    gr.beta = 1.0f;
-    gemm(gr);
-  }
+  // dR = sum over steps >= 1 of h_{step-1}^T dz_{t(step)}: one [U, B*T] x [B*T, 4U] product over
+  // hs, h shifted one step and stored by input time (hs[b, t(step)] = h[b, step-1], zero at the
+  // first step), instead of T-1 small accumulating products.
+  std::vector<float> hs(static_cast<std::size_t>(B * T * U));
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t step = 0; step < T; ++step) {
+      float* dst = hs.data() + (b * T + lstm_time(s, step)) * U;
+      if (step == 0) std::fill(dst, dst + U, 0.0f);
+      else std::copy(h + (b * T + step - 1) * U, h + (b * T + step) * U, dst);
+    }
+  GemmArgs gr;
+  gr.M = U; gr.N = G; gr.K = B * T; gr.trans_a = true;
+  gr.a = hs.data(); gr.lda = U;
+  gr.b = dz.data(); gr.ldb = G;
+  gr.c = grads.drecurrent; gr.ldc = G;
+  gemm(gr);
   // dbias = column sums of dz.
   std::fill(grads.dbias, grads.dbias + G, 0.0f);
   for (int64_t r = 0; r < B * T; ++r) {

@@ -21,7 +21,8 @@ std::vector<float> random_vec(std::size_t n, unsigned seed, float scale = 1.0f) 
   return v;
 }
 
-// out[b, t, h*K + k] = sum_s softmax_s(q_t . k_s / sqrt(K)) v_s, straight from the definition.
+// out[b, t, h*K + k] = sum_s softmax_s(q_t . k_s / sqrt(K)) v_s, straight from the definition,
+// each weight kept (and scaled by 1/keep) or dropped by the shape's dropout mask.
 std::vector<double> attention_reference(const AttentionShape& s, const std::vector<double>& qkv) {
   const int64_t T = s.steps, H = s.heads, K = s.key_dim, HK = H * K;
   std::vector<double> out(s.batch * T * HK);
@@ -40,7 +41,11 @@ std::vector<double> attention_reference(const AttentionShape& s, const std::vect
         for (auto& x : w) sum += (x = std::exp(x - mx));
         for (int64_t k = 0; k < K; ++k) {
           double o = 0;
-          for (int64_t u = 0; u < T; ++u) o += w[u] / sum * at(b, u, 2, h, k);
+          for (int64_t u = 0; u < T; ++u) {
+            const uint64_t idx = static_cast<uint64_t>(((b * H + h) * T + t) * T + u);
+            if (s.dropout > 0.0f && !dropout_keep(s.seed, idx, s.dropout)) continue;
+            o += w[u] / sum / (1.0 - s.dropout) * at(b, u, 2, h, k);
+          }
           out[(b * T + t) * HK + h * K + k] = o;
         }
       }
@@ -60,27 +65,29 @@ TEST_CASE(fast_exp_is_accurate) {
 }
 
 TEST_CASE(attention_forward_and_gradient) {
-  const AttentionShape s{2, 5, 3, 4, 0.0f, 0};
-  const int64_t n = s.batch * s.steps * 3 * s.heads * s.key_dim, m = s.batch * s.steps * s.heads * s.key_dim;
-  std::vector<float> qkv = random_vec(n, 1), probs(s.batch * s.heads * s.steps * s.steps), out(m), dqkv(n);
-  attention_forward(s, qkv.data(), probs.data(), out.data());
-  std::vector<double> qd(qkv.begin(), qkv.end());
-  const auto ref = attention_reference(s, qd);
-  for (int64_t i = 0; i < m; ++i) CHECK(test::close_rel(out[i], ref[i], 1e-5, 1e-6));
-  // Loss = sum(out * r): analytic gradient vs central differences of the reference.
-  const std::vector<float> r = random_vec(m, 2);
-  attention_backward(s, qkv.data(), probs.data(), r.data(), dqkv.data());
-  auto loss = [&](const std::vector<double>& q) {
-    const auto o = attention_reference(s, q);
-    double l = 0;
-    for (int64_t i = 0; i < m; ++i) l += o[i] * r[i];
-    return l;
-  };
-  for (int64_t i = 0; i < n; ++i) {
-    std::vector<double> up = qd, down = qd;
-    up[i] += 1e-5;
-    down[i] -= 1e-5;
-    CHECK(test::close_rel(dqkv[i], (loss(up) - loss(down)) / 2e-5, 1e-3, 1e-5));
+  for (const float rate : {0.0f, 0.3f}) {  // with dropout: the same mask in both passes
+    const AttentionShape s{2, 5, 3, 4, rate, 99};
+    const int64_t n = s.batch * s.steps * 3 * s.heads * s.key_dim, m = s.batch * s.steps * s.heads * s.key_dim;
+    std::vector<float> qkv = random_vec(n, 1), probs(s.batch * s.heads * s.steps * s.steps), out(m), dqkv(n);
+    attention_forward(s, qkv.data(), probs.data(), out.data());
+    std::vector<double> qd(qkv.begin(), qkv.end());
+    const auto ref = attention_reference(s, qd);
+    for (int64_t i = 0; i < m; ++i) CHECK(test::close_rel(out[i], ref[i], 1e-5, 1e-6));
+    // Loss = sum(out * r): analytic gradient vs central differences of the reference.
+    const std::vector<float> r = random_vec(m, 2);
+    attention_backward(s, qkv.data(), probs.data(), r.data(), dqkv.data());
+    auto loss = [&](const std::vector<double>& q) {
+      const auto o = attention_reference(s, q);
+      double l = 0;
+      for (int64_t i = 0; i < m; ++i) l += o[i] * r[i];
+      return l;
+    };
+    for (int64_t i = 0; i < n; ++i) {
+      std::vector<double> up = qd, down = qd;
+      up[i] += 1e-5;
+      down[i] -= 1e-5;
+      CHECK(test::close_rel(dqkv[i], (loss(up) - loss(down)) / 2e-5, 1e-3, 1e-5));
+    }
   }
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <random>
+#include <tuple>
 #include <vector>
 
 #include "../core/gemm.h"
@@ -153,6 +154,24 @@ TEST_CASE(bias_activation_and_accumulate) {
     p.g.activation_alpha = 0.3f;
     CHECK(run_and_compare(p, 1e-4));
   }
+  // Full micro-tiles store from registers: a per-row bias (bias_cs 0) and a per-column one with
+  // accumulation into C, each with ReLU (vectorised) and sigmoid (scalar after the vector store).
+  for (Activation act : {Activation::kRelu, Activation::kSigmoid}) {
+    Problem rows = make(1, 1, 96, 64, 33, false, false, rng);
+    rows.bias = random_vec(96, rng);
+    rows.g.bias = rows.bias.data();
+    rows.g.bias_rs = 1;
+    rows.g.bias_cs = 0;
+    rows.g.activation = act;
+    CHECK(run_and_compare(rows, 1e-4));
+    Problem cols = make(1, 1, 96, 64, 300, true, false, rng);  // two depth blocks
+    cols.bias = random_vec(64, rng);
+    cols.g.bias = cols.bias.data();
+    cols.g.bias_cs = 1;
+    cols.g.beta = 1.0f;
+    cols.g.activation = act;
+    CHECK(run_and_compare(cols, 1e-4));
+  }
   Problem acc = make(1, 1, 70, 70, 600, true, false, rng);  // K spans 3 depth blocks
   acc.g.beta = 1.0f;
   CHECK(run_and_compare(acc, 1e-4));
@@ -162,6 +181,24 @@ TEST_CASE(bias_activation_and_accumulate) {
   empty.g.bias_rs = 4;
   empty.g.bias_cs = 1;
   CHECK(run_and_compare(empty, 1e-6));
+}
+
+TEST_CASE(split_k_tall_skinny) {
+  // K >= 4 slices and a small output: the product runs as K slices summed in order, with
+  // accumulation, bias and activation applied once after the sum; narrow (N <= one vector) too.
+  std::mt19937 rng(6);
+  for (auto [M, N, ta, tb] : {std::tuple<int64_t, int64_t, bool, bool>{70, 50, true, false}, {64, 10, true, true},
+                              {1, 192, false, false}, {33, 257, false, true}}) {
+    Problem p = make(1, 1, M, N, 4 * 512 + 77, ta, tb, rng);
+    p.bias = random_vec(static_cast<std::size_t>(N), rng);
+    p.g.bias = p.bias.data();
+    p.g.bias_cs = 1;
+    p.g.beta = 1.0f;
+    p.g.activation = Activation::kRelu;
+    CHECK(run_and_compare(p, 1e-4));
+    Problem plain = make(1, 1, M, N, 4 * 512, ta, tb, rng);
+    CHECK(run_and_compare(plain, 1e-4));
+  }
 }
 
 TEST_CASE(bad_arguments_throw) {

@@ -9,6 +9,10 @@
  * vector of ones. `SplitV` (the gradient of every concat) copies contiguous runs with typed-array
  * `set` instead of tfjs's per-element strided Slice.
  *
+ * `Transpose` of float32 tensors is a strided copy over typed arrays (tfjs's JS kernel goes through
+ * a TensorBuffer per element); tfjs-layers' Dense on a [B, T, D] input transposes its kernel with
+ * the identity permutation, forward and in the gradient, so this runs on every Dense every step.
+ *
  * `Add`, `Sub` and `Multiply` of float32 tensors of 4096+ elements run natively when each
  * operand is the full shape, a scalar, or a trailing block of it (bias-like broadcasts): these are
  * the residual adds and gradient accumulations that dominate a training step; other broadcasts
@@ -56,7 +60,7 @@ interface CpuBackend {
 }
 
 const NATIVE_ACTIVATIONS = new Set<string>(['linear', 'relu', 'relu6', 'sigmoid', 'elu', 'leakyrelu']);
-const KERNELS = ['BatchMatMul', '_FusedMatMul', 'Sum', 'Mean', 'SplitV', 'Add', 'Sub', 'Multiply'] as const;
+const KERNELS = ['BatchMatMul', '_FusedMatMul', 'Sum', 'Mean', 'SplitV', 'Transpose', 'Add', 'Sub', 'Multiply'] as const;
 const BINARY_OPS: Partial<Record<(typeof KERNELS)[number], number>> = { Add: 0, Sub: 1, Multiply: 2 };
 const MIN_NATIVE_ELEMENTS = 4096;
 const originals = new Map<string, tf.KernelConfig>();
@@ -164,6 +168,35 @@ function fastSplit(backend: CpuBackend, x: tf.TensorInfo, attrs: Record<string, 
   });
 }
 
+/** x permuted by `perm`: out[..., i_k, ...] = x[..., i_perm[k], ...], walking the output in order. */
+function fastTranspose(backend: CpuBackend, x: tf.TensorInfo, perm: number[]): tf.TensorInfo | null {
+  if (x.dtype !== 'float32') return null;
+  const xv = values(backend, x);
+  if (!xv) return null;
+  const rank = x.shape.length;
+  const shape = perm.map((p) => x.shape[p]);
+  if (perm.every((p, i) => p === i)) return backend.makeTensorInfo(shape, 'float32', xv.slice());
+  const inStrides = tf.util.computeStrides(x.shape);
+  // Input stride of each output dim; the innermost output dim is the loop below.
+  const stride = perm.map((p) => (p === rank - 1 ? 1 : inStrides[p]));
+  const out = new Float32Array(xv.length);
+  if (out.length === 0) return backend.makeTensorInfo(shape, 'float32', out);
+  const inner = shape[rank - 1], innerStride = stride[rank - 1];
+  const idx = new Array<number>(rank).fill(0);
+  let src = 0;
+  for (let o = 0; o < out.length; o += inner) {
+    for (let j = 0, s = src; j < inner; j++, s += innerStride) out[o + j] = xv[s];
+    // Odometer over the outer output dims, keeping `src` at the row's first input element.
+    for (let d = rank - 2; d >= 0; d--) {
+      src += stride[d];
+      if (++idx[d] < shape[d]) break;
+      src -= stride[d] * shape[d];
+      idx[d] = 0;
+    }
+  }
+  return backend.makeTensorInfo(shape, 'float32', out);
+}
+
 /** True when `shape` broadcasts to `out` as the whole of it, a scalar, or a trailing block of it. */
 function trailingBlockOf(shape: number[], out: number[]): boolean {
   const size = tf.util.sizeFromShape(shape);
@@ -195,6 +228,10 @@ function wrap(name: (typeof KERNELS)[number], original: tf.KernelConfig): Kernel
     if (name === 'SplitV') {
       const x = (args.inputs as Record<string, tf.TensorInfo | undefined>).x;
       return (x ? fastSplit(backend, x, attrs) : null) ?? original.kernelFunc(args);
+    }
+    if (name === 'Transpose') {
+      const x = (args.inputs as Record<string, tf.TensorInfo | undefined>).x;
+      return (x ? fastTranspose(backend, x, attrs.perm as number[]) : null) ?? original.kernelFunc(args);
     }
     let res: tf.TensorInfo | null = null;
     const binary = BINARY_OPS[name];

@@ -111,6 +111,19 @@ test.serial('SplitV (concat gradients) matches tfjs-cpu on every axis', (t) => {
   }
 });
 
+test.serial('Transpose matches tfjs-cpu for identity, 2-D and higher-rank permutations', (t) => {
+  for (const [shape, perm] of [[[64, 128], [0, 1]], [[64, 128], [1, 0]], [[3, 5, 7, 2], [2, 0, 3, 1]], [[4, 6, 9], [0, 2, 1]],
+    [[5], [0]], [[0, 3], [1, 0]]] as const) {
+    const x = rand(shape as unknown as number[], 14);
+    const r = both(() => tf.tidy(() => {
+      const y = tf.transpose(x, perm as unknown as number[]);
+      return { shape: y.shape, v: Array.from(y.dataSync()) };
+    }));
+    t.deepEqual(r.native.shape, r.js.shape, `shape for perm ${perm}`);
+    t.deepEqual(r.native.v, r.js.v, `values for shape ${shape} perm ${perm}`);
+  }
+});
+
 test.serial('Add, Sub and Multiply match tfjs-cpu exactly for every broadcast they see, native or not', (t) => {
   const cases: [number[], number[]][] = [
     [[64, 128], [64, 128]],       // same shape (native)
