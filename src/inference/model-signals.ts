@@ -24,11 +24,23 @@ export async function modelSignals(
   const predictions = options.ends
     ? await predictor.predictEnds(candles, options.ends, options)
     : await predictor.predictBatch(candles, options);
+  return { predictions, ...signalsFromPredictions(predictions, candles.close.length, signalsConfig) };
+}
+
+/**
+ * Signals on the series' `bars` bars from predictions already made: the model runs once and
+ * signal settings (e.g. a sweep's entry thresholds) vary over the same predictions.
+ */
+export function signalsFromPredictions(
+  predictions: Predictions,
+  bars: number,
+  signalsConfig: PipelineConfig['signals'],
+): Omit<ModelSignals, 'predictions'> {
   const [p0, p1, p2] = predictions.pUp;
   const [r0, r1, r2] = predictions.predictedReturn;
   const [v0, v1, v2] = predictions.variance;
   const { signals, report } = new SignalGenerator(signalOptionsFromConfig(signalsConfig)).generate({
     close: predictions.close, pUp: [p0, p1, p2], predictedReturn: [r0, r1, r2], variance: [v0, v1, v2],
   });
-  return { predictions, signals: signalsOnBars(signals, predictions.ends, candles.close.length), report };
+  return { signals: signalsOnBars(signals, predictions.ends, bars), report };
 }

@@ -88,3 +88,24 @@ test('a run trained on --data files is evaluated on the same files without --dat
   t.is(await main(['evaluate', runDir, '--json'], evaluated), 0, evaluated.err);
   t.is(JSON.parse(evaluated.out).source, `CSV: ${csv}`);
 });
+
+test('sweep over the model strategy: one row set per entry threshold, thresholds ranked together', async (t) => {
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'ntp-model-sweep-'));
+  const runDir = join(dir, 'run');
+  const common = ['--set', 'data.synthetic.bars=700', '--set', 'windows.lookback=24', '--set', 'model.transformer.dModel=8',
+    '--set', 'model.transformer.blocks=1', '--set', 'model.lstm.units=8', '--set', 'model.indicators.hidden=[8]',
+    '--set', 'model.tower.hidden=[8,4]', '--set', 'training.epochs=1'];
+  const trained = captureIo();
+  t.is(await main(['train', runDir, '--json', ...common], trained), 0, trained.err);
+  const io = captureIo();
+  const code = await main(['sweep', '--json', '--run-dir', runDir, '--out', join(dir, 'sweep'), ...common,
+    '--set', 'sweep.strategy=model', '--set', 'sweep.grid.entryThreshold=[0.5,0.52]', '--set', 'sweep.grid.stopLoss=[0.02]',
+    '--set', 'sweep.grid.feeBps=[10]', '--set', 'sweep.device=cpu'], io);
+  t.is(code, 0, io.err);
+  const r = JSON.parse(io.out) as { shape: { symbols: number; paths: number }; top: { symbol: string }[] };
+  t.deepEqual([r.shape.symbols, r.shape.paths], [2, 2]);
+  t.deepEqual(r.top.map((x) => x.symbol).sort(), ['SYN0@0.5', 'SYN0@0.52']);
+});

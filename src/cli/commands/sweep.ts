@@ -12,7 +12,7 @@ import {
 } from '../../backtest/index.js';
 import type { PipelineConfig } from '../../config/index.js';
 import { Predictor } from '../../inference/predictor.js';
-import { modelSignals } from '../../inference/model-signals.js';
+import { signalsFromPredictions } from '../../inference/model-signals.js';
 import { formatMetric } from '../../pipeline/format.js';
 import { saveReport, sweepReport } from '../../pipeline/report-data.js';
 import { Progress } from '../../training/progress.js';
@@ -61,9 +61,11 @@ const sweep: CommandSpec = {
     if (s.strategy === 'model') {
       const predictor = await Predictor.load((args['run-dir'] as string | undefined) ?? config.output.runDir);
       const symbols: NativeSymbol[] = [];
-      for (const threshold of s.grid.entryThreshold) {
-        for (const { symbol, candles } of series) {
-          const { signals } = await modelSignals(predictor, candles, { ...config.signals, entryThreshold: threshold });
+      for (const { symbol, candles } of series) {
+        // One prediction pass per symbol; each entry threshold only re-runs the signal gates.
+        const predictions = await predictor.predictBatch(candles);
+        for (const threshold of s.grid.entryThreshold) {
+          const { signals } = signalsFromPredictions(predictions, candles.close.length, { ...config.signals, entryThreshold: threshold });
           symbols.push({ symbol: `${symbol}@${threshold}`, candles, signals });
         }
       }
