@@ -61,6 +61,10 @@ void backtest_rules(const BacktestSymbol* symbols, std::size_t S, const RuleSpec
                     std::size_t R, const bt::PathParams* params, std::size_t P, double* metrics,
                     const TraceRequest* trace);
 
+// Paths differ in cost (how often they trade), so the engines hand them to threads in many
+// small contiguous chunks: threads stay busy to the end and neighbours share a symbol's bars.
+constexpr std::size_t kPathChunksPerThread = 32;
+
 // Argument checks shared with the CUDA twins and called by the binding before any job runs;
 // throw std::invalid_argument naming the field, the bad value and what is allowed
 // (DataError for bad candles).

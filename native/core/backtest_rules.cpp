@@ -20,6 +20,7 @@
 #include <tuple>
 #include <utility>
 
+#include "backtest_path.h"
 #include "backtest_sources.h"
 #include "backtest_trace.h"
 #include "plain_indicators.h"
@@ -101,6 +102,22 @@ namespace {
 void sign_bits(const double* fast, const double* slow, long base, int count, uint64_t& pos, uint64_t& neg) {
   pos = neg = 0;
   int k = 0;
+#if defined(__AVX512BW__)
+  if (count == 64) {  // a whole word: the eight 8-bar masks are joined in mask registers
+    const __m512d zero = _mm512_setzero_pd();
+    __mmask16 p16[4], n16[4];
+    for (int g = 0; g < 4; ++g) {
+      const double *f = fast + base + 16 * g, *s = slow + base + 16 * g;
+      const __m512d d0 = _mm512_sub_pd(_mm512_loadu_pd(f), _mm512_loadu_pd(s));
+      const __m512d d1 = _mm512_sub_pd(_mm512_loadu_pd(f + 8), _mm512_loadu_pd(s + 8));
+      p16[g] = _mm512_kunpackb(_mm512_cmp_pd_mask(d1, zero, _CMP_GT_OQ), _mm512_cmp_pd_mask(d0, zero, _CMP_GT_OQ));
+      n16[g] = _mm512_kunpackb(_mm512_cmp_pd_mask(d1, zero, _CMP_LT_OQ), _mm512_cmp_pd_mask(d0, zero, _CMP_LT_OQ));
+    }
+    pos = _cvtmask64_u64(_mm512_kunpackd(_mm512_kunpackw(p16[3], p16[2]), _mm512_kunpackw(p16[1], p16[0])));
+    neg = _cvtmask64_u64(_mm512_kunpackd(_mm512_kunpackw(n16[3], n16[2]), _mm512_kunpackw(n16[1], n16[0])));
+    return;
+  }
+#endif
 #if defined(__AVX512F__)
   const __m512d zero = _mm512_setzero_pd();
   for (; k + 8 <= count; k += 8) {
@@ -123,9 +140,9 @@ void sign_bits(const double* fast, const double* slow, long base, int count, uin
   }
 }
 
-// Word w (bars 64w .. 64w+63) of a cross's event bitsets: +1 where fast - slow turns > 0
-// from <= 0 (a positive bar whose previous bar was not), -1 where it turns < 0 from >= 0;
-// the same decisions as bt::CrossSource. Words are independent, so any range can be built.
+// Word w (bars 64w .. 64w+63) of a cross's decided sides as bitsets: +1 where fast - slow
+// turns > 0 from <= 0 (a positive bar whose previous bar was not), -1 where it turns < 0 from
+// >= 0; the same decisions as bt::CrossSource. Words are independent, so any range can be built.
 void cross_word(const double* fast, const double* slow, long n, long warmup, long w, uint64_t& up, uint64_t& down) {
   const long base = w << 6;
   const int count = static_cast<int>(n - base < 64 ? n - base : 64);
@@ -157,44 +174,74 @@ void source_word(const Src& src, long n, long w, uint64_t& up, uint64_t& down) {
   }
 }
 
+// Writes the events of word w (bitsets up/down) in bar order at `out` (room for one more than
+// the word holds); returns the end. Most words hold no event or one, in no predictable order,
+// so the first is written unconditionally and only a second one takes a branch.
+int32_t* write_events(long w, uint64_t up, uint64_t down, int32_t* out) {
+  uint64_t bits = up | down;
+  int k = __builtin_ctzll(bits | (uint64_t{1} << 63));
+  *out = bt::encode_event((w << 6) + k, ((down >> k) & 1) != 0 ? -1 : 1);
+  out += bits != 0;
+  for (bits &= bits - 1; bits != 0; bits &= bits - 1) {
+    k = __builtin_ctzll(bits);
+    *out++ = bt::encode_event((w << 6) + k, ((down >> k) & 1) != 0 ? -1 : 1);
+  }
+  return out;
+}
+
 }  // namespace
 
 RuleEvents compute_rule_events(const BacktestSymbol* symbols, std::size_t S, const RuleSpec* rules, std::size_t R) {
   RuleEvents ev;
-  ev.offset.resize(S * R);
-  std::size_t total = 0;
-  for (std::size_t s = 0; s < S; ++s)
-    for (std::size_t r = 0; r < R; ++r) {
-      ev.offset[s * R + r] = total;
-      total += (symbols[s].candles.length + 63) / 64;
-    }
-  ev.up.assign(total, 0);
-  ev.down.assign(total, 0);
-  // One symbol at a time, so its series stay in cache; words in chunks of 1024 bars, each
-  // chunk running every rule over the same few kilobytes of every series.
+  ev.lists.resize(S * R);
+  // One symbol at a time, through buffers reused for the next: its series, then every rule's
+  // decided sides as bitsets, built in parallel over ranges of bars. Each range walks its bars
+  // in chunks of 1024 and runs every rule on a chunk while the chunk's slice of each series
+  // is in cache (a series slice is shared by many rules). Then each rule's bitsets become its
+  // event list (in parallel over rules: one writer per list).
   RuleSeries rs = plan_rule_series(rules, R);
   std::size_t longest = 0;
   for (std::size_t s = 0; s < S; ++s) longest = std::max(longest, symbols[s].candles.length);
   rs.symbol_offset.assign(1, 0);
-  rs.data.resize(rs.unique * longest);  // one symbol's series at a time, the buffer reused
+  rs.data.resize(rs.unique * longest);
+  const std::size_t max_words = (longest + 63) / 64;
+  std::vector<uint64_t> up(R * max_words), down(R * max_words);
+  constexpr std::size_t kChunkWords = 16;
   for (std::size_t s = 0; s < S; ++s) {
     fill_rule_series(symbols[s], rs, rs.data.data());
     const long n = static_cast<long>(symbols[s].candles.length);
-    const long words = (n + 63) >> 6;
-    parallel_for(static_cast<std::size_t>(words), 16, [&](std::size_t w0, std::size_t w1) {
-      for (std::size_t r = 0; r < R; ++r) {
-        const RuleSpec& rule = rules[r];
-        const std::size_t at = ev.offset[s * R + r];
-        const double* first = rs.series(0, rs.first[r], static_cast<std::size_t>(n));
-        for (std::size_t w = w0; w < w1; ++w) {
-          if (rule.kind == kRuleRsi) {
-            source_word(bt::RsiSource{first, rule_warmup(rule), rule.lower, rule.upper}, n, static_cast<long>(w),
-                        ev.up[at + w], ev.down[at + w]);
-          } else {
-            cross_word(first, rs.series(0, rs.second[r], static_cast<std::size_t>(n)), n, rule_warmup(rule),
-                       static_cast<long>(w), ev.up[at + w], ev.down[at + w]);
+    const std::size_t words = static_cast<std::size_t>((n + 63) >> 6);
+    const std::size_t chunks = (words + kChunkWords - 1) / kChunkWords;
+    parallel_for(chunks, 1, [&](std::size_t c0, std::size_t c1) {
+      for (std::size_t c = c0; c < c1; ++c) {
+        const std::size_t w0 = c * kChunkWords, w1 = std::min(words, w0 + kChunkWords);
+        for (std::size_t r = 0; r < R; ++r) {
+          const RuleSpec& rule = rules[r];
+          const double* first = rs.series(0, rs.first[r], static_cast<std::size_t>(n));
+          for (std::size_t w = w0; w < w1; ++w) {
+            uint64_t& u = up[r * max_words + w];
+            uint64_t& d = down[r * max_words + w];
+            if (rule.kind == kRuleRsi) {
+              source_word(bt::RsiSource{first, rule_warmup(rule), rule.lower, rule.upper}, n, static_cast<long>(w), u, d);
+            } else {
+              cross_word(first, rs.series(0, rs.second[r], static_cast<std::size_t>(n)), n, rule_warmup(rule),
+                         static_cast<long>(w), u, d);
+            }
           }
         }
+      }
+    });
+    parallel_for(R, 1, [&](std::size_t r0, std::size_t r1) {
+      for (std::size_t r = r0; r < r1; ++r) {
+        std::vector<int32_t>& out = ev.lists[s * R + r];
+        std::size_t count = 0;
+        for (std::size_t w = 0; w < words; ++w)
+          count += static_cast<std::size_t>(__builtin_popcountll(up[r * max_words + w] | down[r * max_words + w]));
+        out.resize(count + 1);  // + 1: write_events may write one slot past the last event
+        int32_t* at = out.data();
+        for (std::size_t w = 0; w < words; ++w)
+          at = write_events(static_cast<long>(w), up[r * max_words + w], down[r * max_words + w], at);
+        out.resize(count);
       }
     });
   }
@@ -203,16 +250,18 @@ RuleEvents compute_rule_events(const BacktestSymbol* symbols, std::size_t S, con
 
 namespace {
 
-// Runs path (s, r, p) on the pair's precomputed decided sides.
+// Runs path (s, r, p) on the pair's precomputed decided signals.
 template <class Sink>
-void run_rule_path(const BacktestSymbol& sym, const RuleEvents& ev, std::size_t pair, const bt::PathParams& params,
+void run_rule_path(const BacktestSymbol& sym, const std::vector<int32_t>& events, const bt::PathParams& params,
                    double* metrics, Sink& sink, int8_t* signals) {
   const Candles& c = sym.candles;
   const long n = static_cast<long>(c.length);
-  const bt::MaskSource src{ev.up.data() + ev.offset[pair], ev.down.data() + ev.offset[pair]};
+  const bt::EventListSource src{events.data(), events.data() + events.size()};
   bt::run_path(bt::Bars{c.open, c.high, c.low, c.close, n}, src, params, sym.bars_per_year, metrics, sink);
-  if (signals)
-    for (long t = 0; t < n; ++t) signals[t] = static_cast<int8_t>(src.side(t));
+  if (signals) {
+    std::fill(signals, signals + n, int8_t{0});
+    for (const int32_t e : events) signals[bt::event_bar(e)] = static_cast<int8_t>(bt::event_side(e));
+  }
 }
 
 }  // namespace
@@ -228,9 +277,9 @@ void backtest_rules(const BacktestSymbol* symbols, std::size_t S, const RuleSpec
       for (std::size_t path = begin; path < end; ++path) {
         const auto [s, pair, p] = split(path);
         bt::NoTrace none;
-        run_rule_path(symbols[s], ev, pair, params[p], metrics + path * bt::kMetricCount, none, nullptr);
+        run_rule_path(symbols[s], ev.lists[pair], params[p], metrics + path * bt::kMetricCount, none, nullptr);
       }
-    });
+    }, kPathChunksPerThread);
   }
   if (trace && trace->count > 0) {
     parallel_for(trace->count, 1, [&](std::size_t begin, std::size_t end) {
@@ -239,7 +288,7 @@ void backtest_rules(const BacktestSymbol* symbols, std::size_t S, const RuleSpec
         bt::TraceSink sink{trace->trades + i * trace->stride * bt::kTradeFields, trace->stride, 0,
                            trace->equity ? trace->equity + i * trace->stride : nullptr};
         double m[bt::kMetricCount];
-        run_rule_path(symbols[s], ev, pair, params[p], m, sink, trace->signals ? trace->signals + i * trace->stride : nullptr);
+        run_rule_path(symbols[s], ev.lists[pair], params[p], m, sink, trace->signals ? trace->signals + i * trace->stride : nullptr);
         trace->trade_counts[i] = sink.count;
       }
     });

@@ -29,13 +29,12 @@ void fill_rule_series(const BacktestSymbol& symbol, const RuleSeries& plan, doub
 // uploads them).
 RuleSeries compute_rule_series(const BacktestSymbol* symbols, std::size_t S, const RuleSpec* rules, std::size_t R);
 
-// Decided sides of every (symbol, rule) as up/down bitsets (bt::MaskSource), computed once
-// and shared by all parameter sets of that pair.
+// Decided signals of every (symbol, rule) as sorted event lists (bt::encode_event), computed
+// once and shared by all parameter sets of that pair (bt::EventListSource reads them).
 struct RuleEvents {
-  std::vector<std::size_t> offset;  // start of pair (s, r)'s words in up/down, index s * R + r
-  std::vector<uint64_t> up, down;
+  std::vector<std::vector<int32_t>> lists;  // index s * R + r
 };
-// Checks the rules; computes each symbol's series (compute_rule_series) one symbol at a time.
+// Checks the rules; computes each symbol's series (as compute_rule_series) one symbol at a time.
 RuleEvents compute_rule_events(const BacktestSymbol* symbols, std::size_t S, const RuleSpec* rules, std::size_t R);
 
 // First bar whose decided signal can be non-zero (the indicators are defined at t-1 and t).

@@ -1,4 +1,4 @@
-// Where a path's decided signals come from, as run_path (backtest_step.h) reads them: signal
+// Where a path's decided signals come from, as run_path (backtest_path.h) reads them: signal
 // arrays, or a rule evaluated on precomputed indicator series. Shared by CPU and CUDA.
 #pragma once
 #include <cmath>
@@ -78,28 +78,25 @@ struct RsiSource {
   NTP_HD SignalLevels levels(long) const { return rule_levels(); }
 };
 
-// Precomputed decided sides as two bitsets over the bars (bit t of `up`: +1 at t, of `down`:
-// -1 at t), shared by every parameter set of a (symbol, rule): finding the next signal skips
-// 64 quiet bars per word. CPU only (the CUDA twin scans the series with CrossSource/RsiSource).
-struct MaskSource {
-  const uint64_t* up;
-  const uint64_t* down;
-  inline int32_t side(long t) const {
-    const uint64_t bit = uint64_t{1} << (t & 63);
-    return static_cast<int32_t>((up[t >> 6] & bit) != 0) - static_cast<int32_t>((down[t >> 6] & bit) != 0);
+// One decided signal of a precomputed list: its bar and side packed in an int32 (bar << 1,
+// low bit set for -1), half the memory of a pair, and lists of millions are common in sweeps.
+inline int32_t encode_event(long bar, int32_t side) { return static_cast<int32_t>((bar << 1) | (side < 0 ? 1 : 0)); }
+inline long event_bar(int32_t e) { return e >> 1; }
+inline int32_t event_side(int32_t e) { return (e & 1) != 0 ? -1 : 1; }
+
+// Precomputed decided signals of one (symbol, rule), sorted by bar, shared by every parameter
+// set of the pair: finding the next signal is one step along the list. run_path asks
+// next_event with a non-decreasing `from`, and side() only for the bar next_event returned, so
+// the source keeps a cursor instead of searching. CPU only (the CUDA twin scans the series
+// with CrossSource/RsiSource).
+struct EventListSource {
+  const int32_t* cursor;  // first event not before the last `from`
+  const int32_t* end;
+  inline long next_event(long from, long n) {
+    while (cursor != end && event_bar(*cursor) < from) ++cursor;
+    return cursor != end && event_bar(*cursor) < n ? event_bar(*cursor) : n;
   }
-  inline long next_event(long from, long n) const {
-    if (from >= n) return n;
-    long w = from >> 6;
-    uint64_t bits = (up[w] | down[w]) & (~uint64_t{0} << (from & 63));
-    const long words = (n + 63) >> 6;
-    while (bits == 0) {
-      if (++w >= words) return n;
-      bits = up[w] | down[w];
-    }
-    const long t = (w << 6) + __builtin_ctzll(bits);
-    return t < n ? t : n;
-  }
+  inline int32_t side(long t) const { return cursor != end && event_bar(*cursor) == t ? event_side(*cursor) : 0; }
   inline SignalLevels levels(long) const { return rule_levels(); }
 };
 

@@ -389,47 +389,4 @@ NTP_HD long quiet_bars(PathState& s, const Bars& b, long t, long end, Sink& sink
   return t;
 }
 
-// Runs one path over all bars. `Src` supplies decided signals: `side(t)` (0 for none),
-// `levels(t)` and `next_event(from, n)` (the first bar >= from with side != 0, else n).
-// Every bar goes through the full step (signal at the open, intrabar, close, mark) unless
-// nothing but the mark can happen on it, in which case it is fast-forwarded with results
-// identical to the full step.
-template <class Src, class Sink>
-NTP_HD void run_path(const Bars& b, const Src& src, const PathParams& p, double bars_per_year,
-                     double* metrics, Sink& sink) {
-  PathState s;
-  init_state(s, p);
-  const long n = b.n;
-  long ev = src.next_event(0, n);  // the next bar whose decided signal has not acted yet
-  long t = 0;
-  while (t < n) {
-    if (!(t > 0 && ev == t - 1)) {
-      const long acts = ev < n ? ev + 1 : n;  // the open at which that signal acts
-      if (s.side == 0) {
-        mark_flat_run(s, t, acts, sink);
-        t = acts;
-        if (t >= n) break;
-      } else {
-        long end = acts < n - 1 ? acts : n - 1;
-        if (p.max_hold > 0) {
-          const long hold_bar = t + (p.max_hold - s.held) - 1;  // its close reaches the limit
-          end = hold_bar < end ? hold_bar : end;
-        }
-        if (t != s.entry_index) t = quiet_bars(s, b, t, end, sink);
-      }
-    }
-    if (t > 0 && ev == t - 1) {
-      on_signal(s, p, src.side(ev), t, b.open[t], src.levels(ev), sink);
-      ev = src.next_event(t, n);
-    }
-    if (s.side != 0) {
-      intrabar(s, p, t, b.open[t], b.high[t], b.low[t], sink);
-      at_close(s, p, t, b.close[t], t == n - 1, sink);
-    }
-    sink.equity(t, mark(s, t, b.close[t]));
-    ++t;
-  }
-  finalize(s, p, n, bars_per_year, metrics);
-}
-
 }  // namespace ntp::bt

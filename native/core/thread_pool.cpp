@@ -120,7 +120,7 @@ ThreadPool& pool() {
 std::size_t thread_count() { return pool().size(); }
 
 void parallel_for(std::size_t n, std::size_t min_chunk,
-                  const std::function<void(std::size_t, std::size_t)>& body) {
+                  const std::function<void(std::size_t, std::size_t)>& body, std::size_t chunks_per_thread) {
   if (n == 0) return;
   min_chunk = std::max<std::size_t>(1, min_chunk);
   const std::size_t threads = thread_count();
@@ -128,8 +128,7 @@ void parallel_for(std::size_t n, std::size_t min_chunk,
     body(0, n);
     return;
   }
-  // A few chunks per thread balance uneven work without much scheduling overhead.
-  std::size_t chunks = std::min((n + min_chunk - 1) / min_chunk, threads * 4);
+  std::size_t chunks = std::min((n + min_chunk - 1) / min_chunk, threads * std::max<std::size_t>(1, chunks_per_thread));
   const std::size_t step = (n + chunks - 1) / chunks;
   chunks = (n + step - 1) / step;
   pool().run(chunks, [&](std::size_t c) {

@@ -9,10 +9,12 @@ namespace ntp {
 // Number of threads kernels may use (hardware_concurrency, overridable by NTP_THREADS).
 std::size_t thread_count();
 
-// Runs body(begin, end) over [0, n) split into contiguous chunks of at least min_chunk items,
-// in parallel on the pool; returns when all chunks are done. Exceptions in a chunk are
-// rethrown on the calling thread (the first one wins).
+// Runs body(begin, end) over [0, n) split into contiguous chunks of at least min_chunk items
+// (at most chunks_per_thread per thread), in parallel on the pool; returns when all chunks are
+// done. Threads take chunks in order as they finish, so more chunks balance items of uneven
+// cost. Exceptions in a chunk are rethrown on the calling thread (the first one wins).
 void parallel_for(std::size_t n, std::size_t min_chunk,
-                  const std::function<void(std::size_t, std::size_t)>& body);
+                  const std::function<void(std::size_t, std::size_t)>& body,
+                  std::size_t chunks_per_thread = 4);
 
 }  // namespace ntp

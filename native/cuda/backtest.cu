@@ -1,9 +1,10 @@
 // CUDA twin of core/backtest.cpp and core/backtest_rules.cpp: one thread per path running
-// the same run_path (backtest_step.h). Consecutive threads are parameter sets of one symbol,
+// the same run_path (backtest_path.h). Consecutive threads are parameter sets of one symbol,
 // so a warp reads the same bars together (the candles are shared across parameter sets).
 // Rule indicators are computed once on the host (compute_rule_series) and uploaded.
 #include <vector>
 
+#include "../core/backtest_path.h"
 #include "../core/backtest_rules.h"
 #include "../core/backtest_sources.h"
 #include "cuda_api.h"

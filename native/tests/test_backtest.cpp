@@ -4,8 +4,10 @@
 #include <vector>
 
 #include "../core/backtest.h"
+#include "../core/backtest_path.h"
 #include "../core/backtest_rules.h"
 #include "../core/backtest_sources.h"
+#include "../core/backtest_trace.h"
 #include "../cuda/cuda_api.h"
 #include "check.h"
 #include "synthetic_candles.h"
@@ -117,9 +119,10 @@ TEST_CASE(paths_are_independent) {
   CHECK(batch[bt::kMTrades] > 30);
 }
 
-TEST_CASE(rule_event_bitsets_match_the_series_scan) {
-  // The CPU engine reads rule signals from precomputed bitsets (SIMD-built); the CUDA twin
-  // scans the series. Both must decide the same side on every bar, including word edges.
+TEST_CASE(rule_event_lists_match_the_series_scan) {
+  // The CPU engine reads rule signals from precomputed event lists (built from SIMD bitsets
+  // in chunks); the CUDA twin scans the series. Both must decide the same side on every bar,
+  // including word and chunk edges.
   std::vector<test::OwnedCandles> ks = {test::random_candles(3001, 21), test::random_candles(130, 22)};
   std::vector<BacktestSymbol> syms = {{ks[0].view(), 8760}, {ks[1].view(), 8760}};
   std::vector<RuleSpec> rules = {{kRuleEmaCross, 3, 7, 0, 0}, {kRuleEmaCross, 12, 65, 0, 0}, {kRuleSmaCross, 5, 64, 0, 0},
@@ -130,20 +133,22 @@ TEST_CASE(rule_event_bitsets_match_the_series_scan) {
   for (std::size_t s = 0; s < 2; ++s) {
     const long n = static_cast<long>(syms[s].candles.length);
     for (std::size_t r = 0; r < rules.size(); ++r) {
-      const std::size_t pair = s * rules.size() + r;
-      const bt::MaskSource mask{ev.up.data() + ev.offset[pair], ev.down.data() + ev.offset[pair]};
+      const std::vector<int32_t>& list = ev.lists[s * rules.size() + r];
+      bt::EventListSource src{list.data(), list.data() + list.size()};
       const double* a = rs.series(s, rs.first[r], static_cast<std::size_t>(n));
       const long warmup = rule_warmup(rules[r]);
-      long next = mask.next_event(0, n);
+      long next = src.next_event(0, n);
       for (long t = 0; t < n; ++t) {
         const int32_t want = rules[r].kind == kRuleRsi
             ? bt::RsiSource{a, warmup, rules[r].lower, rules[r].upper}.side(t)
             : bt::CrossSource{a, rs.series(s, rs.second[r], static_cast<std::size_t>(n)), warmup}.side(t);
-        CHECK(mask.side(t) == want);
         if (want != 0) {
-          CHECK(next == t);  // next_event finds every event in order
-          next = mask.next_event(t + 1, n);
+          CHECK(next == t);  // next_event finds every event in order, with its side
+          CHECK(src.side(t) == want);
+          next = src.next_event(t + 1, n);
           ++events;
+        } else {
+          CHECK(next != t);
         }
       }
       CHECK(next == n);
@@ -177,6 +182,40 @@ TEST_CASE(bad_arguments_throw) {
   RuleSpec bad_rule{kRuleEmaCross, 20, 10, 30, 70};  // slow <= fast
   CHECK_THROWS(backtest_rules(&sym, 1, &bad_rule, 1, &p, 1, m.data(), nullptr));
   CHECK_THROWS(backtest_rules(&sym, 1, &bad_rule, 0, &p, 1, m.data(), nullptr));
+}
+
+TEST_CASE(summary_runs_match_the_bar_by_bar_path) {
+  // Summary-only CPU runs fast-forward quiet bars eight at a time (AVX-512, where built) and
+  // fold their return sums at the end; traced runs mark every bar one by one. Both must give
+  // the same trades and, up to summation rounding, the same metrics, on both sides, in both
+  // intrabar modes, with and without breakeven, holding limits and stops.
+  const test::OwnedCandles k = test::random_candles(20000, 31);
+  OwnedSignals g(k.c.size());
+  for (std::size_t t = 3; t < k.c.size(); t += 17 + t % 29) g.side[t] = (t % 5 < 3) ? 1 : -1;
+  for (std::size_t t = 0; t < k.c.size(); ++t) {
+    g.stop[t] = 0.01 + 0.0004 * (t % 50);
+    g.t1[t] = 0.005 + 0.0002 * (t % 40); g.t2[t] = 2 * g.t1[t]; g.t3[t] = 4 * g.t1[t];
+  }
+  const bt::SignalSource src{g.side.data(), g.stop.data(), g.t1.data(), g.t2.data(), g.t3.data(), g.size.data()};
+  const bt::Bars bars{k.o.data(), k.h.data(), k.l.data(), k.c.data(), static_cast<long>(k.c.size())};
+  std::vector<double> trades(k.c.size() * bt::kTradeFields);
+  for (int i = 0; i < 12; ++i) {
+    bt::PathParams p;
+    p.fee = 0.0004 * (i % 3); p.slip = 0.0001 * (i % 2); p.max_hold = (i % 4) * 15;
+    if (i % 3 == 0) p.flags |= bt::kOptimistic;
+    if (i % 4 == 1) p.flags &= ~bt::kBreakeven;
+    if (i % 5 == 2) p.stop_override = INFINITY;
+    if (i == 7) p.flags &= ~bt::kAllowShort;
+    double fast[bt::kMetricCount], one_by_one[bt::kMetricCount];
+    bt::NoTrace none;
+    bt::run_path(bars, src, p, 8760, fast, none);
+    bt::TraceSink sink{trades.data(), k.c.size(), 0, nullptr};
+    bt::run_path(bars, src, p, 8760, one_by_one, sink);
+    CHECK(one_by_one[bt::kMTrades] > 100);
+    for (int m = 0; m < bt::kMetricCount; ++m) CHECK_CLOSE(fast[m], one_by_one[m], 1e-12);
+    for (int m : {bt::kMTrades, bt::kMMaxDrawdown, bt::kMMaxDrawdownBars, bt::kMFinalEquity, bt::kMStopOuts, bt::kMTier1Hits})
+      CHECK(fast[m] == one_by_one[m]);  // not sums: exactly equal
+  }
 }
 
 TEST_CASE(cuda_matches_cpu) {

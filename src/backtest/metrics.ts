@@ -112,14 +112,46 @@ const YEAR_MS = 365 * 24 * 3600 * 1000;
  * Fewer than two bars, or no positive spacing: 365 * 24 (hourly), since nothing better is known.
  */
 export function inferBarsPerYear(timestamp: Float64Array): number {
-  const diffs: number[] = [];
+  const diffs = new Float64Array(Math.max(0, timestamp.length - 1));
+  let count = 0;
   for (let i = 1; i < timestamp.length; i++) {
     const d = timestamp[i] - timestamp[i - 1];
-    if (d > 0 && Number.isFinite(d)) diffs.push(d);
+    if (d > 0 && d < Infinity) diffs[count++] = d;
   }
-  if (diffs.length === 0) return 365 * 24;
-  diffs.sort((a, b) => a - b);
-  const mid = diffs.length >> 1;
-  const median = diffs.length % 2 === 1 ? diffs[mid] : (diffs[mid - 1] + diffs[mid]) / 2;
-  return YEAR_MS / median;
+  if (count === 0) return 365 * 24;
+  return YEAR_MS / medianInPlace(diffs.subarray(0, count));
+}
+
+/**
+ * Median of a non-empty array of numbers (no NaN), reordering it. Quickselect: linear time,
+ * where a sort cost a sweep tens of milliseconds per call on 50k-bar symbols.
+ */
+export function medianInPlace(a: Float64Array): number {
+  const mid = a.length >> 1;
+  const upper = select(a, mid);
+  if (a.length % 2 === 1) return upper;
+  let lower = -Infinity;  // after select, a[0..mid) holds the values <= upper
+  for (let i = 0; i < mid; i++) if (a[i] > lower) lower = a[i];
+  return (lower + upper) / 2;
+}
+
+/** Reorders `a` so that a[k] is the k-th smallest, with a[i] <= a[k] for i < k; returns a[k]. */
+function select(a: Float64Array, k: number): number {
+  let lo = 0, hi = a.length - 1;
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >> 1];
+    let i = lo, j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        const t = a[i]; a[i] = a[j]; a[j] = t;
+        i++; j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else break;  // a[j+1 .. i-1] all equal the pivot, and k is among them
+  }
+  return a[k];
 }
