@@ -1,63 +1,93 @@
-// GPU side of the backtest benchmark (SPEC §12): the bench/backtest-bench.js grid (EMA cross,
-// stop + 3 tiers, 8 symbols x 50k bars x 200 pairs) on seeded random-walk candles, native CPU
-// vs the CUDA twin in the same process, with the largest metric difference between them.
+// GPU side of the backtest benchmark (SPEC §12), native CPU vs the CUDA twin in the same
+// process on seeded random-walk candles, with the largest metric difference between them:
+// the bench/backtest-bench.js grid (EMA cross, stop + 3 tiers, 8 symbols x 50k bars x 200
+// pairs), then a grid big enough to fill an H100 (100 symbols x 10k bars x 10k parameter sets).
 // Build and run on a CUDA machine from the repository root:
 //   bash bench/gpu/run.sh   (builds this as a CMake target and runs it)
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <string>
 #include <vector>
 
 #include "../../native/core/backtest.h"
+#include "../../native/core/thread_pool.h"
 #include "../../native/cuda/cuda_api.h"
 #include "../../native/tests/synthetic_candles.h"
 
 using namespace ntp;
 
 template <class F>
-double median_ms(F&& f) {
+double median_ms(F&& f, int runs) {
   f();  // warm-up (CUDA context, thread pool)
   std::vector<double> ms;
-  for (int i = 0; i < 5; ++i) {
+  for (int i = 0; i < runs; ++i) {
     const auto t0 = std::chrono::steady_clock::now();
     f();
     ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
   }
   std::sort(ms.begin(), ms.end());
-  return ms[2];
+  return ms[ms.size() / 2];
 }
 
-int main() {
+// One grid on the CPU engine and the CUDA twin: median times, throughput, largest difference.
+void run_grid(const char* name, std::size_t symbols, std::size_t bars, const std::vector<RuleSpec>& rules,
+              const std::vector<bt::PathParams>& params, int cpu_runs) {
   std::vector<test::OwnedCandles> ks;
-  for (int s = 0; s < 8; ++s) ks.push_back(test::random_candles(50000, 100 + s));
+  for (std::size_t s = 0; s < symbols; ++s) ks.push_back(test::random_candles(bars, 100 + static_cast<uint32_t>(s)));
   std::vector<BacktestSymbol> syms;
   for (auto& k : ks) syms.push_back({k.view(), 8760});
-  std::vector<RuleSpec> rules;
-  for (int f : {5, 8, 10, 12, 15, 20, 25, 30, 40, 50})
-    for (int sl = 60; sl <= 250; sl += 10) rules.push_back({kRuleEmaCross, f, sl, 0, 0});
-  bt::PathParams p;
-  p.fee = 0.001; p.slip = 0.0005; p.stop_override = 0.02;
-  p.target_override[0] = 0.01; p.target_override[1] = 0.02; p.target_override[2] = 0.04;
-  const std::size_t paths = syms.size() * rules.size();
-  const double combos = 50000.0 * paths;
+  const std::size_t paths = symbols * rules.size() * params.size();
+  const double combos = static_cast<double>(bars) * static_cast<double>(paths);
+  std::printf("== %s: %zu symbols x %zu bars x %zu rules x %zu parameter sets = %.3g bar-combos\n", name, symbols, bars,
+              rules.size(), params.size(), combos);
   std::vector<double> cpu(paths * bt::kMetricCount), gpu(cpu.size());
-  const double cpu_ms = median_ms([&] { backtest_rules(syms.data(), syms.size(), rules.data(), rules.size(), &p, 1, cpu.data(), nullptr); });
-  std::printf("native cpu : %8.1f ms  %.3g bar-combos/s\n", cpu_ms, combos / cpu_ms * 1e3);
+  const double cpu_ms = median_ms([&] {
+    backtest_rules(syms.data(), syms.size(), rules.data(), rules.size(), params.data(), params.size(), cpu.data(), nullptr);
+  }, cpu_runs);
+  std::printf("native cpu : %9.1f ms  %.3g bar-combos/s (%zu threads)\n", cpu_ms, combos / cpu_ms * 1e3, thread_count());
   if (!device_info().available) {
     std::printf("no usable CUDA device: %s\n", device_info().error.c_str());
-    return 0;
+    return;
   }
 #ifdef NTP_HAVE_CUDA
-  const double gpu_ms = median_ms([&] { cuda::backtest_rules(syms.data(), syms.size(), rules.data(), rules.size(), &p, 1, gpu.data()); });
+  const double gpu_ms = median_ms([&] {
+    cuda::backtest_rules(syms.data(), syms.size(), rules.data(), rules.size(), params.data(), params.size(), gpu.data());
+  }, 5);
   double worst = 0;
   for (std::size_t i = 0; i < cpu.size(); ++i) {
     const double a = cpu[i], b = gpu[i];
     if (a == b || (std::isnan(a) && std::isnan(b))) continue;
     worst = std::max(worst, std::fabs(a - b) / std::max(std::fabs(a), std::fabs(b)));
   }
-  std::printf("native cuda: %8.1f ms  %.3g bar-combos/s  (%s)  %.1fx cpu, max rel diff %.3g\n", gpu_ms,
+  std::printf("native cuda: %9.1f ms  %.3g bar-combos/s  (%s)  %.1fx cpu, max rel diff %.3g\n", gpu_ms,
               combos / gpu_ms * 1e3, device_info().name.c_str(), cpu_ms / gpu_ms, worst);
 #endif
+}
+
+int main(int argc, char** argv) {
+  const bool quick = argc > 1 && std::string(argv[1]) == "--quick";  // a smoke run of the code path
+  std::vector<RuleSpec> rules;
+  for (int f : {5, 8, 10, 12, 15, 20, 25, 30, 40, 50})
+    for (int sl = 60; sl <= 250; sl += 10) rules.push_back({kRuleEmaCross, f, sl, 0, 0});
+  bt::PathParams p;
+  p.fee = 0.001; p.slip = 0.0005; p.stop_override = 0.02;
+  p.target_override[0] = 0.01; p.target_override[1] = 0.02; p.target_override[2] = 0.04;
+  // The npm run bench grid (bench/backtest-bench.js), on random walks.
+  run_grid("bench grid", quick ? 2 : 8, quick ? 5000 : 50000, rules, {p}, 5);
+  // A grid big enough to fill an H100 (SPEC §12's 1e11 target): 100 symbols x 10k parameter
+  // sets (200 EMA pairs x 50 risk sets: stops 1-5%, three target ladders, fees 5/10 bps).
+  std::vector<bt::PathParams> risk;
+  for (int stop = 1; stop <= 5; ++stop)
+    for (double first : {0.005, 0.01, 0.02, 0.03, 0.05})
+      for (double fee : {0.0005, 0.001}) {
+        bt::PathParams q = p;
+        q.stop_override = 0.01 * stop;
+        q.target_override[0] = first; q.target_override[1] = 2 * first; q.target_override[2] = 4 * first;
+        q.fee = fee;
+        risk.push_back(q);
+      }
+  run_grid("fill grid", quick ? 2 : 100, quick ? 2000 : 10000, rules, risk, 1);
   return 0;
 }

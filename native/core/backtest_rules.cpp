@@ -71,13 +71,33 @@ RuleSeries plan_rule_series(const RuleSpec* rules, std::size_t R) {
 void fill_rule_series(const BacktestSymbol& symbol, const RuleSeries& plan, double* out) {
   const std::size_t n = symbol.candles.length;
   const double* x = symbol.candles.close;
-  parallel_for(plan.unique, 1, [&](std::size_t begin, std::size_t end) {
-    for (std::size_t u = begin; u < end; ++u) {
-      const auto [ind, period] = plan.list[u];
-      double* y = out + u * n;
-      if (ind == kRuleEmaCross) ema_series(x, n, period, y);
-      else if (ind == kRuleSmaCross) sma_series(x, n, period, y);
-      else rsi_series(x, n, period, y);
+  // Jobs: EMAs in groups (ema_series_many overlaps their recurrences), other series one each.
+  constexpr std::size_t kEmaGroup = 4;
+  std::vector<std::vector<std::size_t>> jobs;
+  std::vector<std::size_t> emas;
+  for (std::size_t u = 0; u < plan.unique; ++u) {
+    if (plan.list[u].first == kRuleEmaCross) emas.push_back(u);
+    else jobs.push_back({u});
+  }
+  for (std::size_t i = 0; i < emas.size(); i += kEmaGroup)
+    jobs.emplace_back(emas.begin() + static_cast<long>(i), emas.begin() + static_cast<long>(std::min(emas.size(), i + kEmaGroup)));
+  parallel_for(jobs.size(), 1, [&](std::size_t begin, std::size_t end) {
+    for (std::size_t j = begin; j < end; ++j) {
+      const std::vector<std::size_t>& ids = jobs[j];
+      const auto [ind, period] = plan.list[ids[0]];
+      if (ind == kRuleEmaCross) {
+        double periods[kEmaGroup];
+        double* outs[kEmaGroup];
+        for (std::size_t k = 0; k < ids.size(); ++k) {
+          periods[k] = plan.list[ids[k]].second;
+          outs[k] = out + ids[k] * n;
+        }
+        ema_series_many(x, n, periods, ids.size(), outs);
+      } else if (ind == kRuleSmaCross) {
+        sma_series(x, n, period, out + ids[0] * n);
+      } else {
+        rsi_series(x, n, period, out + ids[0] * n);
+      }
     }
   });
 }

@@ -41,6 +41,28 @@ TEST_CASE(ema_matches_definition_for_every_length) {
   }
 }
 
+TEST_CASE(ema_many_equals_ema_series_exactly) {
+  // The sweep engine computes EMAs several periods per pass; each must be the same series,
+  // bit for bit, as ema_series (rule decisions must not depend on how periods are grouped).
+  auto k = test::random_candles(kN, 5);
+  const std::vector<double> periods = {5, 8, 10, 12, 15, 60, 70.5, 200, 1, 3000, 2};  // two groups of 4 and a tail
+  for (std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{6}, kN}) {
+    std::vector<std::vector<double>> many(periods.size(), std::vector<double>(n));
+    std::vector<double*> outs;
+    for (auto& m : many) outs.push_back(m.data());
+    ema_series_many(k.c.data(), n, periods.data(), periods.size(), outs.data());
+    std::vector<double> one(n);
+    for (std::size_t i = 0; i < periods.size(); ++i) {
+      ema_series(k.c.data(), n, periods[i], one.data());
+      for (std::size_t t = 0; t < n; ++t) CHECK(many[i][t] == one[t]);
+    }
+  }
+  double out[1];
+  const double bad = 0.5;
+  double* outs[1] = {out};
+  CHECK_THROWS(ema_series_many(k.c.data(), 1, &bad, 1, outs));
+}
+
 TEST_CASE(sma_and_wma_match_definition) {
   auto k = test::random_candles(kN, 4);
   std::vector<double> out(kN);
