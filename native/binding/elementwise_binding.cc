@@ -1,4 +1,5 @@
-// binaryOp({op: 0 add | 1 sub | 2 mul, a, b: Float32Array, out: Float32Array of max length}).
+// binaryOp({op: 0 add | 1 sub | 2 mul | 3 max | 4 relu gradient (a where b > 0), a, b: Float32Array,
+//   out: Float32Array of max length}).
 // Synchronous: it runs inside a tfjs kernel.
 #include <napi.h>
 
@@ -16,7 +17,7 @@ using namespace ntp::binding;
 
 Job prepare_binary(const Napi::CallbackInfo& info) {
   Args a(info.Env(), info[0], "binaryOp: options");
-  const auto op = static_cast<ntp::BinaryOp>(a.integer("op", 0, 2));
+  const auto op = static_cast<ntp::BinaryOp>(a.integer("op", 0, 4));
   std::size_t na = 0, nb = 0;
   const float* x = a.array<float>("a", kAnyLength, &na);
   const float* y = a.array<float>("b", kAnyLength, &nb);

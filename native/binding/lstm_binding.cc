@@ -3,6 +3,8 @@
 // lstmForward({x: Float32Array [B*T*F], kernel [F*4U], recurrentKernel [U*4U], bias [4U],
 //   batch, steps, features, units, goBackwards?, device?,
 //   out: {h [B*T*U], gates [B*T*4U], cells [B*T*U]}}) -> "cpu" | "cuda"
+// lstmInference({x, kernel, recurrentKernel, bias, batch, steps, features, units, goBackwards?,
+//   lastOnly?, out: {h [B*T*U], or [B*U] with lastOnly}}) (CPU; nothing kept for a backward pass)
 // lstmBackward({x, kernel, recurrentKernel, h, gates, cells, dh [B*T*U], batch, steps,
 //   features, units, goBackwards?, device?,
 //   out: {dx [B*T*F], dKernel [F*4U], dRecurrentKernel [U*4U], dBias [4U]}}) -> "cpu" | "cuda"
@@ -66,6 +68,22 @@ Job prepare_forward(const Napi::CallbackInfo& info) {
   return job;
 }
 
+Job prepare_inference(const Napi::CallbackInfo& info) {
+  Args a(info.Env(), info[0], "lstmInference: options");
+  Job job;
+  const ntp::LstmShape s = shape_arg(a);
+  const int64_t BT = s.batch * s.steps;
+  const float* x = a.array<float>("x", sz(BT * s.features));
+  ntp::LstmWeights w = weights_arg(a, s, job);
+  w.bias = a.array<float>("bias", sz(4 * s.units));
+  const bool last_only = a.boolean("lastOnly", false);
+  Args out(info.Env(), a.value("out"), a.field("out"));
+  float* h = out.array<float>("h", sz((last_only ? s.batch : BT) * s.units));
+  for (const char* k : {"x", "bias", "out"}) job.keep_alive.push_back(a.value(k));
+  job.work = [=] { ntp::lstm_inference(s, x, w, h, last_only); };
+  return job;
+}
+
 Job prepare_backward(const Napi::CallbackInfo& info) {
   Args a(info.Env(), info[0], "lstmBackward: options");
   Job job;
@@ -99,5 +117,6 @@ Job prepare_backward(const Napi::CallbackInfo& info) {
 
 NTP_BINDING(lstm) {
   export_job(env, exports, "lstmForward", prepare_forward);
+  export_job(env, exports, "lstmInference", prepare_inference);
   export_job(env, exports, "lstmBackward", prepare_backward);
 }

@@ -7,12 +7,13 @@
 // broadcasts against the output shape [...batch, M, N]. `out` must hold the output exactly.
 //
 // attentionForward({qkv [B*T*3*H*Kd], batch, steps, heads, keyDim, dropout?, seed?,
-//   out: {probs [B*H*T*T], out [B*T*H*Kd]}})
+//   out: {probs? [B*H*T*T] (for the backward pass; leave out at inference), out [B*T*H*Kd]}})
 // attentionBackward({qkv, probs, dout [B*T*H*Kd], batch, steps, heads, keyDim, dropout?, seed?,
 //   out: {dqkv [B*T*3*H*Kd]}})
 // layerNormForward({x [rows*dim], gamma [dim], beta [dim], rows, dim, epsilon,
-//   residual? [rows*dim], dropout?, seed?, out: {y [rows*dim], mean [rows], rstd [rows], sum? [rows*dim]}})
-//   (with `residual`: y = LayerNorm(x + dropout(residual)), s = x + dropout(residual) -> out.sum)
+//   residual? [rows*dim], dropout?, seed?, out: {y [rows*dim], mean? [rows], rstd? [rows], sum? [rows*dim]}})
+//   (with `residual`: y = LayerNorm(x + dropout(residual)), s = x + dropout(residual) -> out.sum;
+//   mean, rstd and sum are for the backward pass: leave them out at inference)
 // layerNormBackward({x (s with a residual), gamma, mean, rstd, dy, rows, dim, dropout?, seed?,
 //   out: {dx, dgamma, dbeta, dresidual?}})
 #include <napi.h>
@@ -170,7 +171,7 @@ Job prepare_attention_forward(const Napi::CallbackInfo& info) {
   const int64_t BT = s.batch * s.steps, HK = s.heads * s.key_dim;
   const float* qkv = a.array<float>("qkv", sz(BT * 3 * HK));
   Args out(info.Env(), a.value("out"), a.field("out"));
-  float* probs = out.array<float>("probs", sz(s.batch * s.heads * s.steps * s.steps));
+  float* probs = out.optional_array<float>("probs", sz(s.batch * s.heads * s.steps * s.steps));
   float* o = out.array<float>("out", sz(BT * HK));
   Job job;
   for (const char* k : {"qkv", "out"}) job.keep_alive.push_back(a.value(k));
@@ -213,11 +214,11 @@ Job prepare_layer_norm_forward(const Napi::CallbackInfo& info) {
   const float* beta = a.array<float>("beta", sz(dim));
   Args out(info.Env(), a.value("out"), a.field("out"));
   float* y = out.array<float>("y", sz(rows * dim));
-  float* mean = out.array<float>("mean", sz(rows));
-  float* rstd = out.array<float>("rstd", sz(rows));
+  float* mean = out.optional_array<float>("mean", sz(rows));
+  float* rstd = out.optional_array<float>("rstd", sz(rows));
   ntp::LayerNormResidual res = residual_arg(a);
   res.residual = a.optional_array<float>("residual", sz(rows * dim));
-  float* sum = res.residual ? out.array<float>("sum", sz(rows * dim)) : nullptr;
+  float* sum = out.optional_array<float>("sum", sz(rows * dim));
   Job job;
   for (const char* k : {"x", "gamma", "beta", "out"}) job.keep_alive.push_back(a.value(k));
   if (res.residual) job.keep_alive.push_back(a.value("residual"));

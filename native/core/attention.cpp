@@ -86,15 +86,13 @@ GemmArgs one_head(const GemmArgs& g, int64_t b, int64_t h) {
   return o;
 }
 
-// Rows [r0, r1) of the [B*H*T, T] weights with dropout applied (scaled by 1/keep), into `dst`.
-void dropped_rows(const AttentionShape& s, const float* probs, float* dst, int64_t r0, int64_t r1) {
+// One head's [T, T] weights with dropout applied (scaled by 1/keep), into `dst`; r0 is the head's
+// first row in the [B*H*T, T] weights, which numbers the mask's elements.
+void dropped_rows(const AttentionShape& s, const float* weights, float* dst, int64_t r0) {
   const int64_t T = s.steps;
   const float inv_keep = 1.0f / (1.0f - s.dropout);
-  for (int64_t r = r0; r < r1; ++r)
-    for (int64_t j = 0; j < T; ++j) {
-      const uint64_t idx = static_cast<uint64_t>(r * T + j);
-      dst[idx] = dropout_keep(s.seed, idx, s.dropout) ? probs[idx] * inv_keep : 0.0f;
-    }
+  for (int64_t i = 0; i < T * T; ++i)
+    dst[i] = dropout_keep(s.seed, static_cast<uint64_t>(r0 * T + i), s.dropout) ? weights[i] * inv_keep : 0.0f;
 }
 
 // Per-thread buffer for the [B*H*T, T] temporaries (~10 MB at the reference size), reused
@@ -104,6 +102,7 @@ float* scratch(std::vector<float>& buf, std::size_t n) {
   return buf.data();
 }
 thread_local std::vector<float> tls_weights, tls_grads;
+thread_local std::vector<float> tls_head;  // one head's [T, T] weights when they are not kept
 
 // Runs fn(b, h) for every head, heads spread over the pool (GEMMs inside run inline).
 template <typename Fn>
@@ -117,31 +116,34 @@ void for_each_head(const AttentionShape& s, Fn fn) {
 
 void attention_forward(const AttentionShape& s, const float* qkv, float* probs, float* out) {
   check_attention_shape(s);
-  if (!qkv || !probs || !out) throw std::invalid_argument("attention: null buffer");
+  if (!qkv || !out) throw std::invalid_argument("attention: null buffer");
   const Layout l(s);
   const int64_t T = s.steps;
+  // The weights operand is set per head (strides 0 here): a head's rows of `probs`, or without
+  // `probs` a per-thread [T, T] scratch that stays in cache.
   // scores = Q K^T  [T, Kd] x [Kd, T]
   GemmArgs g = per_head(s);
   g.M = T; g.N = T; g.K = s.key_dim; g.trans_b = true;
-  g.a = qkv; g.b = qkv; g.c = probs;
+  g.a = qkv; g.b = qkv; g.ldc = T;
   set_qkv(g, 'a', s, l, 0);
   set_qkv(g, 'b', s, l, 1);
-  set_scores(g, 'c', l, s.heads);
   float* tmp = s.dropout > 0.0f ? scratch(tls_weights, static_cast<std::size_t>(s.batch * s.heads * T * T)) : nullptr;
   // out = W V  [T, T] x [T, Kd], written into the merged [B, T, H, Kd] context; W is the
   // softmax, after dropout when training.
   GemmArgs o = per_head(s);
   o.M = T; o.N = s.key_dim; o.K = T;
-  o.a = s.dropout > 0.0f ? tmp : probs; o.b = qkv; o.c = out;
-  set_scores(o, 'a', l, s.heads);
+  o.b = qkv; o.c = out; o.lda = T;
   set_qkv(o, 'b', s, l, 2);
   set_ctx(o, 'c', s, l);
   const float scale = 1.0f / std::sqrt(static_cast<float>(s.key_dim));
   for_each_head(s, [&](int64_t b, int64_t h) {
-    gemm(one_head(g, b, h));
     const int64_t r0 = (b * s.heads + h) * T;
-    for (int64_t r = r0; r < r0 + T; ++r) {  // row softmax of scale * scores, in place
-      float* row = probs + r * T;
+    float* w = probs ? probs + r0 * T : scratch(tls_head, static_cast<std::size_t>(T * T));
+    GemmArgs scores = one_head(g, b, h);
+    scores.c = w;
+    gemm(scores);
+    for (int64_t r = 0; r < T; ++r) {  // row softmax of scale * scores, in place
+      float* row = w + r * T;
       // The reductions are vectorised by `omp simd` (lane-wise partials combined in a fixed
       // order, so still deterministic); plain loops stay scalar without -ffast-math.
       float mx = -INFINITY;
@@ -154,8 +156,13 @@ void attention_forward(const AttentionShape& s, const float* qkv, float* probs, 
       const float inv = 1.0f / sum;
       for (int64_t j = 0; j < T; ++j) row[j] *= inv;
     }
-    if (s.dropout > 0.0f) dropped_rows(s, probs, tmp, r0, r0 + T);
-    gemm(one_head(o, b, h));
+    GemmArgs ctx = one_head(o, b, h);
+    ctx.a = w;
+    if (s.dropout > 0.0f) {
+      ctx.a = tmp + r0 * T;
+      dropped_rows(s, w, tmp + r0 * T, r0);
+    }
+    gemm(ctx);
   });
 }
 
@@ -199,7 +206,7 @@ void attention_backward(const AttentionShape& s, const float* qkv, const float* 
   const float inv_keep = s.dropout > 0.0f ? 1.0f / (1.0f - s.dropout) : 1.0f;
   for_each_head(s, [&](int64_t b, int64_t h) {
     const int64_t r0 = (b * s.heads + h) * T;
-    if (s.dropout > 0.0f) dropped_rows(s, probs, tmp, r0, r0 + T);
+    if (s.dropout > 0.0f) dropped_rows(s, probs + r0 * T, tmp + r0 * T, r0);
     gemm(one_head(gv, b, h));
     gemm(one_head(gw, b, h));
     // Through dropout and the softmax: dS = scale * P (dP - rowsum(dP P)), in place in dw.

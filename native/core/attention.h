@@ -19,7 +19,8 @@ struct AttentionShape {
 void check_attention_shape(const AttentionShape& s);
 
 // qkv [B, T, 3*H*Kd] -> probs [B, H, T, T] (softmax before dropout, kept for backward),
-// out [B, T, H*Kd].
+// out [B, T, H*Kd]. probs may be null when no backward pass follows (inference): the weights
+// then never leave a per-thread scratch.
 void attention_forward(const AttentionShape& s, const float* qkv, float* probs, float* out);
 
 // dout [B, T, H*Kd] -> dqkv [B, T, 3*H*Kd]; probs from the forward pass with the same seed.

@@ -39,6 +39,8 @@ void binary_broadcast(BinaryOp op, const float* a, std::size_t na, const float* 
     case kAdd: return run([](float x, float y) { return x + y; }, a, na, b, nb, out);
     case kSub: return run([](float x, float y) { return x - y; }, a, na, b, nb, out);
     case kMul: return run([](float x, float y) { return x * y; }, a, na, b, nb, out);
+    case kMax: return run([](float x, float y) { return x > y ? x : y; }, a, na, b, nb, out);
+    case kReluGrad: return run([](float x, float y) { return y > 0.0f ? x : 0.0f; }, a, na, b, nb, out);
   }
   throw std::invalid_argument("unknown binary op");
 }

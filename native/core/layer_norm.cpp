@@ -22,9 +22,8 @@ void check(int64_t rows, int64_t dim, std::initializer_list<const void*> ptrs) {
 
 }  // namespace
 
-static void check_residual(const LayerNormResidual& res, const void* buffer) {
+static void check_residual(const LayerNormResidual& res) {
   if (!res.residual) return;
-  if (!buffer) throw std::invalid_argument("layer_norm: a residual needs its sum/dresidual buffer");
   if (!(res.dropout >= 0.0f && res.dropout < 1.0f))
     throw std::invalid_argument("layer_norm: dropout must be in [0, 1) (got " + std::to_string(res.dropout) + ")");
 }
@@ -32,14 +31,15 @@ static void check_residual(const LayerNormResidual& res, const void* buffer) {
 void layer_norm_forward(int64_t rows, int64_t dim, float epsilon, const float* x, const float* gamma,
                         const float* beta, float* y, float* mean, float* rstd, const LayerNormResidual& res,
                         float* sum) {
-  check(rows, dim, {x, gamma, beta, y, mean, rstd});
-  check_residual(res, sum);
+  check(rows, dim, {x, gamma, beta, y});
+  check_residual(res);
   const float inv_keep = 1.0f / (1.0f - res.dropout);
   parallel_for(static_cast<std::size_t>(rows), 64, [&](std::size_t r0, std::size_t r1) {
+    std::vector<float> row_sum(res.residual && !sum ? static_cast<std::size_t>(dim) : 0);  // s when not kept
     for (std::size_t r = r0; r < r1; ++r) {
       const float* xr = x + r * dim;
       if (res.residual) {
-        float* sr = sum + r * dim;
+        float* sr = sum ? sum + r * dim : row_sum.data();
         const float* rr = res.residual + r * dim;
         for (int64_t j = 0; j < dim; ++j) {
           const bool keep = res.dropout == 0.0f || dropout_keep(res.seed, r * static_cast<uint64_t>(dim) + j, res.dropout);
@@ -57,8 +57,8 @@ void layer_norm_forward(int64_t rows, int64_t dim, float epsilon, const float* x
       for (int64_t j = 0; j < dim; ++j) v += (xr[j] - m) * (xr[j] - m);
       v /= static_cast<float>(dim);
       const float rs = 1.0f / std::sqrt(v + epsilon);
-      mean[r] = m;
-      rstd[r] = rs;
+      if (mean) mean[r] = m;
+      if (rstd) rstd[r] = rs;
       float* yr = y + r * dim;
       for (int64_t j = 0; j < dim; ++j) yr[j] = (xr[j] - m) * rs * gamma[j] + beta[j];
     }

@@ -17,6 +17,7 @@ struct LayerNormResidual {
 
 // x [rows, dim] -> y [rows, dim]; mean and rstd [rows] are kept for the backward pass, and with a
 // residual the normalised input s is written to `sum` [rows, dim] (the backward pass's input).
+// mean, rstd and sum may be null when no backward pass follows (inference).
 void layer_norm_forward(int64_t rows, int64_t dim, float epsilon, const float* x, const float* gamma,
                         const float* beta, float* y, float* mean, float* rstd,
                         const LayerNormResidual& res = {}, float* sum = nullptr);

@@ -1,9 +1,10 @@
 // Fused LSTM forward and BPTT on the CPU. The input projection x W + b for all steps and the
 // weight gradients are single large GEMMs; only the recurrent product h_{t-1} R (forward) and
 // dz_t R^T (backward) and the pointwise cell math are sequential over time. Both are row-local
-// (batch row b only needs row b of the previous step), so each step is one pass over blocks of
-// batch rows on the thread pool, each block doing its GEMM rows and then its cell math: one pool
-// dispatch per step, and the gates a block just computed are still in its core's cache.
+// (batch row b only needs row b of the previous step), so each block of batch rows runs all its
+// steps as one task on the thread pool, each step doing its GEMM rows and then its cell math: one
+// pool dispatch per pass instead of one per step, and the gates a block just computed are still
+// in its core's cache.
 #include "lstm.h"
 
 #include <algorithm>
@@ -65,7 +66,8 @@ void cell_row_backward(const float* __restrict gates, int64_t U, const float* __
   }
 }
 
-// Blocks of batch rows per step: enough for every thread, not so small that GEMM rows are wasted.
+// Blocks of batch rows (each runs the whole sequence): a couple per thread for balance, not so
+// small that GEMM rows are wasted.
 std::size_t row_block(int64_t batch) {
   const int64_t per = (batch + static_cast<int64_t>(thread_count()) * 2 - 1) / (static_cast<int64_t>(thread_count()) * 2);
   return static_cast<std::size_t>(std::max<int64_t>(8, per));
@@ -116,11 +118,10 @@ void lstm_forward(const LstmShape& s, const float* x, const LstmWeights& w, cons
   proj.bias = w.bias; proj.bias_cs = 1;
   gemm(proj);
 
-  const std::size_t block = row_block(B);
   const std::vector<float> zeros(static_cast<std::size_t>(U), 0.0f);  // c_{-1}: keeps the cell loop branch-free (vectorised)
-  for (int64_t step = 0; step < T; ++step) {
-    const int64_t t = lstm_time(s, step), t_prev = step > 0 ? lstm_time(s, step - 1) : -1;
-    parallel_for(static_cast<std::size_t>(B), block, [&](std::size_t b0, std::size_t b1) {
+  parallel_for(static_cast<std::size_t>(B), row_block(B), [&](std::size_t b0, std::size_t b1) {
+    for (int64_t step = 0; step < T; ++step) {
+      const int64_t t = lstm_time(s, step), t_prev = step > 0 ? lstm_time(s, step - 1) : -1;
       // z_t += h_{step-1} R for these rows (h is stored by processing step, gates by input time);
       // the nested gemm runs inline on this worker.
       if (step > 0) {
@@ -138,8 +139,54 @@ void lstm_forward(const LstmShape& s, const float* x, const LstmWeights& w, cons
         float* h = out.h + (b * T + step) * U;
         cell_row_forward(z, U, c_prev, c, h);
       }
-    });
-  }
+    }
+  });
+}
+
+void lstm_inference(const LstmShape& s, const float* x, const LstmWeights& w, float* h, bool last_only) {
+  check_lstm_shape(s);
+  require(x, "x");
+  require(w.kernel, "kernel");
+  require(w.recurrent, "recurrent kernel");
+  require(w.bias, "bias");
+  require(h, "h");
+  const int64_t B = s.batch, T = s.steps, F = s.features, U = s.units, G = 4 * U, K = F + U;
+
+  // z_t = [x_t | h_{t-1}] [W; R] + b: one product per step with the input projection riding
+  // along (the stacked weights are built once per call).
+  std::vector<float> stacked(static_cast<std::size_t>(K * G));
+  std::copy(w.kernel, w.kernel + F * G, stacked.begin());
+  std::copy(w.recurrent, w.recurrent + U * G, stacked.begin() + F * G);
+
+  parallel_for(static_cast<std::size_t>(B), row_block(B), [&](std::size_t b0, std::size_t b1) {
+    const int64_t rows = static_cast<int64_t>(b1 - b0);
+    // Per row: xh = [x_t | h_{t-1}] (h_{-1} = 0), the gates z, and the cell state before/after.
+    std::vector<float> xh(static_cast<std::size_t>(rows * K), 0.0f), z(static_cast<std::size_t>(rows * G));
+    std::vector<float> c_prev(static_cast<std::size_t>(rows * U), 0.0f), c(static_cast<std::size_t>(rows * U));
+    GemmArgs g;
+    g.M = rows; g.N = G; g.K = K;
+    g.a = xh.data(); g.lda = K;
+    g.b = stacked.data(); g.ldb = G;
+    g.c = z.data(); g.ldc = G;
+    g.bias = w.bias; g.bias_cs = 1;
+    g.serial = true;  // row blocks are the parallel unit
+    for (int64_t step = 0; step < T; ++step) {
+      const int64_t t = lstm_time(s, step);
+      for (int64_t r = 0; r < rows; ++r) {
+        const float* xt = x + ((static_cast<int64_t>(b0) + r) * T + t) * F;
+        std::copy(xt, xt + F, xh.data() + r * K);
+      }
+      gemm(g);
+      for (int64_t r = 0; r < rows; ++r) {
+        float* hr = xh.data() + r * K + F;  // h_t replaces h_{t-1}: the next step's input
+        cell_row_forward(z.data() + r * G, U, c_prev.data() + r * U, c.data() + r * U, hr);
+        const int64_t b = static_cast<int64_t>(b0) + r;
+        if (!last_only) std::copy(hr, hr + U, h + (b * T + step) * U);
+        else if (step == T - 1) std::copy(hr, hr + U, h + b * U);
+      }
+      c_prev.swap(c);
+    }
+  });
 }
 
 void lstm_backward(const LstmShape& s, const float* x, const LstmWeights& w, const float* h,
@@ -162,11 +209,10 @@ void lstm_backward(const LstmShape& s, const float* x, const LstmWeights& w, con
   for (int64_t n = 0; n < U; ++n)
     for (int64_t k = 0; k < G; ++k) rt[static_cast<std::size_t>(k * U + n)] = w.recurrent[n * G + k];
 
-  const std::size_t block = row_block(B);
   const std::vector<float> zeros(static_cast<std::size_t>(U), 0.0f);
-  for (int64_t step = T - 1; step >= 0; --step) {
-    const int64_t t = lstm_time(s, step), t_prev = step > 0 ? lstm_time(s, step - 1) : -1;
-    parallel_for(static_cast<std::size_t>(B), block, [&](std::size_t b0, std::size_t b1) {
+  parallel_for(static_cast<std::size_t>(B), row_block(B), [&](std::size_t b0, std::size_t b1) {
+    for (int64_t step = T - 1; step >= 0; --step) {
+      const int64_t t = lstm_time(s, step), t_prev = step > 0 ? lstm_time(s, step - 1) : -1;
       for (int64_t b = static_cast<int64_t>(b0); b < static_cast<int64_t>(b1); ++b) {
         const float* g = gates + (b * T + t) * G;
         const float* c = cells + (b * T + t) * U;
@@ -187,8 +233,8 @@ void lstm_backward(const LstmShape& s, const float* x, const LstmWeights& w, con
         g.serial = true;  // row blocks are the parallel unit
         gemm(g);
       }
-    });
-  }
+    }
+  });
 
   // dx = dz W^T: [B*T, 4U] x [4U, F].
   GemmArgs gx;

@@ -42,6 +42,13 @@ void check_lstm_shape(const LstmShape& s);
 
 void lstm_forward(const LstmShape& s, const float* x, const LstmWeights& w, const LstmForwardOut& out);
 
+// Inference only: the same recurrence, writing h [B, T, U] in processing order, or with
+// `last_only` just the last step's [B, U], and nothing for a backward pass (no [B, T, 4U] gates
+// or cell states: each block of rows keeps its step's gates and state in small buffers that stay
+// in cache). CPU only (no CUDA twin: inference on a GPU machine runs through tfjs-node-gpu, not
+// these kernels).
+void lstm_inference(const LstmShape& s, const float* x, const LstmWeights& w, float* h, bool last_only);
+
 // dh [B, T, U] is the gradient of the loss w.r.t. the output sequence (processing order);
 // h, gates and cells are the forward pass's outputs for the same x and weights.
 void lstm_backward(const LstmShape& s, const float* x, const LstmWeights& w, const float* h,

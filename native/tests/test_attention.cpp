@@ -163,8 +163,31 @@ TEST_CASE(bad_arguments_throw) {
   CHECK_THROWS(attention_forward(AttentionShape{0, 2, 1, 1, 0.0f, 0}, buf.data(), buf.data(), buf.data()));
   CHECK_THROWS(attention_forward(AttentionShape{1, 2, 1, 1, 1.0f, 0}, buf.data(), buf.data(), buf.data()));
   CHECK_THROWS(layer_norm_forward(2, 0, 1e-3f, buf.data(), buf.data(), buf.data(), buf.data(), buf.data(), buf.data()));
-  LayerNormResidual rr{buf.data(), 0.0f, 0};
-  CHECK_THROWS(layer_norm_forward(2, 2, 1e-3f, buf.data(), buf.data(), buf.data(), buf.data(), buf.data(), buf.data(), rr, nullptr));
+  LayerNormResidual rr{buf.data(), 1.5f, 0};
+  CHECK_THROWS(layer_norm_forward(2, 2, 1e-3f, buf.data(), buf.data(), buf.data(), buf.data(), nullptr, nullptr, rr, nullptr));
+}
+
+TEST_CASE(inference_forms_match_the_training_forms) {
+  // Without the buffers kept for the backward pass (probs; mean, rstd, sum) the outputs are the
+  // same bits, with and without dropout. Enough heads to run on every thread.
+  for (const float rate : {0.0f, 0.3f}) {
+    const AttentionShape s{6, 9, 4, 5, rate, 7};
+    const int64_t n = s.batch * s.steps * 3 * s.heads * s.key_dim, m = s.batch * s.steps * s.heads * s.key_dim;
+    const std::vector<float> qkv = random_vec(n, 11);
+    std::vector<float> probs(s.batch * s.heads * s.steps * s.steps), kept(m), bare(m);
+    attention_forward(s, qkv.data(), probs.data(), kept.data());
+    attention_forward(s, qkv.data(), nullptr, bare.data());
+    for (int64_t i = 0; i < m; ++i) CHECK(kept[i] == bare[i]);
+
+    const int64_t rows = 300, dim = 6;
+    const std::vector<float> x = random_vec(rows * dim, 12), res = random_vec(rows * dim, 13), gamma = random_vec(dim, 14),
+                             beta = random_vec(dim, 15);
+    std::vector<float> y(rows * dim), y_bare(rows * dim), sum(rows * dim), mean(rows), rstd(rows);
+    const LayerNormResidual rr{res.data(), rate, 21};
+    layer_norm_forward(rows, dim, 1e-3f, x.data(), gamma.data(), beta.data(), y.data(), mean.data(), rstd.data(), rr, sum.data());
+    layer_norm_forward(rows, dim, 1e-3f, x.data(), gamma.data(), beta.data(), y_bare.data(), nullptr, nullptr, rr, nullptr);
+    for (int64_t i = 0; i < rows * dim; ++i) CHECK(y[i] == y_bare[i]);
+  }
 }
 
 NTP_TEST_MAIN

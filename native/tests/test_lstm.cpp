@@ -147,6 +147,24 @@ TEST_CASE(larger_problem_matches_reference) {
   for (std::size_t i = 0; i < h.size(); ++i) CHECK(test::close_rel(o.h[i], h[i], 1e-4, 1e-6));
 }
 
+TEST_CASE(inference_matches_training_forward) {
+  // Sizes that split the batch into several row blocks; the stacked product sums in another
+  // order than the training forward's two, so float32 tolerance, not equal bits.
+  for (bool reverse : {false, true}) {
+    Problem p = make(37, 20, 11, 33, reverse, 5);
+    const Run o = run(p, false);
+    const auto& s = p.s;
+    const LstmWeights w{p.kernel.data(), p.recurrent.data(), p.bias.data()};
+    std::vector<float> all(s.batch * s.steps * s.units), last(s.batch * s.units);
+    lstm_inference(s, p.x.data(), w, all.data(), false);
+    lstm_inference(s, p.x.data(), w, last.data(), true);
+    for (std::size_t i = 0; i < all.size(); ++i) CHECK(test::close_rel(all[i], o.h[i], 1e-5, 1e-6));
+    for (int64_t b = 0; b < s.batch; ++b)
+      for (int64_t u = 0; u < s.units; ++u)
+        CHECK(last[b * s.units + u] == all[(b * s.steps + s.steps - 1) * s.units + u]);
+  }
+}
+
 TEST_CASE(bad_shapes_throw) {
   std::vector<float> buf(64);
   LstmWeights w{buf.data(), buf.data(), buf.data()};
@@ -155,6 +173,8 @@ TEST_CASE(bad_shapes_throw) {
   CHECK_THROWS(lstm_forward(LstmShape{1, 2, 2, 2, false}, nullptr, w, fo));
   LstmWeights no_bias{buf.data(), buf.data(), nullptr};
   CHECK_THROWS(lstm_forward(LstmShape{1, 2, 2, 2, false}, buf.data(), no_bias, fo));
+  CHECK_THROWS(lstm_inference(LstmShape{1, 0, 2, 2, false}, buf.data(), w, buf.data(), true));
+  CHECK_THROWS(lstm_inference(LstmShape{1, 2, 2, 2, false}, buf.data(), no_bias, buf.data(), true));
 }
 
 TEST_CASE(cuda_matches_cpu) {

@@ -11,6 +11,8 @@
 import * as tf from '@tensorflow/tfjs';
 
 import { tryNativeAddon } from '../native/addon.js';
+import { kernelOutput } from '../native/kernel-output.js';
+import { recordingGradients } from './gradient-mode.js';
 import { nativeKernelsEnabled } from './native-kernels.js';
 import { withoutOrthogonalWarning } from './quiet-init.js';
 
@@ -31,6 +33,16 @@ export interface LstmForwardOptions extends LstmShapeOptions {
   out: { h: Float32Array; gates: Float32Array; cells: Float32Array };
 }
 
+export interface LstmInferenceOptions extends Omit<LstmShapeOptions, 'device'> {
+  x: Float32Array;
+  kernel: Float32Array;
+  recurrentKernel: Float32Array;
+  bias: Float32Array;
+  /** Write only the last step's h [B, U] instead of every step's [B, T, U]. */
+  lastOnly?: boolean;
+  out: { h: Float32Array };
+}
+
 export interface LstmBackwardOptions extends LstmShapeOptions {
   x: Float32Array;
   kernel: Float32Array;
@@ -46,6 +58,8 @@ declare module '../native/types.js' {
   interface NativeAddon {
     lstmForward(options: LstmForwardOptions): 'cpu' | 'cuda';
     lstmForwardAsync(options: LstmForwardOptions): Promise<'cpu' | 'cuda'>;
+    lstmInference(options: LstmInferenceOptions): void;
+    lstmInferenceAsync(options: LstmInferenceOptions): Promise<void>;
     lstmBackward(options: LstmBackwardOptions): 'cpu' | 'cuda';
     lstmBackwardAsync(options: LstmBackwardOptions): Promise<'cpu' | 'cuda'>;
   }
@@ -90,10 +104,16 @@ export function fusedLstm(x: tf.Tensor3D, kernel: tf.Tensor2D, recurrentKernel: 
     });
   }
   const shape = { batch: B, steps: T, features: F, units: U, goBackwards, device: 'cpu' as const };
+  if (!recordingGradients()) {  // no backward pass: no gates or cells, and only the h returned
+    const h = kernelOutput(B * (returnSequences ? T : 1) * U);
+    addon.lstmInference({ batch: B, steps: T, features: F, units: U, goBackwards, lastOnly: !returnSequences,
+      x: f32(x), kernel: f32(kernel), recurrentKernel: f32(recurrentKernel), bias: f32(bias), out: { h } });
+    return returnSequences ? tf.tensor3d(h, [B, T, U]) : tf.tensor2d(h, [B, U]);
+  }
   const op = tf.customGrad((...args: (tf.Tensor | ((t: tf.Tensor[]) => void))[]) => {
     const [xi, k, r, b] = args as tf.Tensor[];
     const save = args[4] as (t: tf.Tensor[]) => void;
-    const out = { h: new Float32Array(B * T * U), gates: new Float32Array(B * T * 4 * U), cells: new Float32Array(B * T * U) };
+    const out = { h: kernelOutput(B * T * U), gates: kernelOutput(B * T * 4 * U), cells: kernelOutput(B * T * U) };
     addon.lstmForward({ ...shape, x: f32(xi), kernel: f32(k), recurrentKernel: f32(r), bias: f32(b), out });
     const h = tf.tensor3d(out.h, [B, T, U]);
     save([xi, k, r, h, tf.tensor3d(out.gates, [B, T, 4 * U]), tf.tensor3d(out.cells, [B, T, U])]);
@@ -114,8 +134,8 @@ export function fusedLstm(x: tf.Tensor3D, kernel: tf.Tensor2D, recurrentKernel: 
           dh = full;
         }
         const grads = {
-          dx: new Float32Array(B * T * F), dKernel: new Float32Array(F * 4 * U),
-          dRecurrentKernel: new Float32Array(U * 4 * U), dBias: new Float32Array(4 * U),
+          dx: kernelOutput(B * T * F), dKernel: kernelOutput(F * 4 * U),
+          dRecurrentKernel: kernelOutput(U * 4 * U), dBias: kernelOutput(4 * U),
         };
         addon.lstmBackward({
           ...shape, x: f32(sx), kernel: f32(sk), recurrentKernel: f32(sr), h: f32(sh), gates: f32(sg), cells: f32(sc),

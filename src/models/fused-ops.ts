@@ -9,17 +9,19 @@
 import * as tf from '@tensorflow/tfjs';
 
 import { tryNativeAddon } from '../native/addon.js';
-import { nativeKernelsEnabled } from './native-kernels.js';
+import { kernelOutput } from '../native/kernel-output.js';
+import { recordingGradients } from './gradient-mode.js';
+import { BINARY_OP, nativeElementwise, nativeKernelsEnabled } from './native-kernels.js';
 
 interface AttentionShape { batch: number; steps: number; heads: number; keyDim: number; dropout?: number; seed?: number }
 
 declare module '../native/types.js' {
   interface NativeAddon {
-    attentionForward(o: AttentionShape & { qkv: Float32Array; out: { probs: Float32Array; out: Float32Array } }): void;
+    attentionForward(o: AttentionShape & { qkv: Float32Array; out: { probs?: Float32Array; out: Float32Array } }): void;
     attentionBackward(o: AttentionShape & { qkv: Float32Array; probs: Float32Array; dout: Float32Array; out: { dqkv: Float32Array } }): void;
     layerNormForward(o: { x: Float32Array; gamma: Float32Array; beta: Float32Array; rows: number; dim: number; epsilon: number;
       residual?: Float32Array; dropout?: number; seed?: number;
-      out: { y: Float32Array; mean: Float32Array; rstd: Float32Array; sum?: Float32Array } }): void;
+      out: { y: Float32Array; mean?: Float32Array; rstd?: Float32Array; sum?: Float32Array } }): void;
     layerNormBackward(o: { x: Float32Array; gamma: Float32Array; mean: Float32Array; rstd: Float32Array; dy: Float32Array;
       rows: number; dim: number; dropout?: number; seed?: number;
       out: { dx: Float32Array; dgamma: Float32Array; dbeta: Float32Array; dresidual?: Float32Array } }): void;
@@ -47,14 +49,19 @@ export function multiHeadAttention(qkv: tf.Tensor3D, heads: number, keyDim: numb
   const HK = heads * keyDim;
   // A fresh mask per call; the backward pass regenerates the same mask from the seed.
   const shape = { batch: B, steps: T, heads, keyDim, dropout: rate, seed: Math.floor(Math.random() * 2 ** 52) };
+  if (!recordingGradients()) {  // no backward pass: the weights stay in the kernel's scratch
+    const out = kernelOutput(B * T * HK);
+    addon.attentionForward({ ...shape, qkv: f32(qkv, 'multiHeadAttention'), out: { out } });
+    return tf.tensor3d(out, [B, T, HK]);
+  }
   const op = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
-    const out = { probs: new Float32Array(B * heads * T * T), out: new Float32Array(B * T * HK) };
+    const out = { probs: kernelOutput(B * heads * T * T), out: kernelOutput(B * T * HK) };
     addon.attentionForward({ ...shape, qkv: f32(x, 'multiHeadAttention'), out });
     save([x, tf.tensor1d(out.probs)]);
     return {
       value: tf.tensor3d(out.out, [B, T, HK]),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const dqkv = new Float32Array(B * T * 3 * HK);
+        const dqkv = kernelOutput(B * T * 3 * HK);
         addon.attentionBackward({ ...shape, qkv: f32(saved[0], 'multiHeadAttention'), probs: f32(saved[1], 'multiHeadAttention'),
           dout: f32(dy, 'multiHeadAttention'), out: { dqkv } });
         return tf.tensor3d(dqkv, [B, T, 3 * HK]);
@@ -95,18 +102,24 @@ export function layerNorm(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, e
   if (!addon) return layerNormWithTfOps(x, gamma, beta, epsilon, residual, rate);
   const rows = x.size / dim;
   const seed = Math.floor(Math.random() * 2 ** 52);
-  const forward = (xi: tf.Tensor, g: tf.Tensor, b: tf.Tensor, r: tf.Tensor | null) => {
-    const out = { y: new Float32Array(x.size), mean: new Float32Array(rows), rstd: new Float32Array(rows),
-      ...(r ? { sum: new Float32Array(x.size) } : {}) };
+  // y, and with `keep` what the backward pass needs: the statistics and s = x + dropout(residual).
+  const run = (xi: tf.Tensor, g: tf.Tensor, b: tf.Tensor, r: tf.Tensor | null | undefined, keep: boolean) => {
+    const out = { y: kernelOutput(x.size),
+      ...(keep ? { mean: kernelOutput(rows), rstd: kernelOutput(rows), ...(r ? { sum: kernelOutput(x.size) } : {}) } : {}) };
     addon.layerNormForward({ x: f32(xi, 'layerNorm'), gamma: f32(g, 'layerNorm'), beta: f32(b, 'layerNorm'), rows, dim, epsilon,
       ...(r ? { residual: f32(r, 'layerNorm'), dropout: rate, seed } : {}), out });
+    return out;
+  };
+  if (!recordingGradients()) return tf.tensor(run(x, gamma, beta, residual, false).y, x.shape);
+  const forward = (xi: tf.Tensor, g: tf.Tensor, b: tf.Tensor, r: tf.Tensor | null) => {
+    const out = run(xi, g, b, r, true);
     // The backward pass needs what was normalised: x, or s = x + dropout(residual).
     const normalised = out.sum ? tf.tensor(out.sum, x.shape) : xi;
-    return { y: tf.tensor(out.y, x.shape), saved: [normalised, g, tf.tensor1d(out.mean), tf.tensor1d(out.rstd)] };
+    return { y: tf.tensor(out.y, x.shape), saved: [normalised, g, tf.tensor1d(out.mean!), tf.tensor1d(out.rstd!)] };
   };
   const backward = (dy: tf.Tensor, saved: tf.Tensor[], withResidual: boolean) => {
-    const grads = { dx: new Float32Array(x.size), dgamma: new Float32Array(dim), dbeta: new Float32Array(dim),
-      ...(withResidual ? { dresidual: new Float32Array(x.size) } : {}) };
+    const grads = { dx: kernelOutput(x.size), dgamma: kernelOutput(dim), dbeta: kernelOutput(dim),
+      ...(withResidual ? { dresidual: kernelOutput(x.size) } : {}) };
     addon.layerNormBackward({ x: f32(saved[0], 'layerNorm'), gamma: f32(saved[1], 'layerNorm'), mean: f32(saved[2], 'layerNorm'),
       rstd: f32(saved[3], 'layerNorm'), dy: f32(dy, 'layerNorm'), rows, dim, dropout: rate, seed, out: grads });
     return grads;
@@ -148,24 +161,27 @@ export function layerNormWithTfOps(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Te
   });
 }
 
+const ZERO = new Float32Array(1);
+
 /**
- * ReLU with its gradient as single typed-array loops: tfjs's cpu path is Relu forward and
- * Step + Multiply backward, three generic element-wise kernels over the FFN's largest tensor.
+ * ReLU with its gradient as single element-wise passes (the addon's, threaded and branch-free, or
+ * typed-array loops): tfjs's cpu path is Relu forward and Step + Multiply backward, three generic
+ * element-wise kernels over the FFN's largest tensor.
  */
 export function reluOp(x: tf.Tensor): tf.Tensor {
   if (x.dtype !== 'float32') return tf.relu(x);
   const op = tf.customGrad(((xi: tf.Tensor, save: tf.GradSaveFunc) => {
     const v = f32(xi, 'reluOp');
-    const y = new Float32Array(v.length);
-    for (let i = 0; i < v.length; i++) y[i] = v[i] > 0 ? v[i] : 0;
+    const y = kernelOutput(v.length);
+    if (!nativeElementwise(BINARY_OP.max, v, ZERO, y)) for (let i = 0; i < v.length; i++) y[i] = v[i] > 0 ? v[i] : 0;
     const out = tf.tensor(y, xi.shape);
     save([out]);
     return {
       value: out,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const g = f32(dy, 'reluOp'), yv = f32(saved[0], 'reluOp');
-        const dx = new Float32Array(g.length);
-        for (let i = 0; i < g.length; i++) dx[i] = yv[i] > 0 ? g[i] : 0;
+        const dx = kernelOutput(g.length);
+        if (!nativeElementwise(BINARY_OP.reluGrad, g, yv, dx)) for (let i = 0; i < g.length; i++) dx[i] = yv[i] > 0 ? g[i] : 0;
         return tf.tensor(dx, xi.shape);
       },
     };

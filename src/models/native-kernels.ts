@@ -26,6 +26,7 @@
 import * as tf from '@tensorflow/tfjs';
 
 import { tryNativeAddon, nativeAddonStatus } from '../native/addon.js';
+import { kernelOutput } from '../native/kernel-output.js';
 
 export type NativeActivation = 'linear' | 'relu' | 'relu6' | 'sigmoid' | 'elu' | 'leakyrelu';
 
@@ -61,7 +62,9 @@ interface CpuBackend {
 
 const NATIVE_ACTIVATIONS = new Set<string>(['linear', 'relu', 'relu6', 'sigmoid', 'elu', 'leakyrelu']);
 const KERNELS = ['BatchMatMul', '_FusedMatMul', 'Sum', 'Mean', 'SplitV', 'Transpose', 'Add', 'Sub', 'Multiply'] as const;
-const BINARY_OPS: Partial<Record<(typeof KERNELS)[number], number>> = { Add: 0, Sub: 1, Multiply: 2 };
+/** The addon's binaryOp codes (native/core/elementwise.h). */
+export const BINARY_OP = { add: 0, sub: 1, mul: 2, max: 3, reluGrad: 4 } as const;
+const BINARY_OPS: Partial<Record<(typeof KERNELS)[number], number>> = { Add: BINARY_OP.add, Sub: BINARY_OP.sub, Multiply: BINARY_OP.mul };
 const MIN_NATIVE_ELEMENTS = 4096;
 const originals = new Map<string, tf.KernelConfig>();
 let enabled = false;
@@ -92,7 +95,7 @@ function nativeMatMul(
   if (!av || !bv || (bias && !biasv)) return null;
   const transposeA = Boolean(attrs.transposeA), transposeB = Boolean(attrs.transposeB);
   const shape = outShape(a.shape, b.shape, transposeA, transposeB);
-  const out = new Float32Array(tf.util.sizeFromShape(shape));
+  const out = kernelOutput(tf.util.sizeFromShape(shape));
   addon.matMul({
     a: av, aShape: Int32Array.from(a.shape), b: bv, bShape: Int32Array.from(b.shape), out,
     transposeA, transposeB,
@@ -215,9 +218,20 @@ function nativeBinary(backend: CpuBackend, op: number, a: tf.TensorInfo, b: tf.T
   if (n < MIN_NATIVE_ELEMENTS || !trailingBlockOf(a.shape, shape) || !trailingBlockOf(b.shape, shape)) return null;
   const av = values(backend, a), bv = values(backend, b);
   if (!av || !bv) return null;
-  const out = new Float32Array(n);
+  const out = kernelOutput(n);
   addon.binaryOp({ op, a: av, b: bv, out });
   return backend.makeTensorInfo(shape, 'float32', out);
+}
+
+/**
+ * out = a op b (b the same length as a, or one element) on the addon when the native kernels are
+ * on and the arrays are large enough to gain from it; returns false, having done nothing, otherwise.
+ */
+export function nativeElementwise(op: number, a: Float32Array, b: Float32Array, out: Float32Array): boolean {
+  const addon = enabled ? tryNativeAddon() : null;
+  if (!addon || a.length < MIN_NATIVE_ELEMENTS) return false;
+  addon.binaryOp({ op, a, b, out });
+  return true;
 }
 
 function wrap(name: (typeof KERNELS)[number], original: tf.KernelConfig): KernelFunc {

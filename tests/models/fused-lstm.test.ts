@@ -64,6 +64,27 @@ for (const [returnSequences, goBackwards] of [[true, false], [true, true], [fals
   });
 }
 
+test('with no gradient recorded (predict), fusedLstm gives the training path\'s values', (t) => {
+  // Enough rows for several row blocks of the inference kernel.
+  const [B, T, F, U] = [40, 12, 5, 9];
+  const x = tf.randomNormal([B, T, F], 0, 1, 'float32', 31) as tf.Tensor3D;
+  const k = tf.randomNormal([F, 4 * U], 0, 0.4, 'float32', 32) as tf.Tensor2D;
+  const rk = tf.randomNormal([U, 4 * U], 0, 0.4, 'float32', 33) as tf.Tensor2D;
+  const b = tf.randomNormal([4 * U], 0, 0.4, 'float32', 34) as tf.Tensor1D;
+  for (const [returnSequences, goBackwards] of [[true, false], [true, true], [false, false], [false, true]] as const) {
+    const lstm = (xi: tf.Tensor) => fusedLstm(xi as tf.Tensor3D, k, rk, b, goBackwards, returnSequences);
+    let recorded: tf.Tensor | undefined;
+    tf.grad((xi: tf.Tensor) => {
+      const y = lstm(xi);
+      recorded = tf.keep(y.clone());
+      return tf.sum(y);
+    })(x);
+    const inferred = lstm(x);
+    t.deepEqual(inferred.shape, recorded!.shape);
+    t.true(maxDiff(inferred, recorded!) < 1e-6, `returnSequences=${returnSequences}, goBackwards=${goBackwards}: ${maxDiff(inferred, recorded!)}`);
+  }
+});
+
 test('FusedLSTM round-trips its config and rejects bad shapes', (t) => {
   const layer = new FusedLSTM({ units: 4, returnSequences: true, goBackwards: true, name: 'f' });
   const cfg = layer.getConfig();

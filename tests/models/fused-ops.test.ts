@@ -11,6 +11,32 @@ function maxDiff(a: tf.Tensor, b: tf.Tensor): number {
   return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
 }
 
+/** f(x) as computed while a gradient is recorded: the path training takes (keeps its backward buffers). */
+function recordedValue(f: (x: tf.Tensor) => tf.Tensor, x: tf.Tensor): tf.Tensor {
+  let value: tf.Tensor | undefined;
+  tf.grad((xi: tf.Tensor) => {
+    const y = f(xi);
+    value = tf.keep(y.clone());
+    return tf.sum(y);
+  })(x);
+  return value!;
+}
+
+test('with no gradient recorded (predict), attention and layer norm give the training path\'s values', (t) => {
+  const [B, T, H, K] = [5, 13, 4, 6];
+  const qkv = tf.randomNormal([B, T, 3 * H * K], 0, 1, 'float32', 21) as tf.Tensor3D;
+  const attention = (x: tf.Tensor) => multiHeadAttention(x as tf.Tensor3D, H, K);
+  t.is(maxDiff(attention(qkv), recordedValue(attention, qkv)), 0);
+  const x = tf.randomNormal([B, T, 16], 0, 1, 'float32', 22);
+  const res = tf.randomNormal([B, T, 16], 0, 1, 'float32', 23);
+  const gamma = tf.randomNormal([16], 1, 0.3, 'float32', 24) as tf.Tensor1D;
+  const beta = tf.randomNormal([16], 0, 0.3, 'float32', 25) as tf.Tensor1D;
+  for (const residual of [undefined, res]) {
+    const norm = (a: tf.Tensor) => layerNorm(a, gamma, beta, 1e-3, residual);
+    t.is(maxDiff(norm(x), recordedValue(norm, x)), 0, `residual: ${residual !== undefined}`);
+  }
+});
+
 test('native multi-head attention matches the tfjs-ops version, forward and gradient', (t) => {
   const [B, T, H, K] = [3, 11, 4, 5];
   const qkv = tf.randomNormal([B, T, 3 * H * K], 0, 1, 'float32', 1) as tf.Tensor3D;
@@ -86,13 +112,15 @@ test('fused residual + layer norm matches the tfjs-ops version, and its dropout 
   t.true(Math.abs(dropped / dx.length - 0.25) < 0.08, `dropped fraction ${dropped / dx.length}`);
 });
 
-test('reluOp matches tf.relu forward and gradient', (t) => {
-  const x = tf.randomNormal([5, 7, 3], 0, 1, 'float32', 12);
-  const r = tf.randomNormal([5, 7, 3], 0, 1, 'float32', 13);
-  t.is(maxDiff(reluOp(x), tf.relu(x)), 0);
-  const g1 = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(reluOp(a), r)))(x);
-  const g2 = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.relu(a), r)))(x);
-  t.is(maxDiff(g1, g2), 0);
+test('reluOp matches tf.relu forward and gradient (small: JS loops, large: the addon)', (t) => {
+  for (const shape of [[5, 7, 3], [40, 64, 8]]) {
+    const x = tf.randomNormal(shape, 0, 1, 'float32', 12);
+    const r = tf.randomNormal(shape, 0, 1, 'float32', 13);
+    t.is(maxDiff(reluOp(x), tf.relu(x)), 0);
+    const g1 = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(reluOp(a), r)))(x);
+    const g2 = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.relu(a), r)))(x);
+    t.is(maxDiff(g1, g2), 0);
+  }
 });
 
 test('bad shapes are rejected with the expected shape in the message', (t) => {
