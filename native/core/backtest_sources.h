@@ -65,9 +65,9 @@ struct RsiSource {
   const double* rsi;
   long warmup;
   double lower, upper;
-  NTP_HD int32_t side(long t) const {
-    if (t < warmup) return 0;
-    const double a = rsi[t - 1], b = rsi[t];
+  NTP_HD int32_t side(long t) const { return t < warmup ? 0 : decide(rsi[t - 1], rsi[t], lower, upper); }
+  // The decision from the RSI at the bar before (a) and at the bar (b).
+  NTP_HD static int32_t decide(double a, double b, double lower, double upper) {
     return static_cast<int32_t>(a < lower && b >= lower) - static_cast<int32_t>(a > upper && b <= upper);
   }
   NTP_HD long next_event(long from, long n) const {

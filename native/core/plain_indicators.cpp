@@ -1,9 +1,8 @@
 // Plain indicators over one float64 series (conventions in plain_indicators.h). The EMA/Wilder
 // family runs on the same Recurrence step as the learnable layers; windowed ones use O(n)
 // running sums / monotonic deques so a sweep over many periods stays linear in the bars.
-// Contraction of a*b+c into one rounding is off in this file: whether the compiler fuses an
-// expression would otherwise differ between the one-series and the several-series code paths
-// (and between compilers), and the sweep engine relies on ema_series_many == ema_series.
+// FMA contraction is off in this file: the streams of indicator_streams.h must round the same
+// way here as in the sweep engine (backtest_rule_events.cpp), whatever the compiler would fuse.
 #if defined(__clang__)
 #pragma clang fp contract(off)
 #elif defined(__GNUC__)
@@ -19,8 +18,8 @@
 #include <string>
 #include <vector>
 
+#include "indicator_streams.h"
 #include "recurrence.h"
-#include "recurrence_lanes.h"
 
 namespace ntp {
 namespace {
@@ -37,92 +36,21 @@ void require_int_period(const char* name, int p) {
                                          std::to_string(p) + ")");
 }
 
-// y_0 = x_0, y_t = a x_t + b y_{t-1} (Recurrence's step, b = 1 - a), four steps per iteration:
-// only y_{t+3} = b^4 y_{t-1} + s3 is loop-carried (one multiply-add per four bars); s1..s3, the
-// sums of the block's inputs started from 0, and the in-between outputs do not depend on the
-// carried value, so the loop runs at multiply-add throughput instead of the serial latency
-// (~3x). Same terms, different association: results agree with the one-step loop to ~1e-16.
-// V is double for one series, or Lanes<N> for N series of the same input with their own
-// coefficients (lane by lane the same operations, so the same results); out(t, y) stores y_t.
-template <class V, class Store>
-void recurrence_series(const double* x, std::size_t n, V a, Store out) {
-  if (n == 0) return;
-  const V b = 1.0 - a, b2 = b * b, b3 = b2 * b, b4 = b2 * b2;
-  V y = x[0];
-  out(0, y);
-  std::size_t t = 1;
-  for (; t + 3 < n; t += 4) {
-    const V u0 = a * x[t], u1 = a * x[t + 1], u2 = a * x[t + 2], u3 = a * x[t + 3];
-    const V s1 = u1 + b * u0, s2 = u2 + b * s1, s3 = u3 + b * s2;
-    out(t, u0 + b * y);
-    out(t + 1, s1 + b2 * y);
-    out(t + 2, s2 + b3 * y);
-    y = s3 + b4 * y;
-    out(t + 3, y);
-  }
-  for (; t < n; ++t) {
-    y = a * x[t] + b * y;
-    out(t, y);
-  }
-}
-
-// Rolling sum of the last p values in a compensated (Kahan-Babuska) accumulator: the naive
-// running add/subtract drifts by ~n * eps * |x| over long series, this stays at ~eps * |sum|.
-struct RollingSum {
-  double sum = 0.0, comp = 0.0;
-  void add(double v) {
-    const double t = sum + v;
-    comp += std::fabs(sum) >= std::fabs(v) ? (sum - t) + v : (v - t) + sum;
-    sum = t;
-  }
-  double value() const { return sum + comp; }
-};
-
 }  // namespace
 
 void ema_series(const double* x, std::size_t n, double period, double* out) {
   require_period("period", period);
-  recurrence_series(x, n, recurrence_coefficient(RecurrenceKind::kEma, period), [out](std::size_t t, double y) { out[t] = y; });
-}
-
-void ema_series_many(const double* x, std::size_t n, const double* periods, std::size_t count, double* const* outs) {
-  constexpr int kLanes = 4;  // independent chains per pass: the serial recurrence's latency is shared
-  for (std::size_t i = 0; i < count; ++i) require_period("period", periods[i]);
-  std::size_t i = 0;
-  for (; i + kLanes <= count; i += kLanes) {
-    Lanes<kLanes> a;
-    for (int l = 0; l < kLanes; ++l) a.v[l] = recurrence_coefficient(RecurrenceKind::kEma, periods[i + l]);
-    double* const* o = outs + i;
-    recurrence_series(x, n, a, [o](std::size_t t, const Lanes<kLanes>& y) {
-      for (int l = 0; l < kLanes; ++l) o[l][t] = y.v[l];
-    });
-  }
-  for (; i < count; ++i) ema_series(x, n, periods[i], outs[i]);
+  EmaStream<double>(recurrence_coefficient(RecurrenceKind::kEma, period)).run(x, 0, n, [out](std::size_t t, double y) { out[t] = y; });
 }
 
 void sma_series(const double* x, std::size_t n, int period, double* out) {
   require_int_period("period", period);
-  const std::size_t p = static_cast<std::size_t>(period);
-  RollingSum s;
-  for (std::size_t t = 0; t < n; ++t) {
-    s.add(x[t]);
-    if (t >= p) s.add(-x[t - p]);
-    out[t] = t + 1 >= p ? s.value() / period : kNaN;
-  }
+  SmaStream(period).run(x, 0, n, [out](std::size_t t, double y) { out[t] = y; });
 }
 
 void rsi_series(const double* x, std::size_t n, double period, double* out) {
   require_period("period", period);
-  if (n == 0) return;
-  const double a = recurrence_coefficient(RecurrenceKind::kWilder, period);
-  Recurrence<double> G(a), L(a);
-  out[0] = kNaN;
-  for (std::size_t t = 1; t < n; ++t) {
-    const double d = x[t] - x[t - 1];
-    const int step = t == 1 ? 0 : 1;  // seeded with the first difference
-    const double g = G.step(step, d > 0 ? d : 0.0), l = L.step(step, d < 0 ? -d : 0.0);
-    out[t] = std::isnan(d) ? kNaN : (g + l == 0.0 ? 50.0 : 100.0 * g / (g + l));
-  }
+  RsiStream(period).run(x, 0, n, [out](std::size_t t, double y) { out[t] = y; });
 }
 
 void wma_series(const double* x, std::size_t n, int period, double* out) {

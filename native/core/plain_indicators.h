@@ -13,9 +13,6 @@
 namespace ntp {
 
 void ema_series(const double* x, std::size_t n, double period, double* out);
-// ema_series for `count` periods of the same input at once (outs[i] for periods[i]), several
-// per pass so that their serial recurrences overlap; each result equals ema_series' exactly.
-void ema_series_many(const double* x, std::size_t n, const double* periods, std::size_t count, double* const* outs);
 void sma_series(const double* x, std::size_t n, int period, double* out);
 void rsi_series(const double* x, std::size_t n, double period, double* out);
 

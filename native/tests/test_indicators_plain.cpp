@@ -1,9 +1,18 @@
 // Plain indicators (core/plain_indicators) against direct float64 definitions written here,
 // on synthetic random-walk candles, plus argument checks.
+// FMA contraction is off here as in every file that includes indicator_streams.h.
+#if defined(__clang__)
+#pragma clang fp contract(off)
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
+#endif
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
+#include "../core/indicator_streams.h"
 #include "../core/plain_indicators.h"
+#include "../core/recurrence_lanes.h"
 #include "check.h"
 #include "synthetic_candles.h"
 
@@ -41,26 +50,42 @@ TEST_CASE(ema_matches_definition_for_every_length) {
   }
 }
 
-TEST_CASE(ema_many_equals_ema_series_exactly) {
-  // The sweep engine computes EMAs several periods per pass; each must be the same series,
-  // bit for bit, as ema_series (rule decisions must not depend on how periods are grouped).
-  auto k = test::random_candles(kN, 5);
-  const std::vector<double> periods = {5, 8, 10, 12, 15, 60, 70.5, 200, 1, 3000, 2};  // two groups of 4 and a tail
-  for (std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{6}, kN}) {
-    std::vector<std::vector<double>> many(periods.size(), std::vector<double>(n));
-    std::vector<double*> outs;
-    for (auto& m : many) outs.push_back(m.data());
-    ema_series_many(k.c.data(), n, periods.data(), periods.size(), outs.data());
-    std::vector<double> one(n);
-    for (std::size_t i = 0; i < periods.size(); ++i) {
-      ema_series(k.c.data(), n, periods[i], one.data());
-      for (std::size_t t = 0; t < n; ++t) CHECK(many[i][t] == one[t]);
+TEST_CASE(streams_in_chunks_equal_the_whole_series_exactly) {
+  // The sweep engine computes its series a chunk at a time, EMAs four in lanes; the values must
+  // be those of ema_series / sma_series / rsi_series bit for bit (rule decisions must not
+  // depend on how the bars are split or the periods grouped).
+  auto k = test::random_candles(kN + 3, 5);
+  const std::size_t n = k.c.size();
+  const double* x = k.c.data();
+  const std::vector<double> periods = {5, 8, 70.5, 3000};
+  std::vector<double> whole(n);
+  const auto chunked = [&](auto stream, std::size_t chunk) {
+    std::vector<double> out(n);
+    for (std::size_t t0 = 0; t0 < n; t0 += chunk)
+      stream.run(x, t0, std::min(n, t0 + chunk), [&](std::size_t t, double y) { out[t] = y; });
+    return out;
+  };
+  for (std::size_t chunk : {std::size_t{4}, std::size_t{64}, std::size_t{1024}}) {
+    Lanes<4> a;
+    for (int l = 0; l < 4; ++l) a.v[l] = recurrence_coefficient(RecurrenceKind::kEma, periods[l]);
+    std::vector<std::vector<double>> lanes(4, std::vector<double>(n));
+    EmaStream<Lanes<4>> quad(a);
+    for (std::size_t t0 = 0; t0 < n; t0 += chunk)
+      quad.run(x, t0, std::min(n, t0 + chunk), [&](std::size_t t, const Lanes<4>& y) {
+        for (int l = 0; l < 4; ++l) lanes[l][t] = y.v[l];
+      });
+    for (int l = 0; l < 4; ++l) {
+      ema_series(x, n, periods[l], whole.data());
+      const std::vector<double> one = chunked(EmaStream<double>(a.v[l]), chunk);
+      for (std::size_t t = 0; t < n; ++t) CHECK(lanes[l][t] == whole[t] && one[t] == whole[t]);
     }
+    sma_series(x, n, 20, whole.data());
+    const std::vector<double> sma = chunked(SmaStream(20), chunk);
+    for (std::size_t t = 19; t < n; ++t) CHECK(sma[t] == whole[t]);
+    rsi_series(x, n, 14, whole.data());
+    const std::vector<double> rsi = chunked(RsiStream(14), chunk);
+    for (std::size_t t = 1; t < n; ++t) CHECK(rsi[t] == whole[t]);
   }
-  double out[1];
-  const double bad = 0.5;
-  double* outs[1] = {out};
-  CHECK_THROWS(ema_series_many(k.c.data(), 1, &bad, 1, outs));
 }
 
 TEST_CASE(sma_and_wma_match_definition) {
