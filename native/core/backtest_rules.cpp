@@ -1,5 +1,6 @@
-// Rule strategies on the CPU: indicator series once per (symbol, indicator, period), then
-// every (symbol, rule, params) path through run_path with a CrossSource or RsiSource.
+// Rule strategies on the CPU: rule checks, the plan of indicator series (each (indicator,
+// period) once), whole series for the CUDA twin, and every (symbol, rule, params) path through
+// run_path on its pair's precomputed events (backtest_rule_events.cpp).
 #if defined(__clang__)
 #pragma clang fp contract(off)
 #elif defined(__GNUC__)

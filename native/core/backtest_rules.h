@@ -34,7 +34,8 @@ RuleSeries compute_rule_series(const BacktestSymbol* symbols, std::size_t S, con
 struct RuleEvents {
   std::vector<std::vector<int32_t>> lists;  // index s * R + r
 };
-// Checks the rules; computes each symbol's series (as compute_rule_series) one symbol at a time.
+// Checks the rules; computes the series a chunk of bars at a time (backtest_rule_events.cpp),
+// with values equal to compute_rule_series'.
 RuleEvents compute_rule_events(const BacktestSymbol* symbols, std::size_t S, const RuleSpec* rules, std::size_t R);
 
 // First bar whose decided signal can be non-zero (the indicators are defined at t-1 and t).
