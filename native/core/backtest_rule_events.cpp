@@ -24,7 +24,6 @@
 #include "backtest_rules.h"
 #include "backtest_sources.h"
 #include "indicator_streams.h"
-#include "recurrence_lanes.h"
 #include "thread_pool.h"
 
 namespace ntp {
@@ -136,9 +135,9 @@ class ChunkSeries {
     // EMAs four at a time (their recurrences overlap), the rest one by one.
     std::size_t i = 0;
     for (; i + 4 <= emas.size(); i += 4) {
-      Lanes<4> a;
-      for (int l = 0; l < 4; ++l) a.v[l] = recurrence_coefficient(RecurrenceKind::kEma, plan.list[emas[i + l]].second);
-      quads_.push_back({EmaStream<Lanes<4>>(a), {row_of_[emas[i]], row_of_[emas[i + 1]], row_of_[emas[i + 2]], row_of_[emas[i + 3]]}});
+      F64x4 a;
+      for (int l = 0; l < 4; ++l) a[l] = recurrence_coefficient(RecurrenceKind::kEma, plan.list[emas[i + l]].second);
+      quads_.push_back({EmaStream<F64x4>(a), {row_of_[emas[i]], row_of_[emas[i + 1]], row_of_[emas[i + 2]], row_of_[emas[i + 3]]}});
     }
     for (; i < emas.size(); ++i)
       emas_.push_back({EmaStream<double>(recurrence_coefficient(RecurrenceKind::kEma, plan.list[emas[i]].second)), row_of_[emas[i]]});
@@ -150,8 +149,8 @@ class ChunkSeries {
     for (std::size_t r = 0; r < rows_.size() && t0 > 0; ++r) values_[r * kRow] = values_[r * kRow + last_];
     const auto ut0 = static_cast<std::size_t>(t0), ut1 = static_cast<std::size_t>(t1);
     for (EmaQuad& q : quads_)
-      q.stream.run(close, ut0, ut1, [&](std::size_t t, const Lanes<4>& y) {
-        for (int l = 0; l < 4; ++l) values_[q.rows[l] * kRow + 1 + (t - ut0)] = y.v[l];
+      q.stream.run(close, ut0, ut1, [&](std::size_t t, const F64x4& y) {
+        for (int l = 0; l < 4; ++l) values_[q.rows[l] * kRow + 1 + (t - ut0)] = y[l];
       });
     for (auto& e : emas_) e.stream.run(close, ut0, ut1, store(e.row, ut0));
     for (auto& e : smas_) e.stream.run(close, ut0, ut1, store(e.row, ut0));
@@ -170,7 +169,7 @@ class ChunkSeries {
     int32_t row;
   };
   struct EmaQuad {
-    EmaStream<Lanes<4>> stream;
+    EmaStream<F64x4> stream;
     int32_t rows[4];
   };
   struct RowStore {  // a stream's output into a row: bar t of the chunk starting at t0

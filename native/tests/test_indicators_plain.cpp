@@ -12,7 +12,6 @@
 
 #include "../core/indicator_streams.h"
 #include "../core/plain_indicators.h"
-#include "../core/recurrence_lanes.h"
 #include "check.h"
 #include "synthetic_candles.h"
 
@@ -66,17 +65,17 @@ TEST_CASE(streams_in_chunks_equal_the_whole_series_exactly) {
     return out;
   };
   for (std::size_t chunk : {std::size_t{4}, std::size_t{64}, std::size_t{1024}}) {
-    Lanes<4> a;
-    for (int l = 0; l < 4; ++l) a.v[l] = recurrence_coefficient(RecurrenceKind::kEma, periods[l]);
+    F64x4 a;
+    for (int l = 0; l < 4; ++l) a[l] = recurrence_coefficient(RecurrenceKind::kEma, periods[l]);
     std::vector<std::vector<double>> lanes(4, std::vector<double>(n));
-    EmaStream<Lanes<4>> quad(a);
+    EmaStream<F64x4> quad(a);
     for (std::size_t t0 = 0; t0 < n; t0 += chunk)
-      quad.run(x, t0, std::min(n, t0 + chunk), [&](std::size_t t, const Lanes<4>& y) {
-        for (int l = 0; l < 4; ++l) lanes[l][t] = y.v[l];
+      quad.run(x, t0, std::min(n, t0 + chunk), [&](std::size_t t, const F64x4& y) {
+        for (int l = 0; l < 4; ++l) lanes[l][t] = y[l];
       });
     for (int l = 0; l < 4; ++l) {
       ema_series(x, n, periods[l], whole.data());
-      const std::vector<double> one = chunked(EmaStream<double>(a.v[l]), chunk);
+      const std::vector<double> one = chunked(EmaStream<double>(a[l]), chunk);
       for (std::size_t t = 0; t < n; ++t) CHECK(lanes[l][t] == whole[t] && one[t] == whole[t]);
     }
     sma_series(x, n, 20, whole.data());
