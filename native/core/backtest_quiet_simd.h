@@ -4,10 +4,9 @@
 // Every per-bar value but the return is computed with the same operations as quiet_bars, so
 // the equity, peak, drawdown and time under water of each bar are bit-identical to it, and so
 // is the bar at which the run stops. The return's quotient is correctly rounded but in rare
-// halfway cases (quotient() below). The three return sums (and the longest time under water)
-// are accumulated in eight lanes, across all the quiet runs of a path, and folded into the
-// path's state once at its end (QuietLanes::fold): they differ from one-by-one sums by
-// rounding only (~1e-16 relative).
+// halfway cases (quotient() below). The three return sums are accumulated in eight lanes,
+// across all the quiet runs of a path, and folded into the path's state once at its end
+// (QuietLanes::fold): they differ from one-by-one sums by rounding only (~1e-16 relative).
 #pragma once
 #if defined(__AVX512F__) && !defined(__CUDACC__)
 #define NTP_BT_QUIET_SIMD 1
@@ -27,13 +26,10 @@ namespace ntp::bt {
 // The accumulators a path's quiet runs share.
 struct QuietLanes {
   __m512d sum_r = _mm512_setzero_pd(), sum_r2 = _mm512_setzero_pd(), sum_down2 = _mm512_setzero_pd();
-  __m512d max_run = _mm512_setzero_pd();  // longest time under water seen in a quiet run
   void fold(PathState& s) const {
     s.sum_r += _mm512_reduce_add_pd(sum_r);
     s.sum_r2 += _mm512_reduce_add_pd(sum_r2);
     s.sum_down2 += _mm512_reduce_add_pd(sum_down2);
-    const auto run = static_cast<int32_t>(_mm512_reduce_max_pd(max_run));
-    s.max_dd_run = run > s.max_dd_run ? run : s.max_dd_run;
   }
 };
 
@@ -69,6 +65,41 @@ inline __m512d quotient(__m512d a, __m512d b, __mmask8 lanes) {
   return _mm512_fmadd_pd(_mm512_fnmadd_pd(q, b, a), y, q);        // q + (a - q b) / b
 }
 
+// For each 8-bit mask of the bars that set a new peak: the longest run of bars strictly
+// between two of them (0 with fewer than two).
+struct InnerGaps {
+  unsigned char longest[256];
+  constexpr InnerGaps() : longest() {
+    for (int m = 0; m < 256; ++m) {
+      int prev = -1, best = 0;
+      for (int k = 0; k < 8; ++k) {
+        if (!((m >> k) & 1)) continue;
+        if (prev >= 0 && k - prev - 1 > best) best = k - prev - 1;
+        prev = k;
+      }
+      longest[m] = static_cast<unsigned char>(best);
+    }
+  }
+};
+inline constexpr InnerGaps kInnerGaps{};
+
+// Time under water (mark()'s dd_run and max_dd_run) after `quiet` bars, of which those in
+// `new_peak` set a new peak: the bars since the last new peak, and the longest such run.
+inline void under_water(unsigned new_peak, int quiet, int32_t& run, int32_t& longest) {
+  int32_t most;
+  if (new_peak == 0) {
+    run += quiet;
+    most = run;
+  } else {
+    const int first = __builtin_ctz(new_peak), last = 31 - __builtin_clz(new_peak);
+    most = run + first;  // the bar before the first new peak
+    most = kInnerGaps.longest[new_peak] > most ? kInnerGaps.longest[new_peak] : most;
+    run = quiet - 1 - last;
+    most = run > most ? run : most;
+  }
+  longest = most > longest ? most : longest;
+}
+
 // Bars of [t, t + count) that touch the stop (at the open or the adverse extreme) or the next
 // target: quiet_bars' test, its side-signed compares written out per side.
 template <int side>
@@ -86,12 +117,11 @@ inline long quiet_run(PathState& s, const Bars& b, long t, long end, QuietLanes&
   const __m512d stop = _mm512_set1_pd(s.stop);
   const __m512d target = _mm512_set1_pd(s.next_tier < 3 ? s.target[s.next_tier] : side * INFINITY);
   const __m512d cash = _mm512_set1_pd(s.cash), sq = _mm512_set1_pd(side * s.qty), entry = _mm512_set1_pd(s.entry);
-  const __m512d zero = _mm512_setzero_pd(), one = _mm512_set1_pd(1.0), low = _mm512_set1_pd(-INFINITY);
-  const __m512d lane = _mm512_set_pd(7, 6, 5, 4, 3, 2, 1, 0);
+  const __m512d zero = _mm512_setzero_pd(), one = _mm512_set1_pd(1.0);
   // Carried from block to block, broadcast to every lane.
   __m512d prev = _mm512_set1_pd(s.prev_equity), peak = _mm512_set1_pd(s.peak);
-  __m512d last_peak = _mm512_set1_pd(static_cast<double>(t - 1 - s.dd_run));  // bar of the last new peak
   double max_dd = s.max_dd;
+  int32_t dd_run = s.dd_run, max_dd_run = s.max_dd_run;
   const long start = t;
   while (t < end) {
     const int count = end - t < 8 ? static_cast<int>(end - t) : 8;
@@ -110,8 +140,8 @@ inline long quiet_run(PathState& s, const Bars& b, long t, long end, QuietLanes&
     lanes.sum_r2 = _mm512_add_pd(lanes.sum_r2, r2);
     lanes.sum_down2 = _mm512_mask_add_pd(lanes.sum_down2, _mm512_cmp_pd_mask(r, zero, _CMP_LT_OQ), lanes.sum_down2, r2);
     // The running peak after each bar; a bar sets a new peak when its equity is that peak
-    // (eq >= the peak before it).
-    const __m512d running = prefix_max(_mm512_mask_blend_pd(m, low, eq), peak);
+    // (eq >= the peak before it). Lanes past the quiet bars only feed lanes further up.
+    const __m512d running = prefix_max(eq, peak);
     const __mmask8 new_peak = _mm512_mask_cmp_pd_mask(m, eq, running, _CMP_EQ_OQ);
     // The exact drawdown division only for bars near or past the worst one so far (as quiet_bars).
     const __m512d line = _mm512_mul_pd(running, _mm512_set1_pd((1.0 - max_dd) + 1e-12));
@@ -120,14 +150,10 @@ inline long quiet_run(PathState& s, const Bars& b, long t, long end, QuietLanes&
       const double worst = _mm512_mask_reduce_max_pd(deeper, _mm512_div_pd(_mm512_sub_pd(running, eq), running));
       max_dd = worst > max_dd ? worst : max_dd;
     }
-    // Time under water: bars since the last new peak.
-    const __m512d bar = _mm512_add_pd(_mm512_set1_pd(static_cast<double>(t)), lane);
-    const __m512d peaks_at = prefix_max(_mm512_mask_blend_pd(new_peak, low, bar), last_peak);
-    lanes.max_run = _mm512_mask_max_pd(lanes.max_run, m, lanes.max_run, _mm512_sub_pd(bar, peaks_at));
+    under_water(new_peak, quiet, dd_run, max_dd_run);
     const __m512i at = _mm512_set1_epi64(quiet - 1);  // carry the last quiet bar's values
     prev = _mm512_permutexvar_pd(at, eq);
     peak = _mm512_permutexvar_pd(at, running);
-    last_peak = _mm512_permutexvar_pd(at, peaks_at);
     t += quiet;
     if (quiet < count) break;
   }
@@ -138,14 +164,15 @@ inline long quiet_run(PathState& s, const Bars& b, long t, long end, QuietLanes&
   s.prev_equity = _mm512_cvtsd_f64(prev);
   s.peak = _mm512_cvtsd_f64(peak);
   s.max_dd = max_dd;
-  s.dd_run = static_cast<int32_t>(static_cast<double>(t - 1) - _mm512_cvtsd_f64(last_peak));
+  s.dd_run = dd_run;
+  s.max_dd_run = max_dd_run;
   return t;
 }
 
 }  // namespace quiet_simd
 
-// Same contract as quiet_bars with a sink that records nothing; the return sums and the
-// longest time under water go to `lanes` instead of `s`.
+// Same contract as quiet_bars with a sink that records nothing; the return sums go to `lanes`
+// instead of `s`.
 inline long quiet_bars_simd(PathState& s, const Bars& b, long t, long end, QuietLanes& lanes) {
   return s.side > 0 ? quiet_simd::quiet_run<1>(s, b, t, end, lanes) : quiet_simd::quiet_run<-1>(s, b, t, end, lanes);
 }
