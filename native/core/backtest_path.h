@@ -22,6 +22,8 @@ template <class Sink>
 NTP_HD long quiet_run(PathState& s, const Bars& b, long t, long end, Sink& sink, QuietLanes& lanes) {
 #if defined(NTP_BT_QUIET_SIMD)
   if constexpr (std::is_same_v<Sink, NoTrace>) return quiet_bars_simd(s, b, t, end, lanes);
+#else
+  (void)lanes;
 #endif
   return quiet_bars(s, b, t, end, sink);
 }

@@ -15,6 +15,7 @@
 #include <limits>
 
 #include "recurrence.h"
+#include "recurrence_lanes.h"
 
 namespace ntp {
 
@@ -27,18 +28,25 @@ namespace ntp {
 // F64x4 (or Lanes<N>) for several series of the same input with their own coefficients (lane
 // by lane the same operations, so the same values).
 // Four doubles in one 256-bit vector (GCC/Clang vector extension: each arithmetic operation
-// is one SIMD instruction on the four lanes), for four series advanced together.
+// is one SIMD instruction on the four lanes), for four series advanced together; without AVX,
+// the same four lanes as a Lanes<4>.
+#if defined(__AVX__)
 typedef double F64x4 __attribute__((vector_size(32)));
+#else
+using F64x4 = Lanes<4>;
+#endif
 
 // Every lane of a V equal to x.
 template <class V>
 inline V splat(double x) {
   return V(x);
 }
+#if defined(__AVX__)
 template <>
 inline F64x4 splat<F64x4>(double x) {
   return F64x4{x, x, x, x};
 }
+#endif
 
 template <class V = double>
 class EmaStream {

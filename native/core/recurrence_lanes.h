@@ -26,6 +26,8 @@ struct alignas(8 * N) Lanes {
   double v[N];
   Lanes() = default;
   Lanes(double s) { for (int i = 0; i < N; ++i) v[i] = s; }  // NOLINT: broadcast on purpose
+  double& operator[](int i) { return v[i]; }
+  double operator[](int i) const { return v[i]; }
   Lanes& operator+=(const Lanes& o) { for (int i = 0; i < N; ++i) v[i] += o.v[i]; return *this; }
   Lanes& operator-=(const Lanes& o) { for (int i = 0; i < N; ++i) v[i] -= o.v[i]; return *this; }
 };
