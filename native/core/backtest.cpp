@@ -42,6 +42,10 @@ void check_backtest_common(const BacktestSymbol* symbols, std::size_t S, const b
                            std::size_t P) {
   if (S == 0) bad("symbols must not be empty");
   if (P == 0) bad("params must describe at least one parameter set");
+  for (std::size_t s = 0; s < S; ++s)  // bar indices are int32 (trade records; rule events hold 2 * bar)
+    if (symbols[s].candles.length >= kMaxBacktestBars)
+      bad(at("symbols", s) + ".candles has " + std::to_string(symbols[s].candles.length) + " bars; at most " +
+          std::to_string(kMaxBacktestBars - 1) + " per symbol");
   std::vector<char> valid(S);  // the bulk of the check, in parallel; the messages below in symbol order
   parallel_for(S, 1, [&](std::size_t begin, std::size_t end) {
     for (std::size_t s = begin; s < end; ++s) valid[s] = rows_valid(symbols[s].candles, 0, symbols[s].candles.length - 1);

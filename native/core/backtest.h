@@ -61,6 +61,9 @@ void backtest_rules(const BacktestSymbol* symbols, std::size_t S, const RuleSpec
                     std::size_t R, const bt::PathParams* params, std::size_t P, double* metrics,
                     const TraceRequest* trace);
 
+// Bars per symbol must stay below this (bar indices are int32, and rule events store 2 * bar).
+constexpr std::size_t kMaxBacktestBars = std::size_t{1} << 30;
+
 // Paths differ in cost (how often they trade), so the engines hand them to threads in many
 // small contiguous chunks: threads stay busy to the end and neighbours share a symbol's bars.
 constexpr std::size_t kPathChunksPerThread = 32;

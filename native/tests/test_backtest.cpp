@@ -182,6 +182,12 @@ TEST_CASE(bad_arguments_throw) {
   RuleSpec bad_rule{kRuleEmaCross, 20, 10, 30, 70};  // slow <= fast
   CHECK_THROWS(backtest_rules(&sym, 1, &bad_rule, 1, &p, 1, m.data(), nullptr));
   CHECK_THROWS(backtest_rules(&sym, 1, &bad_rule, 0, &p, 1, m.data(), nullptr));
+  // Too many bars for int32 bar indices: refused before any bar is read.
+  BacktestSymbol huge = sym;
+  huge.candles.length = kMaxBacktestBars;
+  RuleSpec ok_rule{kRuleEmaCross, 10, 20, 30, 70};
+  CHECK_THROWS(backtest_rules(&huge, 1, &ok_rule, 1, &p, 1, m.data(), nullptr));
+  CHECK_THROWS(backtest_signals(&huge, &cols, 1, &p, 1, m.data(), nullptr));
 }
 
 TEST_CASE(summary_runs_match_the_bar_by_bar_path) {
