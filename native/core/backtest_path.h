@@ -32,8 +32,8 @@ NTP_HD long quiet_run(PathState& s, const Bars& b, long t, long end, Sink& sink,
 // `levels(t)` and `next_event(from, n)` (the first bar >= from with side != 0, else n), which
 // it is asked with a non-decreasing `from` (a source may keep a cursor: it is taken by value).
 // Every bar goes through the full step (signal at the open, intrabar, close, mark) unless
-// nothing but the mark can happen on it, in which case it is fast-forwarded with results
-// identical to the full step.
+// nothing but the mark can happen on it, in which case it is fast-forwarded with the same
+// results (the SIMD fast-forward sums the returns in another order: see its header).
 template <class Src, class Sink>
 NTP_HD void run_path(const Bars& b, Src src, const PathParams& p, double bars_per_year,
                      double* metrics, Sink& sink) {
