@@ -189,22 +189,24 @@ std::size_t longest_symbol(const Inputs& in) {
 
 Job finish(Job job, std::shared_ptr<Inputs> in, bool cuda, bool rules) {
   job.work = [in, cuda, rules] {
+    // check_now ran every argument check before this job was queued.
+    constexpr ntp::InputCheck kChecked = ntp::InputCheck::kAlreadyDone;
     const ntp::TraceRequest* trace = in->has_trace ? &in->trace : nullptr;
     const std::size_t S = in->symbols.size(), P = in->params.size(), R = in->rules.size();
 #ifdef NTP_HAVE_CUDA
     if (cuda) {
-      if (rules) ntp::cuda::backtest_rules(in->symbols.data(), S, in->rules.data(), R, in->params.data(), P, in->metrics);
-      else ntp::cuda::backtest_signals(in->symbols.data(), in->signals.data(), S, in->params.data(), P, in->metrics);
+      if (rules) ntp::cuda::backtest_rules(in->symbols.data(), S, in->rules.data(), R, in->params.data(), P, in->metrics, kChecked);
+      else ntp::cuda::backtest_signals(in->symbols.data(), in->signals.data(), S, in->params.data(), P, in->metrics, kChecked);
       if (!trace) return;
       // Traces (few paths) always run on the CPU: metrics nullptr skips the summary pass.
-      if (rules) ntp::backtest_rules(in->symbols.data(), S, in->rules.data(), R, in->params.data(), P, nullptr, trace);
-      else ntp::backtest_signals(in->symbols.data(), in->signals.data(), S, in->params.data(), P, nullptr, trace);
+      if (rules) ntp::backtest_rules(in->symbols.data(), S, in->rules.data(), R, in->params.data(), P, nullptr, trace, kChecked);
+      else ntp::backtest_signals(in->symbols.data(), in->signals.data(), S, in->params.data(), P, nullptr, trace, kChecked);
       return;
     }
 #endif
     (void)cuda;
-    if (rules) ntp::backtest_rules(in->symbols.data(), S, in->rules.data(), R, in->params.data(), P, in->metrics, trace);
-    else ntp::backtest_signals(in->symbols.data(), in->signals.data(), S, in->params.data(), P, in->metrics, trace);
+    if (rules) ntp::backtest_rules(in->symbols.data(), S, in->rules.data(), R, in->params.data(), P, in->metrics, trace, kChecked);
+    else ntp::backtest_signals(in->symbols.data(), in->signals.data(), S, in->params.data(), P, in->metrics, trace, kChecked);
   };
   job.result = [cuda](Napi::Env env) { return Napi::String::New(env, cuda ? "cuda" : "cpu"); };
   return job;

@@ -16,7 +16,6 @@
 #include <cstdio>
 #include <stdexcept>
 #include <string>
-#include <vector>
 
 #include "backtest_path.h"
 #include "backtest_sources.h"
@@ -46,10 +45,8 @@ void check_backtest_common(const BacktestSymbol* symbols, std::size_t S, const b
     if (symbols[s].candles.length >= kMaxBacktestBars)
       bad(at("symbols", s) + ".candles has " + std::to_string(symbols[s].candles.length) + " bars; at most " +
           std::to_string(kMaxBacktestBars - 1) + " per symbol");
-  std::vector<char> valid(S);  // the bulk of the check, in parallel; the messages below in symbol order
-  parallel_for(S, 1, [&](std::size_t begin, std::size_t end) {
-    for (std::size_t s = begin; s < end; ++s) valid[s] = rows_valid(symbols[s].candles, 0, symbols[s].candles.length - 1);
-  });
+  // On the calling thread (the binding calls this on the JS thread): waiting for the thread
+  // pool there would stall the event loop while another job holds it.
   for (std::size_t s = 0; s < S; ++s) {
     const Candles& c = symbols[s].candles;
     if (c.length == 0) bad(at("symbols", s) + ".candles has no bars");
@@ -57,7 +54,7 @@ void check_backtest_common(const BacktestSymbol* symbols, std::size_t S, const b
     if (!(std::isfinite(bpy) && bpy > 0))
       bad(at("symbols", s) + ".barsPerYear = " + num(bpy) + " must be a finite number > 0");
     try {
-      if (!valid[s]) require_valid_rows(c, 0, c.length - 1);
+      require_valid_rows(c, 0, c.length - 1);
     } catch (const DataError& e) {
       bad(at("symbols", s) + "." + e.what());  // "symbols[2].candles.close[17] is not finite (nan)"
     }
@@ -152,10 +149,12 @@ bt::SignalSource source_of(const SignalColumns& g) {
 
 void backtest_signals(const BacktestSymbol* symbols, const SignalColumns* signals, std::size_t S,
                       const bt::PathParams* params, std::size_t P, double* metrics,
-                      const TraceRequest* trace) {
-  check_backtest_common(symbols, S, params, P);
-  check_signal_columns(signals, symbols, S);
-  check_trace(trace, S * P, symbols, S);
+                      const TraceRequest* trace, InputCheck input_check) {
+  if (input_check == InputCheck::kRun) {
+    check_backtest_common(symbols, S, params, P);
+    check_signal_columns(signals, symbols, S);
+    check_trace(trace, S * P, symbols, S);
+  }
   if (metrics) {
     parallel_for(S * P, 4, [&](std::size_t begin, std::size_t end) {
       for (std::size_t path = begin; path < end; ++path) {

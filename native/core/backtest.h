@@ -38,10 +38,14 @@ struct TraceRequest {
   int8_t* signals = nullptr;        // [count, stride] the decided sides; may be null
 };
 
+// Whether an engine checks its arguments (the check_* functions below) before it runs. The
+// binding checks them on the JS thread before it queues a job, so its jobs skip them.
+enum class InputCheck { kRun, kAlreadyDone };
+
 // Signal strategies: path = s * P + p; metrics is [S * P, bt::kMetricCount].
 void backtest_signals(const BacktestSymbol* symbols, const SignalColumns* signals, std::size_t S,
                       const bt::PathParams* params, std::size_t P, double* metrics,
-                      const TraceRequest* trace);
+                      const TraceRequest* trace, InputCheck input_check = InputCheck::kRun);
 
 // Rule strategies evaluated natively on the close (src/backtest/rules.ts is the TS twin).
 enum RuleKind : int32_t { kRuleEmaCross = 0, kRuleSmaCross = 1, kRuleRsi = 2, kRuleKindCount = 3 };
@@ -59,7 +63,7 @@ struct RuleSpec {
 // from each path's overrides (none when those are NaN).
 void backtest_rules(const BacktestSymbol* symbols, std::size_t S, const RuleSpec* rules,
                     std::size_t R, const bt::PathParams* params, std::size_t P, double* metrics,
-                    const TraceRequest* trace);
+                    const TraceRequest* trace, InputCheck input_check = InputCheck::kRun);
 
 // Bars per symbol must stay below this (bar indices are int32, and rule events store 2 * bar).
 constexpr std::size_t kMaxBacktestBars = std::size_t{1} << 30;

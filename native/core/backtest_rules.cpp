@@ -111,9 +111,12 @@ void run_rule_path(const BacktestSymbol& sym, const std::vector<int32_t>& events
 }  // namespace
 
 void backtest_rules(const BacktestSymbol* symbols, std::size_t S, const RuleSpec* rules, std::size_t R,
-                    const bt::PathParams* params, std::size_t P, double* metrics, const TraceRequest* trace) {
-  check_backtest_common(symbols, S, params, P);
-  check_trace(trace, S * R * P, symbols, S);
+                    const bt::PathParams* params, std::size_t P, double* metrics, const TraceRequest* trace,
+                    InputCheck input_check) {
+  if (input_check == InputCheck::kRun) {
+    check_backtest_common(symbols, S, params, P);
+    check_trace(trace, S * R * P, symbols, S);
+  }
   const RuleEvents ev = compute_rule_events(symbols, S, rules, R);
   const auto split = [R, P](std::size_t path) { return std::make_tuple(path / (R * P), path / P, path % P); };
   if (metrics) {

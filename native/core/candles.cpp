@@ -23,7 +23,7 @@ bool all_finite_above(const double* x, std::size_t n, double lo, bool strict) {
 }  // namespace
 
 bool rows_valid(const Candles& c, std::size_t first, std::size_t last) {
-  if (first >= c.length) return true;
+  if (first >= c.length || last < first) return true;  // no rows (as require_valid_rows' loop)
   const std::size_t n = (last < c.length ? last + 1 : c.length) - first;
   return all_finite_above(c.timestamp + first, n, -kMaxFinite, false) && all_finite_above(c.open + first, n, 0, true) &&
          all_finite_above(c.high + first, n, 0, true) && all_finite_above(c.low + first, n, 0, true) &&

@@ -34,8 +34,8 @@ class DataError : public std::runtime_error {
 // Checks rows [first, last] for what every kernel over prices assumes: finite positive
 // open/high/low/close and finite non-negative volume. Throws DataError on the first bad value.
 void require_valid_rows(const Candles& c, std::size_t first, std::size_t last);
-// The same test as a yes/no answer, at memory speed (callers check many symbols in parallel
-// with it, then name the first bad value with require_valid_rows).
+// The same test as a yes/no answer, at memory speed (require_valid_rows runs it first and
+// searches row by row only to name a bad value). Rows [first, last] must exist when first <= last.
 bool rows_valid(const Candles& c, std::size_t first, std::size_t last);
 
 }  // namespace ntp

@@ -115,9 +115,11 @@ constexpr unsigned kThreads = 128;
 }  // namespace
 
 void backtest_signals(const BacktestSymbol* symbols, const SignalColumns* signals, std::size_t S,
-                      const bt::PathParams* params, std::size_t P, double* metrics) {
-  check_backtest_common(symbols, S, params, P);
-  check_signal_columns(signals, symbols, S);
+                      const bt::PathParams* params, std::size_t P, double* metrics, InputCheck input_check) {
+  if (input_check == InputCheck::kRun) {
+    check_backtest_common(symbols, S, params, P);
+    check_signal_columns(signals, symbols, S);
+  }
   Uploaded up(symbols, S, signals, nullptr);
   DeviceBuffer<DevSymbol> d_syms(up.syms.data(), S);
   DeviceBuffer<bt::PathParams> d_params(params, P);
@@ -129,8 +131,8 @@ void backtest_signals(const BacktestSymbol* symbols, const SignalColumns* signal
 }
 
 void backtest_rules(const BacktestSymbol* symbols, std::size_t S, const RuleSpec* rules, std::size_t R,
-                    const bt::PathParams* params, std::size_t P, double* metrics) {
-  check_backtest_common(symbols, S, params, P);
+                    const bt::PathParams* params, std::size_t P, double* metrics, InputCheck input_check) {
+  if (input_check == InputCheck::kRun) check_backtest_common(symbols, S, params, P);
   const RuleSeries rs = compute_rule_series(symbols, S, rules, R);
   std::vector<DevRule> dr(R);
   for (std::size_t r = 0; r < R; ++r) dr[r] = DevRule{rules[r], rs.first[r], rs.second[r], rule_warmup(rules[r])};

@@ -43,9 +43,11 @@ void lstm_backward(const LstmShape& s, const float* x, const LstmWeights& w, con
 // Twins of core/backtest.h: one thread per path, summary metrics only (traces run on the
 // CPU); same checks, same results within 1e-6 relative.
 void backtest_signals(const BacktestSymbol* symbols, const SignalColumns* signals, std::size_t S,
-                      const bt::PathParams* params, std::size_t P, double* metrics);
+                      const bt::PathParams* params, std::size_t P, double* metrics,
+                      InputCheck input_check = InputCheck::kRun);
 void backtest_rules(const BacktestSymbol* symbols, std::size_t S, const RuleSpec* rules, std::size_t R,
-                    const bt::PathParams* params, std::size_t P, double* metrics);
+                    const bt::PathParams* params, std::size_t P, double* metrics,
+                    InputCheck input_check = InputCheck::kRun);
 }  // namespace cuda
 #endif
 
