@@ -54,15 +54,17 @@ inline __m512d prefix_max(__m512d x, __m512d carry) {
 // one ulp off): a reciprocal estimate refined twice by Newton's method, and the quotient
 // corrected once by its residual (Markstein). The divider is the bottleneck of a quiet run
 // (one division per bar, 16 cycles per eight); these are fused multiply-adds, two per cycle.
-// Divisors too small for the reciprocal (< 1e-300) take the division.
+// Where the refinement cannot work (a subnormal divisor, an overflowing quotient) it ends in
+// NaN, and those blocks take the division.
 inline __m512d quotient(__m512d a, __m512d b, __mmask8 lanes) {
-  if (_mm512_mask_cmp_pd_mask(lanes, b, _mm512_set1_pd(1e-300), _CMP_LT_OQ)) return _mm512_maskz_div_pd(lanes, a, b);
   const __m512d one = _mm512_set1_pd(1.0);
   __m512d y = _mm512_rcp14_pd(b);                                 // ~2^-14 relative error
   y = _mm512_fmadd_pd(y, _mm512_fnmadd_pd(b, y, one), y);        // ~2^-28
   y = _mm512_fmadd_pd(y, _mm512_fnmadd_pd(b, y, one), y);        // ~2^-53
   const __m512d q = _mm512_mul_pd(a, y);
-  return _mm512_fmadd_pd(_mm512_fnmadd_pd(q, b, a), y, q);        // q + (a - q b) / b
+  const __m512d refined = _mm512_fmadd_pd(_mm512_fnmadd_pd(q, b, a), y, q);  // q + (a - q b) / b
+  if (_mm512_mask_cmp_pd_mask(lanes, refined, refined, _CMP_UNORD_Q)) return _mm512_maskz_div_pd(lanes, a, b);
+  return refined;
 }
 
 // For each 8-bit mask of the bars that set a new peak: the longest run of bars strictly
