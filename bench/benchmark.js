@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run bench`: runs every bench/*-bench.js in its own process (so one benchmark's heap and
 // threads never skew another), then merges their results into bench/results/latest.json and
-// prints one table. `npm run bench -- windowing backtest` runs only those.
+// prints one table. `npm run bench -- windowing backtest` runs only those (and replaces only
+// their entries in latest.json).
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, existsSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
@@ -40,8 +41,14 @@ for (const script of scripts) {
   results.push(result);
 }
 
-const latest = { date: new Date().toISOString(), machine: machine(), benchmarks: results };
+// A partial run (`npm run bench -- backtest`) replaces only its own entries in latest.json;
+// the others keep their results and dates.
 const path = join(benchDir, 'results', 'latest.json');
+const ran = new Set(results.map((r) => r.name));
+const kept = only.length > 0 && existsSync(path)
+  ? (JSON.parse(readFileSync(path, 'utf8')).benchmarks ?? []).filter((b) => !ran.has(b.name))
+  : [];
+const latest = { date: new Date().toISOString(), machine: machine(), benchmarks: [...kept, ...results].sort((a, b) => String(a.name).localeCompare(String(b.name))) };
 writeFileSync(`${path}.tmp`, JSON.stringify(latest, null, 2) + '\n');
 renameSync(`${path}.tmp`, path);
 console.log(`\n== summary (${latest.date}, ${latest.machine.cpu}, ${latest.machine.cores} cores) ==`);
