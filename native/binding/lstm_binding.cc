@@ -43,26 +43,40 @@ ntp::LstmWeights weights_arg(const Args& a, const ntp::LstmShape& s, Job& job) {
   return w;
 }
 
+// What both forward passes read: the shape, x, the weights and the bias.
+struct ForwardInputs {
+  ntp::LstmShape s;
+  const float* x;
+  ntp::LstmWeights w;
+};
+
+ForwardInputs forward_inputs(const Args& a, Job& job) {
+  ForwardInputs in;
+  in.s = shape_arg(a);
+  in.x = a.array<float>("x", sz(in.s.batch * in.s.steps * in.s.features));
+  in.w = weights_arg(a, in.s, job);
+  in.w.bias = a.array<float>("bias", sz(4 * in.s.units));
+  for (const char* k : {"x", "bias"}) job.keep_alive.push_back(a.value(k));
+  return in;
+}
+
 Job prepare_forward(const Napi::CallbackInfo& info) {
   Args a(info.Env(), info[0], "lstmForward: options");
   Job job;
-  const ntp::LstmShape s = shape_arg(a);
-  const int64_t BT = s.batch * s.steps;
-  const float* x = a.array<float>("x", sz(BT * s.features));
-  ntp::LstmWeights w = weights_arg(a, s, job);
-  w.bias = a.array<float>("bias", sz(4 * s.units));
+  const ForwardInputs in = forward_inputs(a, job);
+  const int64_t BT = in.s.batch * in.s.steps;
   Args out(info.Env(), a.value("out"), a.field("out"));
   ntp::LstmForwardOut o;
-  o.h = out.array<float>("h", sz(BT * s.units));
-  o.gates = out.array<float>("gates", sz(BT * 4 * s.units));
-  o.cells = out.array<float>("cells", sz(BT * s.units));
+  o.h = out.array<float>("h", sz(BT * in.s.units));
+  o.gates = out.array<float>("gates", sz(BT * 4 * in.s.units));
+  o.cells = out.array<float>("cells", sz(BT * in.s.units));
   const bool cuda = use_cuda(a);
-  for (const char* k : {"x", "bias", "out"}) job.keep_alive.push_back(a.value(k));
+  job.keep_alive.push_back(a.value("out"));
   job.work = [=] {
 #ifdef NTP_HAVE_CUDA
-    if (cuda) return ntp::cuda::lstm_forward(s, x, w, o);
+    if (cuda) return ntp::cuda::lstm_forward(in.s, in.x, in.w, o);
 #endif
-    ntp::lstm_forward(s, x, w, o);
+    ntp::lstm_forward(in.s, in.x, in.w, o);
   };
   job.result = [cuda](Napi::Env env) { return Napi::String::New(env, cuda ? "cuda" : "cpu"); };
   return job;
@@ -71,16 +85,12 @@ Job prepare_forward(const Napi::CallbackInfo& info) {
 Job prepare_inference(const Napi::CallbackInfo& info) {
   Args a(info.Env(), info[0], "lstmInference: options");
   Job job;
-  const ntp::LstmShape s = shape_arg(a);
-  const int64_t BT = s.batch * s.steps;
-  const float* x = a.array<float>("x", sz(BT * s.features));
-  ntp::LstmWeights w = weights_arg(a, s, job);
-  w.bias = a.array<float>("bias", sz(4 * s.units));
+  const ForwardInputs in = forward_inputs(a, job);
   const bool last_only = a.boolean("lastOnly", false);
   Args out(info.Env(), a.value("out"), a.field("out"));
-  float* h = out.array<float>("h", sz((last_only ? s.batch : BT) * s.units));
-  for (const char* k : {"x", "bias", "out"}) job.keep_alive.push_back(a.value(k));
-  job.work = [=] { ntp::lstm_inference(s, x, w, h, last_only); };
+  float* h = out.array<float>("h", sz((last_only ? in.s.batch : in.s.batch * in.s.steps) * in.s.units));
+  job.keep_alive.push_back(a.value("out"));
+  job.work = [=] { ntp::lstm_inference(in.s, in.x, in.w, h, last_only); };
   return job;
 }
 
