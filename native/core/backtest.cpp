@@ -1,13 +1,6 @@
 // CPU engine: argument checks, and paths in parallel with parallel_for, each simulated by
 // run_path (backtest_path.h) with its state on the stack (no per-path heap allocation).
-//
-// Contraction of a*b+c into one rounding is off in this file so the CPU engine rounds every
-// operation exactly as the TypeScript reference does (parity within 1e-9, SPEC §9).
-#if defined(__clang__)
-#pragma clang fp contract(off)
-#elif defined(__GNUC__)
-#pragma GCC optimize("fp-contract=off")
-#endif
+#include "no_fp_contract.h"  // round as the TypeScript reference (parity within 1e-9, SPEC §9)
 
 #include "backtest.h"
 

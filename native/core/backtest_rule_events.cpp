@@ -7,11 +7,7 @@
 // indicator_streams.h, so the values are those of compute_rule_series bit for bit), then runs
 // each rule over the chunk 64 bars at a time (SIMD compares into bitsets) and appends the
 // events to the rule's list. The series never leave the cache, and each list has one writer.
-#if defined(__clang__)
-#pragma clang fp contract(off)
-#elif defined(__GNUC__)
-#pragma GCC optimize("fp-contract=off")  // the streams must round as in plain_indicators.cpp
-#endif
+#include "no_fp_contract.h"  // the streams must round as in plain_indicators.cpp
 
 #if defined(__AVX512F__) || defined(__AVX2__)
 #include <immintrin.h>

@@ -1,11 +1,7 @@
 // Rule strategies on the CPU: rule checks, the plan of indicator series (each (indicator,
 // period) once), whole series for the CUDA twin, and every (symbol, rule, params) path through
 // run_path on its pair's precomputed events (backtest_rule_events.cpp).
-#if defined(__clang__)
-#pragma clang fp contract(off)
-#elif defined(__GNUC__)
-#pragma GCC optimize("fp-contract=off")  // same rounding as the TypeScript reference (see backtest.cpp)
-#endif
+#include "no_fp_contract.h"  // round as the TypeScript reference (see backtest.cpp)
 
 #include "backtest_rules.h"
 

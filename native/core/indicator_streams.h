@@ -6,9 +6,8 @@
 // rsi_series are that one call, and the sweep engine (backtest_rules.cpp) computes its series a
 // chunk at a time while the chunk is in cache.
 //
-// Every file that includes this header turns FMA contraction off at its top (as
-// plain_indicators.cpp does), so that every copy of a stream, one series or several in lanes,
-// rounds the same way whatever the compiler would fuse.
+// Every file that includes this header includes no_fp_contract.h first, so that every copy of
+// a stream, one series or several in lanes, rounds the same way whatever the compiler would fuse.
 #pragma once
 #include <cmath>
 #include <cstddef>

@@ -1,13 +1,7 @@
 // Plain indicators over one float64 series (conventions in plain_indicators.h). The EMA/Wilder
 // family runs on the same Recurrence step as the learnable layers; windowed ones use O(n)
 // running sums / monotonic deques so a sweep over many periods stays linear in the bars.
-// FMA contraction is off in this file: the streams of indicator_streams.h must round the same
-// way here as in the sweep engine (backtest_rule_events.cpp), whatever the compiler would fuse.
-#if defined(__clang__)
-#pragma clang fp contract(off)
-#elif defined(__GNUC__)
-#pragma GCC optimize("fp-contract=off")
-#endif
+#include "no_fp_contract.h"  // the streams round here as in the sweep engine
 
 #include "plain_indicators.h"
 

@@ -1,12 +1,7 @@
 // Backtest engine: hand-built scenarios with known answers, path independence, argument
 // checks, and (with a GPU) the CUDA twin against the CPU engine within 1e-6.
-// FMA contraction is off here as in the engine's own files: this file instantiates run_path
-// too, and the linker may keep this copy for the engine's calls in the test binary.
-#if defined(__clang__)
-#pragma clang fp contract(off)
-#elif defined(__GNUC__)
-#pragma GCC optimize("fp-contract=off")
-#endif
+#include "../core/no_fp_contract.h"  // run_path is instantiated here too, and the linker may keep this copy
+
 #include <cmath>
 #include <random>
 #include <vector>

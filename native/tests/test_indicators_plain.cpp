@@ -1,11 +1,7 @@
 // Plain indicators (core/plain_indicators) against direct float64 definitions written here,
 // on synthetic random-walk candles, plus argument checks.
-// FMA contraction is off here as in every file that includes indicator_streams.h.
-#if defined(__clang__)
-#pragma clang fp contract(off)
-#elif defined(__GNUC__)
-#pragma GCC optimize("fp-contract=off")
-#endif
+#include "../core/no_fp_contract.h"  // as in every file that compiles indicator_streams.h
+
 #include <algorithm>
 #include <cmath>
 #include <vector>
