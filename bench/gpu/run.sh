@@ -4,6 +4,9 @@
 # benchmarks, printing one table. Run from the repository root on a CUDA machine:
 #   bash bench/gpu/run.sh            # results also go to $OUT/gpu-results.txt when OUT is set
 set -uo pipefail
+# A CUDA test that finds no GPU fails instead of skipping: this script is green only when the GPU ran.
+export NTP_REQUIRE_CUDA=1
+export PATH="$PATH:/usr/local/cuda/bin"
 B=${NTP_GPU_BUILD:-/tmp/ntp-gpu-build}
 LOG=${OUT:-/tmp}/gpu-results.txt
 exec > >(tee "$LOG") 2>&1

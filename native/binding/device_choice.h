@@ -1,6 +1,7 @@
 // Resolves a binding's `device` option ("auto" | "cpu" | "cuda") against what is available.
-// "cuda" on a machine without a usable GPU falls back to the CPU twin: results are identical
-// within tolerance, and the returned name tells the caller which one ran.
+// "auto" takes the GPU when one answers and the CPU twin otherwise (the returned name tells the
+// caller which one ran); an explicit "cuda" without a usable GPU is an error with the reason,
+// never a silent CPU run.
 #pragma once
 #include <string>
 
@@ -14,6 +15,9 @@ inline bool use_cuda(const Args& args) {
   if (d != "auto" && d != "cpu" && d != "cuda")
     throw Napi::RangeError::New(args.env(), args.field("device") +
                                                 " must be \"auto\", \"cpu\" or \"cuda\" (got \"" + d + "\")");
+  if (d == "cuda" && !device_info().available)
+    throw Napi::Error::New(args.env(), args.field("device") + " is \"cuda\" but no CUDA device is usable: " +
+                                           device_info().error);
   return d != "cpu" && device_info().available;
 }
 

@@ -13,6 +13,7 @@
 #include "../core/backtest_trace.h"
 #include "../cuda/cuda_api.h"
 #include "check.h"
+#include "cuda_guard.h"
 #include "synthetic_candles.h"
 
 using namespace ntp;
@@ -255,10 +256,7 @@ TEST_CASE(simd_quotient_matches_division) {
 }
 
 TEST_CASE(cuda_matches_cpu) {
-  if (!device_info().available) {
-    std::printf("  (no usable CUDA device: %s; CUDA twin not exercised)\n", device_info().error.c_str());
-    return;
-  }
+  NTP_CUDA_OR_SKIP();
 #ifdef NTP_HAVE_CUDA
   std::vector<test::OwnedCandles> ks = {test::random_candles(20000, 3), test::random_candles(15000, 4)};
   std::vector<BacktestSymbol> syms = {{ks[0].view(), 8760}, {ks[1].view(), 8760}};

@@ -10,6 +10,7 @@
 #include "../core/gemm_math.h"
 #include "../cuda/cuda_api.h"
 #include "check.h"
+#include "cuda_guard.h"
 
 using namespace ntp;
 
@@ -219,10 +220,7 @@ TEST_CASE(bad_arguments_throw) {
 }
 
 TEST_CASE(cuda_matches_cpu) {
-  if (!device_info().available) {
-    std::printf("  (no usable CUDA device: %s; CUDA twin not exercised)\n", device_info().error.c_str());
-    return;
-  }
+  NTP_CUDA_OR_SKIP();
 #ifdef NTP_HAVE_CUDA
   std::mt19937 rng(6);
   for (int t = 0; t < 4; ++t) {

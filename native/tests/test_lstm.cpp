@@ -7,6 +7,7 @@
 #include "../core/lstm.h"
 #include "../cuda/cuda_api.h"
 #include "check.h"
+#include "cuda_guard.h"
 
 using namespace ntp;
 
@@ -178,10 +179,7 @@ TEST_CASE(bad_shapes_throw) {
 }
 
 TEST_CASE(cuda_matches_cpu) {
-  if (!device_info().available) {
-    std::printf("  (no usable CUDA device: %s; CUDA twin not exercised)\n", device_info().error.c_str());
-    return;
-  }
+  NTP_CUDA_OR_SKIP();
   for (bool reverse : {false, true}) {
     Problem p = make(70, 33, 9, 40, reverse, 5);
     Run a = run(p, false), b = run(p, true);

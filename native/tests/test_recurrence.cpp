@@ -10,6 +10,7 @@
 #include "../core/indicator_layers.h"
 #include "../cuda/cuda_api.h"
 #include "check.h"
+#include "cuda_guard.h"
 #include "synthetic_candles.h"
 
 using namespace ntp;
@@ -252,10 +253,7 @@ TEST_CASE(bad_arguments_throw) {
 }
 
 TEST_CASE(cuda_matches_cpu) {
-  if (!device_info().available) {
-    std::printf("  (no usable CUDA device: %s; CUDA twin not exercised)\n", device_info().error.c_str());
-    return;
-  }
+  NTP_CUDA_OR_SKIP();
 #ifdef NTP_HAVE_CUDA
   const int rows = 300, T = 64;
   const auto c = windows(rows, T, 21);

@@ -8,6 +8,7 @@
 #include "../core/windowing.h"
 #include "../cuda/cuda_api.h"
 #include "check.h"
+#include "cuda_guard.h"
 #include "synthetic_candles.h"
 
 using namespace ntp;
@@ -122,10 +123,7 @@ TEST_CASE(non_finite_rows_are_reported) {
 }
 
 TEST_CASE(cuda_matches_cpu) {
-  if (!device_info().available) {
-    std::printf("  (no usable CUDA device: %s; CUDA twin not exercised)\n", device_info().error.c_str());
-    return;
-  }
+  NTP_CUDA_OR_SKIP();
   auto k = test::random_candles(5000, 11);
   const Candles c = k.view();
   WindowSpec s{64, kAll, 10, nullptr, nullptr, kHz, 3};

@@ -1,6 +1,9 @@
 /** The real process: exit codes and streams as a shell sees them (src/cli/entry.ts under tsx, like bin/ntp.js). */
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 function ntp(args: string[], env: NodeJS.ProcessEnv = {}) {
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/entry.ts', ...args], {
@@ -33,4 +36,20 @@ test('environment and --set overrides reach the command; a bad config value exit
   const bad = ntp(['train'], { NTP_SIGNALS__STOP__MAX: '2' });
   t.is(bad.code, 2);
   t.regex(bad.err, /signals\.stop\.max: got 2, expected number > 0 and < 1/);
+});
+
+test('sweep --device cuda on a machine without a usable GPU exits 1 with the reason and writes nothing', (t) => {
+  const out = mkdtempSync(join(tmpdir(), 'ntp-cuda-'));
+  const dir = join(out, 'sweep');
+  const r = ntp(['sweep', '--device', 'cuda', '--out', dir]);
+  const cudaUsable = JSON.parse(ntp(['doctor', '--json']).out).device?.cuda === true;
+  if (cudaUsable) {
+    t.is(r.code, 0);
+    t.regex(r.out, /on cuda/);
+  } else {
+    t.is(r.code, 1);
+    t.regex(r.err, /device is "cuda" but no CUDA device is usable: \S/);
+    t.false(existsSync(dir));
+  }
+  rmSync(out, { recursive: true, force: true });
 });

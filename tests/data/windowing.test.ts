@@ -95,12 +95,18 @@ test('caller-owned outputs (views included) are filled in place; wrong sizes are
   await t.throwsAsync(buildWindowsAsync(bad, { lookback: 8 }), { instanceOf: RangeError, message: /close\[15\]/ });
 });
 
-test('device "cuda" matches "cpu" (and falls back to the CPU twin without a GPU)', (t) => {
+test('device "cuda" matches "cpu" where a GPU answers, and is an error naming the reason where none does', (t) => {
   const c = randomCandles(3000, 13);
   const cpu = buildWindows(c, { lookback: 32, device: 'cpu' });
-  const cuda = buildWindows(c, { lookback: 32, device: 'cuda' });
   t.is(cpu.device, 'cpu');
-  t.is(cuda.device, nativeAddon().deviceInfo().cuda ? 'cuda' : 'cpu');
+  const info = nativeAddon().deviceInfo();
+  if (!info.cuda) {
+    t.throws(() => buildWindows(c, { lookback: 32, device: 'cuda' }), { message: /device is "cuda" but no CUDA device is usable: \S/ });
+    t.is(buildWindows(c, { lookback: 32, device: 'auto' }).device, 'cpu');
+    return;
+  }
+  const cuda = buildWindows(c, { lookback: 32, device: 'cuda' });
+  t.is(cuda.device, 'cuda');
   t.true(maxRelError(t, cuda.features, cpu.features) < 1e-5);
   t.true(maxRelError(t, cuda.close, cpu.close) < 1e-6);
   t.true(maxRelError(t, cuda.targets, cpu.targets) < 1e-6);
