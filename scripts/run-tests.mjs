@@ -4,6 +4,7 @@
 // (ctest executables + ava tests) that CI reads. Exit code is non-zero if anything failed.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { ensureSystemPackages } from './test-prerequisites.mjs';
 
 function run(cmd, args) {
   return new Promise((resolve) => {
@@ -33,6 +34,10 @@ if (existsSync('build/CTestTestfile.cmake')) {
   console.error('build/ has no C++ tests: run `npm run build:native` first');
   failed += 1;
 }
+
+const missing = ensureSystemPackages();
+for (const m of missing) console.error(m);
+failed += missing.length;
 
 const ava = await run('npx', ['ava', ...extraAva]);
 const count = (re) => { const m = re.exec(ava.out); return m ? Number(m[1]) : 0; };
