@@ -161,6 +161,11 @@ export const CONFIG_SCHEMA = section('Pipeline configuration', {
       minAgree: int({ default: 3, min: 1, description: 'Horizons that must vote for the h1 side' }),
       required: bool({ default: true, description: 'Suppress signals the horizons disagree on (false: keep them at half size)' }),
     }),
+    costMargin: num({
+      default: 0.5, min: 0,
+      description: 'Costs first: a signal is kept only when its expected move, (2 P(side) - 1) x the fraction-weighted target distance, '
+        + 'exceeds the round-trip cost (2 x backtest.feeBps + backtest.slippageBps) x (1 + costMargin)',
+    }),
     confidenceScale: num({ default: 0.01, min: 0, exclusiveMin: true, description: 'Scale in 1 / (1 + sqrt(variance)/scale)' }),
     stop: section('Dynamic stop loss', {
       k: num({ default: 2, min: 0, description: 'Stop distance in predicted sigmas' }),
@@ -171,7 +176,10 @@ export const CONFIG_SCHEMA = section('Pipeline configuration', {
       fractions: list({ kind: 'number', min: 0, max: 1 }, {
         default: [1 / 3, 1 / 3, 1 / 3], minItems: 3, maxItems: 3, sum: 1, description: 'Share of the position exited at each tier',
       }),
-      minDistance: num({ min: 0, max: 1, exclusiveMax: true, default: 0.001, description: 'Smallest target distance from entry' }),
+      minDistance: num({
+        min: 0, max: 1, exclusiveMax: true, default: 0.001,
+        description: 'Smallest target distance from entry; targets are never nearer than the round-trip cost (2 x backtest.feeBps + backtest.slippageBps) either',
+      }),
     }),
     spike: section('Variance-spike gate', {
       window: int({ default: 50, min: 1, description: 'History length for the median' }),

@@ -8,6 +8,9 @@ import type { Candles } from '../data/candles.js';
 import { SignalGenerator, signalOptionsFromConfig, signalsOnBars, type SignalArrays, type SignalReport } from '../signals/index.js';
 import type { Predictions, Predictor, PredictOptions } from './predictor.js';
 
+/** The signal settings, and the execution costs they are weighed against (costs first). */
+export type SignalSettings = Pick<PipelineConfig, 'signals' | 'backtest'>;
+
 export interface ModelSignals {
   predictions: Predictions;
   /** One entry per bar of the candles. */
@@ -18,13 +21,13 @@ export interface ModelSignals {
 export async function modelSignals(
   predictor: Predictor,
   candles: Candles,
-  signalsConfig: PipelineConfig['signals'],
+  config: SignalSettings,
   options: PredictOptions & { ends?: Int32Array } = {},
 ): Promise<ModelSignals> {
   const predictions = options.ends
     ? await predictor.predictEnds(candles, options.ends, options)
     : await predictor.predictBatch(candles, options);
-  return { predictions, ...signalsFromPredictions(predictions, candles.close.length, signalsConfig) };
+  return { predictions, ...signalsFromPredictions(predictions, candles.close.length, config) };
 }
 
 /**
@@ -34,12 +37,12 @@ export async function modelSignals(
 export function signalsFromPredictions(
   predictions: Predictions,
   bars: number,
-  signalsConfig: PipelineConfig['signals'],
+  config: SignalSettings,
 ): Omit<ModelSignals, 'predictions'> {
   const [p0, p1, p2] = predictions.pUp;
   const [r0, r1, r2] = predictions.predictedReturn;
   const [v0, v1, v2] = predictions.variance;
-  const { signals, report } = new SignalGenerator(signalOptionsFromConfig(signalsConfig)).generate({
+  const { signals, report } = new SignalGenerator(signalOptionsFromConfig(config.signals, config.backtest)).generate({
     close: predictions.close, pUp: [p0, p1, p2], predictedReturn: [r0, r1, r2], variance: [v0, v1, v2],
   });
   return { signals: signalsOnBars(signals, predictions.ends, bars), report };

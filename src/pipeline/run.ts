@@ -71,7 +71,7 @@ export async function runPipeline(config: PipelineConfig, options: RunOptions = 
   for (const [s, { symbol, candles: c }] of loaded.series.entries()) {
     const range = trained.dataset.splits[symbol].test;
     const ends = Int32Array.from({ length: range.end - range.start }, (_, i) => range.start + i);
-    const { signals } = await modelSignals(predictor, c, config.signals, { ends });
+    const { signals } = await modelSignals(predictor, c, config, { ends });
     // Backtest from the first test bar on; the signal on the last test window trades at the next open.
     const start = range.start;
     testSeries.push({ symbol, candles: sliceCandles(candles[s], start, c.close.length) });

@@ -1,9 +1,15 @@
-/** Maps the config's nested `signals` section onto the generator's flat SignalOptions. */
+/**
+ * Maps the config's nested `signals` section onto the generator's flat SignalOptions; the
+ * round-trip cost comes from the `backtest` section's fee and slippage (costs first).
+ */
 import type { SignalsConfig } from '../config/index.js';
+import { roundTripCost, type ExecutionCosts } from './costs.js';
 import type { SignalOptions } from './options.js';
 
-export function signalOptionsFromConfig(s: SignalsConfig): SignalOptions {
+export function signalOptionsFromConfig(s: SignalsConfig, costs: ExecutionCosts): SignalOptions {
   return {
+    roundTripCost: roundTripCost(costs),
+    costMargin: s.costMargin,
     entryThreshold: s.entryThreshold,
     agreementThreshold: s.agreement.threshold,
     minAgree: s.agreement.minAgree,

@@ -14,6 +14,7 @@ import {
   checkMultiHorizonAgreement,
   detectVarianceSpike,
 } from './helpers.js';
+import { expectedMove } from './costs.js';
 import { resolveSignalOptions, type SignalOptions } from './options.js';
 import type { SignalArrays } from './types.js';
 
@@ -35,7 +36,7 @@ export interface SignalInput {
 /**
  * What happened to every bar. Each bar lands in exactly one bucket: skipped, no h1 direction
  * (the remainder), suppressed (by the first gate that failed, in the order disagreement,
- * variance spike, zero size), long or short.
+ * variance spike, zero size, costs), long or short.
  */
 export interface SignalReport {
   bars: number;
@@ -45,6 +46,8 @@ export interface SignalReport {
   suppressedSpike: number;
   /** Signals whose size multiplier came out 0: nothing to trade, so no signal. */
   suppressedZeroSize: number;
+  /** Signals whose expected move does not exceed the round-trip cost by the cost margin. */
+  suppressedCost: number;
   /**
    * Bars with an unusable prediction or close: NaN or ±Infinity anywhere, a pUp outside
    * [0, 1], a negative variance, or a close <= 0.
@@ -67,9 +70,11 @@ export class SignalGenerator {
 
   /**
    * Side from h1's pUp beyond entryThreshold, kept when the horizons agree on it (or at half
-   * size with requireAgreement false) and h1 variance is not spiking against its last
-   * spikeWindow bars (up to and including this one). Stop from sqrt(h1 variance), targets at
-   * close * exp(predictedReturn) for h0, h1, h2, size from h1 confidence and strength.
+   * size with requireAgreement false), h1 variance is not spiking against its last
+   * spikeWindow bars (up to and including this one) and the expected move (costs.ts) exceeds
+   * roundTripCost * (1 + costMargin). Stop from sqrt(h1 variance), targets at
+   * close * exp(predictedReturn) for h0, h1, h2, at least max(targetMinDistance,
+   * roundTripCost) from entry, size from h1 confidence and strength.
    * Throws TypeError/RangeError naming the field when an array is missing or its length
    * differs from close's.
    */
@@ -80,8 +85,10 @@ export class SignalGenerator {
     const signals = emptySignalArrays(n);
     const report: SignalReport = {
       bars: n, longs: 0, shorts: 0,
-      suppressedDisagreement: 0, suppressedSpike: 0, suppressedZeroSize: 0, skippedInvalid: 0,
+      suppressedDisagreement: 0, suppressedSpike: 0, suppressedZeroSize: 0, suppressedCost: 0, skippedInvalid: 0,
     };
+    const targetFloor = Math.max(o.targetMinDistance, o.roundTripCost);
+    const costBar = o.roundTripCost * (1 + o.costMargin);
     // Reused per bar; the helpers read them and keep no reference.
     const votes = [0, 0, 0];
     const predictedPrices = [0, 0, 0];
@@ -118,7 +125,12 @@ export class SignalGenerator {
 
       const c = close[t];
       for (let h = 0; h < HORIZON_COUNT; h++) predictedPrices[h] = c * Math.exp(predictedReturn[h][t]);
-      const targets = calculateProfitTargets(c, predictedPrices, side, o.targetFractions, o.targetMinDistance);
+      const targets = calculateProfitTargets(c, predictedPrices, side, o.targetFractions, targetFloor);
+      const pSide = side === 1 ? p1 : 1 - p1;
+      if (!(expectedMove(pSide, targets.map((x) => x.distance), o.targetFractions) > costBar)) {
+        report.suppressedCost++;
+        continue;
+      }
       signals.side[t] = side;
       signals.stopDistance[t] = calculateDynamicStopLoss(c, Math.sqrt(v1), side, o.stopK, o.stopMin, o.stopMax).distance;
       for (let i = 0; i < HORIZON_COUNT; i++) signals.targetDistance[i][t] = targets[i].distance;

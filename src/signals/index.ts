@@ -28,3 +28,4 @@ export {
 export { formatSignalTable } from './table.js';
 export { emptySignalArrays, signalsOnBars, sliceSignals } from './align.js';
 export { signalOptionsFromConfig } from './from-config.js';
+export { expectedMove, roundTripCost, type ExecutionCosts } from './costs.js';

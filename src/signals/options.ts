@@ -26,8 +26,16 @@ export interface SignalOptions {
   stopMin: number;
   /** Largest stop distance, fraction of entry; >= stopMin. */
   stopMax: number;
-  /** Smallest profit-target distance, fraction of entry; >= 0. */
+  /** Smallest profit-target distance, fraction of entry; >= 0. Targets are also never nearer than roundTripCost. */
   targetMinDistance: number;
+  /**
+   * Cost of a round trip as a fraction of notional (roundTripCost in costs.ts: 2 x fee +
+   * slippage); >= 0. Targets sit at least this far from entry, and a signal is kept only when
+   * its expectedMove exceeds roundTripCost * (1 + costMargin).
+   */
+  roundTripCost: number;
+  /** Headroom over the round-trip cost the expected move must have, as a multiple of it; >= 0. */
+  costMargin: number;
   /** Share of the position each target tier exits; each in [0, 1], summing to 1. */
   targetFractions: [number, number, number];
   /** Return spread at which confidence is 1/2 (calculateConfidence's scale); > 0. */
@@ -48,6 +56,8 @@ export const DEFAULT_SIGNAL_OPTIONS: Readonly<SignalOptions> = Object.freeze({
   stopMin: 0.005,
   stopMax: 0.1,
   targetMinDistance: 0.001,
+  roundTripCost: 0.0025, // the backtest defaults: 2 x 10 bps fee + 5 bps slippage
+  costMargin: 0.5,
   targetFractions: Object.freeze([1 / 3, 1 / 3, 1 / 3]) as [number, number, number],
   confidenceScale: 0.01,
   sizeMin: 0,
@@ -67,6 +77,8 @@ const NUMERIC_RULES: Record<NumericKey, [string, (x: number) => boolean]> = {
   stopMin: ['a finite number > 0', (x) => x > 0 && x < Infinity],
   stopMax: ['a finite number > 0', (x) => x > 0 && x < Infinity],
   targetMinDistance: ['a finite number >= 0', (x) => x >= 0 && x < Infinity],
+  roundTripCost: ['a finite number >= 0', (x) => x >= 0 && x < Infinity],
+  costMargin: ['a finite number >= 0', (x) => x >= 0 && x < Infinity],
   confidenceScale: ['a finite number > 0', (x) => x > 0 && x < Infinity],
   sizeMin: ['a finite number >= 0', (x) => x >= 0 && x < Infinity],
   sizeMax: ['a finite number >= 0', (x) => x >= 0 && x < Infinity],

@@ -1,9 +1,12 @@
 import test from 'ava';
 import { defaultConfig } from '../../src/config/index.js';
-import { DEFAULT_SIGNAL_OPTIONS, emptySignalArrays, signalOptionsFromConfig, signalsOnBars } from '../../src/signals/index.js';
+import { DEFAULT_SIGNAL_OPTIONS, emptySignalArrays, roundTripCost, signalOptionsFromConfig, signalsOnBars } from '../../src/signals/index.js';
 
-test('the default config maps onto the generator defaults exactly', (t) => {
-  t.deepEqual(signalOptionsFromConfig(defaultConfig().signals), { ...DEFAULT_SIGNAL_OPTIONS, targetFractions: [...DEFAULT_SIGNAL_OPTIONS.targetFractions] });
+test('the default config maps onto the generator defaults exactly, costs from the backtest section', (t) => {
+  const c = defaultConfig();
+  t.deepEqual(signalOptionsFromConfig(c.signals, c.backtest), { ...DEFAULT_SIGNAL_OPTIONS, targetFractions: [...DEFAULT_SIGNAL_OPTIONS.targetFractions] });
+  t.is(DEFAULT_SIGNAL_OPTIONS.roundTripCost, roundTripCost(c.backtest));
+  t.is(signalOptionsFromConfig(c.signals, { feeBps: 4, slippageBps: 2 }).roundTripCost, 0.001);
 });
 
 test('window signals land on the bars their windows end at', (t) => {

@@ -13,6 +13,8 @@ test('defaults are the SPEC §8 values', (t) => {
     stopMin: 0.005,
     stopMax: 0.1,
     targetMinDistance: 0.001,
+    roundTripCost: 0.0025,
+    costMargin: 0.5,
     targetFractions: [1 / 3, 1 / 3, 1 / 3],
     confidenceScale: 0.01,
     sizeMin: 0,
@@ -46,6 +48,8 @@ const BAD_NUMBERS: [keyof SignalOptions, number, string][] = [
   ['stopMin', 0, 'a finite number > 0'],
   ['stopMax', Infinity, 'a finite number > 0'],
   ['targetMinDistance', NaN, 'a finite number >= 0'],
+  ['roundTripCost', -0.001, 'a finite number >= 0'],
+  ['costMargin', Infinity, 'a finite number >= 0'],
   ['confidenceScale', -0.01, 'a finite number > 0'],
   ['sizeMin', -0.1, 'a finite number >= 0'],
 ];

@@ -48,7 +48,7 @@ const backtest: CommandSpec = {
       const predictor = await Predictor.load(runDir);
       loaded = await seriesFor(args, args.data ? config : predictor.config, io);
       const results = [];
-      for (const { candles } of loaded.series) results.push(await modelSignals(predictor, candles, config.signals));
+      for (const { candles } of loaded.series) results.push(await modelSignals(predictor, candles, config));
       source = { kind: 'signals', signals: results.map((r) => r.signals) };
       signalReport = results.map((r) => r.report);
       predictor.dispose();

@@ -20,7 +20,7 @@ const signals: CommandSpec = {
     const out = [];
     const text = [];
     for (const { symbol, candles } of series) {
-      const { signals: s, report } = await modelSignals(predictor, candles, config.signals);
+      const { signals: s, report } = await modelSignals(predictor, candles, config);
       const bars = [];
       for (let t = 0; t < s.side.length; t++) {
         if (s.side[t] === 0) continue;
@@ -29,7 +29,7 @@ const signals: CommandSpec = {
       }
       out.push({ symbol, report, signals: bars });
       text.push(`${symbol}: ${report.longs} long, ${report.shorts} short of ${report.bars} windows `
-        + `(suppressed: ${report.suppressedDisagreement} disagreement, ${report.suppressedSpike} variance spike, ${report.suppressedZeroSize} zero size; ${report.skippedInvalid} invalid)`,
+        + `(suppressed: ${report.suppressedDisagreement} disagreement, ${report.suppressedSpike} variance spike, ${report.suppressedZeroSize} zero size, ${report.suppressedCost} expected move inside costs x (1 + ${config.signals.costMargin}); ${report.skippedInvalid} invalid)`,
       formatSignalTable(s, candles.timestamp, Number(args.limit)));
     }
     emit(args, io, text.join('\n'), out);

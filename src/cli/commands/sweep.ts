@@ -65,7 +65,7 @@ const sweep: CommandSpec = {
         // One prediction pass per symbol; each entry threshold only re-runs the signal gates.
         const predictions = await predictor.predictBatch(candles);
         for (const threshold of s.grid.entryThreshold) {
-          const { signals } = signalsFromPredictions(predictions, candles.close.length, { ...config.signals, entryThreshold: threshold });
+          const { signals } = signalsFromPredictions(predictions, candles.close.length, { ...config, signals: { ...config.signals, entryThreshold: threshold } });
           symbols.push({ symbol: `${symbol}@${threshold}`, candles, signals });
         }
       }
