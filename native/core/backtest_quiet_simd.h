@@ -116,7 +116,8 @@ inline __mmask8 touched(const Bars& b, long t, __mmask8 in_range, __m512d stop, 
 
 template <int side>
 inline long quiet_run(PathState& s, const Bars& b, long t, long end, QuietLanes& lanes) {
-  const __m512d stop = _mm512_set1_pd(s.stop);
+  // The nearer of the stop and the liquidation price: reaching either needs the full step.
+  const __m512d stop = _mm512_set1_pd(side > 0 ? (s.stop > s.liq ? s.stop : s.liq) : (s.stop < s.liq ? s.stop : s.liq));
   const __m512d target = _mm512_set1_pd(s.next_tier < 3 ? s.target[s.next_tier] : side * INFINITY);
   const __m512d cash = _mm512_set1_pd(s.cash), sq = _mm512_set1_pd(side * s.qty), entry = _mm512_set1_pd(s.entry);
   const __m512d zero = _mm512_setzero_pd(), one = _mm512_set1_pd(1.0);

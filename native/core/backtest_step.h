@@ -17,6 +17,12 @@
 //    triggers breakeven for tier 1).
 //  - A signal with size 0, or one for a side the path does not trade (direction), opens
 //    nothing, but still closes an opposite position. Nothing opens when equity <= 0.
+//  - Liquidation (SPEC §9): liq is the price at which closing the rest of the position leaves
+//    zero equity after the exit fee. A bar after the entry bar that opens at or beyond it
+//    liquidates at the open; otherwise a bar (entry bar included) whose adverse extreme
+//    reaches it liquidates at liq, when liq is nearer than the stop (else the stop fills
+//    first). Liquidation fills pay the fee but no slippage (the price is the one that reached
+//    it), the reason is kReasonLiquidation, and the path opens nothing afterwards.
 //  - When maxHoldBars and the last bar fall on the same close, the reason is maxHold.
 //  - Per-bar returns r_t = e_t / e_{t-1} - 1 for t = 1..N-1 (0 when e_{t-1} <= 0).
 #pragma once
@@ -27,7 +33,8 @@
 
 namespace ntp::bt {
 
-enum ExitReason : int32_t { kReasonStop = 1, kReasonTarget = 2, kReasonSignal = 3, kReasonMaxHold = 4, kReasonEnd = 5 };
+enum ExitReason : int32_t { kReasonStop = 1, kReasonTarget = 2, kReasonSignal = 3, kReasonMaxHold = 4, kReasonEnd = 5,
+                          kReasonLiquidation = 6 };
 
 enum PathFlags : int32_t {
   kOptimistic = 1,      // targets before the stop when both are inside one bar
@@ -84,6 +91,8 @@ struct PathState {
   int32_t entry_index = 0;
   double cash = 0;        // realised equity
   double qty0 = 0, qty = 0, entry = 0, stop = 0, target[3] = {0, 0, 0};
+  double liq = 0;           // liquidation price of the open position (see liquidation_price)
+  bool liquidated = false;  // once liquidated, the path opens nothing more
   // trade being built
   double notional = 0, fees = 0, pnl = 0, exit_value = 0;
   int32_t tier_index[3] = {-1, -1, -1};
@@ -120,6 +129,15 @@ NTP_HD void fill(PathState& s, const PathParams& p, double q, double px) {
   s.qty -= q;
 }
 
+// The price at which closing the remaining qty leaves zero equity after the exit fee:
+// cash + side * qty * (liq - entry) - qty * liq * fee = 0. Side-signed +inf ("never": a long
+// never reaches -inf) when no finite positive price solves it (fee >= 100% on a long).
+NTP_HD double liquidation_price(const PathState& s, const PathParams& p) {
+  const double den = s.qty * (s.side - p.fee);
+  const double liq = (s.side * s.qty * s.entry - s.cash) / den;
+  return den * s.side > 0 ? liq : -s.side * INFINITY;
+}
+
 // Closes what remains at `px` and books the finished trade.
 template <class Sink>
 NTP_HD void close_trade(PathState& s, const PathParams& p, double px, int32_t reason, long t, Sink& sink) {
@@ -147,7 +165,7 @@ NTP_HD double market_fill(int32_t side_exiting, double px, double slip) {
 NTP_HD void open_trade(PathState& s, const PathParams& p, int32_t side, long t, double open,
                        const SignalLevels& lv) {
   const double notional = s.cash * p.risk_fraction * lv.size;
-  if (!(notional > 0)) return;
+  if (!(notional > 0) || s.liquidated) return;
   const double entry = open * (1.0 + side * p.slip);
   const double fee = notional * p.fee;
   const double stop_d = is_nan(p.stop_override) ? lv.stop : p.stop_override;
@@ -169,6 +187,7 @@ NTP_HD void open_trade(PathState& s, const PathParams& p, int32_t side, long t, 
   s.pnl = -fee;
   s.exit_value = 0;
   s.cash -= fee;
+  s.liq = liquidation_price(s, p);
 }
 
 // The signal decided at the close of t-1 (side `sig` != 0), acted on at bar t's open.
@@ -206,12 +225,13 @@ NTP_HD bool take_targets(PathState& s, const PathParams& p, long t, double fav, 
     const double q = p.frac[k] * s.qty0;
     s.tier_qty[k] = q;
     fill(s, p, q, s.target[k]);
+    s.liq = liquidation_price(s, p);
   }
   return false;
 }
 
-// Tests bar t's range against the stop and targets (SPEC §9 intrabar rules; shorts mirror
-// by comparing side-signed prices, which is exact for side = +-1).
+// Tests bar t's range against the liquidation price, the stop and the targets (SPEC §9
+// intrabar rules; shorts mirror by comparing side-signed prices, which is exact for side = +-1).
 template <class Sink>
 NTP_HD void intrabar(PathState& s, const PathParams& p, long t, double open, double high, double low,
                      Sink& sink) {
@@ -219,17 +239,31 @@ NTP_HD void intrabar(PathState& s, const PathParams& p, long t, double open, dou
   const double adverse = s.side > 0 ? low : high;
   const double fav = s.side > 0 ? high : low;
   const bool entry_bar = s.entry_index == t;
+  if (!entry_bar && sd * open <= sd * s.liq) {
+    s.liquidated = true;
+    close_trade(s, p, open, kReasonLiquidation, t, sink);
+    return;  // gone at the open: this bar is not held
+  }
   if (!entry_bar && sd * open <= sd * s.stop) {
     close_trade(s, p, market_fill(s.side, open, p.slip), kReasonStop, t, sink);
-    return;  // gone at the open: this bar is not held
+    return;
   }
   s.held += 1;
   s.exposure_bars += 1;
   const double stop_at_open = s.stop;  // a stop moved inside this bar waits for the next one
   bool tier1_now = false;
   const bool stop_hit = sd * adverse <= sd * stop_at_open;
-  if ((p.flags & kOptimistic) != 0 || !stop_hit) {
+  // Pessimistic: the adverse extreme comes first, so the liquidation price as it stands at
+  // the open; optimistic: after the targets, from what they left.
+  const bool optimistic = (p.flags & kOptimistic) != 0;
+  const bool liq_first = !optimistic && sd * adverse <= sd * s.liq && sd * s.liq > sd * stop_at_open;
+  if (!liq_first && (optimistic || !stop_hit)) {
     if (take_targets(s, p, t, fav, tier1_now, sink)) return;
+  }
+  if (liq_first || (optimistic && sd * adverse <= sd * s.liq && sd * s.liq > sd * stop_at_open)) {
+    s.liquidated = true;
+    close_trade(s, p, s.liq, kReasonLiquidation, t, sink);
+    return;
   }
   if (stop_hit) {
     close_trade(s, p, market_fill(s.side, stop_at_open, p.slip), kReasonStop, t, sink);
@@ -334,13 +368,13 @@ NTP_HD void mark_flat_run(PathState& s, long t, long end, Sink& sink) {
 }
 
 // Bars [t, end) on which the open position can only be marked: no signal acts at their open,
-// the bar's open and range touch neither the stop nor the next target, the holding limit is
+// the bar's open and range touch neither the stop, the liquidation price nor the next target, the holding limit is
 // not reached and the bar is not the last (the caller bounds `end` by those). Returns the
 // first bar that needs the full step (the one that touched a level), or `end`.
 template <class Sink>
 NTP_HD long quiet_bars(PathState& s, const Bars& b, long t, long end, Sink& sink) {
   const double sd = s.side;
-  const double stop = sd * s.stop;
+  const double stop = sd * s.stop > sd * s.liq ? sd * s.stop : sd * s.liq;  // the nearer exit level
   const double target = s.next_tier < 3 ? sd * s.target[s.next_tier] : INFINITY;
   const double* adverse = s.side > 0 ? b.low : b.high;
   const double* fav = s.side > 0 ? b.high : b.low;

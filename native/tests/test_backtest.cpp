@@ -89,6 +89,39 @@ TEST_CASE(long_stop_gap_at_open) {
   CHECK(r.metrics[bt::kMStopOuts] == 1);
 }
 
+TEST_CASE(short_liquidated_at_a_gap_up_then_nothing_opens) {
+  // Short 10 units at 100 with 1000 of cash: zero equity at 200. Bar 2 opens at 250: closed
+  // there (-1500, equity -500); the short decided at bar 3 never opens.
+  auto k = rows({{100, 100, 100, 100}, {100, 101, 99, 100}, {250, 260, 240, 255}, {255, 256, 254, 255}, {255, 256, 250, 252}});
+  OwnedSignals g(5);
+  g.side[0] = -1;
+  g.side[3] = -1;
+  const Traced r = run_one(k, g, frictionless());
+  CHECK(r.count == 1);
+  CHECK(field(r, 0, bt::kTReason) == bt::kReasonLiquidation);
+  CHECK(field(r, 0, bt::kTExitIndex) == 2);
+  CHECK_CLOSE(field(r, 0, bt::kTExitPrice), 250.0, 1e-12);
+  CHECK_CLOSE(r.metrics[bt::kMFinalEquity], -500.0, 1e-12);
+  CHECK(r.metrics[bt::kMStopOuts] == 0);
+}
+
+TEST_CASE(leveraged_long_liquidated_inside_the_bar) {
+  // 5x: 50 units at 100 with 1000 of cash, 10 bps fee: zero equity after the exit fee at
+  // L = (5000 - 995) / (50 * 0.999); the 30% stop (70) is farther, the low 75 reaches L.
+  auto k = rows({{100, 100, 100, 100}, {100, 101, 99, 100}, {98, 99, 75, 95}, {95, 96, 94, 95}});
+  OwnedSignals g(4);
+  g.side[0] = 1;
+  g.stop[0] = 0.3;
+  bt::PathParams p = frictionless();
+  p.risk_fraction = 5;
+  p.fee = 0.001;
+  const Traced r = run_one(k, g, p);
+  CHECK(r.count == 1);
+  CHECK(field(r, 0, bt::kTReason) == bt::kReasonLiquidation);
+  CHECK_CLOSE(field(r, 0, bt::kTExitPrice), (5000.0 - 995.0) / (50 * 0.999), 1e-12);
+  CHECK(std::fabs(r.metrics[bt::kMFinalEquity]) < 1e-9);
+}
+
 TEST_CASE(three_tiers_in_one_bar_then_metrics) {
   auto k = rows({{100, 100, 100, 100}, {100, 107, 99, 106}, {106, 106, 106, 106}});
   OwnedSignals g(3);
@@ -226,6 +259,25 @@ TEST_CASE(summary_runs_match_the_bar_by_bar_path) {
     for (int m : {bt::kMTrades, bt::kMMaxDrawdown, bt::kMMaxDrawdownBars, bt::kMFinalEquity, bt::kMStopOuts, bt::kMTier1Hits})
       CHECK(fast[m] == one_by_one[m]);  // not sums: exactly equal
   }
+  // Leveraged paths end in a liquidation, which the quiet fast-forward must stop at too.
+  int liquidations = 0;
+  for (int i = 0; i < 8; ++i) {
+    bt::PathParams p;
+    p.risk_fraction = 20 + 10 * i;
+    p.fee = 0.0004 * (i % 3);
+    if (i % 2) p.flags |= bt::kOptimistic;
+    p.stop_override = i % 2 ? INFINITY : 0.08;  // beyond the liquidation price
+    double fast[bt::kMetricCount], one_by_one[bt::kMetricCount];
+    bt::NoTrace none;
+    bt::run_path(bars, src, p, 8760, fast, none);
+    bt::TraceSink sink{trades.data(), k.c.size(), 0, nullptr};
+    bt::run_path(bars, src, p, 8760, one_by_one, sink);
+    CHECK(sink.count > 0);
+    liquidations += trades[(sink.count - 1) * bt::kTradeFields + bt::kTReason] == bt::kReasonLiquidation;
+    for (int m = 0; m < bt::kMetricCount; ++m) CHECK_CLOSE(fast[m], one_by_one[m], 1e-12);
+    for (int m : {bt::kMTrades, bt::kMMaxDrawdown, bt::kMFinalEquity}) CHECK(fast[m] == one_by_one[m]);
+  }
+  CHECK(liquidations == 8);
 }
 
 TEST_CASE(simd_quotient_matches_division) {
@@ -274,6 +326,7 @@ TEST_CASE(cuda_matches_cpu) {
     if (i % 5 == 0) p.flags |= bt::kOptimistic;
     if (i % 6 == 0) p.flags &= ~bt::kBreakeven;
     if (i % 7 == 0) p.stop_override = 0.01 + 0.002 * i;
+    if (i % 4 == 3) p.risk_fraction = 10.0 * i;  // leveraged: liquidations on the GPU too
     ps.push_back(p);
   }
   std::vector<double> a(2 * ps.size() * bt::kMetricCount), b(a.size());

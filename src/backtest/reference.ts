@@ -25,7 +25,13 @@
  *    no hypothetical exit costs in the mark.
  *  - Size = realised equity at the entry's open * riskFraction * signal size. When
  *    reversing, that equity is after the old position's exit fill and fee at that open.
- *    Nothing opens with size 0 or when equity <= 0.
+ *    Nothing opens with size 0, when equity <= 0, or after a liquidation.
+ *  - Liquidation: the liquidation price is where closing the rest of the position leaves zero
+ *    equity after the exit fee (cash + side * q * (L - entry) - q * L * fee = 0). A bar after
+ *    the entry bar that opens at or beyond it liquidates at the open (before the stop's gap
+ *    test); otherwise, when the adverse extreme reaches it and it is nearer than the stop, at
+ *    L (pessimistic: tested before the targets, with L as it stood at the open; optimistic:
+ *    after them, with L from what they left). Liquidation fills pay the fee, no slippage.
  *  - Market fills: price * (1 +- slippage) against the trade; stops are stop-market orders,
  *    so the stop fill (the stop price, or the open on a gap) pays slippage too. Targets are
  *    limits, filled at their own price even when the bar opens beyond them.
@@ -57,6 +63,8 @@ interface OpenPosition {
   pnl: number;
   exitValue: number;
   tierExits: TierExit[];
+  /** Liquidation price of what remains (liquidationPrice). */
+  liquidation: number;
 }
 
 /** Runs one symbol's signals through SPEC §9. Options default to DEFAULT_BACKTEST_OPTIONS. */
@@ -72,6 +80,7 @@ export function runReferenceBacktest(candles: Candles, signals: SignalArrays, op
 
   let cash = o.initialCapital;
   let pos = null as OpenPosition | null; // widened: the closures below reassign it
+  let liquidated = false;
   const trades: Trade[] = [];
   const equity = new Float64Array(n);
 
@@ -86,6 +95,13 @@ export function runReferenceBacktest(candles: Candles, signals: SignalArrays, op
     p.fees += f;
     p.exitValue += q * px;
     p.quantity -= q;
+  };
+
+  /** The price at which closing the rest leaves zero equity after the exit fee; ±Infinity ("never") when none is positive. */
+  const liquidationPrice = (p: OpenPosition): number => {
+    const den = p.quantity * (p.side - fee);
+    const liq = (p.side * p.quantity * p.entryPrice - cash) / den;
+    return den * p.side > 0 ? liq : -p.side * Infinity;
   };
 
   const closeTrade = (p: OpenPosition, px: number, reason: ExitReason, t: number): void => {
@@ -111,7 +127,7 @@ export function runReferenceBacktest(candles: Candles, signals: SignalArrays, op
 
   const openTrade = (side: 1 | -1, t: number, decidedAt: number): void => {
     const notional = cash * o.riskFraction * signals.size[decidedAt];
-    if (!(notional > 0)) return;
+    if (!(notional > 0) || liquidated) return;
     const entryPrice = open[t] * (1 + side * slip);
     const f = notional * fee;
     const stopD = o.stopDistance ?? signals.stopDistance[decidedAt];
@@ -135,8 +151,10 @@ export function runReferenceBacktest(candles: Candles, signals: SignalArrays, op
       pnl: -f,
       exitValue: 0,
       tierExits: [],
+      liquidation: 0,
     };
     cash -= f;
+    pos.liquidation = liquidationPrice(pos);
   };
 
   const mayOpen = (side: number): boolean => o.direction === 'both' || (o.direction === 'long') === (side > 0);
@@ -156,6 +174,7 @@ export function runReferenceBacktest(candles: Candles, signals: SignalArrays, op
         return true;
       }
       exitFill(p, q, p.targets[k]);
+      p.liquidation = liquidationPrice(p);
     }
     return false;
   };
@@ -177,16 +196,26 @@ export function runReferenceBacktest(candles: Candles, signals: SignalArrays, op
     if (p !== null) {
       const adverse = p.side > 0 ? low[t] : high[t];
       const favourable = p.side > 0 ? high[t] : low[t];
-      if (t !== p.entryIndex && p.side * open[t] <= p.side * p.stop) {
+      const liquidate = (px: number): void => {
+        liquidated = true;
+        closeTrade(p as OpenPosition, px, 'liquidation', t);
+      };
+      if (t !== p.entryIndex && p.side * open[t] <= p.side * p.liquidation) {
+        liquidate(open[t]);
+      } else if (t !== p.entryIndex && p.side * open[t] <= p.side * p.stop) {
         closeTrade(p, marketPrice(p.side, open[t]), 'stop', t);
       } else {
         p.held += 1; // the bar counts from here: a gap exit at the open does not hold it
         const stopAtOpen = p.stop;
         const stopHit = p.side * adverse <= p.side * stopAtOpen;
+        const liqReached = (): boolean => p!.side * adverse <= p!.side * p!.liquidation && p!.side * p!.liquidation > p!.side * stopAtOpen;
+        const optimistic = o.intrabar === 'optimistic';
+        const liqFirst = !optimistic && liqReached();
         const tier1Before = p.nextTier > 0;
         let closed = false;
-        if (o.intrabar === 'optimistic' || !stopHit) closed = takeTargets(p, t, favourable);
-        if (!closed && stopHit) closeTrade(p, marketPrice(p.side, stopAtOpen), 'stop', t);
+        if (!liqFirst && (optimistic || !stopHit)) closed = takeTargets(p, t, favourable);
+        if (!closed && (liqFirst || (optimistic && liqReached()))) liquidate(p.liquidation);
+        else if (!closed && stopHit) closeTrade(p, marketPrice(p.side, stopAtOpen), 'stop', t);
         else if (!closed && !tier1Before && p.nextTier > 0 && o.breakevenAfterTp1) p.stop = p.entryPrice;
       }
     }

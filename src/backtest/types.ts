@@ -9,10 +9,10 @@ import type { BacktestMetrics } from './metrics.js';
 export type IntrabarMode = 'pessimistic' | 'optimistic';
 /** Which sides a path may open. A signal for a side it may not open still closes an opposite position. */
 export type TradeDirection = 'both' | 'long' | 'short';
-export type ExitReason = 'stop' | 'target' | 'signal' | 'maxHold' | 'end';
+export type ExitReason = 'stop' | 'target' | 'signal' | 'maxHold' | 'end' | 'liquidation';
 
 /** Native reason codes (backtest_step.h ExitReason) in order, starting at 1. */
-export const EXIT_REASONS: readonly ExitReason[] = ['stop', 'target', 'signal', 'maxHold', 'end'];
+export const EXIT_REASONS: readonly ExitReason[] = ['stop', 'target', 'signal', 'maxHold', 'end', 'liquidation'];
 
 export interface BacktestOptions {
   /** Starting equity (quote currency). */

@@ -97,6 +97,42 @@ test('signal arrays: native CPU matches the reference on every metric and trade'
   t.log(`${trades} trades over ${symbols.length} symbols x ${PARAM_SETS.length} parameter sets (${MARKETS.map((m) => m.source).join(', ')})`);
 });
 
+test('liquidation: leveraged paths on many stretches of real candles, native (traced and summary-only) matches the reference', (t) => {
+  // 40 stretches of 1,500 bars per market, each its own symbol: with 15-60x leverage most
+  // paths end in a liquidation, at a gap or inside a bar, before or after partial targets.
+  const stretches = MARKETS.flatMap((m) => Array.from({ length: 40 }, (_, k) => sliceCandles(m.candles, k * 1500, (k + 1) * 1500)));
+  const symbols = stretches.map((candles, i) => ({ candles, signals: seededSignals(candles.close.length, 101 + i) }));
+  const params: Partial<BacktestOptions>[] = [
+    { riskFraction: 15 },
+    { riskFraction: 30, intrabar: 'optimistic', stopDistance: Infinity },
+    { riskFraction: 60, feeBps: 4, slippageBps: 2, targetDistance: [Infinity, Infinity, Infinity] },
+  ];
+  const all = Array.from({ length: symbols.length * params.length }, (_, i) => i);
+  const traced = runNativeBacktest({ symbols, params, device: 'cpu', trace: { paths: all, equity: true } });
+  const summary = runNativeBacktest({ symbols, params, device: 'cpu' });
+  let liquidations = 0, trades = 0;
+  symbols.forEach((sym, s) => params.forEach((opts, p) => {
+    const path = pathIndex(traced, s, 0, p);
+    const ref = runReferenceBacktest(sym.candles, sym.signals, opts);
+    const label = `stretch ${s} params[${p}]`;
+    assertSameTrades(t, ref.trades, traced.traces[path].trades, label);
+    assertSameMetrics(t, ref.metrics, metricsOf(traced, path), `${label} traced`);
+    assertSameMetrics(t, ref.metrics, metricsOf(summary, path), `${label} summary-only`);
+    const eq = traced.traces[path].equity!;
+    let worst = 0;
+    for (let i = 0; i < eq.length; i++) worst = Math.max(worst, Math.abs(eq[i] - ref.equity[i]));
+    t.true(worst <= 1e-9 * (opts.initialCapital ?? 10_000), `${label}: equity curve differs by ${worst}`);
+    const last = ref.trades.at(-1);
+    if (last?.exitReason === 'liquidation') {
+      liquidations++;
+      t.true(ref.trades.every((x) => x.entryIndex <= last.exitIndex), `${label}: nothing opens after the liquidation`);
+    }
+    trades += ref.trades.length;
+  }));
+  t.true(liquidations > symbols.length, `${liquidations} liquidations over ${all.length} paths`);
+  t.log(`${liquidations} liquidations, ${trades} trades over ${all.length} paths (${MARKETS.map((m) => m.source).join(', ')})`);
+});
+
 test('rule grid: native rule paths match the reference run on the same decided sides', async (t) => {
   const rules: RuleStrategy[] = [
     { kind: 'emaCross', fast: 12, slow: 26 }, { kind: 'emaCross', fast: 5, slow: 50 },
