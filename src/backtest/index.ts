@@ -7,3 +7,4 @@ export { ruleSides, ruleSignals, sidesToSignals } from './rules.js';
 export * from './sweep.js';
 export { assertSignals } from './signals-check.js';
 export { backtestOptionsFromConfig } from './from-config.js';
+export { costSummary, tradeSlippage, type CostSummary } from './costs.js';

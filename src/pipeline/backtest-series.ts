@@ -4,7 +4,7 @@
  * (bar by bar, for explaining a result). Signals come from the model or from a rule strategy.
  */
 import type { BacktestMetrics, BacktestOptions, RuleStrategy, Trade } from '../backtest/index.js';
-import { metricsOf, runNativeBacktestAsync, runReferenceBacktest, ruleSignals } from '../backtest/index.js';
+import { inferBarsPerYear, metricsOf, runNativeBacktestAsync, runReferenceBacktest, ruleSignals } from '../backtest/index.js';
 import type { Candles, SymbolCandles } from '../data/candles.js';
 import type { SignalArrays } from '../signals/index.js';
 
@@ -16,6 +16,8 @@ export interface SymbolBacktest {
   metrics: BacktestMetrics;
   trades: Trade[];
   equity: Float64Array;
+  /** The annualisation the metrics used. */
+  barsPerYear: number;
 }
 
 export type SignalSource = { kind: 'signals'; signals: SignalArrays[] } | { kind: 'rule'; rule: RuleStrategy };
@@ -33,7 +35,7 @@ export async function backtestSeries(
     return series.map(({ symbol, candles }, s) => {
       const signals = source.kind === 'signals' ? source.signals[s] : ruleSignals(candles, source.rule);
       const r = runReferenceBacktest(candles, signals, options);
-      return { symbol, candles, metrics: r.metrics, trades: r.trades, equity: r.equity };
+      return { symbol, candles, metrics: r.metrics, trades: r.trades, equity: r.equity, barsPerYear: r.barsPerYear };
     });
   }
   const res = await runNativeBacktestAsync({
@@ -47,6 +49,6 @@ export async function backtestSeries(
   });
   return series.map(({ symbol, candles }, s) => {
     const trace = res.traces.find((t) => t.path === s)!;
-    return { symbol, candles, metrics: metricsOf(res, s), trades: trace.trades, equity: trace.equity! };
+    return { symbol, candles, metrics: metricsOf(res, s), trades: trace.trades, equity: trace.equity!, barsPerYear: options.barsPerYear ?? inferBarsPerYear(candles.timestamp) };
   });
 }

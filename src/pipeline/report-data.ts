@@ -12,11 +12,13 @@ import type { Evaluation } from '../training/evaluate.js';
 import { parseIndicatorLog } from '../training/indicator-log.js';
 import { runPaths } from '../training/run-dir.js';
 import type { SymbolBacktest } from './backtest-series.js';
+import { comparisonReport, type Comparison } from './baselines.js';
 
 /** Bars of candles drawn per symbol; longer series show their most recent part. */
 export const REPORT_MAX_BARS = 5000;
 
-export function symbolReport(b: SymbolBacktest, maxBars = REPORT_MAX_BARS): SymbolReport {
+/** The report's view of one backtest, with its comparison against the baselines when given. */
+export function symbolReport(b: SymbolBacktest, comparison?: Comparison, maxBars = REPORT_MAX_BARS): SymbolReport {
   const n = b.candles.close.length;
   const from = Math.max(0, n - maxBars);
   const cut = (a: Float64Array) => Array.from(a.subarray(from));
@@ -31,6 +33,7 @@ export function symbolReport(b: SymbolBacktest, maxBars = REPORT_MAX_BARS): Symb
     trades,
     equity: { time: cut(b.candles.timestamp), equity: Array.from(b.equity.subarray(from)) },
     metrics: { ...b.metrics },
+    ...(comparison ? { comparison: comparisonReport(comparison) } : {}),
   };
 }
 

@@ -19,6 +19,7 @@ import { lossOptionsFor } from '../training/model-config.js';
 import { train, type TrainOptions } from '../training/trainer.js';
 import { writeJsonAtomic } from '../util/atomic-write.js';
 import { backtestSeries, type SymbolBacktest } from './backtest-series.js';
+import { compareWithBaselines, type Comparison } from './baselines.js';
 import { classifierReport, saveReport, symbolReport, trainingReport } from './report-data.js';
 
 export interface RunOptions {
@@ -36,6 +37,8 @@ export interface RunSummary {
   monitor: string;
   evaluation: Record<string, number>;
   backtests: SymbolBacktest[];
+  /** Per symbol: the model's backtest, buy-and-hold and the EMA cross on the same test bars. */
+  comparisons: Comparison[];
   report: string;
   reportData: string;
 }
@@ -78,8 +81,9 @@ export async function runPipeline(config: PipelineConfig, options: RunOptions = 
     testSignals.push(sliceSignals(signals, start, c.close.length));
   }
   predictor.dispose();
-  const backtests = await backtestSeries(testSeries, { kind: 'signals', signals: testSignals },
-    backtestOptionsFromConfig(config.backtest, config.signals.targets.fractions));
+  const backtestOptions = backtestOptionsFromConfig(config.backtest, config.signals.targets.fractions);
+  const backtests = await backtestSeries(testSeries, { kind: 'signals', signals: testSignals }, backtestOptions);
+  const comparisons = await compareWithBaselines(backtests, backtestOptions, 'native', 'model');
 
   log('[6/6] report');
   const data: ReportData = {
@@ -87,7 +91,7 @@ export async function runPipeline(config: PipelineConfig, options: RunOptions = 
     generatedAt: new Date().toISOString(),
     source: loaded.source,
     synthetic: loaded.synthetic,
-    symbols: backtests.map((b) => symbolReport(b)),
+    symbols: backtests.map((b, s) => symbolReport(b, comparisons[s])),
     classifier: classifierReport(evaluation, trained.dataset.horizons),
     ...trainingReport(runDir, config.training.monitor),
   };
@@ -95,6 +99,6 @@ export async function runPipeline(config: PipelineConfig, options: RunOptions = 
   const report = saveReport(runDir, data);
   return {
     runDir, source: loaded.source, synthetic: loaded.synthetic, epochs: trained.history.length, best: trained.best,
-    monitor: trained.monitor, evaluation: evaluation.values, backtests, report, reportData,
+    monitor: trained.monitor, evaluation: evaluation.values, backtests, comparisons, report, reportData,
   };
 }

@@ -1,9 +1,10 @@
 export type {
   ReportCandles, EpochRecord, EquityCurve, HeatmapCell, HeatmapSpec, HorizonMetrics, IndicatorPeriods, ReportReliabilityBin,
-  ReportData, ReportTrade, SweepReport, SymbolReport, TierFill, TrainingHistory,
+  ReportComparison, ReportData, ReportTrade, SweepReport, SymbolReport, TierFill, TrainingHistory,
 } from './types.js';
 export { renderReport } from './render.js';
 export { writeReport } from './write.js';
 export { validateReportData } from './validate.js';
 export { expectedCalibrationError } from './calibration.js';
 export { formatMetric } from './format.js';
+export { COMPARISON_ROWS, comparisonTable, formatComparisonValue, type ComparisonUnit } from './comparison.js';

@@ -3,6 +3,7 @@
  * the page script are empty containers here (data-chart names what goes in them).
  */
 import { reliabilitySvg } from './calibration.js';
+import { comparisonTable } from './comparison.js';
 import { escapeHtml } from './escape.js';
 import { heatmapSvg } from './heatmap.js';
 import { lineChartSvg } from './svg-chart.js';
@@ -41,6 +42,7 @@ export function symbolSection(s: SymbolReport, index: number): string {
     const trades = s.trades?.length ?? 0;
     parts.push(`<h3>Price, ${trades} trade${trades === 1 ? '' : 's'} (arrows: entries, squares: exits, T1-T3: target fills)</h3>${chart('candles')}`);
   }
+  if (s.comparison) parts.push(`<h3>Strategy vs buy-and-hold and EMA cross, and what it paid</h3>${comparisonTable(s.symbol, s.comparison)}`);
   if (s.equity) parts.push(`<h3>Equity</h3>${chart('equity', 'chart small')}<h3>Drawdown (%)</h3>${chart('drawdown', 'chart small')}`);
   return `<section class="symbol" data-symbol="${escapeHtml(s.symbol)}">${parts.join('')}</section>`;
 }

@@ -45,6 +45,17 @@ export interface SymbolReport {
   equity?: EquityCurve;
   /** Flat trading metrics, e.g. total_return, sharpe, max_drawdown, win_rate, trades. */
   metrics?: Record<string, number>;
+  /** The strategy beside its baselines on the same bars, with what each paid in costs. */
+  comparison?: ReportComparison;
+}
+
+export interface ReportComparison {
+  /** 2 x fee + slippage, fraction of notional. */
+  roundTripCost: number;
+  /** Length of the compared bars in years. */
+  years: number;
+  /** The strategy first, then the baselines; values keyed as src/pipeline/baselines.ts COMPARISON_ROWS. */
+  runs: { name: string; values: Record<string, number> }[];
 }
 
 export interface ReportReliabilityBin {

@@ -3,7 +3,7 @@
  * data, e.g. `symbols[0].candles.close has 99 values, expected 100 (one per time)`, instead of a
  * chart silently drawing nothing in the browser.
  */
-import type { ReportCandles, EquityCurve, ReportData, ReportTrade, SweepReport } from './types.js';
+import type { ReportCandles, EquityCurve, ReportComparison, ReportData, ReportTrade, SweepReport } from './types.js';
 
 function fail(path: string, problem: string): never {
   throw new TypeError(`report data: ${path} ${problem}`);
@@ -54,6 +54,18 @@ function trade(t: ReportTrade, path: string): void {
   });
 }
 
+function comparison(c: ReportComparison, path: string): void {
+  finite(c.roundTripCost, `${path}.roundTripCost`);
+  finite(c.years, `${path}.years`);
+  if (!Array.isArray(c.runs) || c.runs.length === 0) fail(`${path}.runs`, 'must be a non-empty array (the strategy first)');
+  c.runs.forEach((r, i) => {
+    text(r.name, `${path}.runs[${i}].name`);
+    for (const [k, v] of Object.entries(r.values ?? {})) {
+      if (typeof v !== 'number') fail(`${path}.runs[${i}].values.${k}`, `must be a number (got ${typeof v})`);
+    }
+  });
+}
+
 function sweep(s: SweepReport): void {
   if (!Array.isArray(s.columns)) fail('sweep.columns', 'must be an array of column names');
   s.columns.forEach((c, i) => text(c, `sweep.columns[${i}]`));
@@ -86,6 +98,7 @@ export function validateReportData(data: ReportData): void {
     for (const [k, v] of Object.entries(s.metrics ?? {})) {
       if (typeof v !== 'number') fail(`${path}.metrics.${k}`, `must be a number (got ${typeof v})`);
     }
+    if (s.comparison) comparison(s.comparison, `${path}.comparison`);
   });
   data.classifier?.forEach((h, i) => {
     text(h.horizon, `classifier[${i}].horizon`);

@@ -5,6 +5,7 @@ import { backtestOptionsFromConfig, METRIC_NAMES, type RuleStrategy } from '../.
 import { Predictor } from '../../inference/predictor.js';
 import { modelSignals } from '../../inference/model-signals.js';
 import { backtestSeries, type Engine, type SignalSource } from '../../pipeline/backtest-series.js';
+import { compareWithBaselines, comparisonReport, formatComparison } from '../../pipeline/baselines.js';
 import { formatMetricsTable, formatTrades, tradesCsv } from '../../pipeline/format.js';
 import { saveReport, symbolReport, trainingReport } from '../../pipeline/report-data.js';
 import { writeFileAtomic, writeJsonAtomic } from '../../util/atomic-write.js';
@@ -58,25 +59,27 @@ const backtest: CommandSpec = {
     }
     const options = backtestOptionsFromConfig(config.backtest, config.signals.targets.fractions);
     const results = await backtestSeries(loaded.series, source, options, args.engine as Engine);
+    const compared = await compareWithBaselines(results, options, args.engine as Engine, strategy === 'model' ? 'model' : strategy);
     const out = typeof args.out === 'string' ? args.out : join(runDir, 'backtest');
     writeJsonAtomic(join(out, 'backtest.json'), {
       source: loaded.source, synthetic: loaded.synthetic, strategy, engine: args.engine, options, signalReport,
-      symbols: results.map((r) => ({ symbol: r.symbol, metrics: r.metrics, trades: r.trades })),
+      symbols: results.map((r, s) => ({ symbol: r.symbol, metrics: r.metrics, costs: compared[s][0].costs, comparison: comparisonReport(compared[s]), trades: r.trades })),
     });
     writeFileAtomic(join(out, 'trades.csv'), tradesCsv(results));
     const report = saveReport(out, {
       title: `ntp backtest: ${strategy === 'model' ? 'model signals' : strategy}`, generatedAt: new Date().toISOString(),
-      source: loaded.source, synthetic: loaded.synthetic, symbols: results.map((r) => symbolReport(r)),
+      source: loaded.source, synthetic: loaded.synthetic, symbols: results.map((r, s) => symbolReport(r, compared[s])),
       ...(strategy === 'model' ? trainingReport(runDir, config.training.monitor) : {}),
     });
     const text = [
       `data: ${loaded.source}${loaded.synthetic ? '  [SYNTHETIC DATA]' : ''}`,
       `strategy: ${strategy === 'model' ? `model signals (${runDir})` : JSON.stringify((source as { rule: RuleStrategy }).rule)}, engine: ${args.engine}`,
       formatMetricsTable(results.map((r) => ({ name: r.symbol, metrics: r.metrics }))),
+      ...compared.map((c, s) => formatComparison(results[s].symbol, c)),
       ...results.map((r) => `${r.symbol}: last ${Math.min(Number(args.trades), r.trades.length)} of ${r.trades.length} trades\n${formatTrades(r.trades, Number(args.trades))}`),
       `written: ${join(out, 'backtest.json')}, ${join(out, 'trades.csv')}, ${report}`,
     ].join('\n');
-    emit(args, io, text, { out, report, strategy, symbols: results.map((r) => ({ symbol: r.symbol, metrics: Object.fromEntries(METRIC_NAMES.map((m) => [m, r.metrics[m]])) })) });
+    emit(args, io, text, { out, report, strategy, symbols: results.map((r, s) => ({ symbol: r.symbol, metrics: Object.fromEntries(METRIC_NAMES.map((m) => [m, r.metrics[m]])), comparison: comparisonReport(compared[s]) })) });
     return EXIT.ok;
   },
 };

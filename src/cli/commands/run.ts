@@ -1,5 +1,6 @@
 /** `ntp run`: the whole pipeline on the config (default: the built-in synthetic market) with a summary. */
 import { METRIC_NAMES } from '../../backtest/index.js';
+import { comparisonReport, formatComparison } from '../../pipeline/baselines.js';
 import { formatMetricsTable } from '../../pipeline/format.js';
 import { runPipeline } from '../../pipeline/run.js';
 import { EXIT, emit, type CommandSpec } from '../command.js';
@@ -24,6 +25,7 @@ const run: CommandSpec = {
       `test split: loss ${ev.loss.toFixed(4)}  dir_acc ${ev.dir_acc.toFixed(4)}  dir_mcc ${ev.dir_mcc.toFixed(4)}  dir_mcc_h1 ${ev.dir_mcc_h1.toFixed(4)}  1-sigma coverage ${ev.var_coverage.toFixed(3)}`,
       'backtest of the test split (model signals, out of sample):',
       formatMetricsTable(r.backtests.map((b) => ({ name: b.symbol, metrics: b.metrics }))),
+      ...r.comparisons.map((c, s) => formatComparison(r.backtests[s].symbol, c)),
       `run directory: ${r.runDir}`,
       `report: ${r.report}`,
       `finished in ${seconds.toFixed(1)} s`,
@@ -31,7 +33,9 @@ const run: CommandSpec = {
     emit(args, io, text, {
       runDir: r.runDir, source: r.source, synthetic: r.synthetic, epochs: r.epochs, best: r.best, monitor: r.monitor,
       evaluation: ev, report: r.report, seconds,
-      backtests: r.backtests.map((b) => ({ symbol: b.symbol, trades: b.trades.length, metrics: Object.fromEntries(METRIC_NAMES.map((m) => [m, b.metrics[m]])) })),
+      backtests: r.backtests.map((b, s) => ({
+        symbol: b.symbol, trades: b.trades.length, metrics: Object.fromEntries(METRIC_NAMES.map((m) => [m, b.metrics[m]])), comparison: comparisonReport(r.comparisons[s]),
+      })),
     });
     return EXIT.ok;
   },
