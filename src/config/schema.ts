@@ -25,7 +25,9 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?
 
 export const CONFIG_SCHEMA = section('Pipeline configuration', {
   data: section('Where candles come from (SPEC §3)', {
-    source: oneOf(['synthetic', 'csv', 'ccxt'], { default: 'synthetic', description: 'Candle source' }),
+    source: oneOf(['demo', 'synthetic', 'csv', 'ccxt'], {
+      default: 'demo', description: 'Candle source: demo = the real BTCUSDT and ETHUSDT 1h candles shipped in data/demo (2023-05-01..2025-04-30)',
+    }),
     paths: list({ kind: 'string' }, { default: [], description: 'CSV files, one per symbol (source csv), relative to the working directory' }),
     symbols: list({ kind: 'string' }, {
       default: [], unique: true,
@@ -40,6 +42,12 @@ export const CONFIG_SCHEMA = section('Pipeline configuration', {
     cacheDir: str({ default: '.cache/candles', description: 'On-disk candle cache; fetches resume from its last candle' }),
     pageLimit: int({ default: 1000, min: 1, description: 'Candles per fetchOHLCV request' }),
     maxRetries: int({ default: 5, min: 0, description: 'Retries with exponential backoff on network errors' }),
+    demo: section('The shipped real demo data (source demo)', {
+      bars: int({
+        default: 2000, min: 2, nullable: true,
+        description: 'Most recent bars of each demo symbol used (the files hold 17,544; null = all); the default keeps `ntp run` under 5 minutes on 2 cores',
+      }),
+    }),
     synthetic: section('Seeded synthetic market (source synthetic)', {
       bars: int({ default: 2500, min: 2, description: 'Number of bars (the default keeps `ntp run` under 5 minutes on 2 cores)' }),
       seed: int({ default: 42, min: 0, description: 'Random seed; same seed = same candles' }),

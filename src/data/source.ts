@@ -1,6 +1,6 @@
 /**
- * Candles for a pipeline run from the config's `data` section: the seeded synthetic market,
- * CSV files, or an exchange through ccxt (cached and resumable), then the explicit cleaning
+ * Candles for a pipeline run from the config's `data` section: the shipped demo data, the
+ * seeded synthetic market, CSV files, or an exchange through ccxt (cached and resumable), then the explicit cleaning
  * steps the config asks for. Nothing is cleaned unless asked; what cleaning changed is returned.
  */
 import type { DataConfig } from '../config/index.js';
@@ -9,6 +9,7 @@ import type { SymbolCandles } from './candles.js';
 import { fetchCandles, type FetchProgress } from './ccxt-fetch.js';
 import { cleanOhlcv, type CleanChanges } from './clean.js';
 import { loadCsvFiles } from './csv.js';
+import { DEMO_TIMEFRAME, loadDemo } from './demo.js';
 import { syntheticMarket } from './synthetic.js';
 
 export interface LoadedSeries {
@@ -30,7 +31,14 @@ export async function loadSeries(data: DataConfig, options: LoadSeriesOptions = 
   const source = paths ? 'csv' : data.source;
   let series: SymbolCandles[];
   let description: string;
-  if (source === 'synthetic') {
+  if (source === 'demo') {
+    if (data.timeframe !== DEMO_TIMEFRAME) throw new RangeError(`data.timeframe is ${data.timeframe}, but the demo data (data.source demo) is ${DEMO_TIMEFRAME}`);
+    series = loadDemo(data.demo.bars).series;
+    const n = series[0].candles.close.length;
+    const iso = (ms: number): string => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+    description = `demo data (real Binance spot candles, data/demo): ${series.map((s) => s.symbol).join(', ')} ${DEMO_TIMEFRAME}, `
+      + `${n} bars each, ${iso(series[0].candles.timestamp[0])}..${iso(series[0].candles.timestamp[n - 1])} UTC`;
+  } else if (source === 'synthetic') {
     const s = data.synthetic;
     series = syntheticMarket({
       bars: s.bars, seed: s.seed, symbols: s.symbols, startPrice: s.startPrice, volatility: s.volatility,

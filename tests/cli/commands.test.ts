@@ -55,7 +55,7 @@ test('sweep --json on generated data ranks paths and writes its table', async (t
   const { join } = await import('node:path');
   const out = mkdtempSync(join(tmpdir(), 'ntp-sweep-'));
   const io = captureIo();
-  const code = await main(['sweep', '--json', '--out', out, '--set', 'data.synthetic.bars=3000', '--set', 'sweep.grid.fast=[5,10]',
+  const code = await main(['sweep', '--json', '--out', out, '--set', 'data.source=synthetic', '--set', 'data.synthetic.bars=3000', '--set', 'sweep.grid.fast=[5,10]',
     '--set', 'sweep.grid.slow=[20,40]', '--set', 'sweep.grid.stopLoss=[0.02,0.05]', '--set', 'sweep.grid.feeBps=[10]', '--set', 'sweep.device=cpu'], io);
   t.is(code, 0, io.err);
   const r = JSON.parse(io.out) as { shape: { paths: number }; top: { rank: number; metrics: { sharpe: number } }[] };
@@ -67,7 +67,7 @@ test('sweep --json on generated data ranks paths and writes its table', async (t
 
 test('train --resume RUN_DIR reads the run directory positionally and fails clearly without a checkpoint', async (t) => {
   const io = captureIo();
-  t.is(await main(['train', '--resume', '/nonexistent/run', '--set', 'data.synthetic.bars=300'], io), 1);
+  t.is(await main(['train', '--resume', '/nonexistent/run', '--set', 'data.source=synthetic', '--set', 'data.synthetic.bars=300'], io), 1);
   t.regex(io.err, /--resume: \/nonexistent\/run has no checkpoint to resume from/);
 });
 
@@ -95,7 +95,7 @@ test('sweep over the model strategy: one row set per entry threshold, thresholds
   const { join } = await import('node:path');
   const dir = mkdtempSync(join(tmpdir(), 'ntp-model-sweep-'));
   const runDir = join(dir, 'run');
-  const common = ['--set', 'data.synthetic.bars=700', '--set', 'windows.lookback=24', '--set', 'model.transformer.dModel=8',
+  const common = ['--set', 'data.source=synthetic', '--set', 'data.synthetic.bars=700', '--set', 'windows.lookback=24', '--set', 'model.transformer.dModel=8',
     '--set', 'model.transformer.blocks=1', '--set', 'model.lstm.units=8', '--set', 'model.indicators.hidden=[8]',
     '--set', 'model.tower.hidden=[8,4]', '--set', 'training.epochs=1'];
   const trained = captureIo();
