@@ -4,7 +4,7 @@
  * steps the config asks for. Nothing is cleaned unless asked; what cleaning changed is returned.
  */
 import type { DataConfig } from '../config/index.js';
-import { timeframeMinutes } from '../config/index.js';
+import { ConfigError, timeframeMinutes } from '../config/index.js';
 import type { SymbolCandles } from './candles.js';
 import { fetchCandles, type FetchProgress } from './ccxt-fetch.js';
 import { cleanOhlcv, type CleanChanges } from './clean.js';
@@ -32,7 +32,10 @@ export async function loadSeries(data: DataConfig, options: LoadSeriesOptions = 
   let series: SymbolCandles[];
   let description: string;
   if (source === 'demo') {
-    if (data.timeframe !== DEMO_TIMEFRAME) throw new RangeError(`data.timeframe is ${data.timeframe}, but the demo data (data.source demo) is ${DEMO_TIMEFRAME}`);
+    if (data.timeframe !== DEMO_TIMEFRAME) {
+      // Checked here, not as a config rule: --data FILE replaces the demo without changing data.source.
+      throw new ConfigError([{ key: 'data.timeframe', message: `got "${data.timeframe}", expected "${DEMO_TIMEFRAME}" when data.source is demo (the demo candles are hourly)` }]);
+    }
     series = loadDemo(data.demo.bars).series;
     const n = series[0].candles.close.length;
     const iso = (ms: number): string => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');

@@ -26,7 +26,7 @@ export interface ReportTrade {
   /** Price of the final exit (the one that closed the position). */
   exitPrice: number;
   size: number;
-  /** Why the position closed, e.g. "stop", "target", "signal", "maxHold", "end". */
+  /** Why the position closed, e.g. "stop", "target", "signal", "maxHold", "end", "liquidation". */
   reason: string;
   pnl: number;
   tierFills: TierFill[];
