@@ -109,3 +109,25 @@ test('sweep over the model strategy: one row set per entry threshold, thresholds
   t.deepEqual([r.shape.symbols, r.shape.paths], [2, 2]);
   t.deepEqual(r.top.map((x) => x.symbol).sort(), ['SYN0@0.5', 'SYN0@0.52']);
 });
+
+test('backtest shows the strategy beside buy-and-hold and the EMA cross with its costs, in text, JSON, backtest.json and the report', async (t) => {
+  const { mkdtempSync, readFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const out = join(mkdtempSync(join(tmpdir(), 'ntp-bt-')), 'bt');
+  const args = ['backtest', '--strategy', 'sma_cross', '--fast', '10', '--slow', '40', '--data', 'data/demo/ETHUSDT-1h.csv', '--out', out];
+  const text = captureIo();
+  t.is(await main(args, text), 0, text.err);
+  for (const label of ['strategy vs baselines on the same 17544 bars', 'round trip 25.0 bps', 'buy and hold', 'ema cross 12/26', 'gross P&L', 'fees / start equity / year', 'avg edge / trade']) {
+    t.true(text.out.includes(label), `text shows "${label}"`);
+  }
+  const json = captureIo();
+  t.is(await main([...args, '--json'], json), 0, json.err);
+  const summary = JSON.parse(json.out) as { symbols: { comparison: { runs: { name: string; values: Record<string, number> }[] } }[] };
+  const runs = summary.symbols[0].comparison.runs;
+  t.deepEqual(runs.map((r) => r.name), ['sma_cross', 'buy and hold', 'ema cross 12/26']);
+  const file = JSON.parse(readFileSync(join(out, 'backtest.json'), 'utf8')) as { symbols: { costs: { fees: number; grossPnl: number; netPnl: number; slippage: number } }[] };
+  const c = file.symbols[0].costs;
+  t.true(Math.abs(c.grossPnl - (c.netPnl + c.fees + c.slippage)) < 1e-6 * Math.max(1, Math.abs(c.grossPnl)));
+  t.true(readFileSync(join(out, 'report.html'), 'utf8').includes(`data-run="buy and hold" data-key="sharpe" data-metric="${runs[1].values.sharpe}"`));
+});
