@@ -196,9 +196,10 @@ export function runReferenceBacktest(candles: Candles, signals: SignalArrays, op
     if (p !== null) {
       const adverse = p.side > 0 ? low[t] : high[t];
       const favourable = p.side > 0 ? high[t] : low[t];
+      const held = p; // narrowed for the closures below
       const liquidate = (px: number): void => {
         liquidated = true;
-        closeTrade(p as OpenPosition, px, 'liquidation', t);
+        closeTrade(held, px, 'liquidation', t);
       };
       if (t !== p.entryIndex && p.side * open[t] <= p.side * p.liquidation) {
         liquidate(open[t]);
@@ -208,7 +209,8 @@ export function runReferenceBacktest(candles: Candles, signals: SignalArrays, op
         p.held += 1; // the bar counts from here: a gap exit at the open does not hold it
         const stopAtOpen = p.stop;
         const stopHit = p.side * adverse <= p.side * stopAtOpen;
-        const liqReached = (): boolean => p!.side * adverse <= p!.side * p!.liquidation && p!.side * p!.liquidation > p!.side * stopAtOpen;
+        // L reached by the adverse extreme and nearer than the stop (else the stop fills first).
+        const liqReached = (): boolean => held.side * adverse <= held.side * held.liquidation && held.side * held.liquidation > held.side * stopAtOpen;
         const optimistic = o.intrabar === 'optimistic';
         const liqFirst = !optimistic && liqReached();
         const tier1Before = p.nextTier > 0;
