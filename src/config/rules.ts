@@ -30,6 +30,8 @@ const RULES: Rule[] = [
     : { key: 'data.symbols', message: `got ${c.data.symbols.length} symbols for ${c.data.paths.length} data.paths, expected one per path or none` },
   (c) => c.data.source !== 'ccxt' || c.data.symbols.length > 0 ? null
     : { key: 'data.symbols', message: 'got [], expected at least one market such as BTC/USDT when data.source is ccxt' },
+  (c) => c.search.pboBlocks % 2 === 0 ? null
+    : { key: 'search.pboBlocks', message: `got ${c.search.pboBlocks}, expected an even number (half the blocks are in sample)` },
 ];
 
 export function crossKeyIssues(c: PipelineConfig): ConfigIssue[] {

@@ -240,6 +240,45 @@ export const CONFIG_SCHEMA = section('Pipeline configuration', {
       stopLoss: list(fractionItem, { default: [0.05], minItems: 1, unique: true, description: 'Fixed stop distance, fraction of entry' }),
       feeBps: list({ kind: 'number', min: 0 }, { default: [10], minItems: 1, unique: true, description: 'Fee variants, basis points' }),
     }),
+    sampler: oneOf(['grid', 'random', 'tpe'], {
+      default: 'grid', description: 'grid: every combination; random or tpe: sweep.trials parameter sets drawn from the grid values (rule strategies)',
+    }),
+    trials: int({ default: 100, min: 1, description: 'Parameter sets tried when sweep.sampler is random or tpe' }),
+    seed: int({ default: 42, min: 0, description: 'Seed of the random and tpe sweep samplers' }),
+  }),
+  search: section('Hyperparameter search (ntp search); a study directory that resumes when run again', {
+    space: list({ kind: 'string' }, {
+      default: [],
+      description: 'Parameters, one per item: "KEY: float LOW..HIGH [log] [step S]", "KEY: int LOW..HIGH [log] [step S]" or '
+        + '"KEY: categorical [A, B]", KEY any config key; append "when KEY=VALUE" to apply it only when an earlier parameter has that value',
+    }),
+    objective: str({
+      default: 'val_dir_mcc_h1', pattern: /^(val_[a-z0-9_]+|backtest_(sharpe|sortino|calmar|totalReturn|cagr|profitFactor|expectancy|winRate))$/,
+      patternHint: 'a validation metric such as val_dir_mcc_h1, or backtest_sharpe (sortino, calmar, totalReturn, cagr, profitFactor, expectancy, winRate) of the model\'s signals after costs',
+      description: 'What a trial scores: a validation metric at the best epoch, or a backtest metric of its signals on the validation bars, mean over folds',
+    }),
+    direction: oneOf(['max', 'min'], { default: 'max', description: 'Whether larger or smaller objective values are better' }),
+    trials: int({ default: 20, min: 1, description: 'Trial budget (trials of a resumed study count)' }),
+    timeBudget: num({ default: 0, min: 0, description: 'Seconds after which no new trial starts (this invocation); 0 = no limit' }),
+    sampler: oneOf(['tpe', 'random', 'grid'], { default: 'tpe', description: 'How trials are proposed' }),
+    seed: int({ default: 42, min: 0, description: 'Sampler seed; same seed and budget = same trials' }),
+    parallel: int({ default: 1, min: 1, description: 'Trials run at once (trial n waits for trials up to n - parallel, so results stay reproducible)' }),
+    folds: int({ default: 2, min: 1, description: 'Walk-forward folds (split.walkForward.mode, embargo split.embargo) before the test split that a trial trains and scores on' }),
+    tpe: section('TPE sampler (Bergstra et al. 2011)', {
+      startupTrials: int({ default: 10, min: 0, description: 'Complete trials sampled at random first' }),
+      candidates: int({ default: 24, min: 1, description: 'Candidates drawn from the good density per parameter' }),
+      gamma: num({ default: 0.1, min: 0, max: 1, exclusiveMin: true, description: 'Share of complete trials counted as good' }),
+    }),
+    pruner: oneOf(['asha', 'none'], { default: 'asha', description: 'Stop lagging trials early (on the first fold\'s per-epoch value of the objective\'s validation metric)' }),
+    asha: section('Asynchronous successive halving', {
+      minResource: int({ default: 1, min: 1, description: 'Epochs before the first rung' }),
+      reductionFactor: int({ default: 3, min: 2, description: 'eta: rungs at minResource x eta^k; the best 1/eta continue' }),
+    }),
+    pboBlocks: int({ default: 16, min: 2, description: 'Blocks of the CSCV split for the probability of backtest overfitting (even)' }),
+    out: str({
+      derive: { text: '<output.runDir>/search', compute: (get) => `${get('output.runDir') as string}/search` },
+      description: 'Study directory (config, trials, report); running again resumes it',
+    }),
   }),
   runtime: section('Compute backends (SPEC §2, §7.4)', {
     backend: oneOf(BACKENDS, { default: 'auto', description: 'tfjs backend; auto = tfjs-node-gpu, tfjs-node, then cpu' }),
@@ -263,5 +302,6 @@ export type TrainingConfig = PipelineConfig['training'];
 export type SignalsConfig = PipelineConfig['signals'];
 export type BacktestConfig = PipelineConfig['backtest'];
 export type SweepConfig = PipelineConfig['sweep'];
+export type SearchConfig = PipelineConfig['search'];
 export type RuntimeConfig = PipelineConfig['runtime'];
 export type OutputConfig = PipelineConfig['output'];

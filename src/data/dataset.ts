@@ -29,6 +29,8 @@ export interface DatasetOptions {
   horizons?: readonly number[];
   fractions?: readonly [number, number, number];
   embargo?: number;
+  /** Explicit ranges per symbol (e.g. a walk-forward fold as train/val), instead of fractions. */
+  splits?: Readonly<Record<string, Split>>;
   /** A kind to fit on the training windows (default 'standard'), a fitted scaler, or null for none. */
   scaler?: ScalerKind | Scaler | null;
   batchSize?: number;
@@ -100,6 +102,15 @@ export class Dataset {
 
     this.splits = {};
     for (const { symbol, candles } of series) {
+      const given = options.splits?.[symbol];
+      if (options.splits && !given) throw new RangeError(`Dataset: splits has no entry for symbol "${symbol}"`);
+      if (given) {
+        if (given.lookback !== this.lookback || given.train.start < this.lookback) {
+          throw new RangeError(`Dataset: the split of "${symbol}" is for lookback ${given.lookback} (train from ${given.train.start}), not ${this.lookback}`);
+        }
+        this.splits[symbol] = given;
+        continue;
+      }
       try {
         this.splits[symbol] = chronologicalSplit(candles.close.length, {
           lookback: this.lookback, horizons: this.horizons, fractions: options.fractions, embargo: options.embargo,

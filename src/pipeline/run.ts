@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { backtestOptionsFromConfig } from '../backtest/index.js';
 import type { PipelineConfig } from '../config/index.js';
 import { sliceCandles } from '../data/candles.js';
-import { loadSeries } from '../data/source.js';
+import { loadSeries, type LoadedSeries } from '../data/source.js';
 import { validateOhlcv } from '../data/validate.js';
 import { modelSignals } from '../inference/model-signals.js';
 import { Predictor } from '../inference/predictor.js';
@@ -26,6 +26,8 @@ export interface RunOptions {
   /** Progress and stage messages (stderr in the CLI); silent when omitted. */
   log?: (line: string) => void;
   progress?: TrainOptions['progress'];
+  /** Candles already loaded (e.g. by `ntp search`); default: load them per config.data. */
+  loaded?: LoadedSeries;
 }
 
 export interface RunSummary {
@@ -48,7 +50,7 @@ export async function runPipeline(config: PipelineConfig, options: RunOptions = 
   const runDir = config.output.runDir;
 
   log(`[1/6] data: loading (${config.data.source})`);
-  const loaded = await loadSeries(config.data);
+  const loaded = options.loaded ?? await loadSeries(config.data);
   log(`      ${loaded.source}${loaded.synthetic ? ' -- SYNTHETIC DATA, not a market' : ''}`);
 
   log('[2/6] validate');

@@ -6,6 +6,7 @@ import { CLIENT_SCRIPT } from './client-script.js';
 import { escapeHtml, inlineScript, jsonForScript } from './escape.js';
 import { lightweightChartsSource } from './library.js';
 import { headerSection, periodsSection, summarySection, sweepSection, symbolSection, trainingSection } from './sections.js';
+import { overfittingSection, searchSection } from './search-section.js';
 import { REPORT_CSS } from './styles.js';
 import type { ReportData } from './types.js';
 import { validateReportData } from './validate.js';
@@ -19,6 +20,8 @@ export function renderReport(data: ReportData): string {
     ...symbols.map((s, i) => symbolSection(s, i)),
     data.training?.epochs.length ? trainingSection(data.training) : '',
     data.periods ? periodsSection(data.periods) : '',
+    data.overfitting ? overfittingSection(data.overfitting) : '',
+    data.search ? searchSection(data.search) : '',
     data.sweep ? sweepSection(data.sweep) : '',
     '<footer>Charts by TradingView Lightweight Charts™ (Apache-2.0), embedded in this file.</footer>',
   ].join('\n');

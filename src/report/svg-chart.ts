@@ -15,6 +15,8 @@ export interface LineSeries {
   dashed?: boolean;
   /** Draw a dot at each point. */
   dots?: boolean;
+  /** false: dots only, no connecting line (a scatter plot). */
+  line?: boolean;
 }
 
 export interface LineChartOptions {
@@ -96,8 +98,8 @@ export function lineChartSvg(o: LineChartOptions): string {
   o.series.forEach((s, i) => {
     const colour = PALETTE[i % PALETTE.length];
     const dash = s.dashed ? ' stroke-dasharray="4 3"' : '';
-    parts.push(`<path class="series" data-series="${escapeHtml(s.name)}" d="${pathData(s, px, py)}" stroke="${colour}" fill="none" stroke-width="1.8"${dash}/>`);
-    if (s.dots) {
+    if (s.line !== false) parts.push(`<path class="series" data-series="${escapeHtml(s.name)}" d="${pathData(s, px, py)}" stroke="${colour}" fill="none" stroke-width="1.8"${dash}/>`);
+    if (s.dots || s.line === false) {
       s.x.forEach((x, j) => {
         if (Number.isFinite(x) && Number.isFinite(s.y[j])) parts.push(`<circle cx="${px(x).toFixed(1)}" cy="${py(s.y[j]).toFixed(1)}" r="3" fill="${colour}"/>`);
       });

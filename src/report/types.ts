@@ -123,6 +123,54 @@ export interface SweepReport {
   heatmap?: HeatmapSpec;
 }
 
+/** Deflated Sharpe Ratio and Probability of Backtest Overfitting of a sweep's or search's best result. */
+export interface OverfittingReport {
+  /** Parameter sets tried (pruned and failed ones included). */
+  trials: number;
+  /** Per-bar Sharpe ratio of the best result and its track record. */
+  sharpe: number;
+  observations: number;
+  skew: number;
+  kurtosis: number;
+  /** The per-bar Sharpe the best of `trials` skill-less trials would reach by luck. */
+  expectedMaxSharpe: number;
+  /** P(true Sharpe > expectedMaxSharpe). */
+  dsr: number;
+  /** null when fewer than two trials have returns over the same bars. */
+  pbo: number | null;
+  pboCombinations: number;
+  /** Returns the PBO was computed over (trials x bars). */
+  pboTrials: number;
+  /** One sentence a trader can read. */
+  verdict: string;
+}
+
+export interface SearchTrialRow {
+  number: number;
+  /** complete, pruned or failed. */
+  state: string;
+  value: number | null;
+  params: Record<string, number | string | boolean>;
+  /** Epochs (or other steps) reported before it ended. */
+  steps: number;
+  seconds: number;
+}
+
+export interface SearchReport {
+  objective: string;
+  direction: 'max' | 'min';
+  sampler: string;
+  pruner: string;
+  params: string[];
+  trials: SearchTrialRow[];
+  /** Number of the chosen trial, or null when none completed. */
+  best: number | null;
+  /** How the trial was chosen and evaluated, in words. */
+  selection: string;
+  /** The chosen trial's metrics on the untouched test split (evaluated once). */
+  test?: Record<string, number>;
+}
+
 export interface ReportData {
   title: string;
   /** ISO-8601 time the report was made. */
@@ -137,4 +185,6 @@ export interface ReportData {
   training?: TrainingHistory;
   periods?: IndicatorPeriods;
   sweep?: SweepReport;
+  search?: SearchReport;
+  overfitting?: OverfittingReport;
 }

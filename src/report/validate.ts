@@ -115,4 +115,9 @@ export function validateReportData(data: ReportData): void {
     for (const [name, values] of Object.entries(data.periods.periods)) numberArray(values, `periods.periods.${name}`, n);
   }
   if (data.sweep) sweep(data.sweep);
+  data.search?.trials.forEach((t, i) => {
+    finite(t.number, `search.trials[${i}].number`);
+    if (t.value !== null && typeof t.value !== 'number') fail(`search.trials[${i}].value`, `must be a number or null (got ${typeof t.value})`);
+  });
+  if (data.overfitting) text(data.overfitting.verdict, 'overfitting.verdict');
 }

@@ -39,8 +39,13 @@ export interface TrainOptions {
   resume?: boolean;
   /** Where the progress line goes (default stderr); `quiet` silences it (e.g. --json). */
   progress?: { stream?: ProgressOptions['stream']; quiet?: boolean };
-  /** Called after every epoch with its logs (after checkpoints are written). */
-  onEpoch?: (epoch: number, logs: Record<string, number>) => void;
+  /** Explicit per-symbol ranges (a walk-forward fold as train/val) instead of config.split fractions. */
+  splits?: Dataset['splits'];
+  /**
+   * Called after every epoch with its logs (after checkpoints are written); returning true
+   * stops training there (a search pruning the trial), like early stopping.
+   */
+  onEpoch?: (epoch: number, logs: Record<string, number>) => boolean | void;
 }
 
 export interface TrainResult {
@@ -77,6 +82,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     horizons: config.windows.horizons,
     fractions: [config.split.train, config.split.val, config.split.test],
     embargo: config.split.embargo,
+    splits: options.splits,
     scaler: savedScaler ?? config.scaler.method,
     batchSize: config.dataset.batchSize,
     shuffle: config.dataset.shuffle,
@@ -167,8 +173,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     }
     await saveCheckpoint(paths.lastCheckpoint, model, optimizer, state);
     epochsRun += 1;
-    options.onEpoch?.(epoch, logs);
-    if (stop) {
+    if (options.onEpoch?.(epoch, logs) === true || stop) {
       stoppedEarly = true;
       break;
     }

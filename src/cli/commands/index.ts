@@ -9,11 +9,12 @@ import fetch from './fetch.js';
 import predict from './predict.js';
 import report from './report.js';
 import run from './run.js';
+import search from './search.js';
 import signals from './signals.js';
 import sweep from './sweep.js';
 import train from './train.js';
 import validate from './validate.js';
 
 export const COMMANDS: readonly CommandSpec[] = [
-  doctor, config, fetch, validate, train, evaluate, predict, signals, backtest, sweep, report, run, calibrateLoss,
+  doctor, config, fetch, validate, train, evaluate, predict, signals, backtest, sweep, search, report, run, calibrateLoss,
 ];
