@@ -1,0 +1,111 @@
+/**
+ * The real search path with tiny trials: a small study on real candles (../shared/data, or its
+ * synthetic stand-in) that writes the report, and `ntp search` killed with SIGKILL in a child
+ * process and started again, ending with the same trials as a run that went through.
+ */
+import test from 'ava';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { resolveConfig } from '../../src/config/index.js';
+import { sliceCandles } from '../../src/data/candles.js';
+import { runSearch } from '../../src/search/run-search.js';
+import { StudyStore, type TrialRecord } from '../../src/search/study-store.js';
+import { loadMarketData, REPO_ROOT } from '../helpers/market-data.js';
+
+const TINY = {
+  windows: { lookback: 24 },
+  model: {
+    transformer: { dModel: 4, heads: 1, keyDim: 4, blocks: 1, ffnDim: 8 }, lstm: { units: 4, bidirectional: false },
+    indicators: { hidden: [8], output: 4 }, tower: { hidden: [8] },
+  },
+  training: { epochs: 2, tensorboard: false },
+};
+
+function tempDir(t: { teardown(fn: () => void): void }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ntp-search-e2e-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+test('a small real search (8 trials x 2 epochs, one symbol) writes the study, the DSR/PBO and the report', async (t) => {
+  const dir = tempDir(t);
+  const market = loadMarketData('BTCUSDT-1h');
+  const n = market.candles.close.length;
+  const candles = sliceCandles(market.candles, n - 2000, n);
+  const config = resolveConfig({
+    values: {
+      ...TINY,
+      output: { runDir: join(dir, 'run') },
+      search: {
+        space: ['training.learningRate: float 1e-3..3e-2 log', 'model.lstm.units: int 4..12 step 4', 'signals.entryThreshold: float 0.5..0.6'],
+        trials: 8, folds: 2, tpe: { startupTrials: 4 }, out: join(dir, 'study'),
+      },
+    },
+  });
+  const lines: string[] = [];
+  const r = await runSearch(config, { series: [{ symbol: 'BTCUSDT', candles }], source: `${market.source} BTCUSDT-1h (last 2000 bars)`, synthetic: market.source === 'synthetic', cleaning: [] }, { log: (l) => lines.push(l) });
+  t.log(`data: ${market.source}; ${r.trials.complete} complete, ${r.trials.pruned} pruned in ${(r.elapsedMs / 1000).toFixed(1)} s`);
+  t.is(r.trials.total, 8);
+  t.is(r.trials.complete + r.trials.pruned + r.trials.failed, 8);
+  t.is(r.trials.failed, 0);
+  t.true(r.trials.pruned > 0, 'ASHA pruned some trials');
+  const trials = new StudyStore(join(dir, 'study')).trials();
+  t.is(trials.length, 8);
+  for (const tr of trials.filter((x) => x.state === 'complete')) {
+    t.is(tr.intermediate.length, 2);
+    t.true(Array.isArray(tr.returns) && tr.returns.length > 100);
+  }
+  t.truthy(r.statistics);
+  t.is(r.statistics!.trials, 8);
+  t.true(r.statistics!.dsr >= 0 && r.statistics!.dsr <= 1);
+  t.regex(r.statistics!.verdict, /^The best of 8 trials is (not )?distinguishable from luck/);
+  t.truthy(r.test);
+  t.is(r.test!.trial, r.best!.number);
+  t.true(Number.isFinite(r.test!.evaluation.dir_mcc_h1));
+  const summary = JSON.parse(readFileSync(join(dir, 'study', 'search.json'), 'utf8'));
+  t.is(summary.best.number, r.best!.number);
+  const html = readFileSync(r.report, 'utf8');
+  for (const id of ['search-trials', 'overfitting-verdict', 'search-selection', 'search-test']) t.true(html.includes(`id="${id}"`), id);
+  t.true(html.includes('evaluated once on the untouched test split'));
+  t.is((html.match(/<tr[^>]* data-trial="/g) ?? []).length, 8);
+  t.true(existsSync(join(dir, 'study', 'final.json')));
+});
+
+function runCli(args: string[], killOn?: RegExp): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import=tsx', join(REPO_ROOT, 'src/cli/entry.ts'), ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (b: Buffer) => {
+      stderr += b.toString();
+      if (killOn && killOn.test(stderr)) child.kill('SIGKILL');
+    });
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stderr }));
+  });
+}
+
+const comparable = (ts: TrialRecord[]) => ts.map(({ number, params, state, value, intermediate }) => ({ number, params, state, value, intermediate }));
+
+test('ntp search killed with SIGKILL and started again ends with the same trials as an uninterrupted run', async (t) => {
+  const dir = tempDir(t);
+  const config = join(dir, 'search.json');
+  writeFileSync(config, JSON.stringify({
+    ...TINY, data: { source: 'synthetic', synthetic: { bars: 1200, seed: 3 } },
+    search: { space: ['training.learningRate: float 1e-3..3e-2 log', 'model.lstm.units: int 4..12 step 4'], trials: 4, folds: 1, tpe: { startupTrials: 2 } },
+  }));
+  const whole = await runCli(['search', '--config', config, '--out', join(dir, 'whole'), '--set', `output.runDir=${join(dir, 'run-a')}`]);
+  t.is(whole.code, 0, whole.stderr);
+  const killed = await runCli(['search', '--config', config, '--out', join(dir, 'killed'), '--set', `output.runDir=${join(dir, 'run-b')}`], /trial 2\/4/);
+  t.is(killed.signal, 'SIGKILL');
+  t.true(new StudyStore(join(dir, 'killed')).trials().length < 5);
+  const resumed = await runCli(['search', '--config', config, '--out', join(dir, 'killed'), '--set', `output.runDir=${join(dir, 'run-b')}`]);
+  t.is(resumed.code, 0, resumed.stderr);
+  t.regex(resumed.stderr, /trial 3\/4/);
+  t.deepEqual(comparable(new StudyStore(join(dir, 'killed')).trials()), comparable(new StudyStore(join(dir, 'whole')).trials()));
+  // A second run of a finished study reuses everything, including the test evaluation.
+  const again = await runCli(['search', '--config', config, '--out', join(dir, 'whole'), '--set', `output.runDir=${join(dir, 'run-a')}`, '--json']);
+  t.is(again.code, 0, again.stderr);
+});
