@@ -14,7 +14,7 @@ import { runPipeline } from '../pipeline/run.js';
 import type { SearchReport } from '../report/index.js';
 import { writeJsonAtomic } from '../util/atomic-write.js';
 import { runSearchTrial, type SearchSetup } from './objective.js';
-import { overfittingStatistics, type OverfittingStatistics } from './statistics/overfitting.js';
+import { overfittingFromReturns, type OverfittingStatistics } from './statistics/overfitting.js';
 import { prunerOf, samplerOf, searchFolds, searchSpaceOf, trialConfig } from './setup.js';
 import { bestTrial, runStudy, type Objective, type StudyOutcome } from './study.js';
 import { StudyStore, type TrialRecord } from './study-store.js';
@@ -124,7 +124,7 @@ export async function runSearch(config: PipelineConfig, loaded: LoadedSeries, op
 
   const withReturns = trials.filter((t) => t.state === 'complete' && t.returns && t.returns.length === chosen.returns?.length);
   const statistics = chosen.returns && chosen.returns.length >= 2
-    ? overfittingStatistics({ trials: trials.length, best: chosen.returns, trialReturns: withReturns.map((t) => t.returns!), barsPerYear: config.backtest.barsPerYear, pboBlocks: s.pboBlocks })
+    ? overfittingFromReturns({ trials: trials.length, best: chosen.returns, trialReturns: withReturns.map((t) => t.returns!), barsPerYear: config.backtest.barsPerYear, pboBlocks: s.pboBlocks })
     : null;
 
   let test: FinalEvaluation | null = null;

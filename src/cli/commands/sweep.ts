@@ -8,13 +8,15 @@ import { join } from 'node:path';
 
 import {
   backtestOptionsFromConfig, expandRuleGrid, METRIC_NAMES, runSweep, writeSweepCsv, writeSweepJson,
-  type BacktestOptions, type MetricName, type NativeSymbol, type SweepResult,
+  type BacktestOptions, type MetricName, type NativeSymbol, type SweepGrid, type SweepResult,
 } from '../../backtest/index.js';
 import type { PipelineConfig } from '../../config/index.js';
 import { Predictor } from '../../inference/predictor.js';
 import { signalsFromPredictions } from '../../inference/model-signals.js';
 import { formatMetric } from '../../pipeline/format.js';
 import { saveReport, sweepReport } from '../../pipeline/report-data.js';
+import { sampledRuleSweep } from '../../search/sampled-sweep.js';
+import { sweepOverfitting } from '../../search/sweep-statistics.js';
 import { Progress } from '../../training/progress.js';
 import { EXIT, UsageError, emit, type CommandSpec } from '../command.js';
 import { DATA_OPTION, seriesFor } from '../data-args.js';
@@ -23,6 +25,10 @@ function riskGrid(config: PipelineConfig): Partial<BacktestOptions>[] {
   const base = backtestOptionsFromConfig(config.backtest, config.signals.targets.fractions);
   const g = config.sweep.grid;
   return g.stopLoss.flatMap((stop) => g.feeBps.map((fee) => ({ ...base, stopDistance: stop, feeBps: fee })));
+}
+
+function outDir(args: Record<string, unknown>, config: PipelineConfig): string {
+  return typeof args.out === 'string' ? args.out : join(config.output.runDir, 'sweep');
 }
 
 function topText(result: SweepResult, top: number): string {
@@ -58,7 +64,9 @@ const sweep: CommandSpec = {
     const progress = new Progress({ label: 'sweep', total: 1, unit: 'path', quiet: args.json });
     const onProgress = (done: number, total: number) => { progress.setTotal(total); progress.update(done); };
     let result: SweepResult;
+    let grid: SweepGrid;
     if (s.strategy === 'model') {
+      if (s.sampler !== 'grid') throw new UsageError(`sweep.sampler ${s.sampler} applies to rule strategies; the model strategy sweeps its grid (sweep.sampler: grid)`);
       const predictor = await Predictor.load((args['run-dir'] as string | undefined) ?? config.output.runDir);
       const symbols: NativeSymbol[] = [];
       for (const { symbol, candles } of series) {
@@ -70,28 +78,42 @@ const sweep: CommandSpec = {
         }
       }
       predictor.dispose();
-      result = await runSweep({ symbols, risk }, { device, rankBy: s.rankBy, onProgress });
+      grid = { symbols, risk };
+      result = await runSweep(grid, { device, rankBy: s.rankBy, onProgress });
+    } else if (s.sampler !== 'grid') {
+      const sampled = await sampledRuleSweep({
+        symbols: series.map(({ symbol, candles }) => ({ symbol, candles })), strategy: s.strategy, grid: s.grid,
+        base: backtestOptionsFromConfig(config.backtest, config.signals.targets.fractions), sampler: s.sampler, trials: s.trials, seed: s.seed,
+        rankBy: s.rankBy, device, dir: join(outDir(args, config), 'study'), onTrial: onProgress,
+      });
+      ({ result, grid } = sampled);
     } else {
       const g = s.grid;
       const rules = expandRuleGrid(s.strategy === 'rsi'
         ? { rsi: { period: g.rsiPeriod, lower: g.rsiLower, upper: g.rsiUpper } }
         : { [s.strategy === 'ema_cross' ? 'emaCross' : 'smaCross']: { fast: g.fast, slow: g.slow } });
-      result = await runSweep({ symbols: series.map(({ symbol, candles }) => ({ symbol, candles })), rules, risk }, { device, rankBy: s.rankBy, onProgress });
+      grid = { symbols: series.map(({ symbol, candles }) => ({ symbol, candles })), rules, risk };
+      result = await runSweep(grid, { device, rankBy: s.rankBy, onProgress });
     }
     progress.finish();
-    const out = typeof args.out === 'string' ? args.out : join(config.output.runDir, 'sweep');
+    const out = outDir(args, config);
+    const overfitting = await sweepOverfitting(result, grid, { barsPerYear: config.backtest.barsPerYear, device, seed: s.seed });
     writeSweepCsv(join(out, 'sweep.csv'), result);
-    writeSweepJson(join(out, 'sweep.json'), result);
+    writeSweepJson(join(out, 'sweep.json'), { ...result, ...(overfitting ? { overfitting } : {}) });
     const report = saveReport(out, {
       title: `ntp sweep: ${s.strategy}, ranked by ${s.rankBy}`, generatedAt: new Date().toISOString(),
-      source: loaded.source, synthetic: loaded.synthetic, sweep: sweepReport(result, s.heatmap),
+      source: loaded.source, synthetic: loaded.synthetic, sweep: sweepReport(result, s.heatmap), ...(overfitting ? { overfitting } : {}),
     });
     const rate = result.barCombos / Math.max(1e-9, result.elapsedMs / 1000);
-    const summary = `${result.shape.paths} paths (${result.shape.symbols} symbols x ${result.shape.rules} strategies x ${result.shape.risk} risk sets) over ${result.barCombos.toExponential(2)} bar-combos `
+    const shape = s.sampler === 'grid' || s.strategy === 'model'
+      ? `${result.shape.symbols} symbols x ${result.shape.rules} strategies x ${result.shape.risk} risk sets`
+      : `${result.shape.symbols} symbols x ${result.shape.paths / result.shape.symbols} distinct parameter sets from ${s.trials} ${s.sampler} trials`;
+    const summary = `${result.shape.paths} paths (${shape}) over ${result.barCombos.toExponential(2)} bar-combos `
       + `in ${(result.elapsedMs / 1000).toFixed(2)} s on ${result.device}: ${rate.toExponential(2)} bar-combos/s`;
     emit(args, io, [`data: ${loaded.source}${loaded.synthetic ? '  [SYNTHETIC DATA]' : ''}`, summary, `ranked by ${s.rankBy}:`, topText(result, s.top),
+      ...(overfitting ? [overfitting.verdict] : []),
       `written: ${join(out, 'sweep.csv')}, ${join(out, 'sweep.json')}, ${report}`].join('\n'),
-    { out, report, device: result.device, shape: result.shape, barCombos: result.barCombos, elapsedMs: result.elapsedMs,
+    { out, report, device: result.device, sampler: s.sampler, shape: result.shape, overfitting, barCombos: result.barCombos, elapsedMs: result.elapsedMs,
       top: result.rows.slice(0, s.top).map((r) => ({ rank: r.rank, symbol: r.symbol, strategy: r.strategy, risk: r.risk, metrics: Object.fromEntries(METRIC_NAMES.map((m) => [m, r.metrics[m]])) })) });
     return EXIT.ok;
   },

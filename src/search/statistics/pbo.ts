@@ -48,6 +48,36 @@ function averageRank(values: Float64Array, idx: number): number {
   return below + (equal + 1) / 2;
 }
 
+/**
+ * Per trial and block: count, sum and sum of squares of the returns, so the returns need not
+ * be held in memory (a sweep streams them in) and each combination costs O(N S).
+ */
+export class BlockStats {
+  readonly stats: Float64Array[];
+  readonly size: number;
+
+  /** `trials` series of `observations` returns cut into `blocks` row blocks (the last takes the rest). */
+  constructor(readonly trials: number, readonly observations: number, readonly blocks: number) {
+    if (!(Number.isInteger(blocks) && blocks >= 2 && blocks % 2 === 0)) throw new RangeError(`PBO: blocks must be an even integer >= 2 (got ${blocks})`);
+    if (observations < blocks) throw new RangeError(`PBO: ${observations} observations are too few for ${blocks} blocks`);
+    if (trials < 2) throw new RangeError(`PBO: need at least 2 trials with returns (got ${trials})`);
+    this.size = Math.floor(observations / blocks);
+    this.stats = Array.from({ length: trials }, () => new Float64Array(3 * blocks));
+  }
+
+  /** Adds return `value` of trial `trial` at row `index` (0-based over all observations). */
+  add(trial: number, index: number, value: number): void {
+    const b = Math.min(this.blocks - 1, Math.floor(index / this.size));
+    const s = this.stats[trial];
+    s[3 * b] += 1; s[3 * b + 1] += value; s[3 * b + 2] += value * value;
+  }
+}
+
+/** The default block count for T observations: 16, lowered so every block has at least 2 rows. */
+export function defaultBlocks(observations: number, wanted = 16): number {
+  return Math.min(wanted, 2 * Math.floor(observations / 4));
+}
+
 /** `returns[n]` is trial n's per-bar return series; all of one length T. */
 export function probabilityOfBacktestOverfitting(returns: readonly ArrayLike<number>[], options: PboOptions = {}): PboResult {
   const n = returns.length;
@@ -56,20 +86,13 @@ export function probabilityOfBacktestOverfitting(returns: readonly ArrayLike<num
   returns.forEach((r, i) => {
     if (r.length !== t) throw new RangeError(`PBO: trial ${i} has ${r.length} returns, trial 0 has ${t}; all must cover the same bars`);
   });
-  const metric = options.metric ?? 'sharpe';
-  let s = options.blocks ?? Math.min(16, 2 * Math.floor(t / 4));
-  if (!(Number.isInteger(s) && s >= 2 && s % 2 === 0)) throw new RangeError(`PBO: blocks must be an even integer >= 2 (got ${s})`);
-  if (t < s) throw new RangeError(`PBO: ${t} observations are too few for ${s} blocks`);
-  // Per trial and block: count, sum and sum of squares, so each combination costs O(N S).
-  const size = Math.floor(t / s);
-  const stats = returns.map((r) => {
-    const out = new Float64Array(3 * s);
-    for (let b = 0; b < s; b++) {
-      const end = b === s - 1 ? t : (b + 1) * size;
-      for (let i = b * size; i < end; i++) { out[3 * b] += 1; out[3 * b + 1] += r[i]; out[3 * b + 2] += r[i] * r[i]; }
-    }
-    return out;
-  });
+  const acc = new BlockStats(n, t, options.blocks ?? defaultBlocks(t));
+  returns.forEach((r, k) => { for (let i = 0; i < t; i++) acc.add(k, i, r[i]); });
+  return pboFromBlocks(acc, options.metric);
+}
+
+export function pboFromBlocks(acc: BlockStats, metric: PboMetric = 'sharpe'): PboResult {
+  const { trials: n, blocks: s, stats } = acc;
   const perf = (trial: number, blocks: readonly number[]): number => {
     let c = 0; let sum = 0; let sq = 0;
     for (const b of blocks) { c += stats[trial][3 * b]; sum += stats[trial][3 * b + 1]; sq += stats[trial][3 * b + 2]; }
@@ -92,5 +115,5 @@ export function probabilityOfBacktestOverfitting(returns: readonly ArrayLike<num
     logits.push(logit);
     if (logit <= 0) overfit += 1;
   }
-  return { pbo: overfit / logits.length, blocks: s, combinations: logits.length, trials: n, observations: t, logits };
+  return { pbo: overfit / logits.length, blocks: s, combinations: logits.length, trials: n, observations: acc.observations, logits };
 }
