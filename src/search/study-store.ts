@@ -18,7 +18,7 @@ export interface TrialRecord {
   number: number;
   params: Params;
   state: TrialState;
-  /** Values reported while the trial ran (e.g. the validation metric after each epoch). */
+  /** Values reported while the trial ran (e.g. the validation metric after each epoch), written when it ends. */
   intermediate: StepValue[];
   /** The objective (complete), the last reported value (pruned), or null. */
   value: number | null;

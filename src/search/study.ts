@@ -112,7 +112,8 @@ async function runOne(o: StudyOptions, number: number, params: Params, peers: re
       if (pruned) return true;
       record.intermediate.push({ step, value });
       pruned = o.pruner?.shouldPrune(step, value, peerSteps, o.direction) ?? false;
-      o.store.saveTrial(record);
+      // Not written here: a trial that does not finish is rerun whole on resume, so its
+      // record is written when it starts and when it ends (each write is an fsync).
       return pruned;
     },
   };

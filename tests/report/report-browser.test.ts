@@ -4,11 +4,9 @@
  * the embedded JSON. Leaves a screenshot in test-artifacts/report.png.
  */
 import test from 'ava';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
 import { writeReport } from '../../src/report/index.js';
 import { makeReportData } from './fixture.js';
 import { resolveBacktestOptions } from '../../src/backtest/index.js';
@@ -16,60 +14,15 @@ import { sliceCandles } from '../../src/data/candles.js';
 import { backtestSeries } from '../../src/pipeline/backtest-series.js';
 import { saveReport, symbolReport } from '../../src/pipeline/report-data.js';
 import { loadMarketData } from '../helpers/market-data.js';
+import { withReport } from './browser.js';
 import { CHART_PIXELS, INJECTION_STATE, probe, TABLE_VS_JSON } from './page-probes.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const INSTALL_HINT = 'apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium';
-const ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync',
-];
 /** Each chart's series colour (client-script.ts): proves the series painted, not just grid and axes. */
 const SERIES_RGB: Record<string, [number, number, number]> = {
   candles: [38, 166, 154],
   equity: [41, 98, 255],
   drawdown: [198, 40, 40],
 };
-
-interface OpenedReport {
-  page: import('playwright-core').Page;
-  blocked: string[];
-  errors: string[];
-}
-
-/** Opens `file` in a fresh headless Chromium with every other request blocked, runs `check`. */
-async function withReport(t: import('ava').ExecutionContext, file: string, check: (r: OpenedReport) => Promise<void>): Promise<void> {
-  if (!existsSync(CHROMIUM)) {
-    t.fail(`Chromium not found at ${CHROMIUM}; the browser test needs it. Install it with: ${INSTALL_HINT}`);
-    return;
-  }
-  const work = mkdtempSync(join(tmpdir(), 'ntp-report-browser-'));
-  const context = await chromium.launchPersistentContext(join(work, 'profile'), {
-    executablePath: CHROMIUM, headless: true, args: ARGS, timeout: 20_000, viewport: { width: 1280, height: 900 },
-  });
-  try {
-    const url = pathToFileURL(file).href;
-    const page = await context.newPage();
-    const blocked: string[] = [];
-    const errors: string[] = [];
-    page.on('request', (r) => {
-      if (r.url() !== url) blocked.push(r.url());
-    });
-    await page.route('**/*', (route) => (route.request().url() === url ? route.continue() : route.abort()));
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(`console: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
-    await page.goto(url, { waitUntil: 'load', timeout: 15_000 });
-    await page.waitForSelector('body[data-charts-ready="true"]', { state: 'attached', timeout: 15_000 });
-    await check({ page, blocked, errors });
-    t.deepEqual(blocked, [], 'no request other than the report file itself');
-    t.deepEqual(errors, []);
-  } finally {
-    await context.close();
-    rmSync(work, { recursive: true, force: true });
-  }
-}
 
 test('the report opens offline in Chromium and draws every chart', async (t) => {
   t.timeout(50_000);

@@ -14,6 +14,7 @@ import { sliceCandles } from '../../src/data/candles.js';
 import { runSearch } from '../../src/search/run-search.js';
 import { StudyStore, type TrialRecord } from '../../src/search/study-store.js';
 import { loadMarketData, REPO_ROOT } from '../helpers/market-data.js';
+import { withReport } from '../report/browser.js';
 
 const TINY = {
   windows: { lookback: 24 },
@@ -72,6 +73,20 @@ test('a small real search (8 trials x 2 epochs, one symbol) writes the study, th
   t.true(html.includes('evaluated once on the untouched test split'));
   t.is((html.match(/<tr[^>]* data-trial="/g) ?? []).length, 8);
   t.true(existsSync(join(dir, 'study', 'final.json')));
+  // The browser opens it offline: trials table and verdict as in the JSON, the chosen trial's backtest drawn.
+  await withReport(t, r.report, async ({ page }) => {
+    const shown = (await page.evaluate(`({
+      rows: [...document.querySelectorAll('#search-trials tbody tr')].map((tr) => ({ trial: Number(tr.dataset.trial), state: tr.dataset.state,
+        value: tr.querySelector('[data-key="value"]')?.dataset.metric ?? null })),
+      verdict: document.querySelector('#overfitting-verdict')?.textContent,
+      charts: document.querySelectorAll('#search svg').length,
+      candles: document.querySelectorAll('[data-chart="candles"] canvas').length,
+    })`)) as { rows: { trial: number; state: string; value: string | null }[]; verdict: string; charts: number; candles: number };
+    t.deepEqual(shown.rows, trials.map((x) => ({ trial: x.number, state: x.state, value: x.value === null ? null : String(x.value) })));
+    t.is(shown.verdict, r.statistics!.verdict);
+    t.is(shown.charts, 1 + 3, 'best-so-far and one scatter per parameter');
+    t.true(shown.candles > 0, 'the chosen trial\'s test backtest is drawn');
+  });
 });
 
 function runCli(args: string[], killOn?: RegExp): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
