@@ -47,7 +47,7 @@ export function overfittingStatistics(o: OverfittingInput): OverfittingStatistic
   const verdict = `The best of ${o.trials} trial${o.trials === 1 ? '' : 's'} ${skill ? 'is' : 'is not'} distinguishable from luck: `
     + `its annualised Sharpe ratio of ${(d.sharpe * annual).toFixed(2)} over ${d.observations} bars has a ${pct(d.dsr)} probability of beating the `
     + `${(d.expectedMaxSharpe * annual).toFixed(2)} that the best of ${o.trials} skill-less trials would show (deflated Sharpe ratio; ${Math.round(100 * DSR_THRESHOLD)}% needed)`
-    + (pbo ? `, and the in-sample best ranks in the bottom half out of sample in ${pct(pbo.pbo)} of ${pbo.combinations} CSCV splits (probability of backtest overfitting).` : '.');
+    + (pbo ? `, and the in-sample best ranks at or below the median out of sample in ${pct(pbo.pbo)} of ${pbo.combinations} CSCV splits (probability of backtest overfitting).` : '.');
   return {
     trials: o.trials, sharpe: d.sharpe, observations: d.observations, skew: d.skew, kurtosis: d.kurtosis,
     expectedMaxSharpe: d.expectedMaxSharpe, dsr: d.dsr, pbo: pbo?.pbo ?? null, pboCombinations: pbo?.combinations ?? 0,
