@@ -262,7 +262,10 @@ export const CONFIG_SCHEMA = section('Pipeline configuration', {
     timeBudget: num({ default: 0, min: 0, description: 'Seconds after which no new trial starts (this invocation); 0 = no limit' }),
     sampler: oneOf(['tpe', 'random', 'grid'], { default: 'tpe', description: 'How trials are proposed' }),
     seed: int({ default: 42, min: 0, description: 'Sampler seed; same seed and budget = same trials' }),
-    parallel: int({ default: 1, min: 1, description: 'Trials run at once (trial n waits for trials up to n - parallel, so results stay reproducible)' }),
+    parallel: int({
+      default: 1, min: 1,
+      description: 'Trials run at once by separate workers (trial n waits for trials up to n - parallel, so results stay reproducible); trials trained in this process run one at a time',
+    }),
     folds: int({ default: 2, min: 1, description: 'Walk-forward folds (split.walkForward.mode, embargo split.embargo) before the test split that a trial trains and scores on' }),
     tpe: section('TPE sampler (Bergstra et al. 2011)', {
       startupTrials: int({ default: 10, min: 0, description: 'Complete trials sampled at random first' }),

@@ -59,4 +59,15 @@ test('ntp search answers an empty or bad space with exit 2 and the key, before a
   io = captureIo();
   t.is(await main(['search', '--set', 'search.space=["training.learningRate: float 1e-3..1e-2"]', '--set', 'search.sampler=grid'], io), 2);
   t.regex(io.err, /search\.sampler: grid search needs a step for the float parameter training\.learningRate/);
+  io = captureIo();
+  t.is(await main(['search', '--set', 'search.space=["training.learningRate: float 1e-3..1e-2"]', '--set', 'search.parallel=2'], io), 2);
+  t.regex(io.err, /search\.parallel: got 2, but trials trained in one process run one at a time/);
+});
+
+test('configs/search-example.yaml is a valid study', (t) => {
+  const config = resolveConfig({ file: 'configs/search-example.yaml' });
+  const space = searchSpaceOf(config);
+  t.is(space.params.length, 5);
+  t.deepEqual(space.params[3].when, { key: 'model.transformer.blocks', values: [1] });
+  t.is(searchFolds([{ symbol: 'X', candles }], config).X.length, config.search.folds);
 });
