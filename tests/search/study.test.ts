@@ -125,3 +125,23 @@ for (const parallel of [1, 2]) {
     t.deepEqual(comparable(new StudyStore(killed).trials()), comparable(expected));
   });
 }
+
+test('the time budget stops new trials; a grid that is used up stops the study', async (t) => {
+  let clock = 0;
+  const timed = await runStudy({
+    store: new StudyStore(tempDir(t)), sampler: new RandomSampler(parseSpace(['x: float 0..1']), 1), pruner: null, direction: 'max', trials: 10,
+    timeBudgetMs: 2500, now: () => clock,
+    objective: async (trial) => { clock += 1000; return { value: trial.params.x as number }; },
+  });
+  // Trials start at 0, 1000 and 2000 ms; at 3000 ms the budget is spent.
+  t.is(timed.trials.length, 3);
+  t.is(timed.stoppedBy, 'time');
+  const { GridSampler } = await import('../../src/search/samplers/index.js');
+  const grid = await runStudy({
+    store: new StudyStore(tempDir(t)), sampler: new GridSampler(parseSpace(['k: categorical [a, b, c]']), 1), pruner: null, direction: 'max', trials: 10,
+    objective: async () => ({ value: 1 }),
+  });
+  t.is(grid.trials.length, 3);
+  t.is(grid.stoppedBy, 'sampler');
+  t.deepEqual(grid.trials.map((x) => x.params.k).sort(), ['a', 'b', 'c']);
+});
