@@ -10,8 +10,8 @@ import { join } from 'node:path';
 
 import { resolveConfig } from '../src/config/index.js';
 import { syntheticMarket } from '../src/data/synthetic.js';
-import { runSearchTrial } from '../src/search/objective.js';
-import { prunerOf, samplerOf, searchFolds, searchSpaceOf } from '../src/search/setup.js';
+import { runSearchTrial, searchSetup } from '../src/search/objective.js';
+import { prunerOf, samplerOf, searchSpaceOf } from '../src/search/setup.js';
 import { runStudy } from '../src/search/study.js';
 import { StudyStore } from '../src/search/study-store.js';
 import { report } from './lib.js';
@@ -31,7 +31,7 @@ const series = syntheticMarket({ bars: 1500, seed: 9, symbols: 1 });
 async function study(pruner, trials = TRIALS) {
   const dir = mkdtempSync(join(tmpdir(), `ntp-search-bench-${pruner}-`));
   const config = resolveConfig({ values: { ...base, output: { runDir: join(dir, 'run') }, search: { ...base.search, pruner, trials, out: dir } } });
-  const setup = { config, series, folds: searchFolds(series, config) };
+  const setup = searchSetup(config, series);
   let inside = 0;
   const t0 = performance.now();
   const out = await runStudy({

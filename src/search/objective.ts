@@ -17,13 +17,18 @@ import { Predictor } from '../inference/predictor.js';
 import { backtestSeries } from '../pipeline/backtest-series.js';
 import { sliceSignals } from '../signals/index.js';
 import { train } from '../training/trainer.js';
-import { foldSplit, trialConfig } from './setup.js';
+import { foldSplit, searchFolds, trialConfig } from './setup.js';
 import type { ObjectiveResult, TrialContext } from './study.js';
 
 export interface SearchSetup {
   config: PipelineConfig;
   series: readonly SymbolCandles[];
   folds: Record<string, Fold[]>;
+}
+
+/** What every trial of a study shares: the base config, the candles, the folds (a queue worker builds the same). */
+export function searchSetup(config: PipelineConfig, series: readonly SymbolCandles[]): SearchSetup {
+  return { config, series, folds: searchFolds(series, config) };
 }
 
 /** The backtest metric an objective like backtest_sharpe names, or null for a validation metric. */

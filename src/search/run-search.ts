@@ -13,9 +13,9 @@ import { loadReportData, saveReport, symbolReport, trainingReport } from '../pip
 import { runPipeline } from '../pipeline/run.js';
 import type { SearchReport } from '../report/index.js';
 import { writeJsonAtomic } from '../util/atomic-write.js';
-import { runSearchTrial, type SearchSetup } from './objective.js';
+import { runSearchTrial, searchSetup } from './objective.js';
 import { overfittingFromReturns, type OverfittingStatistics } from './statistics/overfitting.js';
-import { prunerOf, samplerOf, searchFolds, searchSpaceOf, trialConfig } from './setup.js';
+import { prunerOf, samplerOf, searchSpaceOf, trialConfig } from './setup.js';
 import { bestTrial, runStudy, type Objective, type StudyOutcome } from './study.js';
 import { StudyStore, type TrialRecord } from './study-store.js';
 
@@ -92,7 +92,7 @@ export async function runSearch(config: PipelineConfig, loaded: LoadedSeries, op
   }
   const space = searchSpaceOf(config);
   const sampler = samplerOf(config, space);
-  const folds = searchFolds(loaded.series, config);
+  const setup = searchSetup(config, loaded.series);
   // A trial's parameters must make a valid config: check the space's end points up front.
   for (const p of space.params) {
     for (const v of p.kind === 'categorical' ? p.choices : [p.low, p.high]) {
@@ -106,7 +106,6 @@ export async function runSearch(config: PipelineConfig, loaded: LoadedSeries, op
   }
   const store = new StudyStore(s.out);
   openStudy(store, config, loaded);
-  const setup: SearchSetup = { config, series: loaded.series, folds };
   const objective = options.objective ?? ((trial) => runSearchTrial(setup, trial));
   let best: TrialRecord | null = null;
   const outcome = await runStudy({
