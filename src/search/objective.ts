@@ -55,7 +55,7 @@ export async function runSearchTrial(setup: SearchSetup, trial: Pick<TrialContex
     let pruned = false;
     const result = await train({
       config, series: setup.series, runDir, splits, progress: { quiet: true },
-      onEpoch: (epoch, logs) => {
+      stopAfter: (epoch, logs) => {
         if (f > 0) return false;
         if (!(watched in logs)) throw new Error(`search.objective: ${watched} is not among the epoch logs (${Object.keys(logs).filter((k) => k.startsWith('val_')).join(', ')})`);
         pruned = trial.report(epoch + 1, flip * logs[watched]);

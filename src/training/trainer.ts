@@ -41,11 +41,10 @@ export interface TrainOptions {
   progress?: { stream?: ProgressOptions['stream']; quiet?: boolean };
   /** Explicit per-symbol ranges (a walk-forward fold as train/val) instead of config.split fractions. */
   splits?: Dataset['splits'];
-  /**
-   * Called after every epoch with its logs (after checkpoints are written); returning true
-   * stops training there (a search pruning the trial), like early stopping.
-   */
-  onEpoch?: (epoch: number, logs: Record<string, number>) => boolean | void;
+  /** Called after every epoch with its logs (after checkpoints are written). */
+  onEpoch?: (epoch: number, logs: Record<string, number>) => void;
+  /** Asked after every epoch (after onEpoch); true stops training there, like early stopping (a search pruning a trial). */
+  stopAfter?: (epoch: number, logs: Record<string, number>) => boolean;
 }
 
 export interface TrainResult {
@@ -173,7 +172,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     }
     await saveCheckpoint(paths.lastCheckpoint, model, optimizer, state);
     epochsRun += 1;
-    if (options.onEpoch?.(epoch, logs) === true || stop) {
+    options.onEpoch?.(epoch, logs);
+    const halted = options.stopAfter?.(epoch, logs) === true;
+    if (stop || halted) {
       stoppedEarly = true;
       break;
     }
