@@ -10,7 +10,7 @@ import type { OverfittingReport, SearchReport } from './types.js';
 
 function cell(v: number | string | boolean | null | undefined, key: string): string {
   if (v === null || v === undefined) return '<td class="missing">-</td>';
-  if (typeof v === 'number') return `<td class="num" data-key="${escapeHtml(key)}" data-metric="${escapeHtml(String(v))}">${escapeHtml(formatNumber(v, 4))}</td>`;
+  if (typeof v === 'number') return `<td class="num" data-key="${escapeHtml(key)}" data-metric="${escapeHtml(String(v))}">${escapeHtml(formatNumber(v, Number.isInteger(v) ? 0 : 4))}</td>`;
   return `<td data-key="${escapeHtml(key)}">${escapeHtml(String(v))}</td>`;
 }
 
