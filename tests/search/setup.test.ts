@@ -71,3 +71,16 @@ test('configs/search-example.yaml is a valid study', (t) => {
   t.deepEqual(space.params[3].when, { key: 'model.transformer.blocks', values: [1] });
   t.is(searchFolds([{ symbol: 'X', candles }], config).X.length, config.search.folds);
 });
+
+test('a Dataset built on a fold split trains on the fold and validates on its test ends only', async (t) => {
+  const { Dataset } = await import('../../src/data/dataset.js');
+  const config = resolveConfig({ values: { windows: { lookback: 32 }, search: { folds: 2 } } });
+  const [fold] = searchFolds([{ symbol: 'X', candles }], config).X;
+  const split = foldSplit(2000, fold, 32, config.windows.horizons, config.split.embargo);
+  const ds = new Dataset([{ symbol: 'X', candles }], { lookback: 32, horizons: config.windows.horizons, splits: { X: split } });
+  t.deepEqual([ds.refs.train.ends[0], ds.refs.train.ends.at(-1)! + 1], [split.train.start, split.train.end]);
+  t.deepEqual([ds.refs.val.ends[0], ds.refs.val.ends.at(-1)! + 1], [fold.test.start, fold.test.end]);
+  t.is(ds.refs.test.ends.length, 0);
+  t.throws(() => new Dataset([{ symbol: 'X', candles }], { lookback: 48, horizons: config.windows.horizons, splits: { X: split } }), { message: /is for lookback 32/ });
+  t.throws(() => new Dataset([{ symbol: 'Y', candles }], { lookback: 32, horizons: config.windows.horizons, splits: { X: split } }), { message: /no entry for symbol "Y"/ });
+});
