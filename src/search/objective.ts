@@ -74,7 +74,7 @@ export async function runSearchTrial(setup: SearchSetup, trial: Pick<TrialContex
       for (const { symbol, candles } of setup.series) {
         const range = splits[symbol].val;
         const ends = Int32Array.from({ length: range.end - range.start }, (_, i) => range.start + i);
-        const s = await modelSignals(predictor, candles, config.signals, { ends });
+        const s = await modelSignals(predictor, candles, config, { ends });
         sliced.push({ symbol, candles: sliceCandles(candles, range.start, range.end) });
         signals.push(sliceSignals(s.signals, range.start, range.end));
       }
