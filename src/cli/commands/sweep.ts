@@ -11,6 +11,7 @@ import {
   type BacktestOptions, type MetricName, type NativeSymbol, type SweepResult,
 } from '../../backtest/index.js';
 import type { PipelineConfig } from '../../config/index.js';
+import { runDistributedSweep } from '../../distributed/index.js';
 import { Predictor } from '../../inference/predictor.js';
 import { signalsFromPredictions } from '../../inference/model-signals.js';
 import { formatMetric } from '../../pipeline/format.js';
@@ -18,6 +19,7 @@ import { saveReport, sweepReport } from '../../pipeline/report-data.js';
 import { Progress } from '../../training/progress.js';
 import { EXIT, UsageError, emit, type CommandSpec } from '../command.js';
 import { DATA_OPTION, seriesFor } from '../data-args.js';
+import { QUEUE_OPTION, queueUrlOf } from '../queue-args.js';
 
 function riskGrid(config: PipelineConfig): Partial<BacktestOptions>[] {
   const base = backtestOptionsFromConfig(config.backtest, config.signals.targets.fractions);
@@ -43,6 +45,7 @@ const sweep: CommandSpec = {
     device: { type: 'string', choices: ['auto', 'cpu', 'cuda'], describe: 'Engine device (default sweep.device)' },
     'run-dir': { type: 'string', requiresArg: true, describe: 'Trained run for strategy model (default output.runDir)' },
     out: { type: 'string', requiresArg: true, describe: 'Output folder (default <output.runDir>/sweep)' },
+    ...QUEUE_OPTION,
   },
   run: async (args, config, io) => {
     const s = config.sweep;
@@ -55,9 +58,14 @@ const sweep: CommandSpec = {
     }
     const device = (args.device as 'auto' | 'cpu' | 'cuda' | undefined) ?? s.device;
     const risk = riskGrid(config);
-    const progress = new Progress({ label: 'sweep', total: 1, unit: 'path', quiet: args.json });
+    // With a queue the shards run on `ntp worker`s; the output is the same as a local sweep's.
+    const queueUrl = queueUrlOf(args, config);
+    if (queueUrl !== null && s.strategy === 'model') throw new UsageError('sweep --queue runs rule strategies (sweep.strategy ema_cross, sma_cross, rsi); strategy model sweeps run locally');
+    const progress = new Progress({ label: 'sweep', total: 1, unit: queueUrl !== null ? 'shard' : 'path', quiet: args.json, stream: { write: (t: string) => { io.stderr(t); return true; } } });
+    let progressFields: Record<string, number | string> = {};
     const onProgress = (done: number, total: number) => { progress.setTotal(total); progress.update(done); };
     let result: SweepResult;
+    let lastTotal = 0;
     if (s.strategy === 'model') {
       const predictor = await Predictor.load((args['run-dir'] as string | undefined) ?? config.output.runDir);
       const symbols: NativeSymbol[] = [];
@@ -76,9 +84,21 @@ const sweep: CommandSpec = {
       const rules = expandRuleGrid(s.strategy === 'rsi'
         ? { rsi: { period: g.rsiPeriod, lower: g.rsiLower, upper: g.rsiUpper } }
         : { [s.strategy === 'ema_cross' ? 'emaCross' : 'smaCross']: { fast: g.fast, slow: g.slow } });
-      result = await runSweep({ symbols: series.map(({ symbol, candles }) => ({ symbol, candles })), rules, risk }, { device, rankBy: s.rankBy, onProgress });
+      result = queueUrl !== null
+        ? await runDistributedSweep({ symbols: series, rules, risk }, {
+          url: queueUrl, device, rankBy: s.rankBy, shardBarCombos: s.shardBarCombos,
+          log: (line) => io.stderr(`sweep: ${line}\n`),
+          onProgress: (p) => {
+            if (p.total !== lastTotal) progress.resumeFrom(p.done);
+            lastTotal = p.total;
+            progress.setTotal(p.total);
+            progressFields = { 'bar-combos/s': p.barCombosPerSecond, workers: p.workers, ...(p.failed > 0 ? { failed: p.failed } : {}) };
+            progress.update(p.done, progressFields);
+          },
+        })
+        : await runSweep({ symbols: series.map(({ symbol, candles }) => ({ symbol, candles })), rules, risk }, { device, rankBy: s.rankBy, onProgress });
     }
-    progress.finish();
+    progress.finish(progressFields);
     const out = typeof args.out === 'string' ? args.out : join(config.output.runDir, 'sweep');
     writeSweepCsv(join(out, 'sweep.csv'), result);
     writeSweepJson(join(out, 'sweep.json'), result);
@@ -89,10 +109,21 @@ const sweep: CommandSpec = {
     const rate = result.barCombos / Math.max(1e-9, result.elapsedMs / 1000);
     const summary = `${result.shape.paths} paths (${result.shape.symbols} symbols x ${result.shape.rules} strategies x ${result.shape.risk} risk sets) over ${result.barCombos.toExponential(2)} bar-combos `
       + `in ${(result.elapsedMs / 1000).toFixed(2)} s on ${result.device}: ${rate.toExponential(2)} bar-combos/s`;
-    emit(args, io, [`data: ${loaded.source}${loaded.synthetic ? '  [SYNTHETIC DATA]' : ''}`, summary, `ranked by ${s.rankBy}:`, topText(result, s.top),
+    const dist = result.distributed;
+    const missing = dist?.missing ?? [];
+    const distLines = dist ? [
+      `sweep ${dist.sweepId.slice(0, 12)}: ${dist.shards} shards${dist.resumed > 0 ? ` (${dist.resumed} already stored at start)` : ''} on ${dist.workers.length} workers: ${dist.workers.map((w) => `${w.worker} ${w.shards}`).join(', ')}`,
+      ...missing.map((m) => `MISSING shard ${m.shard} (${m.symbol}, ${m.rules}, ${m.risk}: ${m.paths} paths): ${m.error}`),
+    ] : [];
+    emit(args, io, [`data: ${loaded.source}${loaded.synthetic ? '  [SYNTHETIC DATA]' : ''}`, summary, ...distLines, `ranked by ${s.rankBy}:`, topText(result, s.top),
       `written: ${join(out, 'sweep.csv')}, ${join(out, 'sweep.json')}, ${report}`].join('\n'),
     { out, report, device: result.device, shape: result.shape, barCombos: result.barCombos, elapsedMs: result.elapsedMs,
+      ...(dist ? { distributed: dist } : {}),
       top: result.rows.slice(0, s.top).map((r) => ({ rank: r.rank, symbol: r.symbol, strategy: r.strategy, risk: r.risk, metrics: Object.fromEntries(METRIC_NAMES.map((m) => [m, r.metrics[m]])) })) });
+    if (missing.length > 0) {
+      io.stderr(`ntp sweep: ${missing.length} of ${dist!.shards} shards failed every attempt; the results lack their ${missing.reduce((a, m) => a + m.paths, 0)} paths (listed above and in sweep.json "distributed.missing")\n`);
+      return EXIT.failure;
+    }
     return EXIT.ok;
   },
 };
