@@ -225,8 +225,32 @@ test.serial('a shard that fails every attempt is reported with its error; the re
   t.is(res.rows.length, 4);
   t.true(res.rows.every((r) => r.symbol === 'SYN0'));
   t.true(lines.some((l) => /^shard 1 failed 3 times: /.test(l)));
-  const q = new Queue(QUEUE_NAME, { connection: openRedis(redis.url), prefix: QUEUE_PREFIX });
+  const conn = openRedis(redis.url);
+  const q = new Queue(QUEUE_NAME, { connection: conn, prefix: QUEUE_PREFIX });
   const job = await q.getJob(shardJobId(res.distributed!.sweepId, 1));
   t.is(job?.attemptsMade, 3);
   await q.close();
+  conn.disconnect();
+});
+
+test.serial('SIGTERM mid-shard: the worker finishes its shard, stores it, and exits 0', async (t) => {
+  const g = { seed: 6, symbols: 2, bars: 50_000, fast: 40, shardPaths: 200 };
+  const config = configFile('sigterm', g);
+  const local = await localCsv(config, 'sigterm');
+  const out = join(dir, 'sigterm-dist');
+  const w = workers[1];
+  const before = w.log.length;
+  const running = sweepCli(['--config', config, '--queue', redis.url, '--out', out, '--json']);
+  const [, jobId] = await waitForLog({ ...w, get log() { return w.log.slice(before); } } as WorkerProcess, /start job (\S+):/);
+  w.child.kill('SIGTERM');
+  t.is(await w.exited, 0);
+  const tail = w.log.slice(before);
+  t.regex(tail, new RegExp(`SIGTERM: finishing the running shards, then exiting[\\s\\S]*done job ${jobId}: `));
+  workers[1] = spawnWorker(redis.url, 'w5', LOCK_MS);
+  const r = await running;
+  t.is(r.code, 0, r.err);
+  assertSameAsLocal(t, readFileSync(join(out, 'sweep.csv'), 'utf8'), local, 2 * 200 * 4);
+  const s = await stored(sweepIdOf(r.out));
+  t.is(JSON.parse(s.results[jobId.split('-').at(-1)!]).worker, w.name, 'stored by the worker that was stopping');
+  await waitForLog(workers[1], /ready/);
 });
