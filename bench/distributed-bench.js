@@ -50,14 +50,19 @@ async function run(workerCount) {
   // Setup (candle upload, planning, enqueueing) happens once per sweep: timed apart from the per-shard overhead.
   let setupMs = NaN;
   const log = (line) => { if (/enqueued$/.test(line)) setupMs = performance.now() - t0; };
-  const res = await runDistributedSweep({ symbols, rules, risk }, { url: redis.url, device: 'cpu', shardBarCombos: DEFAULT_SHARD_BAR_COMBOS, log });
+  // The last shard gathered: after it the coordinator only ranks rows, as a local sweep does.
+  let gatheredMs = NaN;
+  const onProgress = (p) => { if (p.done === p.total) gatheredMs = performance.now() - t0; };
+  const res = await runDistributedSweep({ symbols, rules, risk }, { url: redis.url, device: 'cpu', shardBarCombos: DEFAULT_SHARD_BAR_COMBOS, log, onProgress });
   const wallMs = performance.now() - t0;
+  const stored = Object.values(await probe.hgetall(`ntp:sweep:${res.distributed.sweepId}:results`)).map((v) => JSON.parse(v));
+  const fetchMs = stored.reduce((a, r) => a + r.fetchMs, 0);
   const after = await info();
   await stopWorkers(workers);
   const d = res.distributed;
   const computeMs = d.workers.reduce((a, w) => a + w.busyMs, 0);
   return {
-    workers: workerCount, wallMs, setupMs, shards: d.shards, computeMs, rows: res.rows.length,
+    workers: workerCount, wallMs, setupMs, gatheredMs, fetchMs, shards: d.shards, computeMs, rows: res.rows.length,
     redisCommands: after.commands - before.commands, redisCpuMs: (after.cpu - before.cpu) * 1000, redisBytes: (after.netIn - before.netIn) + (after.netOut - before.netOut),
   };
 }
@@ -79,18 +84,22 @@ await redis.stop();
 
 const scaling = one.wallMs / two.wallMs;
 const meanShardMs = one.computeMs / one.shards;
-const overheadMs = (one.wallMs - one.setupMs - one.computeMs) / one.shards;
+const overheadMs = (one.gatheredMs - one.setupMs - one.computeMs) / one.shards;
 const overhead = overheadMs / meanShardMs;
+// Each shard here is its own symbol, so every shard fetches its candles once; sweeps with several shards per symbol fetch once per worker and symbol.
+const overheadNoFetchMs = overheadMs - one.fetchMs / one.shards;
+const overheadNoFetch = overheadNoFetchMs / meanShardMs;
 const commandsPerShard = one.redisCommands / one.shards;
 const redisCpuMsPerShard = one.redisCpuMs / one.shards;
 const shardsPerSecond = 1000 / redisCpuMsPerShard;
 const workersKeptBusy = shardsPerSecond * meanShardMs / 1000;
 
 console.log(`distributed sweep: ${SYMBOLS} symbols x ${BARS} bars x ${rules.length} EMA pairs x ${risk.length} risk sets = ${barCombos.toExponential(2)} bar-combos, ${one.shards} shards of ${DEFAULT_SHARD_BAR_COMBOS.toExponential(1)}; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
-for (const r of [one, two]) console.log(`${r.workers} worker(s): ${(r.wallMs / 1000).toFixed(2)} s wall (setup ${(r.setupMs / 1000).toFixed(2)} s), ${(r.computeMs / 1000).toFixed(2)} s of shard compute, ${r.redisCommands} Redis commands, ${r.redisCpuMs.toFixed(0)} ms Redis CPU, ${(r.redisBytes / 2 ** 20).toFixed(1)} MiB through Redis`);
+for (const r of [one, two]) console.log(`${r.workers} worker(s): ${(r.wallMs / 1000).toFixed(2)} s wall (setup ${(r.setupMs / 1000).toFixed(2)} s, last shard gathered at ${(r.gatheredMs / 1000).toFixed(2)} s, candle fetches ${(r.fetchMs / 1000).toFixed(2)} s), ${(r.computeMs / 1000).toFixed(2)} s of shard compute, ${r.redisCommands} Redis commands, ${r.redisCpuMs.toFixed(0)} ms Redis CPU, ${(r.redisBytes / 2 ** 20).toFixed(1)} MiB through Redis`);
 report('distributed', [
   { metric: `2 single-thread workers vs 1 (${one.shards} shards)`, value: two.wallMs / 1000, unit: 's', baseline: '1 worker', baselineValue: one.wallMs / 1000, ratio: scaling, target: '>= 1.8x', pass: scaling >= 1.8 },
-  { metric: 'queue overhead per shard (1 worker; after setup)', value: overheadMs, unit: 'ms', baseline: 'mean shard compute', baselineValue: meanShardMs, ratio: overhead, target: '< 0.05x', pass: overhead < 0.05 },
+  { metric: 'queue overhead per shard (1 worker; setup and final ranking excluded)', value: overheadMs, unit: 'ms', baseline: 'mean shard compute', baselineValue: meanShardMs, ratio: overhead, target: '< 0.05x', pass: overhead < 0.05 },
+  { metric: 'same, without the candle fetch (cached after a worker\'s first shard of a symbol)', value: overheadNoFetchMs, unit: 'ms', baseline: 'mean shard compute', baselineValue: meanShardMs, ratio: overheadNoFetch, target: '< 0.05x', pass: overheadNoFetch < 0.05 },
   { metric: 'sweep setup: candle upload, plan, enqueue (once per sweep)', value: one.setupMs, unit: 'ms' },
   { metric: 'Redis commands per shard', value: commandsPerShard, unit: 'commands' },
   { metric: 'Redis CPU per shard', value: redisCpuMsPerShard, unit: 'ms' },

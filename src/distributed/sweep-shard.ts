@@ -81,7 +81,9 @@ const payloadShape = record({
 export interface ShardResult {
   worker: string;
   device: 'cpu' | 'cuda';
+  /** Native compute time; fetchMs: getting the candles (0 when cached). */
   ms: number;
+  fetchMs: number;
   paths: number;
   metrics: string;
 }
@@ -102,11 +104,12 @@ export const sweepShardJob: JobKind<SweepShardPayload> = {
   parse: (data) => payloadShape(data, 'data') as SweepShardPayload,
   describe: (p) => `sweep ${p.sweepId.slice(0, 12)} shard ${p.shard} (${p.symbol}, ${p.rules.length} rules x ${p.risk.length} risk sets)`,
   run: async (p, ctx) => {
+    const fetchStarted = performance.now();
     const candles = await ctx.candles.get(p.candles);
     const started = performance.now();
     const res = await runNativeBacktestAsync({ symbols: [{ candles }], rules: p.rules, params: p.risk, device: p.device });
     const result: ShardResult = {
-      worker: ctx.worker, device: res.device, ms: performance.now() - started, paths: res.paths,
+      worker: ctx.worker, device: res.device, ms: performance.now() - started, fetchMs: started - fetchStarted, paths: res.paths,
       metrics: Buffer.from(res.metrics.buffer, res.metrics.byteOffset, res.metrics.byteLength).toString('base64'),
     };
     const [[, stored]] = (await ctx.redis.multi()
