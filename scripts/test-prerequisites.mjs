@@ -1,6 +1,7 @@
 // System packages the test suite drives (not npm packages): Debian's chromium for the browser
-// tests, Debian's redis-server for the distributed sweep tests. On a fresh machine `npm test` installs what is missing when it can (root with
-// apt-get, as CI runs); otherwise it names the one command to run and the suite fails.
+// tests, Debian's redis-server for the distributed sweep tests. On a fresh machine `npm test`
+// installs what is missing when it can (root with apt-get, as CI runs); otherwise it names the
+// one command to run and the suite fails.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 

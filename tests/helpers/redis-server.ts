@@ -1,8 +1,8 @@
 /**
  * A throwaway redis-server for tests: 127.0.0.1 only, a free port, no persistence
  * (`--save '' --appendonly no`), a temp dir; `restart()` brings it back empty on the same port.
- * When redis-server is missing it is installed with apt when the tests run as root and apt-get
- * exists (as .ci/run does); otherwise the error gives the command to run. Never a skip.
+ * `npm test` installs redis-server when it can (scripts/test-prerequisites.mjs); when it is still
+ * missing, the tests fail with the command to install it. Never a skip.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -18,16 +18,9 @@ function findRedisServer(): string | null {
   return which.status === 0 && which.stdout.trim() !== '' ? which.stdout.trim() : null;
 }
 
-let installTried = false;
-
-/** The redis-server binary, installing it with apt when running as root; throws with the install command otherwise. */
+/** The redis-server binary; throws with the install command when there is none. */
 export function redisServerBinary(): string {
-  let bin = findRedisServer();
-  if (bin === null && !installTried && process.getuid?.() === 0 && spawnSync('sh', ['-c', 'command -v apt-get']).status === 0) {
-    installTried = true;
-    spawnSync('sh', ['-c', REDIS_INSTALL], { stdio: 'ignore', timeout: 300_000 });
-    bin = findRedisServer();
-  }
+  const bin = findRedisServer();
   if (bin === null) throw new Error(`redis-server is not installed; these tests need a real Redis. Install it with: ${REDIS_INSTALL}`);
   return bin;
 }
