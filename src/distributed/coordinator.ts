@@ -84,7 +84,16 @@ export async function runDistributedSweep(grid: DistributedGrid, options: Distri
 
   const redis = openRedis(options.url, { name: `ntp-coordinator-${hostname()}-${process.pid}` });
   const queue = new Queue(QUEUE_NAME, { connection: redis, prefix: QUEUE_PREFIX });
-  queue.on('error', () => {});  // reconnects are ioredis's job; commands below report real failures
+  queue.on('error', () => {});  // reconnects are ioredis's job; commands wait for them (maxRetriesPerRequest null)
+  let connected = true;
+  redis.on('reconnecting', () => {
+    if (connected) log('lost the connection to Redis; reconnecting (the sweep waits)');
+    connected = false;
+  });
+  redis.on('ready', () => {
+    if (!connected) log('reconnected to Redis');
+    connected = true;
+  });
   try {
     await waitForRedis(redis, options.url);
     const hashes: string[] = [];
@@ -118,16 +127,27 @@ export async function runDistributedSweep(grid: DistributedGrid, options: Distri
       if (keys.length === 0) return 0;
       const values = await redis.hmget(KEYS.sweepResults(sweepId), ...keys.map(String));
       let added = 0;
-      keys.forEach((k, i) => {
+      for (const [i, k] of keys.entries()) {
         const v = values[i];
-        if (v === null) return;
-        const r = JSON.parse(v) as ShardResult;
+        if (v === null) continue;
         const sh = shards[k];
-        if (metricsFromBase64(r.metrics).length !== sh.rules * sh.risks * METRIC_NAMES.length) throw new Error(`shard ${k}: stored result holds ${r.paths} paths, expected ${sh.rules * sh.risks}`);
+        let r: ShardResult | null = null;
+        try {
+          r = JSON.parse(v) as ShardResult;
+          if (typeof r.worker !== 'string' || metricsFromBase64(r.metrics).length !== sh.rules * sh.risks * METRIC_NAMES.length) r = null;
+        } catch {
+          r = null;
+        }
+        if (r === null) {
+          // Not what a worker writes: drop it; the next job-state check computes the shard again.
+          log(`shard ${k}: the stored result is unreadable or of the wrong size; computing it again`);
+          await redis.hdel(KEYS.sweepResults(sweepId), String(k));
+          continue;
+        }
         gathered.set(k, r);
         failed.delete(k);
         added += 1;
-      });
+      }
       return added;
     };
     await readNew();
@@ -200,8 +220,8 @@ export async function runDistributedSweep(grid: DistributedGrid, options: Distri
           lastWorkersCheck = Date.now();
         }
       } catch (e) {
-        // Redis down or restarting: ioredis reconnects; keep polling (the user stops us with Ctrl-C).
-        log(`Redis unavailable (${(e as Error).message}); retrying`);
+        // A command cut off by a dropped connection: ioredis reconnects, poll again. Anything else is a real failure.
+        if (redis.status === 'ready') throw e;
         await new Promise((r) => setTimeout(r, 1000));
         continue;
       }

@@ -254,3 +254,23 @@ test.serial('SIGTERM mid-shard: the worker finishes its shard, stores it, and ex
   t.is(JSON.parse(s.results[jobId.split('-').at(-1)!]).worker, w.name, 'stored by the worker that was stopping');
   await waitForLog(workers[1], /ready/);
 });
+
+test.serial('a stored result that is not what a worker writes is dropped and that shard computed again', async (t) => {
+  const symbols = syntheticMarket({ symbols: 2, bars: 2000, seed: 8 });
+  const rules = expandRuleGrid({ emaCross: { fast: [5, 10, 15], slow: [50, 100] } });
+  const grid = { symbols, rules, risk: [{ stopDistance: 0.02 }, { stopDistance: 0.05 }] };
+  const options = { url: redis.url, device: 'cpu' as const, shardBarCombos: 4 * 2000, reconcileMs: 500 };
+  const first = await runDistributedSweep(grid, options);
+  const sweepId = first.distributed!.sweepId;
+  const probe = openRedis(redis.url);
+  await probe.hset(KEYS.sweepResults(sweepId), '1', '{"worker":"forged","metrics":"AAAA"}');
+  probe.disconnect();
+  const lines: string[] = [];
+  const second = await runDistributedSweep(grid, { ...options, log: (l) => lines.push(l) });
+  t.true(lines.some((l) => l === 'shard 1: the stored result is unreadable or of the wrong size; computing it again'));
+  t.deepEqual(second.rows.map((r) => [r.path, r.metrics]), first.rows.map((r) => [r.path, r.metrics]));
+  t.true(second.distributed!.workers.every((w) => w.worker !== 'forged'));
+  const s = await stored(sweepId);
+  t.is(s.runs['1'], '2', 'the dropped shard ran again, once');
+  t.true(Object.entries(s.runs).every(([k, n]) => k === '1' || n === '1'), 'the others were not recomputed');
+});
