@@ -6,7 +6,7 @@
  */
 import test from 'ava';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,6 +37,7 @@ test.before(async () => {
 test.after.always(async () => {
   await stopWorkers(workers);
   await redis?.stop();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 interface Grid { seed: number; symbols: number; bars: number; fast: number; shardPaths: number }
