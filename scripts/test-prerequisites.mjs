@@ -1,11 +1,13 @@
 // System packages the test suite drives (not npm packages): Debian's chromium for the browser
-// tests. On a fresh machine `npm test` installs what is missing when it can (root with
-// apt-get, as CI runs); otherwise it names the one command to run and the suite fails.
+// tests, Debian's redis-server for the distributed sweep tests. On a fresh machine `npm test`
+// installs what is missing when it can (root with apt-get, as CI runs); otherwise it names the
+// one command to run and the suite fails.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 export const SYSTEM_PACKAGES = [
   { pkg: 'chromium', present: () => existsSync('/usr/bin/chromium'), why: 'browser tests of the HTML reports' },
+  { pkg: 'redis-server', present: () => existsSync('/usr/bin/redis-server'), why: 'distributed sweep tests (a throwaway Redis on a loopback port)' },
 ];
 
 const installCommand = (pkgs) => `apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y ${pkgs.join(' ')}`;

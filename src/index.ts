@@ -17,6 +17,7 @@ export * from './backtest/index.js';
 export * from './report/index.js';
 export * from './pipeline/index.js';
 export * from './search/index.js';
+export * from './distributed/index.js';
 // Names two domains both export: the model factory's ModelConfig (the config's is the
 // `model` section type, PipelineConfig['model']) and the heads list, which is the same in both.
 export { type ModelConfig, HEADS } from './models/index.js';

@@ -86,6 +86,18 @@ export interface SweepResult {
   barCombos: number;
   elapsedMs: number;
   rows: SweepRow[];
+  /** Set by sweeps run on a queue (src/distributed): who ran what, and what is missing. */
+  distributed?: SweepDistribution;
+}
+
+export interface SweepDistribution {
+  sweepId: string;
+  shards: number;
+  /** Shards already stored when this coordinator started (a resumed sweep). */
+  resumed: number;
+  workers: { worker: string; shards: number; paths: number; barCombos: number; busyMs: number }[];
+  /** Shards that failed every attempt: their paths are absent from `rows`. */
+  missing: { shard: number; symbol: string; rules: string; risk: string; paths: number; error: string }[];
 }
 
 export function ruleLabel(rule: RuleStrategy | null): string {
@@ -129,7 +141,14 @@ export async function runSweep(grid: SweepGrid, options: SweepOptions = {}): Pro
       options.onProgress?.(done, total);
     }
   }
-  const sign = options.ascending ? 1 : -1;
+  rankSweepRows(rows, rankBy, options.ascending);
+  const bars = grid.symbols.reduce((a, s) => a + s.candles.close.length, 0);
+  return { device, rankBy, shape: { symbols: S, rules: R, risk: P, paths: total, bars }, barCombos, elapsedMs: performance.now() - started, rows };
+}
+
+/** Sorts by `rankBy` (descending unless `ascending`; NaN last; ties by path) and numbers the ranks: the one ranking of every sweep, local or distributed. */
+export function rankSweepRows(rows: SweepRow[], rankBy: MetricName, ascending = false): void {
+  const sign = ascending ? 1 : -1;
   rows.sort((a, b) => {
     const x = a.metrics[rankBy], y = b.metrics[rankBy];
     if (Number.isNaN(x) !== Number.isNaN(y)) return Number.isNaN(x) ? 1 : -1;
@@ -137,8 +156,6 @@ export async function runSweep(grid: SweepGrid, options: SweepOptions = {}): Pro
     return a.path - b.path;
   });
   rows.forEach((row, i) => { row.rank = i + 1; });
-  const bars = grid.symbols.reduce((a, s) => a + s.candles.close.length, 0);
-  return { device, rankBy, shape: { symbols: S, rules: R, risk: P, paths: total, bars }, barCombos, elapsedMs: performance.now() - started, rows };
 }
 
 const RISK_COLUMNS = ['initialCapital', 'riskFraction', 'feeBps', 'slippageBps', 'intrabar', 'breakevenAfterTp1', 'fractions', 'allowReverse', 'maxHoldBars', 'direction', 'stopDistance', 'targetDistance', 'barsPerYear'] as const;

@@ -222,6 +222,9 @@ export const CONFIG_SCHEMA = section('Pipeline configuration', {
       default: 'sharpe', description: 'Metric that orders the results',
     }),
     top: int({ default: 20, min: 1, description: 'Top-ranked results printed' }),
+    shardBarCombos: num({
+      default: 2e8, min: 1, description: 'With --queue: bar-combinations (bars x paths) per shard; the default is about 2 s of one CPU thread',
+    }),
     heatmap: section('The report\'s heatmap: best rankBy value per pair of two parameters (over all others)', {
       x: oneOf(SWEEP_PARAMETERS, { default: 'fast', description: 'Parameter on the horizontal axis' }),
       y: oneOf(SWEEP_PARAMETERS, { default: 'slow', description: 'Parameter on the vertical axis' }),
@@ -287,6 +290,13 @@ export const CONFIG_SCHEMA = section('Pipeline configuration', {
     backend: oneOf(BACKENDS, { default: 'auto', description: 'tfjs backend; auto = tfjs-node-gpu, tfjs-node, then cpu' }),
     nativeKernels: bool({ default: true, description: 'Register the addon kernels over hot tfjs cpu kernels' }),
     threads: int({ default: 0, min: 0, description: 'Native worker threads; 0 = all cores' }),
+    queue: section('The BullMQ/Redis job queue of `ntp worker` and `ntp sweep --queue` (many machines)', {
+      url: str({
+        default: null, nullable: true, pattern: /^rediss?:\/\//, patternHint: 'a redis://[USER:PASSWORD@]HOST:PORT[/DB] or rediss:// URL',
+        description: 'Redis URL; null = sweeps run locally (the --queue flag sets it)',
+      }),
+      lockMs: int({ default: 30_000, min: 1000, description: 'Worker job lock; a killed worker\'s shard is taken again after about this long' }),
+    }),
   }),
   output: section('Where results go', {
     runDir: str({ default: 'runs/latest', description: 'Run directory: model, scalers, resolved config, metrics' }),

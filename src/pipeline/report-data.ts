@@ -94,6 +94,7 @@ export function sweepReport(result: SweepResult, axes: { x: string; y: string } 
   }
   return {
     rankBy: result.rankBy, columns, rows,
+    ...(result.distributed ? { distributed: { sweepId: result.distributed.sweepId, shards: result.distributed.shards, workers: result.distributed.workers, missing: result.distributed.missing } } : {}),
     ...(best.size > 0 ? { heatmap: { x: axes.x, y: axes.y, metric: `best ${result.rankBy}`, cells: [...best.values()] } } : {}),
   };
 }

@@ -8,7 +8,7 @@ import { escapeHtml } from './escape.js';
 import { heatmapSvg } from './heatmap.js';
 import { lineChartSvg } from './svg-chart.js';
 import { classifierTable, sweepTable, tradingMetricsTable } from './tables.js';
-import type { HorizonMetrics, IndicatorPeriods, ReportReliabilityBin, ReportData, SweepReport, SymbolReport, TrainingHistory } from './types.js';
+import type { HorizonMetrics, IndicatorPeriods, ReportReliabilityBin, ReportData, SweepDistributionReport, SweepReport, SymbolReport, TrainingHistory } from './types.js';
 
 export function headerSection(data: ReportData): string {
   const banner = data.synthetic
@@ -68,5 +68,17 @@ export function periodsSection(p: IndicatorPeriods): string {
 export function sweepSection(s: SweepReport): string {
   const ranked = s.rankBy ? ` (ranked by ${escapeHtml(s.rankBy)})` : '';
   const heatmap = s.heatmap ? `<div>${heatmapSvg(s.heatmap)}</div>` : '';
-  return `<section id="sweep"><h2>Parameter sweep${ranked}</h2><div class="side-by-side"><div>${sweepTable(s)}</div>${heatmap}</div></section>`;
+  const dist = s.distributed ? sweepDistributionHtml(s.distributed) : '';
+  return `<section id="sweep"><h2>Parameter sweep${ranked}</h2><div class="side-by-side"><div>${sweepTable(s)}</div>${heatmap}</div>${dist}</section>`;
+}
+
+/** Who ran what in a sweep on a queue, and what is missing (shards that failed every attempt). */
+function sweepDistributionHtml(d: SweepDistributionReport): string {
+  const table = (id: string, head: string[], rows: (string | number)[][]) => `<table class="metrics" id="${id}"><thead><tr>${head.map((h) => `<th scope="col">${escapeHtml(h)}</th>`).join('')}</tr></thead>`
+    + `<tbody>${rows.map((r) => `<tr>${r.map((v) => `<td>${escapeHtml(typeof v === 'number' ? v.toLocaleString('en-US') : v)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
+  const workers = table('sweep-workers', ['worker', 'shards', 'paths', 'bar-combos', 'busy s'],
+    d.workers.map((w) => [w.worker, w.shards, w.paths, w.barCombos, (w.busyMs / 1000).toFixed(2)]));
+  const missing = d.missing.length === 0 ? '' : `<p class="warning">${d.missing.length} of ${d.shards} shards failed every attempt; their paths are missing from the results:</p>`
+    + table('sweep-missing', ['shard', 'symbol', 'rules', 'risk', 'paths', 'error'], d.missing.map((m) => [m.shard, m.symbol, m.rules, m.risk, m.paths, m.error]));
+  return `<h3>Workers (sweep ${escapeHtml(d.sweepId.slice(0, 12))}, ${d.shards} shards)</h3>${workers}${missing}`;
 }

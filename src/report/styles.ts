@@ -5,6 +5,7 @@ body{margin:0;padding:16px 24px 40px;font:14px/1.45 system-ui,-apple-system,"Seg
 header h1{margin:0 0 4px;font-size:22px}
 .meta{color:#57606a;margin:2px 0}
 .synthetic-banner{margin:12px 0;padding:10px 14px;border:2px solid #c62828;background:#ffebee;color:#b71c1c;font-weight:700;font-size:16px;border-radius:4px}
+.warning{color:#b71c1c;font-weight:700}
 section{margin-top:24px;padding:12px 16px;background:#fff;border:1px solid #d0d7de;border-radius:6px}
 h2{margin:0 0 10px;font-size:18px}
 h3{margin:12px 0 6px;font-size:15px;color:#424a53}

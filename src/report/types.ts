@@ -121,6 +121,15 @@ export interface SweepReport {
   /** One row per parameter set, best first; cells line up with `columns`. */
   rows: (number | string)[][];
   heatmap?: HeatmapSpec;
+  /** Sweeps run on a queue: which worker ran what, and the shards that failed every attempt. */
+  distributed?: SweepDistributionReport;
+}
+
+export interface SweepDistributionReport {
+  sweepId: string;
+  shards: number;
+  workers: { worker: string; shards: number; paths: number; barCombos: number; busyMs: number }[];
+  missing: { shard: number; symbol: string; rules: string; risk: string; paths: number; error: string }[];
 }
 
 /** Deflated Sharpe Ratio and Probability of Backtest Overfitting of a sweep's or search's best result. */

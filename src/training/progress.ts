@@ -16,6 +16,8 @@ export interface ProgressOptions {
 
 export class Progress {
   private done = 0;
+  /** Work done before this process started (a resumed job): not counted in the rate. */
+  private base = 0;
   private readonly started = Date.now();
   private lastDraw = 0;
   private readonly stream: NonNullable<ProgressOptions['stream']>;
@@ -27,6 +29,11 @@ export class Progress {
   /** Changes the total (work whose size is known only once it starts). */
   setTotal(total: number): void {
     (this.opts as { total: number }).total = total;
+  }
+
+  /** Marks `done` items as done before this run, so the rate and ETA count only new work. */
+  resumeFrom(done: number): void {
+    this.base = done;
   }
 
   update(done: number, fields: Record<string, number | string> = {}): void {
@@ -53,7 +60,7 @@ export class Progress {
     const width = 24;
     const filled = Math.round(frac * width);
     const secs = Math.max(1e-3, (now - this.started) / 1000);
-    const rate = this.done / secs;
+    const rate = (this.done - this.base) / secs;
     const eta = rate > 0 ? (this.opts.total - this.done) / rate : NaN;
     const extra = Object.entries(fields)
       .map(([k, v]) => `${k} ${typeof v === 'number' ? formatNumber(v) : v}`)

@@ -14,7 +14,8 @@ import signals from './signals.js';
 import sweep from './sweep.js';
 import train from './train.js';
 import validate from './validate.js';
+import worker from './worker.js';
 
 export const COMMANDS: readonly CommandSpec[] = [
-  doctor, config, fetch, validate, train, evaluate, predict, signals, backtest, sweep, search, report, run, calibrateLoss,
+  doctor, config, fetch, validate, train, evaluate, predict, signals, backtest, sweep, search, report, run, calibrateLoss, worker,
 ];

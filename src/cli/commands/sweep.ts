@@ -11,6 +11,7 @@ import {
   type BacktestOptions, type MetricName, type NativeSymbol, type SweepGrid, type SweepResult,
 } from '../../backtest/index.js';
 import type { PipelineConfig } from '../../config/index.js';
+import { runDistributedSweep } from '../../distributed/index.js';
 import { Predictor } from '../../inference/predictor.js';
 import { signalsFromPredictions } from '../../inference/model-signals.js';
 import { formatMetric } from '../../pipeline/format.js';
@@ -20,6 +21,7 @@ import { sweepOverfitting } from '../../search/sweep-statistics.js';
 import { Progress } from '../../training/progress.js';
 import { EXIT, UsageError, emit, type CommandSpec } from '../command.js';
 import { DATA_OPTION, seriesFor } from '../data-args.js';
+import { QUEUE_OPTION, queueUrlOf } from '../queue-args.js';
 
 function riskGrid(config: PipelineConfig): Partial<BacktestOptions>[] {
   const base = backtestOptionsFromConfig(config.backtest, config.signals.targets.fractions);
@@ -49,6 +51,7 @@ const sweep: CommandSpec = {
     device: { type: 'string', choices: ['auto', 'cpu', 'cuda'], describe: 'Engine device (default sweep.device)' },
     'run-dir': { type: 'string', requiresArg: true, describe: 'Trained run for strategy model (default output.runDir)' },
     out: { type: 'string', requiresArg: true, describe: 'Output folder (default <output.runDir>/sweep)' },
+    ...QUEUE_OPTION,
   },
   run: async (args, config, io) => {
     const s = config.sweep;
@@ -61,10 +64,16 @@ const sweep: CommandSpec = {
     }
     const device = (args.device as 'auto' | 'cpu' | 'cuda' | undefined) ?? s.device;
     const risk = riskGrid(config);
-    const progress = new Progress({ label: 'sweep', total: 1, unit: 'path', quiet: args.json });
+    // With a queue the shards run on `ntp worker`s; the output is the same as a local sweep's.
+    const queueUrl = queueUrlOf(args, config);
+    if (queueUrl !== null && s.strategy === 'model') throw new UsageError('sweep --queue runs rule strategies (sweep.strategy ema_cross, sma_cross, rsi); strategy model sweeps run locally');
+    if (queueUrl !== null && s.sampler !== 'grid') throw new UsageError(`sweep --queue runs the full grid (sweep.sampler: grid); sweep.sampler ${s.sampler} runs locally`);
+    const progress = new Progress({ label: 'sweep', total: 1, unit: queueUrl !== null ? 'shard' : 'path', quiet: args.json, stream: { write: (t: string) => { io.stderr(t); return true; } } });
+    let progressFields: Record<string, number | string> = {};
     const onProgress = (done: number, total: number) => { progress.setTotal(total); progress.update(done); };
     let result: SweepResult;
     let grid: SweepGrid;
+    let lastTotal = 0;
     if (s.strategy === 'model') {
       if (s.sampler !== 'grid') throw new UsageError(`sweep.sampler ${s.sampler} applies to rule strategies; the model strategy sweeps its grid (sweep.sampler: grid)`);
       const predictor = await Predictor.load((args['run-dir'] as string | undefined) ?? config.output.runDir);
@@ -93,9 +102,21 @@ const sweep: CommandSpec = {
         ? { rsi: { period: g.rsiPeriod, lower: g.rsiLower, upper: g.rsiUpper } }
         : { [s.strategy === 'ema_cross' ? 'emaCross' : 'smaCross']: { fast: g.fast, slow: g.slow } });
       grid = { symbols: series.map(({ symbol, candles }) => ({ symbol, candles })), rules, risk };
-      result = await runSweep(grid, { device, rankBy: s.rankBy, onProgress });
+      result = queueUrl !== null
+        ? await runDistributedSweep({ symbols: series, rules, risk }, {
+          url: queueUrl, device, rankBy: s.rankBy, shardBarCombos: s.shardBarCombos,
+          log: (line) => io.stderr(`sweep: ${line}\n`),
+          onProgress: (p) => {
+            if (p.total !== lastTotal) progress.resumeFrom(p.done);
+            lastTotal = p.total;
+            progress.setTotal(p.total);
+            progressFields = { 'bar-combos/s': p.barCombosPerSecond, workers: p.workers, ...(p.failed > 0 ? { failed: p.failed } : {}) };
+            progress.update(p.done, progressFields);
+          },
+        })
+        : await runSweep(grid, { device, rankBy: s.rankBy, onProgress });
     }
-    progress.finish();
+    progress.finish(progressFields);
     const out = outDir(args, config);
     const overfitting = await sweepOverfitting(result, grid, { barsPerYear: config.backtest.barsPerYear, device, seed: s.seed });
     writeSweepCsv(join(out, 'sweep.csv'), result);
@@ -110,11 +131,22 @@ const sweep: CommandSpec = {
       : `${result.shape.symbols} symbols x ${result.shape.paths / result.shape.symbols} distinct parameter sets from ${s.trials} ${s.sampler} trials`;
     const summary = `${result.shape.paths} paths (${shape}) over ${result.barCombos.toExponential(2)} bar-combos `
       + `in ${(result.elapsedMs / 1000).toFixed(2)} s on ${result.device}: ${rate.toExponential(2)} bar-combos/s`;
-    emit(args, io, [`data: ${loaded.source}${loaded.synthetic ? '  [SYNTHETIC DATA]' : ''}`, summary, `ranked by ${s.rankBy}:`, topText(result, s.top),
+    const dist = result.distributed;
+    const missing = dist?.missing ?? [];
+    const distLines = dist ? [
+      `sweep ${dist.sweepId.slice(0, 12)}: ${dist.shards} shards${dist.resumed > 0 ? ` (${dist.resumed} already stored at start)` : ''} on ${dist.workers.length} workers: ${dist.workers.map((w) => `${w.worker} ${w.shards}`).join(', ')}`,
+      ...missing.map((m) => `MISSING shard ${m.shard} (${m.symbol}, ${m.rules}, ${m.risk}: ${m.paths} paths): ${m.error}`),
+    ] : [];
+    emit(args, io, [`data: ${loaded.source}${loaded.synthetic ? '  [SYNTHETIC DATA]' : ''}`, summary, ...distLines, `ranked by ${s.rankBy}:`, topText(result, s.top),
       ...(overfitting ? [overfitting.verdict] : []),
       `written: ${join(out, 'sweep.csv')}, ${join(out, 'sweep.json')}, ${report}`].join('\n'),
     { out, report, device: result.device, sampler: s.sampler, shape: result.shape, overfitting, barCombos: result.barCombos, elapsedMs: result.elapsedMs,
+      ...(dist ? { distributed: dist } : {}),
       top: result.rows.slice(0, s.top).map((r) => ({ rank: r.rank, symbol: r.symbol, strategy: r.strategy, risk: r.risk, metrics: Object.fromEntries(METRIC_NAMES.map((m) => [m, r.metrics[m]])) })) });
+    if (missing.length > 0) {
+      io.stderr(`ntp sweep: ${missing.length} of ${dist!.shards} shards failed every attempt; the results lack their ${missing.reduce((a, m) => a + m.paths, 0)} paths (listed above and in sweep.json "distributed.missing")\n`);
+      return EXIT.failure;
+    }
     return EXIT.ok;
   },
 };

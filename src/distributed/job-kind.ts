@@ -1,0 +1,27 @@
+/**
+ * What a job kind is, and the registry of the kinds a worker runs. A worker runs only these
+ * (looked up by the job's name as an own key, so names like "constructor" find nothing);
+ * adding a kind (e.g. a search trial) is one file with a JobKind and one entry in JOB_KINDS.
+ */
+import type { Redis } from 'ioredis';
+
+import type { CandleCache } from './candle-store.js';
+
+export interface WorkerContext {
+  redis: Redis;
+  candles: CandleCache;
+  /** This worker's name (host:pid unless given). */
+  worker: string;
+}
+
+export interface JobKind<P> {
+  name: string;
+  /** Largest payload accepted, as JSON bytes. */
+  maxBytes: number;
+  /** Checks untrusted data and returns the typed payload, or throws a JobRejection. */
+  parse(data: unknown): P;
+  /** One line for logs. */
+  describe(payload: P): string;
+  /** Does the work and stores its result; resolves to a one-line summary. Throws to fail (retried). */
+  run(payload: P, ctx: WorkerContext): Promise<string>;
+}

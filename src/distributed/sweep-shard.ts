@@ -1,0 +1,121 @@
+/**
+ * The `sweepShard` job kind: one symbol x a rule block x a risk block of a sweep, run on the
+ * worker's native engine (async entry point, so the event loop keeps renewing BullMQ's lock)
+ * and stored in Redis keyed by shard number with HSETNX: a shard run twice (a stalled job taken
+ * again) is stored once.
+ */
+import { RULE_KINDS, resolveBacktestOptions, runNativeBacktestAsync, type BacktestOptions, type RuleStrategy } from '../backtest/index.js';
+import { KEYS } from './connection.js';
+import { bool, int, JobRejection, list, num, oneOf, record, str, type Check } from './payload-check.js';
+import type { JobKind } from './job-kind.js';
+
+export const SWEEP_SHARD = 'sweepShard';
+
+/** Limits: far above what the planner produces (it sizes shards to seconds of work). */
+const MAX_RULES = 100_000;
+const MAX_RISK_SETS = 10_000;
+const MAX_PERIOD = 2 ** 20;
+
+const hex64 = str(/^[0-9a-f]{64}$/, 64, '64 lowercase hex digits');
+
+const rsiRule = record({ kind: oneOf(['rsi'] as const), period: int(1, MAX_PERIOD), lower: num(0, 100), upper: num(0, 100) });
+const crossRule = record({ kind: oneOf(['emaCross', 'smaCross'] as const), fast: int(1, MAX_PERIOD), slow: int(1, MAX_PERIOD) });
+
+const rule: Check<RuleStrategy> = (v, at) => {
+  const kind = v !== null && typeof v === 'object' && !Array.isArray(v) ? oneOf(RULE_KINDS)((v as { kind?: unknown }).kind, `${at}.kind`) : undefined;
+  if (kind === 'rsi') {
+    const r = rsiRule(v, at);
+    if (!(r.lower < r.upper)) throw new JobRejection(`${at}: lower = ${r.lower} must be < upper = ${r.upper}`);
+    return r;
+  }
+  const r = crossRule(v, at);
+  if (!(r.fast < r.slow)) throw new JobRejection(`${at}: fast = ${r.fast} must be < slow = ${r.slow}`);
+  return r;
+};
+
+const finite = num(-Number.MAX_VALUE, Number.MAX_VALUE);
+const anyNumber = num(-Number.MAX_VALUE, Number.MAX_VALUE, { nonFinite: true });
+const riskShape = record({
+  initialCapital: finite, riskFraction: finite, feeBps: finite, slippageBps: finite,
+  intrabar: oneOf(['pessimistic', 'optimistic'] as const), breakevenAfterTp1: bool, fractions: list(finite, 3, 3),
+  allowReverse: bool, maxHoldBars: int(0, 2 ** 31 - 1), direction: oneOf(['both', 'long', 'short'] as const),
+  stopDistance: anyNumber, targetDistance: list(anyNumber, 3, 3), barsPerYear: finite,
+}, ['initialCapital', 'riskFraction', 'feeBps', 'slippageBps', 'intrabar', 'breakevenAfterTp1', 'fractions', 'allowReverse', 'maxHoldBars', 'direction', 'stopDistance', 'targetDistance', 'barsPerYear']);
+
+/** A risk set: known keys of the right types, then the engines' own range checks. */
+const riskSet: Check<Partial<BacktestOptions>> = (v, at) => {
+  const r = riskShape(v, at) as Partial<BacktestOptions>;
+  try {
+    resolveBacktestOptions(r, at);
+  } catch (e) {
+    throw new JobRejection((e as Error).message);
+  }
+  return r;
+};
+
+export interface SweepShardPayload {
+  v: 1;
+  sweepId: string;
+  shard: number;
+  /** For logs only. */
+  symbol: string;
+  /** SHA-256 of the candle bytes in Redis (candle-store.ts). */
+  candles: string;
+  rules: RuleStrategy[];
+  risk: Partial<BacktestOptions>[];
+  device: 'auto' | 'cpu' | 'cuda';
+}
+
+const payloadShape = record({
+  v: int(1, 1),
+  sweepId: hex64,
+  shard: int(0, 10_000_000),
+  symbol: str(/^[^\u0000-\u001f\u007f]+$/, 128, 'a symbol name without control characters'),
+  candles: hex64,
+  rules: list(rule, 1, MAX_RULES),
+  risk: list(riskSet, 1, MAX_RISK_SETS),
+  device: oneOf(['auto', 'cpu', 'cuda'] as const),
+});
+
+/** What a worker stores per shard. Metrics are the native engine's float64 bytes (base64), so they arrive bit for bit. */
+export interface ShardResult {
+  worker: string;
+  device: 'cpu' | 'cuda';
+  /** Native compute time; fetchMs: getting the candles (0 when cached). */
+  ms: number;
+  fetchMs: number;
+  paths: number;
+  metrics: string;
+}
+
+/** Non-finite numbers as strings, since the payload travels as JSON. */
+export function encodeRisk(risk: Partial<BacktestOptions>): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(risk, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v))) as Record<string, unknown>;
+}
+
+export function metricsFromBase64(text: string): Float64Array {
+  const bytes = Buffer.from(text, 'base64');
+  return new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length - (bytes.length % 8)));
+}
+
+export const sweepShardJob: JobKind<SweepShardPayload> = {
+  name: SWEEP_SHARD,
+  maxBytes: 4 * 2 ** 20,
+  parse: (data) => payloadShape(data, 'data') as SweepShardPayload,
+  describe: (p) => `sweep ${p.sweepId.slice(0, 12)} shard ${p.shard} (${p.symbol}, ${p.rules.length} rules x ${p.risk.length} risk sets)`,
+  run: async (p, ctx) => {
+    const fetchStarted = performance.now();
+    const candles = await ctx.candles.get(p.candles);
+    const started = performance.now();
+    const res = await runNativeBacktestAsync({ symbols: [{ candles }], rules: p.rules, params: p.risk, device: p.device });
+    const result: ShardResult = {
+      worker: ctx.worker, device: res.device, ms: performance.now() - started, fetchMs: started - fetchStarted, paths: res.paths,
+      metrics: Buffer.from(res.metrics.buffer, res.metrics.byteOffset, res.metrics.byteLength).toString('base64'),
+    };
+    const [[, stored]] = (await ctx.redis.multi()
+      .hsetnx(KEYS.sweepResults(p.sweepId), String(p.shard), JSON.stringify(result))
+      .hincrby(KEYS.sweepRuns(p.sweepId), String(p.shard), 1)
+      .exec()) as [[unknown, number], [unknown, number]];
+    return `${res.paths} paths in ${result.ms.toFixed(0)} ms${stored === 1 ? '' : ' (already stored by another worker; kept the first)'}`;
+  },
+};

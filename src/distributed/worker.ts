@@ -1,0 +1,95 @@
+/**
+ * A worker: takes jobs from the queue and runs them, only if they are one of the project's job
+ * kinds with a payload that passes that kind's checks. A rejected job is failed at once (no
+ * retries) with its id and the reason, and the worker carries on; a job whose run throws is
+ * retried by BullMQ (attempts and backoff come with the job). Work runs on the native engine's
+ * async entry points, so the event loop stays free to renew BullMQ's job locks; a worker killed
+ * mid-job loses its lock and the job is taken again by another worker (stalled-job recovery).
+ */
+import { hostname } from 'node:os';
+
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+
+import { CandleCache } from './candle-store.js';
+import { QUEUE_NAME, QUEUE_PREFIX, openRedis, waitForRedis } from './connection.js';
+import { jobKind } from './jobs.js';
+import { checkSize, JobRejection } from './payload-check.js';
+
+export interface WorkerOptions {
+  url: string;
+  /** Shown in logs, in stored results and in the sweep report (default host:pid). */
+  name?: string;
+  /** Jobs run at once (default 1). */
+  concurrency?: number;
+  /** Job lock time; a dead worker's job is taken again after about this long (default 30 s). */
+  lockMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface RunningWorker {
+  name: string;
+  /** Stops taking jobs, waits for the running ones to finish, disconnects. */
+  close(): Promise<void>;
+  stats: { done: number; rejected: number; failed: number };
+}
+
+export function defaultWorkerName(): string {
+  return `${hostname()}:${process.pid}`;
+}
+
+export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
+  const name = options.name ?? defaultWorkerName();
+  const log = options.log ?? (() => {});
+  const lockMs = options.lockMs ?? 30_000;
+  const redis = openRedis(options.url, { name: `ntp-worker-${name}` });
+  await waitForRedis(redis, options.url);
+  const ctx = { redis, candles: new CandleCache(redis), worker: name };
+  const stats = { done: 0, rejected: 0, failed: 0 };
+
+  const processor = async (job: Job): Promise<string> => {
+    const kind = jobKind(job.name);
+    let payload: unknown;
+    try {
+      if (!kind) throw new JobRejection(`job name ${JSON.stringify(String(job.name).slice(0, 80))} is not a job kind of this worker`);
+      checkSize(job.data, kind.maxBytes);
+      payload = kind.parse(job.data);
+    } catch (e) {
+      const reason = e instanceof JobRejection ? e.message : `payload check failed (${(e as Error).message})`;
+      stats.rejected += 1;
+      log(`rejected job ${job.id}: ${reason}`);
+      throw new UnrecoverableError(`rejected: ${reason}`);
+    }
+    log(`start job ${job.id}: ${kind.describe(payload as never)}`);
+    try {
+      const summary = await kind.run(payload as never, ctx);
+      stats.done += 1;
+      log(`done job ${job.id}: ${summary}`);
+      return summary;
+    } catch (e) {
+      stats.failed += 1;
+      log(`job ${job.id} failed (attempt ${job.attemptsMade + 1} of ${job.opts.attempts ?? 1}): ${(e as Error).message}`);
+      throw e;
+    }
+  };
+
+  const worker = new Worker(QUEUE_NAME, processor, {
+    connection: redis, prefix: QUEUE_PREFIX, name, concurrency: options.concurrency ?? 1,
+    lockDuration: lockMs, stalledInterval: lockMs, maxStalledCount: 3,
+  });
+  // Connection trouble and unreadable jobs surface here; they must never end the process.
+  let lastError = '';
+  worker.on('error', (e) => {
+    const text = e instanceof Error ? e.message : String(e);
+    if (text !== lastError) log(`queue error: ${text}`);
+    lastError = text;
+  });
+  await worker.waitUntilReady();
+  log(`worker ${name} ready (concurrency ${options.concurrency ?? 1}, lock ${lockMs} ms)`);
+  return {
+    name, stats,
+    close: async () => {
+      await worker.close();
+      redis.disconnect();
+    },
+  };
+}

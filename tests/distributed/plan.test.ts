@@ -1,0 +1,67 @@
+/** Shard planning, sweep ids, queue URLs and the CLI's usage errors: no Redis needed. */
+import test from 'ava';
+
+import { captureIo } from '../../src/cli/io.js';
+import { main } from '../../src/cli/main.js';
+import { checkQueueUrl, planShards, QueueUrlError, redactUrl } from '../../src/distributed/index.js';
+import { contentId } from '../../src/distributed/shards.js';
+
+test('shards cover every (symbol, rule, risk) path exactly once, each near the target size', (t) => {
+  const bars = [1000, 5000, 20_000];
+  for (const [R, P, target] of [[37, 4, 50_000], [5, 300, 200_000], [3, 7, 1], [10, 10, 1e12]] as const) {
+    const shards = planShards(bars, R, P, target);
+    const seen = new Map<string, number>();
+    shards.forEach((sh, i) => {
+      t.is(sh.shard, i);
+      for (let r = sh.rule0; r < sh.rule0 + sh.rules; r++) for (let p = sh.risk0; p < sh.risk0 + sh.risks; p++) {
+        const key = `${sh.symbol}/${r}/${p}`;
+        seen.set(key, (seen.get(key) ?? 0) + 1);
+      }
+      // A shard stays within the target unless a single path is larger.
+      t.true(sh.rules * sh.risks * bars[sh.symbol] <= Math.max(target, bars[sh.symbol]), `shard ${i} size`);
+    });
+    t.is(seen.size, bars.length * R * P);
+    t.true([...seen.values()].every((n) => n === 1));
+  }
+  // Risk sets stay together when they fit, so a rule's indicator is computed once per shard.
+  t.true(planShards([1000], 20, 4, 8000).every((sh) => sh.risks === 4 && sh.rules === 2));
+  t.throws(() => planShards([10], 1, 1, 0), { instanceOf: RangeError, message: /shard size = 0/ });
+});
+
+test('sweep ids are deterministic in the inputs', (t) => {
+  const a = contentId({ rules: [{ kind: 'emaCross', fast: 5, slow: 20 }], risk: [{ stopDistance: Infinity }] });
+  t.is(a, contentId({ rules: [{ kind: 'emaCross', fast: 5, slow: 20 }], risk: [{ stopDistance: Infinity }] }));
+  t.not(a, contentId({ rules: [{ kind: 'emaCross', fast: 5, slow: 21 }], risk: [{ stopDistance: Infinity }] }));
+  t.regex(a, /^[0-9a-f]{64}$/);
+});
+
+test('queue URLs: redis:// and rediss:// with passwords and a database pass; anything else is named', (t) => {
+  for (const ok of ['redis://127.0.0.1:6379', 'redis://h:6380/3', 'rediss://user:secret@cache.example:6380/0', 'redis://:pw@h']) t.is(checkQueueUrl(ok), ok);
+  t.throws(() => checkQueueUrl('http://h:6379'), { instanceOf: QueueUrlError, message: /--queue = "http:\/\/h:6379" must start with redis:\/\/ or rediss:\/\// });
+  t.throws(() => checkQueueUrl('localhost:6379', 'runtime.queue.url'), { instanceOf: QueueUrlError, message: /runtime\.queue\.url = "localhost:6379"/ });
+  t.throws(() => checkQueueUrl('redis://h:6379/x'), { message: /database "x" must be a number/ });
+  t.throws(() => checkQueueUrl('not a url'), { message: /is not a URL/ });
+  t.is(redactUrl('rediss://user:secret@h:6380/1'), 'rediss://user:***@h:6380/1');
+});
+
+test('CLI: worker without a queue, a bad --queue, a bad --concurrency and sweep --queue with the model strategy exit 2 naming the flag', async (t) => {
+  const run = async (argv: string[]) => {
+    const io = captureIo();
+    return { code: await main(argv, io), err: io.err };
+  };
+  let r = await run(['worker']);
+  t.is(r.code, 2);
+  t.regex(r.err, /ntp worker needs --queue redis:\/\/HOST:PORT/);
+  r = await run(['worker', '--queue', 'http://127.0.0.1:1']);
+  t.is(r.code, 2);
+  t.regex(r.err, /--queue = "http:\/\/127\.0\.0\.1:1" must start with redis:\/\//);
+  r = await run(['worker', '--queue', 'redis://127.0.0.1:1', '--concurrency', '0']);
+  t.is(r.code, 2);
+  t.regex(r.err, /--concurrency = 0 must be an integer in \[1, 256\]/);
+  r = await run(['sweep', '--set', 'runtime.queue.url=ftp://x']);
+  t.is(r.code, 2);
+  t.regex(r.err, /runtime\.queue\.url/);
+  r = await run(['sweep', '--queue', 'redis://127.0.0.1:1', '--set', 'sweep.strategy=model']);
+  t.is(r.code, 2);
+  t.regex(r.err, /sweep --queue runs rule strategies/);
+});
