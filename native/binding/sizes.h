@@ -75,16 +75,18 @@ inline double memory_limit_bytes() {
   return limit;
 }
 
-inline std::string gib(double bytes) {
-  const std::string s = std::to_string(bytes / (1 << 30));
-  return s.substr(0, s.find('.') + 3) + " GiB";
+// "12.34 GiB" (or MiB below 1 GiB), for messages.
+inline std::string human_bytes(double bytes) {
+  const bool g = bytes >= (1 << 30);
+  const std::string s = std::to_string(bytes / (g ? (1 << 30) : (1 << 20)));
+  return s.substr(0, s.find('.') + 3) + (g ? " GiB" : " MiB");
 }
 
 // SizeError when `bytes` of working memory exceed the limit: refused before anything runs.
 inline void check_memory(const std::string& where, double bytes) {
   const double limit = memory_limit_bytes();
   if (bytes > limit)
-    throw SizeError(where + ": needs " + gib(bytes) + " of working memory, more than the limit of " + gib(limit) +
+    throw SizeError(where + ": needs " + human_bytes(bytes) + " of working memory, more than the limit of " + human_bytes(limit) +
                     " (physical memory, or NTP_NATIVE_MEMORY_LIMIT)");
 }
 
