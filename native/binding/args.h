@@ -5,12 +5,17 @@
 // Typed arrays: a sync call borrows them zero-copy, and checks them all again once every option
 // has been read (a getter that runs later may have detached or shrunk one checked earlier), so
 // contents read before that are only read at once into owned values (shapes), and contents read
-// later through Job::check or the kernel. An async job cannot borrow them: a buffer transferred
-// (detached) while the job runs is freed by its new owner, and a reference to the array does not
-// stop that. So an async job works on copies taken as each array is read, holds a reference to
-// each array for its life, and writes its outputs' copies back on completion.
+// later through Job::check or the kernel. An async job must also survive a transfer of its
+// buffers while it runs (structuredClone(x.buffer, {transfer: [x.buffer]})): the new owner frees
+// the memory, and a Napi::Reference to the array does not stop that (it keeps the object, not
+// its memory). Node-API has no way to hold the memory itself, so an async job holds V8's
+// BackingStore of each buffer (shared ownership of the memory: a transfer moves the buffer's
+// share, ours keeps the memory alive) plus a reference to the array for completion. Buffers
+// that JS can shrink in place (resizable ArrayBuffers) are copied instead, outputs written back
+// on completion. An output detached during the job makes the job fail, naming it.
 #pragma once
 #include <napi.h>
+#include <v8.h>
 
 #include <cmath>
 #include <cstddef>
@@ -57,7 +62,7 @@ class Views {
   Views(const Views&) = delete;
   Views& operator=(const Views&) = delete;
 
-  // The pointer the kernel uses for `arr` (its own data, or the job's copy when async).
+  // The pointer the kernel uses for `arr` (its own data, or the job's copy).
   void* add(Napi::TypedArray arr, const std::string& field, Access access) {
     View v;
     v.field = field;
@@ -66,11 +71,14 @@ class Views {
     v.bytes = arr.ByteLength();
     v.data = data_of(arr);
     if (async_) {
-      staged_ += static_cast<double>(v.bytes);
-      check_memory(where_, staged_);
       v.ref = Napi::Persistent(static_cast<Napi::Object>(arr));
-      v.copy.reset(new unsigned char[v.bytes ? v.bytes : 8]);
-      if (v.bytes) std::memcpy(v.copy.get(), v.data, v.bytes);
+      v.store = backing_store(arr);
+      if (!v.store) {
+        staged_ += static_cast<double>(v.bytes);
+        check_memory(where_, staged_);
+        v.copy.reset(new unsigned char[v.bytes ? v.bytes : 8]);
+        if (v.bytes) std::memcpy(v.copy.get(), v.data, v.bytes);
+      }
     }
     views_.push_back(std::move(v));
     return views_.back().copy ? views_.back().copy.get() : views_.back().data;
@@ -90,16 +98,16 @@ class Views {
     }
   }
 
-  // Async completion (JS thread): the outputs' copies back into their arrays, which must still
-  // be attached with the same length (a transfer during the job leaves nothing to write into).
-  void copy_back(Napi::Env env) {
+  // Async completion (JS thread): every output must still be attached with the same length (a
+  // transfer during the job leaves the result in memory JS no longer sees); copies go back.
+  void finish(Napi::Env env) {
     for (View& v : views_) {
       if (!v.write || !v.bytes) continue;
       Napi::TypedArray arr = v.ref.Value().As<Napi::TypedArray>();
       void* data = data_of(arr);
-      if (arr.ByteLength() != v.bytes || !data)
+      if (arr.ByteLength() != v.bytes || !data || (!v.copy && data != v.data))
         throw Napi::Error::New(env, v.field + " was detached or resized while the job ran; its result is lost");
-      std::memcpy(data, v.copy.get(), v.bytes);
+      if (v.copy) std::memcpy(data, v.copy.get(), v.bytes);
     }
   }
 
@@ -108,7 +116,8 @@ class Views {
     std::string field;
     Napi::Value value;  // valid during the call that read it
     Napi::Reference<Napi::Object> ref;  // async: the array, held for the job's life
-    std::unique_ptr<unsigned char[]> copy;  // async: the job's copy
+    std::shared_ptr<v8::BackingStore> store;  // async: its memory, held for the job's life
+    std::unique_ptr<unsigned char[]> copy;  // async, resizable buffers: the job's copy
     void* data = nullptr;
     std::size_t bytes = 0;
     bool write = false;
@@ -122,6 +131,19 @@ class Views {
     napi_status st = napi_get_typedarray_info(arr.Env(), arr, &type, &length, &data, &buffer, &offset);
     NAPI_THROW_IF_FAILED(arr.Env(), st, nullptr);
     return data;
+  }
+
+  // The memory under `arr`, or null for a buffer JS can resize in place. (A napi_value is a
+  // v8::Local under the hood; the addon is built against the Node it runs in.)
+  static std::shared_ptr<v8::BackingStore> backing_store(Napi::TypedArray arr) {
+    napi_value buffer = arr.ArrayBuffer();
+    v8::Local<v8::Value> local;
+    static_assert(sizeof(local) == sizeof(buffer), "napi_value is a v8::Local");
+    std::memcpy(static_cast<void*>(&local), &buffer, sizeof(buffer));
+    std::shared_ptr<v8::BackingStore> store = local->IsSharedArrayBuffer()
+                                                  ? local.As<v8::SharedArrayBuffer>()->GetBackingStore()
+                                                  : local.As<v8::ArrayBuffer>()->GetBackingStore();
+    return store->IsResizableByUserJavaScript() ? nullptr : store;
   }
 
   bool async_;

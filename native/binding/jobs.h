@@ -1,6 +1,6 @@
 // Runs a prepared kernel call either on the JS thread (sync) or on libuv's pool (async,
 // returning a Promise), translating C++ exceptions into JS errors in both cases. The call's
-// typed arrays are read through Views (args.h): borrowed when sync, copied when async.
+// typed arrays are read through Views (args.h): borrowed when sync, pinned when async.
 #pragma once
 #include <napi.h>
 
@@ -67,7 +67,7 @@ class AsyncJob : public Napi::AsyncWorker {
   void OnOK() override {
     Napi::Env env = Env();
     try {
-      if (job_.views) job_.views->copy_back(env);
+      if (job_.views) job_.views->finish(env);
       deferred_.Resolve(job_.result ? job_.result(env) : env.Undefined());
     } catch (const Napi::Error& e) {
       deferred_.Reject(e.Value());

@@ -36,6 +36,7 @@ using ntp::binding::SizeError;
 // Buffers larger than this are not allocated (the checks still run): keeps execs fast.
 constexpr std::size_t kMaxRunElements = std::size_t{1} << 14;
 constexpr double kMaxScratchBytes = 64.0 * (1 << 20);
+constexpr double kMaxRunFlops = 1 << 22;
 
 // An exactly sized buffer (ASan flags any access past `n`); a zero count is sometimes null, as
 // an empty typed array's data can be.
@@ -104,7 +105,9 @@ void fuzz_mat_mul(FuzzedDataProvider& in) {
   const ntp::GemmExtents e = ntp::gemm_extents(g);
   if (static_cast<uint64_t>(e.a) > p.a || static_cast<uint64_t>(e.b) > p.b || static_cast<uint64_t>(e.c) > p.out)
     invariant("matMul counts below the GEMM's extents");
-  if (!small({p.a, p.b, p.out, p.bias}) || ntp::gemm_scratch_bytes(g) > kMaxScratchBytes) return;
+  if (!small({p.a, p.b, p.out, p.bias}) || ntp::gemm_scratch_bytes(g) > kMaxScratchBytes ||
+      static_cast<double>(p.out) * static_cast<double>(g.K) > kMaxRunFlops)
+    return;
   const bool nulls = in.ConsumeBool();
   Buffer<float> a(in, p.a, -2, 2), b(in, p.b, -2, 2), c(in, p.out, 0, 0), bias(in, p.bias, -1, 1);
   g.a = a.ptr(nulls);
@@ -141,7 +144,9 @@ void fuzz_attention(FuzzedDataProvider& in) {
     return;
   }
   const double scratch = backward ? ntp::attention_backward_scratch_bytes(s) : ntp::attention_forward_scratch_bytes(s, keep);
-  if (!small({qkv, ctx, probs}) || scratch > kMaxScratchBytes) return;
+  if (!small({qkv, ctx, probs}) || scratch > kMaxScratchBytes ||
+      static_cast<double>(s.batch * s.heads) * static_cast<double>(s.steps * s.steps) * static_cast<double>(s.key_dim) > kMaxRunFlops)
+    return;
   Buffer<float> x(in, qkv, -2, 2), o(in, ctx, 0, 0), w(in, probs, 0, 0);
   ntp::attention_forward(s, x.ptr(false), backward || keep ? w.ptr(false) : nullptr, o.ptr(false));
   if (!backward) return;
@@ -196,7 +201,9 @@ void fuzz_lstm(FuzzedDataProvider& in) {
   } catch (const SizeError&) {
     return;
   }
-  if (!small({x, k, r, b, seq, gates}) || ntp::lstm_scratch_bytes(s, ntp::LstmPass::kBackward) > kMaxScratchBytes) return;
+  if (!small({x, k, r, b, seq, gates}) || ntp::lstm_scratch_bytes(s, ntp::LstmPass::kBackward) > kMaxScratchBytes ||
+      static_cast<double>(gates) * static_cast<double>(s.features + s.units) > kMaxRunFlops)
+    return;
   Buffer<float> xb(in, x, -1, 1), kb(in, k, -0.5, 0.5), rb(in, r, -0.5, 0.5), bb(in, b, -0.1, 0.1);
   const ntp::LstmWeights w{kb.ptr(false), rb.ptr(false), bb.ptr(false)};
   const int pass = in.ConsumeIntegralInRange<int>(0, 2);

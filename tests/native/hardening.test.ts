@@ -98,7 +98,7 @@ const layerNorm = `
   const ySync = new Float32Array(rows * dim);
   A.layerNormForward(opts(ySync));`;
 
-test('an async input transferred right after the call: the job still sees the data (it works on a copy)', (t) => {
+test('an async input transferred right after the call: the job still sees the data (it holds the memory)', (t) => {
   const o = inChild(`${layerNorm}
     const yAsync = new Float32Array(rows * dim);
     const p = A.layerNormForwardAsync(opts(yAsync));
@@ -117,6 +117,27 @@ test('an async output transferred during the job: rejected with an Error naming 
     globalThis.gc();
     return await p;`);
   refused(t, o, 'Error', /layerNormForward: options\.out\.y was detached or resized while the job ran; its result is lost/);
+});
+
+test('an async input on a resizable buffer shrunk right after the call: the job still sees the data (that one is copied)', (t) => {
+  const o = inChild(`${layerNorm}
+    const rx = new Float32Array(new ArrayBuffer(x.byteLength, { maxByteLength: x.byteLength }));
+    rx.set(x);
+    const yAsync = new Float32Array(rows * dim);
+    const p = A.layerNormForwardAsync({ ...opts(yAsync), x: rx });
+    rx.buffer.resize(0);
+    await p;
+    return yAsync.every((v, i) => v === ySync[i]);`);
+  resolvedWith(t, o, true);
+});
+
+test('an async output on a resizable buffer shrunk during the job: rejected naming it', (t) => {
+  const o = inChild(`${layerNorm}
+    const y = new Float32Array(new ArrayBuffer(4 * rows * dim, { maxByteLength: 4 * rows * dim }));
+    const p = A.layerNormForwardAsync(opts(y));
+    y.buffer.resize(4);
+    return await p;`);
+  refused(t, o, 'Error', /layerNormForward: options\.out\.y was detached or resized while the job ran/);
 });
 
 test('lstmBackwardAsync with every input transferred during the job equals the sync result', (t) => {
