@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// `npm test`: type-checks and compiles the TypeScript, runs the C++ core tests (ctest) and the
-// TypeScript tests (ava), always all three, and ends with one line `N passed, N failed`
-// (ctest executables + ava tests) that CI reads. Exit code is non-zero if anything failed.
+// `npm test`: type-checks and compiles the TypeScript, runs the C++ core tests (ctest), a short
+// fuzz of the addon (scripts/fuzz/: JS calls always, the libFuzzer harness when clang++ is
+// installed) and the TypeScript tests (ava), and ends with one line `N passed, N failed`
+// (ctest executables + fuzz runs + ava tests) that CI reads. Exit code is non-zero if anything failed.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { ensureSystemPackages } from './test-prerequisites.mjs';
@@ -38,6 +39,14 @@ if (existsSync('build/CTestTestfile.cmake')) {
 const missing = ensureSystemPackages();
 for (const m of missing) console.error(m);
 failed += missing.length;
+
+// Short fuzz runs, one count each: they fail only on a crash.
+const jsFuzz = await run('node', ['scripts/fuzz/js-fuzz.mjs', '--calls', '4000', '--batch', '2000']);
+if (jsFuzz.code === 0) passed += 1; else { console.error('js fuzz found a crash'); failed += 1; }
+const nativeFuzz = await run('bash', ['scripts/fuzz/native.sh', '20']);
+if (nativeFuzz.code === 3) console.log('native fuzz: not run (clang++ not found; apt-get install clang)');
+else if (nativeFuzz.code === 0) passed += 1;
+else { console.error('native fuzz found a crash (or failed to build)'); failed += 1; }
 
 const ava = await run('npx', ['ava', ...extraAva]);
 const count = (re) => { const m = re.exec(ava.out); return m ? Number(m[1]) : 0; };

@@ -27,14 +27,7 @@
 #include "device_choice.h"
 #include "jobs.h"
 #include "registry.h"
-
-namespace ntp::binding {
-// Signal sides are Int8Array (src/signals/types.ts); only this binding reads them.
-template <> struct TypedArrayKind<int8_t> {
-  static constexpr napi_typedarray_type type = napi_int8_array;
-  static constexpr const char* name = "Int8Array";
-};
-}  // namespace ntp::binding
+#include "sizes.h"
 
 namespace {
 
@@ -43,10 +36,25 @@ namespace bt = ntp::bt;
 
 constexpr int32_t kKnownFlags = bt::kOptimistic | bt::kBreakeven | bt::kAllowReverse | bt::kAllowLong | bt::kAllowShort;
 
+// The parameter and rule columns as read; their contents are converted into `params` and
+// `rules` by Job::check, once every option was read (args.h).
+struct ParamColumns {
+  std::size_t P = 0;
+  const double *fee, *slip, *risk, *f1, *f2, *f3, *stop, *t1, *t2, *t3, *cap;
+  const int32_t *hold, *flags;
+};
+struct RuleColumns {
+  std::size_t R = 0;
+  const int32_t *kind, *fast, *slow;
+  const double *lower, *upper;
+};
+
 // Everything a job needs, owned so the async worker can outlive the JS call's locals.
 struct Inputs {
   std::vector<ntp::BacktestSymbol> symbols;
   std::vector<ntp::SignalColumns> signals;
+  ParamColumns param_columns;
+  RuleColumns rule_columns;
   std::vector<bt::PathParams> params;
   std::vector<ntp::RuleSpec> rules;
   double* metrics = nullptr;
@@ -60,19 +68,18 @@ Napi::Array array_arg(const Args& a, const char* key) {
   return v.As<Napi::Array>();
 }
 
-void read_symbols(const Args& a, bool with_signals, Inputs& in, Job& job) {
+void read_symbols(const Args& a, bool with_signals, Inputs& in) {
   Napi::Array list = array_arg(a, "symbols");
-  job.keep_alive.push_back(list);
   if (list.Length() == 0) throw Napi::RangeError::New(a.env(), a.field("symbols") + " must not be empty");
   for (uint32_t s = 0; s < list.Length(); ++s) {
-    Args sym(a.env(), list.Get(s), a.field("symbols") + "[" + std::to_string(s) + "]");
+    const Args sym = a.element(list.Get(s), a.field("symbols") + "[" + std::to_string(s) + "]");
     ntp::BacktestSymbol bs;
-    bs.candles = candles_arg(sym, nullptr);
+    bs.candles = candles_arg(sym);
     bs.bars_per_year = sym.number("barsPerYear");
     const std::size_t n = bs.candles.length;
     in.symbols.push_back(bs);
     if (!with_signals) continue;
-    Args sig(a.env(), sym.value("signals"), sym.field("signals"));
+    const Args sig = sym.child("signals");
     ntp::SignalColumns g;
     g.side = sig.array<int8_t>("side", n);
     g.stop = sig.array<double>("stopDistance", n);
@@ -82,103 +89,91 @@ void read_symbols(const Args& a, bool with_signals, Inputs& in, Job& job) {
       throw Napi::RangeError::New(a.env(), sig.field("targetDistance") + " must hold 3 Float64Arrays (got " +
                                                std::to_string(targets.Length()) + ")");
     for (uint32_t k = 0; k < 3; ++k) {
-      Napi::Value v = targets.Get(k);
       const std::string f = sig.field("targetDistance") + "[" + std::to_string(k) + "]";
-      if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
-        throw Napi::TypeError::New(a.env(), f + " must be a Float64Array (got " + Args::describe(v) + ")");
-      auto arr = v.As<Napi::Float64Array>();
-      if (arr.ElementLength() != n)
-        throw Napi::RangeError::New(a.env(), f + " has length " + std::to_string(arr.ElementLength()) +
-                                                 ", expected " + std::to_string(n));
-      g.target[k] = arr.Data();
+      g.target[k] = sig.view<double>(targets.Get(k), f, n, nullptr, Access::kRead);
     }
     in.signals.push_back(g);
   }
 }
 
-void read_params(const Args& a, Inputs& in, Job& job) {
-  Args p(a.env(), a.value("params"), a.field("params"));
-  job.keep_alive.push_back(a.value("params"));
-  std::size_t P = 0;
-  const double* fee = p.array<double>("feeBps", kAnyLength, &P);
-  if (P == 0) throw Napi::RangeError::New(a.env(), p.field("feeBps") + " is empty: at least one parameter set is required");
-  const double* slip = p.array<double>("slippageBps", P);
-  const double* risk = p.array<double>("riskFraction", P);
-  const double* f1 = p.array<double>("fraction1", P);
-  const double* f2 = p.array<double>("fraction2", P);
-  const double* f3 = p.array<double>("fraction3", P);
-  const double* stop = p.array<double>("stopDistance", P);
-  const double* t1 = p.array<double>("target1", P);
-  const double* t2 = p.array<double>("target2", P);
-  const double* t3 = p.array<double>("target3", P);
-  const double* cap = p.array<double>("initialCapital", P);
-  const int32_t* hold = p.array<int32_t>("maxHoldBars", P);
-  const int32_t* flags = p.array<int32_t>("flags", P);
-  in.params.resize(P);
-  for (std::size_t i = 0; i < P; ++i) {
-    if ((flags[i] & ~kKnownFlags) != 0)
-      throw Napi::RangeError::New(a.env(), p.field("flags") + "[" + std::to_string(i) + "] = " +
-                                               std::to_string(flags[i]) + " has bits outside " + std::to_string(kKnownFlags));
+void read_params(const Args& a, Inputs& in) {
+  const Args p = a.child("params");
+  ParamColumns& c = in.param_columns;
+  c.fee = p.array<double>("feeBps", kAnyLength, &c.P);
+  if (c.P == 0) throw Napi::RangeError::New(a.env(), p.field("feeBps") + " is empty: at least one parameter set is required");
+  c.slip = p.array<double>("slippageBps", c.P);
+  c.risk = p.array<double>("riskFraction", c.P);
+  c.f1 = p.array<double>("fraction1", c.P);
+  c.f2 = p.array<double>("fraction2", c.P);
+  c.f3 = p.array<double>("fraction3", c.P);
+  c.stop = p.array<double>("stopDistance", c.P);
+  c.t1 = p.array<double>("target1", c.P);
+  c.t2 = p.array<double>("target2", c.P);
+  c.t3 = p.array<double>("target3", c.P);
+  c.cap = p.array<double>("initialCapital", c.P);
+  c.hold = p.array<int32_t>("maxHoldBars", c.P);
+  c.flags = p.array<int32_t>("flags", c.P);
+}
+
+// Job::check: the parameter columns into PathParams.
+void convert_params(const std::string& flags_field, Inputs& in) {
+  const ParamColumns& c = in.param_columns;
+  in.params.resize(c.P);
+  for (std::size_t i = 0; i < c.P; ++i) {
+    if ((c.flags[i] & ~kKnownFlags) != 0)
+      throw std::invalid_argument(flags_field + "[" + std::to_string(i) + "] = " + std::to_string(c.flags[i]) +
+                                  " has bits outside " + std::to_string(kKnownFlags));
     bt::PathParams& q = in.params[i];
     // Same divisions as the TypeScript reference (bps / 1e4), so both round identically.
-    q.fee = fee[i] / 1e4;
-    q.slip = slip[i] / 1e4;
-    q.risk_fraction = risk[i];
-    q.frac[0] = f1[i];
-    q.frac[1] = f2[i];
-    q.frac[2] = f3[i];
-    q.stop_override = stop[i];
-    q.target_override[0] = t1[i];
-    q.target_override[1] = t2[i];
-    q.target_override[2] = t3[i];
-    q.initial_capital = cap[i];
-    q.max_hold = hold[i];
-    q.flags = flags[i];
+    q.fee = c.fee[i] / 1e4;
+    q.slip = c.slip[i] / 1e4;
+    q.risk_fraction = c.risk[i];
+    q.frac[0] = c.f1[i];
+    q.frac[1] = c.f2[i];
+    q.frac[2] = c.f3[i];
+    q.stop_override = c.stop[i];
+    q.target_override[0] = c.t1[i];
+    q.target_override[1] = c.t2[i];
+    q.target_override[2] = c.t3[i];
+    q.initial_capital = c.cap[i];
+    q.max_hold = c.hold[i];
+    q.flags = c.flags[i];
   }
 }
 
-void read_rules(const Args& a, Inputs& in, Job& job) {
-  Args r(a.env(), a.value("rules"), a.field("rules"));
-  job.keep_alive.push_back(a.value("rules"));
-  std::size_t R = 0;
-  const int32_t* kind = r.array<int32_t>("kind", kAnyLength, &R);
-  if (R == 0) throw Napi::RangeError::New(a.env(), r.field("kind") + " is empty: the rule grid must hold at least one rule");
-  const int32_t* fast = r.array<int32_t>("fast", R);
-  const int32_t* slow = r.array<int32_t>("slow", R);
-  const double* lower = r.array<double>("lower", R);
-  const double* upper = r.array<double>("upper", R);
-  in.rules.resize(R);
-  for (std::size_t i = 0; i < R; ++i) in.rules[i] = ntp::RuleSpec{kind[i], fast[i], slow[i], lower[i], upper[i]};
+void read_rules(const Args& a, Inputs& in) {
+  const Args r = a.child("rules");
+  RuleColumns& c = in.rule_columns;
+  c.kind = r.array<int32_t>("kind", kAnyLength, &c.R);
+  if (c.R == 0) throw Napi::RangeError::New(a.env(), r.field("kind") + " is empty: the rule grid must hold at least one rule");
+  c.fast = r.array<int32_t>("fast", c.R);
+  c.slow = r.array<int32_t>("slow", c.R);
+  c.lower = r.array<double>("lower", c.R);
+  c.upper = r.array<double>("upper", c.R);
 }
 
-void read_outputs(const Args& a, std::size_t paths, std::size_t longest, Inputs& in, Job& job) {
-  Args out(a.env(), a.value("out"), a.field("out"));
-  job.keep_alive.push_back(a.value("out"));
-  in.metrics = out.array<double>("metrics", paths * bt::kMetricCount);
+// Job::check: the rule columns into RuleSpecs.
+void convert_rules(Inputs& in) {
+  const RuleColumns& c = in.rule_columns;
+  in.rules.resize(c.R);
+  for (std::size_t i = 0; i < c.R; ++i) in.rules[i] = ntp::RuleSpec{c.kind[i], c.fast[i], c.slow[i], c.lower[i], c.upper[i]};
+}
+
+void read_outputs(const Args& a, std::size_t paths, std::size_t longest, Inputs& in) {
+  const Args out = a.child("out");
+  in.metrics = out.output<double>("metrics", count_of(out.field("metrics"), {static_cast<int64_t>(paths), bt::kMetricCount}));
   if (!a.has("trace")) return;
-  Args tr(a.env(), a.value("trace"), a.field("trace"));
-  job.keep_alive.push_back(a.value("trace"));
+  const Args tr = a.child("trace");
   std::size_t k = 0;
   in.has_trace = true;
   in.trace.paths = tr.array<int32_t>("paths", kAnyLength, &k);
   in.trace.count = k;
   in.trace.stride = static_cast<std::size_t>(tr.integer("stride", static_cast<int64_t>(longest), 1LL << 31));
-  const std::size_t stride = in.trace.stride;
-  in.trace.trades = tr.array<double>("trades", k * stride * bt::kTradeFields);
-  in.trace.trade_counts = tr.array<int32_t>("tradeCounts", k);
-  in.trace.equity = tr.optional_array<double>("equity", k * stride);
-  in.trace.signals = tr.optional_array<int8_t>("signals", k * stride);
-}
-
-// Core checks throw std::invalid_argument / DataError; here, before any job, they become
-// RangeErrors whose message names the field.
-template <class F>
-void check_now(Napi::Env env, const std::string& where, F&& checks) {
-  try {
-    checks();
-  } catch (const std::exception& e) {
-    throw Napi::RangeError::New(env, where + ": " + e.what());
-  }
+  const int64_t rows = static_cast<int64_t>(k), stride = static_cast<int64_t>(in.trace.stride);
+  in.trace.trades = tr.output<double>("trades", count_of(tr.field("trades"), {rows, stride, bt::kTradeFields}));
+  in.trace.trade_counts = tr.output<int32_t>("tradeCounts", k);
+  in.trace.equity = tr.optional_output<double>("equity", count_of(tr.field("equity"), {rows, stride}));
+  in.trace.signals = tr.optional_output<int8_t>("signals", count_of(tr.field("signals"), {rows, stride}));
 }
 
 std::size_t longest_symbol(const Inputs& in) {
@@ -189,7 +184,7 @@ std::size_t longest_symbol(const Inputs& in) {
 
 Job finish(Job job, std::shared_ptr<Inputs> in, bool cuda, bool rules) {
   job.work = [in, cuda, rules] {
-    // check_now ran every argument check before this job was queued.
+    // Job::check ran every argument check before this job was queued.
     constexpr ntp::InputCheck kChecked = ntp::InputCheck::kAlreadyDone;
     const ntp::TraceRequest* trace = in->has_trace ? &in->trace : nullptr;
     const std::size_t S = in->symbols.size(), P = in->params.size(), R = in->rules.size();
@@ -212,38 +207,44 @@ Job finish(Job job, std::shared_ptr<Inputs> in, bool cuda, bool rules) {
   return job;
 }
 
-Job prepare_signals(const Napi::CallbackInfo& info) {
-  Args a(info.Env(), info[0], "backtestSignals: options");
-  Job job;
+// Number of paths: the product of the grid's sizes (checked).
+std::size_t path_count(const Args& a, std::initializer_list<int64_t> grid) { return count_of(a.field("out.metrics"), grid); }
+
+Job prepare_signals(const Args& a) {
   auto in = std::make_shared<Inputs>();
-  read_symbols(a, true, *in, job);
-  read_params(a, *in, job);
-  const std::size_t paths = in->symbols.size() * in->params.size();
-  read_outputs(a, paths, longest_symbol(*in), *in, job);
+  read_symbols(a, true, *in);
+  read_params(a, *in);
+  const std::size_t paths = path_count(a, {static_cast<int64_t>(in->symbols.size()), static_cast<int64_t>(in->param_columns.P)});
+  read_outputs(a, paths, longest_symbol(*in), *in);
   const bool cuda = use_cuda(a);
-  check_now(info.Env(), "backtestSignals", [&] {
+  Job job;
+  // Core checks throw std::invalid_argument / DataError: RangeErrors before any job is queued.
+  job.check = [in, paths, flags = a.field("params.flags")] {
+    convert_params(flags, *in);
     ntp::check_backtest_common(in->symbols.data(), in->symbols.size(), in->params.data(), in->params.size());
     ntp::check_signal_columns(in->signals.data(), in->symbols.data(), in->symbols.size());
     ntp::check_trace(in->has_trace ? &in->trace : nullptr, paths, in->symbols.data(), in->symbols.size());
-  });
+  };
   return finish(std::move(job), in, cuda, false);
 }
 
-Job prepare_rules(const Napi::CallbackInfo& info) {
-  Args a(info.Env(), info[0], "backtestRules: options");
-  Job job;
+Job prepare_rules(const Args& a) {
   auto in = std::make_shared<Inputs>();
-  read_symbols(a, false, *in, job);
-  read_rules(a, *in, job);
-  read_params(a, *in, job);
-  const std::size_t paths = in->symbols.size() * in->rules.size() * in->params.size();
-  read_outputs(a, paths, longest_symbol(*in), *in, job);
+  read_symbols(a, false, *in);
+  read_rules(a, *in);
+  read_params(a, *in);
+  const std::size_t paths = path_count(a, {static_cast<int64_t>(in->symbols.size()), static_cast<int64_t>(in->rule_columns.R),
+                                           static_cast<int64_t>(in->param_columns.P)});
+  read_outputs(a, paths, longest_symbol(*in), *in);
   const bool cuda = use_cuda(a);
-  check_now(info.Env(), "backtestRules", [&] {
+  Job job;
+  job.check = [in, paths, flags = a.field("params.flags")] {
+    convert_params(flags, *in);
+    convert_rules(*in);
     ntp::check_backtest_common(in->symbols.data(), in->symbols.size(), in->params.data(), in->params.size());
     ntp::check_rules(in->rules.data(), in->rules.size());
     ntp::check_trace(in->has_trace ? &in->trace : nullptr, paths, in->symbols.data(), in->symbols.size());
-  });
+  };
   return finish(std::move(job), in, cuda, true);
 }
 

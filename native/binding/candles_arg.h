@@ -1,15 +1,14 @@
 // Reads `options.candles` ({timestamp, open, high, low, close, volume}: Float64Arrays of one
-// length) into a borrowed ntp::Candles, keeping each array alive for async jobs.
+// length) into an ntp::Candles over the call's views (args.h).
 #pragma once
-#include <vector>
 
 #include "../core/candles.h"
 #include "args.h"
 
 namespace ntp::binding {
 
-inline Candles candles_arg(const Args& args, std::vector<Napi::Value>* keep_alive) {
-  Args c(args.env(), args.value("candles"), args.field("candles"));
+inline Candles candles_arg(const Args& args) {
+  const Args c = args.child("candles");
   Candles out;
   std::size_t n = 0;
   out.close = c.array<double>("close", kAnyLength, &n);
@@ -19,9 +18,6 @@ inline Candles candles_arg(const Args& args, std::vector<Napi::Value>* keep_aliv
   out.low = c.array<double>("low", n);
   out.volume = c.array<double>("volume", n);
   out.length = n;
-  if (keep_alive)
-    for (const char* k : {"timestamp", "open", "high", "low", "close", "volume"})
-      keep_alive->push_back(c.value(k));
   return out;
 }
 

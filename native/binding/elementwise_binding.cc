@@ -15,8 +15,7 @@ namespace {
 
 using namespace ntp::binding;
 
-Job prepare_binary(const Napi::CallbackInfo& info) {
-  Args a(info.Env(), info[0], "binaryOp: options");
+Job prepare_binary(const Args& a) {
   const auto op = static_cast<ntp::BinaryOp>(a.integer("op", 0, 4));
   std::size_t na = 0, nb = 0;
   const float* x = a.array<float>("a", kAnyLength, &na);
@@ -24,7 +23,7 @@ Job prepare_binary(const Napi::CallbackInfo& info) {
   const std::size_t n = std::max(na, nb);
   if ((na != 0 && n % na != 0) || (nb != 0 && n % nb != 0))
     throw Napi::RangeError::New(a.env(), "binaryOp: sizes " + std::to_string(na) + " and " + std::to_string(nb) + " do not broadcast as equal, scalar or trailing block");
-  float* out = a.array<float>("out", n);
+  float* out = a.output<float>("out", n);
   Job job;
   job.work = [=] { ntp::binary_broadcast(op, x, na, y, nb, out); };
   return job;
@@ -33,7 +32,5 @@ Job prepare_binary(const Napi::CallbackInfo& info) {
 }  // namespace
 
 NTP_BINDING(elementwise) {
-  exports.Set("binaryOp", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
-    return run_sync(info.Env(), "binaryOp", prepare_binary(info));
-  }, "binaryOp"));
+  export_sync(env, exports, "binaryOp", prepare_binary);
 }

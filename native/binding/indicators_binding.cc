@@ -26,6 +26,7 @@
 #include "device_choice.h"
 #include "jobs.h"
 #include "registry.h"
+#include "sizes.h"
 
 namespace {
 
@@ -40,25 +41,28 @@ ntp::IndicatorKind kind_arg(const Args& a) {
   }
 }
 
-ntp::IndicatorBatch batch_arg(const Args& a, Job* job) {
+ntp::IndicatorBatch batch_arg(const Args& a) {
   ntp::IndicatorBatch b;
   b.kind = kind_arg(a);
   b.batch = static_cast<int32_t>(a.integer("batch", 0, 1 << 30));
   b.time = static_cast<int32_t>(a.integer("time", 1, 1 << 24));
   std::size_t K = 0;
   b.periods = a.array<float>("periods", kAnyLength, &K);
-  b.period_count = static_cast<int32_t>(K);
-  b.close = a.array<float>("close", static_cast<std::size_t>(b.batch) * b.time);
-  for (const char* k : {"close", "periods"}) job->keep_alive.push_back(a.value(k));
+  b.period_count = as_int32(a.field("periods"), K);
+  b.close = a.array<float>("close", count_of(a.field("close"), {b.batch, b.time}));
   return b;
 }
 
-Job prepare_forward(const Napi::CallbackInfo& info) {
-  Args a(info.Env(), info[0], "indicatorForward: options");
+// Each pool thread's transposed [T] blocks of kLanes doubles (`per_thread` of them).
+double lane_rows_bytes(const ntp::IndicatorBatch& b, int per_thread) {
+  return static_cast<double>(ntp::thread_count()) * per_thread * b.time * 4 * sizeof(double);
+}
+
+Job prepare_forward(const Args& a) {
   Job job;
-  const ntp::IndicatorBatch b = batch_arg(a, &job);
-  float* out = a.array<float>("out", static_cast<std::size_t>(b.batch) * b.period_count);
-  job.keep_alive.push_back(a.value("out"));
+  const ntp::IndicatorBatch b = batch_arg(a);
+  float* out = a.output<float>("out", count_of(a.field("out"), {b.batch, b.period_count}));
+  a.need_memory(lane_rows_bytes(b, 1));
   const bool cuda = use_cuda(a);
   job.work = [=] {
 #ifdef NTP_HAVE_CUDA
@@ -70,15 +74,14 @@ Job prepare_forward(const Napi::CallbackInfo& info) {
   return job;
 }
 
-Job prepare_backward(const Napi::CallbackInfo& info) {
-  Args a(info.Env(), info[0], "indicatorBackward: options");
+Job prepare_backward(const Args& a) {
   Job job;
-  const ntp::IndicatorBatch b = batch_arg(a, &job);
-  const std::size_t rows = static_cast<std::size_t>(b.batch);
-  const float* go = a.array<float>("gradOut", rows * b.period_count);
-  float* gc = a.array<float>("gradClose", rows * b.time);
-  float* gp = a.array<float>("gradPeriods", static_cast<std::size_t>(b.period_count));
-  for (const char* k : {"gradOut", "gradClose", "gradPeriods"}) job.keep_alive.push_back(a.value(k));
+  const ntp::IndicatorBatch b = batch_arg(a);
+  const float* go = a.array<float>("gradOut", count_of(a.field("gradOut"), {b.batch, b.period_count}));
+  float* gc = a.output<float>("gradClose", count_of(a.field("gradClose"), {b.batch, b.time}));
+  float* gp = a.output<float>("gradPeriods", static_cast<std::size_t>(b.period_count));
+  // Per-row period gradients in double, reduced over rows.
+  a.need_memory(lane_rows_bytes(b, 3) + 8.0 * b.batch * b.period_count);
   const bool cuda = use_cuda(a);
   job.work = [=] {
 #ifdef NTP_HAVE_CUDA
@@ -100,6 +103,11 @@ int bar_count(double p, const std::string& field) {
 
 std::string at(const char* where, std::size_t i) { return std::string(where) + "[" + std::to_string(i) + "]"; }
 
+// Elements of `P` output rows of `n` values.
+std::size_t rows_of(const Args& a, const char* key, std::size_t P, std::size_t n) {
+  return count_of(a.field(key), {static_cast<int64_t>(P), static_cast<int64_t>(n)});
+}
+
 // Runs body(i) for each of `count` periods on the pool (each period is a full pass over x).
 template <typename F>
 void per_period(std::size_t count, F body) {
@@ -108,8 +116,7 @@ void per_period(std::size_t count, F body) {
   });
 }
 
-Job prepare_plain(const Napi::CallbackInfo& info) {
-  Args a(info.Env(), info[0], "plainSeries: options");
+Job prepare_plain(const Args& a) {
   Job job;
   const std::string kind = a.string("kind", "");
   static const char* kKinds[] = {"ema", "sma", "rsi", "wma", "momentum", "roc"};
@@ -120,8 +127,7 @@ Job prepare_plain(const Napi::CallbackInfo& info) {
   std::size_t n = 0, P = 0;
   const double* x = a.array<double>("x", kAnyLength, &n);
   const double* periods = a.array<double>("periods", kAnyLength, &P);
-  double* out = a.array<double>("out", n * P);
-  for (const char* k : {"x", "periods", "out"}) job.keep_alive.push_back(a.value(k));
+  double* out = a.output<double>("out", rows_of(a, "out", P, n));
   const std::string where = "options.periods";
   job.work = [=] {
     per_period(P, [&](std::size_t i) {
@@ -141,8 +147,7 @@ Job prepare_plain(const Napi::CallbackInfo& info) {
   return job;
 }
 
-Job prepare_macd(const Napi::CallbackInfo& info) {
-  Args a(info.Env(), info[0], "macdSeries: options");
+Job prepare_macd(const Args& a) {
   Job job;
   std::size_t n = 0, P3 = 0;
   const double* x = a.array<double>("x", kAnyLength, &n);
@@ -150,10 +155,9 @@ Job prepare_macd(const Napi::CallbackInfo& info) {
   if (P3 % 3 != 0)
     throw Napi::RangeError::New(a.env(), a.field("periods") + " must hold (fast, slow, signal) triples (length " + std::to_string(P3) + ")");
   const std::size_t P = P3 / 3;
-  double* m = a.array<double>("macd", n * P);
-  double* s = a.array<double>("signal", n * P);
-  double* h = a.array<double>("hist", n * P);
-  for (const char* k : {"x", "periods", "macd", "signal", "hist"}) job.keep_alive.push_back(a.value(k));
+  double* m = a.output<double>("macd", rows_of(a, "macd", P, n));
+  double* s = a.output<double>("signal", rows_of(a, "signal", P, n));
+  double* h = a.output<double>("hist", rows_of(a, "hist", P, n));
   job.work = [=] {
     per_period(P, [&](std::size_t i) {
       ntp::macd_series(x, n, periods[3 * i], periods[3 * i + 1], periods[3 * i + 2], m + i * n, s + i * n, h + i * n);
@@ -162,17 +166,15 @@ Job prepare_macd(const Napi::CallbackInfo& info) {
   return job;
 }
 
-Job prepare_bollinger(const Napi::CallbackInfo& info) {
-  Args a(info.Env(), info[0], "bollingerSeries: options");
+Job prepare_bollinger(const Args& a) {
   Job job;
   std::size_t n = 0, P = 0;
   const double* x = a.array<double>("x", kAnyLength, &n);
   const double* periods = a.array<double>("periods", kAnyLength, &P);
   const double k = a.number("k", 2.0);
-  double* mid = a.array<double>("mid", n * P);
-  double* up = a.array<double>("upper", n * P);
-  double* lo = a.array<double>("lower", n * P);
-  for (const char* key : {"x", "periods", "mid", "upper", "lower"}) job.keep_alive.push_back(a.value(key));
+  double* mid = a.output<double>("mid", rows_of(a, "mid", P, n));
+  double* up = a.output<double>("upper", rows_of(a, "upper", P, n));
+  double* lo = a.output<double>("lower", rows_of(a, "lower", P, n));
   const std::string where = "options.periods";
   job.work = [=] {
     per_period(P, [&](std::size_t i) {
@@ -182,24 +184,21 @@ Job prepare_bollinger(const Napi::CallbackInfo& info) {
   return job;
 }
 
-Job prepare_atr(const Napi::CallbackInfo& info) {
-  Args a(info.Env(), info[0], "atrSeries: options");
+Job prepare_atr(const Args& a) {
   Job job;
   std::size_t n = 0, P = 0;
   const double* close = a.array<double>("close", kAnyLength, &n);
   const double* high = a.array<double>("high", n);
   const double* low = a.array<double>("low", n);
   const double* periods = a.array<double>("periods", kAnyLength, &P);
-  double* out = a.array<double>("out", n * P);
-  for (const char* key : {"close", "high", "low", "periods", "out"}) job.keep_alive.push_back(a.value(key));
+  double* out = a.output<double>("out", rows_of(a, "out", P, n));
   job.work = [=] {
     per_period(P, [&](std::size_t i) { ntp::atr_series(high, low, close, n, periods[i], out + i * n); });
   };
   return job;
 }
 
-Job prepare_stochastic(const Napi::CallbackInfo& info) {
-  Args a(info.Env(), info[0], "stochasticSeries: options");
+Job prepare_stochastic(const Args& a) {
   Job job;
   std::size_t n = 0, P2 = 0;
   const double* close = a.array<double>("close", kAnyLength, &n);
@@ -209,9 +208,8 @@ Job prepare_stochastic(const Napi::CallbackInfo& info) {
   if (P2 % 2 != 0)
     throw Napi::RangeError::New(a.env(), a.field("periods") + " must hold (period, smooth) pairs (length " + std::to_string(P2) + ")");
   const std::size_t P = P2 / 2;
-  double* k = a.array<double>("k", n * P);
-  double* d = a.array<double>("d", n * P);
-  for (const char* key : {"close", "high", "low", "periods", "k", "d"}) job.keep_alive.push_back(a.value(key));
+  double* k = a.output<double>("k", rows_of(a, "k", P, n));
+  double* d = a.output<double>("d", rows_of(a, "d", P, n));
   const std::string where = "options.periods";
   job.work = [=] {
     per_period(P, [&](std::size_t i) {

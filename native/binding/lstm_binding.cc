@@ -16,6 +16,7 @@
 #include "device_choice.h"
 #include "jobs.h"
 #include "registry.h"
+#include "sizes.h"
 
 namespace {
 
@@ -33,13 +34,23 @@ ntp::LstmShape shape_arg(const Args& a) {
   return s;
 }
 
-std::size_t sz(int64_t v) { return static_cast<std::size_t>(v); }
+// Element counts of every buffer of the shape (checked: a product past 2^53 is a RangeError).
+struct LstmSizes {
+  std::size_t x, kernel, recurrent, bias, seq, gates, last;
+  LstmSizes(const Args& a, const ntp::LstmShape& s)
+      : x(count_of(a.field("x"), {s.batch, s.steps, s.features})),
+        kernel(count_of(a.field("kernel"), {s.features, 4, s.units})),
+        recurrent(count_of(a.field("recurrentKernel"), {s.units, 4, s.units})),
+        bias(count_of(a.field("bias"), {4, s.units})),
+        seq(count_of(a.field("h"), {s.batch, s.steps, s.units})),
+        gates(count_of(a.field("gates"), {s.batch, s.steps, 4, s.units})),
+        last(count_of(a.field("h"), {s.batch, s.units})) {}
+};
 
-ntp::LstmWeights weights_arg(const Args& a, const ntp::LstmShape& s, Job& job) {
+ntp::LstmWeights weights_arg(const Args& a, const LstmSizes& n) {
   ntp::LstmWeights w;
-  w.kernel = a.array<float>("kernel", sz(s.features * 4 * s.units));
-  w.recurrent = a.array<float>("recurrentKernel", sz(s.units * 4 * s.units));
-  for (const char* k : {"kernel", "recurrentKernel"}) job.keep_alive.push_back(a.value(k));
+  w.kernel = a.array<float>("kernel", n.kernel);
+  w.recurrent = a.array<float>("recurrentKernel", n.recurrent);
   return w;
 }
 
@@ -50,28 +61,27 @@ struct ForwardInputs {
   ntp::LstmWeights w;
 };
 
-ForwardInputs forward_inputs(const Args& a, Job& job) {
+ForwardInputs forward_inputs(const Args& a, const ntp::LstmShape& s, const LstmSizes& n) {
   ForwardInputs in;
-  in.s = shape_arg(a);
-  in.x = a.array<float>("x", sz(in.s.batch * in.s.steps * in.s.features));
-  in.w = weights_arg(a, in.s, job);
-  in.w.bias = a.array<float>("bias", sz(4 * in.s.units));
-  for (const char* k : {"x", "bias"}) job.keep_alive.push_back(a.value(k));
+  in.s = s;
+  in.x = a.array<float>("x", n.x);
+  in.w = weights_arg(a, n);
+  in.w.bias = a.array<float>("bias", n.bias);
   return in;
 }
 
-Job prepare_forward(const Napi::CallbackInfo& info) {
-  Args a(info.Env(), info[0], "lstmForward: options");
-  Job job;
-  const ForwardInputs in = forward_inputs(a, job);
-  const int64_t BT = in.s.batch * in.s.steps;
-  Args out(info.Env(), a.value("out"), a.field("out"));
+Job prepare_forward(const Args& a) {
+  const ntp::LstmShape s = shape_arg(a);
+  const LstmSizes n(a, s);
+  const ForwardInputs in = forward_inputs(a, s, n);
+  const Args out = a.child("out");
   ntp::LstmForwardOut o;
-  o.h = out.array<float>("h", sz(BT * in.s.units));
-  o.gates = out.array<float>("gates", sz(BT * 4 * in.s.units));
-  o.cells = out.array<float>("cells", sz(BT * in.s.units));
+  o.h = out.output<float>("h", n.seq);
+  o.gates = out.output<float>("gates", n.gates);
+  o.cells = out.output<float>("cells", n.seq);
   const bool cuda = use_cuda(a);
-  job.keep_alive.push_back(a.value("out"));
+  a.need_memory(ntp::lstm_scratch_bytes(s, ntp::LstmPass::kForward));
+  Job job;
   job.work = [=] {
 #ifdef NTP_HAVE_CUDA
     if (cuda) return ntp::cuda::lstm_forward(in.s, in.x, in.w, o);
@@ -82,37 +92,36 @@ Job prepare_forward(const Napi::CallbackInfo& info) {
   return job;
 }
 
-Job prepare_inference(const Napi::CallbackInfo& info) {
-  Args a(info.Env(), info[0], "lstmInference: options");
-  Job job;
-  const ForwardInputs in = forward_inputs(a, job);
+Job prepare_inference(const Args& a) {
+  const ntp::LstmShape s = shape_arg(a);
+  const LstmSizes n(a, s);
+  const ForwardInputs in = forward_inputs(a, s, n);
   const bool last_only = a.boolean("lastOnly", false);
-  Args out(info.Env(), a.value("out"), a.field("out"));
-  float* h = out.array<float>("h", sz((last_only ? in.s.batch : in.s.batch * in.s.steps) * in.s.units));
-  job.keep_alive.push_back(a.value("out"));
+  float* h = a.child("out").output<float>("h", last_only ? n.last : n.seq);
+  a.need_memory(ntp::lstm_scratch_bytes(s, ntp::LstmPass::kInference));
+  Job job;
   job.work = [=] { ntp::lstm_inference(in.s, in.x, in.w, h, last_only); };
   return job;
 }
 
-Job prepare_backward(const Napi::CallbackInfo& info) {
-  Args a(info.Env(), info[0], "lstmBackward: options");
-  Job job;
+Job prepare_backward(const Args& a) {
   const ntp::LstmShape s = shape_arg(a);
-  const int64_t BT = s.batch * s.steps;
-  const float* x = a.array<float>("x", sz(BT * s.features));
-  const ntp::LstmWeights w = weights_arg(a, s, job);
-  const float* h = a.array<float>("h", sz(BT * s.units));
-  const float* gates = a.array<float>("gates", sz(BT * 4 * s.units));
-  const float* cells = a.array<float>("cells", sz(BT * s.units));
-  const float* dh = a.array<float>("dh", sz(BT * s.units));
-  Args out(info.Env(), a.value("out"), a.field("out"));
+  const LstmSizes n(a, s);
+  const float* x = a.array<float>("x", n.x);
+  const ntp::LstmWeights w = weights_arg(a, n);
+  const float* h = a.array<float>("h", n.seq);
+  const float* gates = a.array<float>("gates", n.gates);
+  const float* cells = a.array<float>("cells", n.seq);
+  const float* dh = a.array<float>("dh", n.seq);
+  const Args out = a.child("out");
   ntp::LstmGrads g;
-  g.dx = out.array<float>("dx", sz(BT * s.features));
-  g.dkernel = out.array<float>("dKernel", sz(s.features * 4 * s.units));
-  g.drecurrent = out.array<float>("dRecurrentKernel", sz(s.units * 4 * s.units));
-  g.dbias = out.array<float>("dBias", sz(4 * s.units));
+  g.dx = out.output<float>("dx", n.x);
+  g.dkernel = out.output<float>("dKernel", n.kernel);
+  g.drecurrent = out.output<float>("dRecurrentKernel", n.recurrent);
+  g.dbias = out.output<float>("dBias", n.bias);
   const bool cuda = use_cuda(a);
-  for (const char* k : {"x", "h", "gates", "cells", "dh", "out"}) job.keep_alive.push_back(a.value(k));
+  a.need_memory(ntp::lstm_scratch_bytes(s, ntp::LstmPass::kBackward));
+  Job job;
   job.work = [=] {
 #ifdef NTP_HAVE_CUDA
     if (cuda) return ntp::cuda::lstm_backward(s, x, w, h, gates, cells, dh, g);

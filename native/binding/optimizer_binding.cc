@@ -16,7 +16,8 @@ namespace {
 
 using namespace ntp::binding;
 
-std::vector<float*> float_arrays(const Args& a, const char* key, std::vector<std::size_t>* lengths) {
+// `access`: grads are read, params and the moments updated in place.
+std::vector<float*> float_arrays(const Args& a, const char* key, std::vector<std::size_t>* lengths, Access access) {
   Napi::Value v = a.value(key);
   if (!v.IsArray()) throw Napi::TypeError::New(a.env(), a.field(key) + " must be an array of Float32Array (got " + Args::describe(v) + ")");
   Napi::Array arr = v.As<Napi::Array>();
@@ -24,24 +25,19 @@ std::vector<float*> float_arrays(const Args& a, const char* key, std::vector<std
   for (uint32_t i = 0; i < arr.Length(); ++i) {
     Napi::Value e = arr.Get(i);
     const std::string name = a.field(key) + "[" + std::to_string(i) + "]";
-    if (!e.IsTypedArray() || e.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
-      throw Napi::TypeError::New(a.env(), name + " must be a Float32Array (got " + Args::describe(e) + ")");
-    auto t = e.As<Napi::Float32Array>();
-    if (lengths->size() <= i) lengths->push_back(t.ElementLength());
-    else if ((*lengths)[i] != t.ElementLength())
-      throw Napi::RangeError::New(a.env(), name + " has length " + std::to_string(t.ElementLength()) + ", expected " + std::to_string((*lengths)[i]));
-    out.push_back(t.Data());
+    std::size_t n = 0;
+    out.push_back(a.view<float>(e, name, lengths->size() <= i ? kAnyLength : (*lengths)[i], &n, access));
+    if (lengths->size() <= i) lengths->push_back(n);
   }
   return out;
 }
 
-Job prepare_adam(const Napi::CallbackInfo& info) {
-  Args a(info.Env(), info[0], "adamStep: options");
+Job prepare_adam(const Args& a) {
   std::vector<std::size_t> sizes;
-  auto params = float_arrays(a, "params", &sizes);
-  auto grads = float_arrays(a, "grads", &sizes);
-  auto m = float_arrays(a, "m", &sizes);
-  auto v = float_arrays(a, "v", &sizes);
+  auto params = float_arrays(a, "params", &sizes, Access::kWrite);
+  auto grads = float_arrays(a, "grads", &sizes, Access::kRead);
+  auto m = float_arrays(a, "m", &sizes, Access::kWrite);
+  auto v = float_arrays(a, "v", &sizes, Access::kWrite);
   if (grads.size() != params.size() || m.size() != params.size() || v.size() != params.size())
     throw Napi::RangeError::New(a.env(), "adamStep: params, grads, m and v must hold the same number of tensors");
   ntp::AdamStep s;
@@ -55,7 +51,6 @@ Job prepare_adam(const Napi::CallbackInfo& info) {
   for (std::size_t i = 0; i < params.size(); ++i) tensors.push_back({params[i], grads[i], m[i], v[i], sizes[i]});
   auto norm = std::make_shared<double>(0);
   Job job;
-  for (const char* k : {"params", "grads", "m", "v"}) job.keep_alive.push_back(a.value(k));
   job.work = [tensors, s, norm] { *norm = ntp::adam_step(tensors.data(), tensors.size(), s); };
   job.result = [norm](Napi::Env env) { return Napi::Number::New(env, *norm); };
   return job;
@@ -64,7 +59,5 @@ Job prepare_adam(const Napi::CallbackInfo& info) {
 }  // namespace
 
 NTP_BINDING(optimizer) {
-  exports.Set("adamStep", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
-    return run_sync(info.Env(), "adamStep", prepare_adam(info));
-  }, "adamStep"));
+  export_sync(env, exports, "adamStep", prepare_adam);
 }

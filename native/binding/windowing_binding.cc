@@ -13,35 +13,32 @@
 #include "device_choice.h"
 #include "jobs.h"
 #include "registry.h"
+#include "sizes.h"
 
 namespace {
 
 using namespace ntp::binding;
 
-Job prepare_windows(const Napi::CallbackInfo& info) {
-  Args a(info.Env(), info[0], "buildWindows: options");
+Job prepare_windows(const Args& a) {
   Job job;
-  ntp::Candles candles = candles_arg(a, &job.keep_alive);
+  ntp::Candles candles = candles_arg(a);
   ntp::WindowSpec spec;
   spec.lookback = static_cast<int32_t>(a.integer("lookback", 1, 1 << 20));
   std::size_t F = 0, H = 0, N = 0;
   spec.features = a.array<int32_t>("features", kAnyLength, &F);
-  spec.feature_count = static_cast<int32_t>(F);
+  spec.feature_count = as_int32(a.field("features"), F);
   spec.center = a.optional_array<double>("center", F);
   spec.scale = a.optional_array<double>("scale", F);
   spec.horizons = a.array<int32_t>("horizons", kAnyLength, &H);
-  spec.horizon_count = static_cast<int32_t>(H);
+  spec.horizon_count = as_int32(a.field("horizons"), H);
   const int32_t* ends = a.array<int32_t>("ends", kAnyLength, &N);
-  Args out(info.Env(), a.value("out"), a.field("out"));
-  const std::size_t T = static_cast<std::size_t>(spec.lookback);
+  const Args out = a.child("out");
+  const int64_t T = spec.lookback, n = static_cast<int64_t>(N);
   ntp::WindowOutputs o;
-  o.features = out.array<float>("features", N * T * F);
-  o.close = out.optional_array<float>("close", N * T);
-  o.targets = out.optional_array<float>("targets", N * H);
+  o.features = out.output<float>("features", count_of(out.field("features"), {n, T, static_cast<int64_t>(F)}));
+  o.close = out.optional_output<float>("close", count_of(out.field("close"), {n, T}));
+  o.targets = out.optional_output<float>("targets", count_of(out.field("targets"), {n, static_cast<int64_t>(H)}));
   const bool cuda = use_cuda(a);
-  for (const char* k : {"features", "horizons", "ends"}) job.keep_alive.push_back(a.value(k));
-  for (const char* k : {"center", "scale"}) if (a.has(k)) job.keep_alive.push_back(a.value(k));
-  job.keep_alive.push_back(a.value("out"));
   job.work = [=] {
 #ifdef NTP_HAVE_CUDA
     if (cuda) return ntp::cuda::build_windows(candles, spec, ends, N, o);
@@ -52,15 +49,14 @@ Job prepare_windows(const Napi::CallbackInfo& info) {
   return job;
 }
 
-Job prepare_bar_features(const Napi::CallbackInfo& info) {
-  Args a(info.Env(), info[0], "computeBarFeatures: options");
+Job prepare_bar_features(const Args& a) {
   Job job;
-  ntp::Candles candles = candles_arg(a, &job.keep_alive);
+  ntp::Candles candles = candles_arg(a);
   std::size_t F = 0;
   const int32_t* features = a.array<int32_t>("features", kAnyLength, &F);
-  double* out = a.array<double>("out", candles.length * F);
-  for (const char* k : {"features", "out"}) job.keep_alive.push_back(a.value(k));
-  job.work = [=] { ntp::compute_bar_features(candles, features, static_cast<int32_t>(F), out); };
+  const int32_t f = as_int32(a.field("features"), F);
+  double* out = a.output<double>("out", count_of(a.field("out"), {static_cast<int64_t>(candles.length), f}));
+  job.work = [=] { ntp::compute_bar_features(candles, features, f, out); };
   return job;
 }
 

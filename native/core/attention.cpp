@@ -114,6 +114,17 @@ void for_each_head(const AttentionShape& s, Fn fn) {
 
 }  // namespace
 
+double attention_forward_scratch_bytes(const AttentionShape& s, bool keeps_probs) {
+  const double tt = static_cast<double>(s.steps) * static_cast<double>(s.steps) * sizeof(float);
+  const double heads = static_cast<double>(s.batch) * static_cast<double>(s.heads);
+  return (keeps_probs ? 0.0 : tt * static_cast<double>(thread_count())) + (s.dropout > 0.0f ? tt * heads : 0.0);
+}
+
+double attention_backward_scratch_bytes(const AttentionShape& s) {
+  const double tt = static_cast<double>(s.steps) * static_cast<double>(s.steps) * sizeof(float);
+  return tt * static_cast<double>(s.batch) * static_cast<double>(s.heads) * (s.dropout > 0.0f ? 2.0 : 1.0);
+}
+
 void attention_forward(const AttentionShape& s, const float* qkv, float* probs, float* out) {
   check_attention_shape(s);
   if (!qkv || !out) throw std::invalid_argument("attention: null buffer");

@@ -18,6 +18,12 @@ struct AttentionShape {
 
 void check_attention_shape(const AttentionShape& s);
 
+// Bytes of working memory a call allocates beyond its arguments (the per-thread [T, T] weights
+// when `probs` is not kept, the dropped weights and the weight gradients), as a double so that
+// no shape overflows it: the binding refuses calls above its memory limit before they start.
+double attention_forward_scratch_bytes(const AttentionShape& s, bool keeps_probs);
+double attention_backward_scratch_bytes(const AttentionShape& s);
+
 // qkv [B, T, 3*H*Kd] -> probs [B, H, T, T] (softmax before dropout, kept for backward),
 // out [B, T, H*Kd]. probs may be null when no backward pass follows (inference): the weights
 // then never leave a per-thread scratch.

@@ -352,6 +352,12 @@ void gemm_split_k(const GemmArgs& g) {
 
 }  // namespace
 
+double gemm_scratch_bytes(const GemmArgs& g) {
+  const int64_t batches = g.batch.count();
+  if (batches == 0 || g.M == 0 || g.N == 0 || !split_k(g, batches)) return 0.0;
+  return static_cast<double>((g.K + kKSlice - 1) / kKSlice) * static_cast<double>(g.M * g.N) * sizeof(float);
+}
+
 void gemm(const GemmArgs& g) {
   check_gemm_args(g);
   const int64_t batches = g.batch.count();

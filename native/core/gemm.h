@@ -64,4 +64,8 @@ void check_gemm_args(const GemmArgs& args);
 struct GemmExtents { int64_t a = 0, b = 0, c = 0, bias = 0; };
 GemmExtents gemm_extents(const GemmArgs& args);
 
+// Bytes of working memory the product allocates beyond its operands (split-K partial sums), as a
+// double so that no shape overflows it.
+double gemm_scratch_bytes(const GemmArgs& args);
+
 }  // namespace ntp

@@ -8,6 +8,7 @@
 #include "lstm.h"
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -97,6 +98,18 @@ GemmArgs step_rows_times(const LstmShape& s, const float* a, int64_t a_width, in
 }
 
 }  // namespace
+
+double lstm_scratch_bytes(const LstmShape& s, LstmPass pass) {
+  const double B = static_cast<double>(s.batch), T = static_cast<double>(s.steps), F = static_cast<double>(s.features),
+               U = static_cast<double>(s.units), G = 4 * U, K = F + U;
+  constexpr double f = sizeof(float);
+  if (pass == LstmPass::kForward) return f * U;  // writes straight into its outputs
+  if (pass == LstmPass::kInference) return f * (K * G + B * (K + G + 2 * U));  // stacked weights, per-row state
+  // dz, hs, R^T, dh/dc carries, and the weight-gradient products' split-K partials (at most
+  // one [F or U, 4U] partial per 512 rows of B*T).
+  const double partials = std::ceil(B * T / 512.0) * K * G;
+  return f * (B * T * (G + U) + G * U + 2 * B * U + U + partials);
+}
 
 void lstm_forward(const LstmShape& s, const float* x, const LstmWeights& w, const LstmForwardOut& out) {
   check_lstm_shape(s);

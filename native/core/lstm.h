@@ -54,6 +54,11 @@ void lstm_inference(const LstmShape& s, const float* x, const LstmWeights& w, fl
 void lstm_backward(const LstmShape& s, const float* x, const LstmWeights& w, const float* h,
                    const float* gates, const float* cells, const float* dh, const LstmGrads& grads);
 
+// Bytes of working memory a call allocates beyond its arguments, as a double so that no shape
+// overflows it (an upper bound: the binding refuses calls above its memory limit up front).
+enum class LstmPass { kForward, kInference, kBackward };
+double lstm_scratch_bytes(const LstmShape& s, LstmPass pass);
+
 // Input time of processing step s.
 inline int64_t lstm_time(const LstmShape& s, int64_t step) { return s.reverse ? s.steps - 1 - step : step; }
 
