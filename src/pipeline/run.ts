@@ -32,6 +32,7 @@ export interface RunSummary {
   runDir: string;
   source: string;
   synthetic: boolean;
+  /** Training epochs run (epoch 0, the initial weights, not counted). */
   epochs: number;
   best: number | null;
   monitor: string;
@@ -101,7 +102,7 @@ export async function runPipeline(config: PipelineConfig, options: RunOptions = 
   const reportData = join(runDir, 'report-data.json');
   const report = saveReport(runDir, data);
   return {
-    runDir, source: loaded.source, synthetic: loaded.synthetic, epochs: trained.history.length, best: trained.best,
+    runDir, source: loaded.source, synthetic: loaded.synthetic, epochs: trained.history.length - 1, best: trained.best,
     monitor: trained.monitor, evaluation: evaluation.values, backtests, comparisons, report, reportData,
   };
 }
