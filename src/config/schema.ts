@@ -150,8 +150,8 @@ export const CONFIG_SCHEMA = section('Pipeline configuration', {
   }),
   training: section('Optimisation (SPEC §7.3)', {
     epochs: int({ default: 40, min: 1, description: 'Maximum epochs' }),
-    learningRate: num({ default: 1e-3, min: 0, exclusiveMin: true, description: 'Adam learning rate' }),
-    patience: int({ default: 5, min: 1, description: 'Early-stopping patience: epochs without a higher monitored value (ties go to the lower val_loss)' }),
+    learningRate: num({ default: 3e-4, min: 0, exclusiveMin: true, description: 'Adam learning rate (3e-4 measured on BTC+ETH 1h: validation loss still falling at epoch 4, 1e-3 climbs from epoch 2)' }),
+    patience: int({ default: 3, min: 1, description: 'Early-stopping patience: epochs without a higher monitored value (ties go to the lower val_loss)' }),
     monitor: str({
       default: 'val_dir_mcc_h1', pattern: /^(val_)?[a-z][a-z0-9_]*$/, patternHint: 'a metric name such as val_dir_mcc_h1',
       description: 'Metric for early stopping and the best checkpoint',

@@ -12,7 +12,7 @@ test('defaults carry the SPEC values for windows, split, dataset and training', 
   t.is(c.split.embargo, 12, 'embargo follows max(horizons)');
   t.is(c.dataset.batchSize, 144);
   t.deepEqual(c.training, {
-    epochs: 40, learningRate: 1e-3, patience: 5, monitor: 'val_dir_mcc_h1', mode: 'max', clipNorm: 5, seed: 42,
+    epochs: 40, learningRate: 3e-4, patience: 3, monitor: 'val_dir_mcc_h1', mode: 'max', clipNorm: 5, seed: 42,
     checkpointDir: 'runs/latest/checkpoints', tensorboard: true,
   });
   t.deepEqual(c.features, [...BASE_FEATURES]);
