@@ -115,6 +115,11 @@ export const CONFIG_SCHEMA = section('Pipeline configuration', {
       hidden: list(positiveInt, { default: [64, 32], description: 'MLP hidden widths' }),
       output: int({ default: 20, min: 1, description: 'Branch output width' }),
       dropout: num({ default: 0.2, min: 0, max: 1, exclusiveMax: true, description: 'MLP dropout' }),
+      learnPeriods: bool({ default: true, description: 'Train the 30 indicator periods (false: frozen at their initial values, the ablation)' }),
+      periodLogScale: num({
+        default: 10, min: 0,
+        description: 'Periods are learnt as ln(period)/this, so a step moves ln(period) by up to this x learningRate; 0 = raw periods',
+      }),
     }),
     tower: section('Per-horizon towers', {
       hidden: list(positiveInt, { default: [64, 32], minItems: 1, description: 'Dense ReLU widths' }),
@@ -134,7 +139,8 @@ export const CONFIG_SCHEMA = section('Pipeline configuration', {
     }),
     huberDelta: num({ default: 1, min: 0, exclusiveMin: true, description: 'Huber delta' }),
     focal: section('Binary focal loss', {
-      alpha: num({ default: 0.7, min: 0, max: 1, description: 'Weight of the up class' }),
+      alpha: num({ default: 0.7, min: 0, max: 1, description: 'Weight of the up class (when balance is off)' }),
+      balance: bool({ default: true, description: 'alpha per horizon = share of down labels in the training split, so both classes weigh equally' }),
       gamma: num({ default: 1, min: 0, description: 'Focusing exponent' }),
     }),
     trend: section('Trend-consistency loss', {
@@ -144,8 +150,8 @@ export const CONFIG_SCHEMA = section('Pipeline configuration', {
   }),
   training: section('Optimisation (SPEC §7.3)', {
     epochs: int({ default: 40, min: 1, description: 'Maximum epochs' }),
-    learningRate: num({ default: 1e-3, min: 0, exclusiveMin: true, description: 'Adam learning rate' }),
-    patience: int({ default: 40, min: 1, description: 'Early-stopping patience in epochs' }),
+    learningRate: num({ default: 3e-4, min: 0, exclusiveMin: true, description: 'Adam learning rate (3e-4 measured on BTC+ETH 1h: validation loss still falling at epoch 4, 1e-3 climbs from epoch 2)' }),
+    patience: int({ default: 3, min: 1, description: 'Early-stopping patience: epochs without a higher monitored value (ties go to the lower val_loss)' }),
     monitor: str({
       default: 'val_dir_mcc_h1', pattern: /^(val_)?[a-z][a-z0-9_]*$/, patternHint: 'a metric name such as val_dir_mcc_h1',
       description: 'Metric for early stopping and the best checkpoint',

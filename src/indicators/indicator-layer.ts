@@ -9,6 +9,13 @@
  * `call` also clips the periods it feeds to the kernels when any is out of range (gradient 0
  * outside the range, as for any clip) and `applyPeriodConstraints` writes the clipped values
  * back (call it after a step).
+ *
+ * Log periods (`logScale` s > 0): the weight holds theta = ln(period) / s and the kernels get
+ * period = exp(s theta). An Adam step then moves ln(period) by up to s * lr, a relative change
+ * the same for a period of 5 or of 200, where on the raw period a step of lr moves a period
+ * of 200 by a negligible fraction and the indicators stay fixed in practice. The kernels'
+ * analytic gradients stay with respect to the period; tfjs's exp supplies the chain rule.
+ * Layers saved without `logScale` (older models) hold raw periods and still load.
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -30,6 +37,8 @@ export interface LearnableIndicatorArgs extends LayerArgs {
   maxPeriod?: number;
   /** Kernel implementation for this layer (default: the process-wide setting). Not serialized. */
   implementation?: IndicatorImplementation;
+  /** Learn ln(period) / logScale instead of the raw period (see above); absent = raw periods. */
+  logScale?: number;
 }
 
 interface IndicatorSpec {
@@ -48,6 +57,7 @@ export abstract class LearnableIndicatorLayer extends tf.layers.Layer {
   readonly implementation: IndicatorImplementation | undefined;
   private readonly minArg: number | undefined;
   private readonly maxArg: number | undefined;
+  readonly logScale: number | undefined;
   private range: [number, number] | null = null;
   private periodsVar: LayerVariable | null = null;
 
@@ -64,6 +74,15 @@ export abstract class LearnableIndicatorLayer extends tf.layers.Layer {
     this.minArg = args.minPeriod;
     this.maxArg = args.maxPeriod;
     this.implementation = args.implementation;
+    if (args.logScale !== undefined && !(Number.isFinite(args.logScale) && args.logScale > 0)) {
+      throw new RangeError(`${spec.className}: logScale must be a finite number > 0 (got ${args.logScale})`);
+    }
+    this.logScale = args.logScale;
+  }
+
+  /** Period -> stored weight value. */
+  private toWeight(p: number): number {
+    return this.logScale === undefined ? p : Math.log(p) / this.logScale;
   }
 
   get kind(): IndicatorKind {
@@ -104,9 +123,10 @@ export abstract class LearnableIndicatorLayer extends tf.layers.Layer {
       if (this.explicitPeriods && (p < min || p > max)) throw new RangeError(`${this.spec.className}: periods[${i}] = ${p} is outside [${min}, ${max}]`);
     });
     this.range = [min, max];
-    const init = new FixedValues({ values: this.initialPeriods.map((p) => Math.min(max, Math.max(min, p))) }).asInitializer();
+    const init = new FixedValues({ values: this.initialPeriods.map((p) => this.toWeight(Math.min(max, Math.max(min, p)))) }).asInitializer();
+    const [wMin, wMax] = this.weightRange();
     this.periodsVar = this.addWeight(`${this.spec.key}_periods`, [this.periodCount], 'float32', init, undefined, true,
-      new ClipPeriods({ min, max }).asConstraint(), () => init);
+      new ClipPeriods({ min: wMin, max: wMax }).asConstraint(), () => init);
     this.built = true;
   }
 
@@ -129,10 +149,21 @@ export abstract class LearnableIndicatorLayer extends tf.layers.Layer {
    * native kernel). The values are K floats read synchronously, as the ops read them anyway.
    */
   effectivePeriods(): tf.Tensor {
-    const [min, max] = this.periodRange();
+    const [min, max] = this.weightRange();
     const weight = this.variable().read();
     const inRange = Array.from(weight.dataSync()).every((p) => p >= min && p <= max);
-    return inRange ? weight : tf.clipByValue(weight, min, max);
+    const clipped = inRange ? weight : tf.clipByValue(weight, min, max);
+    if (this.logScale === undefined) return clipped;
+    // exp can land a hair outside the range in float32; the kernels' domain checks are exact.
+    const [pMin, pMax] = this.periodRange();
+    const periods = tf.exp(tf.mul(clipped, this.logScale));
+    return Array.from(periods.dataSync()).every((p) => p >= pMin && p <= pMax) ? periods : tf.clipByValue(periods, pMin, pMax);
+  }
+
+  /** The range of the stored weight: the period range, or its image under ln(.) / logScale. */
+  private weightRange(): [number, number] {
+    const [min, max] = this.periodRange();
+    return [this.toWeight(min), this.toWeight(max)];
   }
 
   /** The period weight (throws before build). */
@@ -143,7 +174,8 @@ export abstract class LearnableIndicatorLayer extends tf.layers.Layer {
 
   /** Current period values, in weight order. */
   currentPeriods(): number[] {
-    return Array.from(this.variable().read().dataSync());
+    const w = Array.from(this.variable().read().dataSync());
+    return this.logScale === undefined ? w : w.map((v) => Math.exp(this.logScale! * v));
   }
 
   /** Names of the periods for logs, from the initial values: ma_5, macd_12_26_9_fast, ... */
@@ -160,7 +192,7 @@ export abstract class LearnableIndicatorLayer extends tf.layers.Layer {
   /** Writes the clipped periods back (tfjs optimizers do not apply layer constraints). */
   applyPeriodConstraint(): void {
     const v = this.variable();
-    const [min, max] = this.periodRange();
+    const [min, max] = this.weightRange();
     tf.tidy(() => { v.write(tf.clipByValue(v.read(), min, max)); });
   }
 
@@ -168,6 +200,7 @@ export abstract class LearnableIndicatorLayer extends tf.layers.Layer {
     const config: tf.serialization.ConfigDict = { ...super.getConfig(), periods: this.initialPeriods };
     if (this.minArg !== undefined) config.minPeriod = this.minArg;
     if (this.maxArg !== undefined) config.maxPeriod = this.maxArg;
+    if (this.logScale !== undefined) config.logScale = this.logScale;
     return config;
   }
 }

@@ -25,6 +25,8 @@ export interface LearnableIndicatorsArgs extends LayerArgs {
   /** Largest momentum lag when the input's time dimension is unknown (default T-2). */
   maxLag?: number;
   implementation?: IndicatorImplementation;
+  /** Learn log periods (see LearnableIndicatorLayer); absent = raw periods (older models). */
+  logScale?: number;
 }
 
 const PARTS = [
@@ -42,6 +44,7 @@ export class LearnableIndicators extends tf.layers.Layer {
     this.args = args;
     this.parts = PARTS.map(([key, Cls]) => {
       const a: LearnableIndicatorArgs = { implementation: args.implementation };
+      if (args.logScale !== undefined) a.logScale = args.logScale;
       const periods = args[key];
       if (periods !== undefined) a.periods = periods;
       if (key === 'momentum' && args.maxLag !== undefined) a.maxPeriod = args.maxLag;
@@ -80,6 +83,7 @@ export class LearnableIndicators extends tf.layers.Layer {
     const config: tf.serialization.ConfigDict = { ...super.getConfig() };
     PARTS.forEach(([key], i) => { config[key] = this.parts[i].initialPeriods; });
     if (this.args.maxLag !== undefined) config.maxLag = this.args.maxLag;
+    if (this.args.logScale !== undefined) config.logScale = this.args.logScale;
     return config;
   }
 

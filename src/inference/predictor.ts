@@ -2,7 +2,8 @@
  * Predictor (SPEC §8): loads a run directory (model + scaler + resolved config) and predicts
  * for the newest complete window or for every window of a series. Outputs are per horizon and
  * in the units a trader reads: the unscaled log return and the price it implies, P(up), and the
- * variance and sigma of the unscaled return. predictBatch streams the series through the native
+ * variance and sigma of the unscaled return, after the run's output calibration (P(up)
+ * temperature and sigma scale fit on validation; the identity for runs without one). predictBatch streams the series through the native
  * windowing in chunks, so memory stays bounded however long the series is.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -13,7 +14,7 @@ import { loadConfig, type PipelineConfig } from '../config/index.js';
 import { assertCandles, type Candles } from '../data/candles.js';
 import { scalerFromJson, type Scaler } from '../data/scaler.js';
 import { buildWindowsAsync } from '../data/windowing.js';
-import { loadModel } from '../models/index.js';
+import { applyCalibration, loadModel, readCalibration, type OutputCalibration } from '../models/index.js';
 import { runPaths } from '../training/run-dir.js';
 import { prepareRuntime } from '../training/runtime.js';
 
@@ -46,6 +47,8 @@ export class Predictor {
     readonly config: PipelineConfig,
     readonly model: tf.LayersModel,
     readonly scaler: Scaler,
+    /** Applied to every prediction; pass it to `evaluate` so metrics read the same outputs. */
+    readonly calibration: OutputCalibration,
   ) {}
 
   /** Loads a run directory; a missing or incompatible part is a clear error naming the file. */
@@ -66,7 +69,7 @@ export class Predictor {
       `the model takes ${fIn.shape[2]} features, the scaler has ${scaler.features.length} (${scaler.features.join(', ')})`);
     expect(model.outputNames.length === 3 * scaler.horizons.length,
       `the model has ${model.outputNames.length} outputs, expected 3 per horizon for ${scaler.horizons.length} horizons`);
-    return new Predictor(runDir, config, model, scaler);
+    return new Predictor(runDir, config, model, scaler, readCalibration(p.calibration, scaler.horizons.length));
   }
 
   get lookback(): number { return this.scaler.lookback; }
@@ -121,11 +124,14 @@ export class Predictor {
           out.predictedPrice[h][k] = out.close[k] * Math.exp(r);
           out.pUp[h][k] = dir[i];
           out.variance[h][k] = vr[i] * std[h] * std[h];
-          out.sigma[h][k] = Math.sqrt(out.variance[h][k]);
         }
       }
       tf.dispose(Object.values(outputs));
       options.onProgress?.(Math.min(N, start + chunk), N);
+    }
+    for (let h = 0; h < H; h++) {
+      applyCalibration(this.calibration, h, out.pUp[h], out.variance[h]);
+      out.sigma[h] = out.variance[h].map(Math.sqrt);
     }
     return out;
   }

@@ -16,7 +16,8 @@ import { TREND_TAU, trendExtended, trendGlobal, trendLocal } from './trend.js';
 /** Tunable loss parameters (SPEC §7.1 defaults in DEFAULT_LOSS_PARAMS). */
 export interface LossParams {
   huberDelta: number;
-  focalAlpha: number;
+  /** One alpha, or one per horizon. */
+  focalAlpha: number | readonly number[];
   focalGamma: number;
   trendTau: number;
 }

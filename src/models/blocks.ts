@@ -89,6 +89,10 @@ export interface IndicatorSubnetOptions {
   dropout: number;
   l2: number;
   name: string;
+  /** false: the periods stay at their initial values (the ablation of learned periods). */
+  learnPeriods: boolean;
+  /** > 0: learn ln(period) / periodLogScale (see LearnableIndicatorLayer); 0: raw periods. */
+  periodLogScale: number;
 }
 
 /**
@@ -96,7 +100,7 @@ export interface IndicatorSubnetOptions {
  * an MLP (ReLU, dropout between layers): [B, T] -> [B, hidden.at(-1)].
  */
 export function indicatorSubnet(close: Sym, o: IndicatorSubnetOptions): Sym {
-  let h = learnableIndicators(close, o.name);
+  let h = learnableIndicators(close, o);
   o.hidden.forEach((units, i) => {
     h = tf.layers.dense({ units, activation: 'relu', kernelRegularizer: l2(o.l2), name: `${o.name}_dense${i}` }).apply(h) as Sym;
     if (i < o.hidden.length - 1 && o.dropout > 0) {
@@ -106,6 +110,7 @@ export function indicatorSubnet(close: Sym, o: IndicatorSubnetOptions): Sym {
   return h;
 }
 
-function learnableIndicators(close: Sym, name: string): Sym {
-  return new LearnableIndicators({ name: `${name}_indicators` }).apply(close) as Sym;
+function learnableIndicators(close: Sym, o: IndicatorSubnetOptions): Sym {
+  // Frozen periods: the layer is not trainable, so its periods stay at their initial values.
+  return new LearnableIndicators({ name: `${o.name}_indicators`, logScale: o.periodLogScale > 0 ? o.periodLogScale : undefined, trainable: o.learnPeriods }).apply(close) as Sym;
 }

@@ -25,6 +25,10 @@ export interface IndicatorBranchConfig {
   /** MLP widths after the 30 learnable indicator features. */
   hidden: number[];
   dropout: number;
+  /** Train the 30 indicator periods (false: frozen at their initial values). */
+  learnPeriods: boolean;
+  /** > 0: periods are learnt as ln(period) / periodLogScale, a learning-rate multiplier in log space; 0: raw periods. */
+  periodLogScale: number;
 }
 
 export interface TowerConfig {
@@ -60,7 +64,7 @@ export const DEFAULT_MODEL_CONFIG: ModelConfig = {
   horizons: 3,
   transformer: { dModel: 64, blocks: 2, heads: 4, keyDim: 16, ffDim: 128, dropout: 0.1 },
   lstm: { units: 64, bidirectional: true, layers: 1, returnSequences: false },
-  indicators: { hidden: [64, 32, 20], dropout: 0.2 },
+  indicators: { hidden: [64, 32, 20], dropout: 0.2, learnPeriods: true, periodLogScale: 10 },
   towers: { hidden: [64, 32], dropout: 0.2 },
   l2: 1e-4,
   lstmImplementation: 'auto',
@@ -117,6 +121,10 @@ export function resolveModelConfig(partial: DeepPartial<ModelConfig> = {}): Mode
   }
   widths(c.indicators.hidden, 'model.indicators.hidden');
   rate(c.indicators.dropout, 'model.indicators.dropout');
+  if (typeof c.indicators.learnPeriods !== 'boolean') throw new TypeError(`model config: model.indicators.learnPeriods must be a boolean (got ${JSON.stringify(c.indicators.learnPeriods)})`);
+  if (typeof c.indicators.periodLogScale !== 'number' || !(c.indicators.periodLogScale >= 0 && Number.isFinite(c.indicators.periodLogScale))) {
+    throw new RangeError(`model config: model.indicators.periodLogScale must be a finite number >= 0 (got ${JSON.stringify(c.indicators.periodLogScale)})`);
+  }
   widths(c.towers.hidden, 'model.towers.hidden');
   rate(c.towers.dropout, 'model.towers.dropout');
   if (typeof c.l2 !== 'number' || !(c.l2 >= 0)) throw new RangeError(`model config: model.l2 must be a number >= 0 (got ${JSON.stringify(c.l2)})`);

@@ -8,3 +8,7 @@ export { transformerBlock, lstmBlock, indicatorSubnet } from './blocks.js';
 export { DEFAULT_MODEL_CONFIG, resolveModelConfig, type ModelConfig, type DeepPartial } from './config.js';
 export { buildModel, outputNames, checkModelInputs, predictNamed, HEADS } from './hybrid-model.js';
 export { saveModel, loadModel } from './io.js';
+export {
+  applyCalibration, calibrateProbability, fitSigmaScale, fitTemperature, identityCalibration, isIdentity, readCalibration,
+  writeCalibration, ONE_SIGMA_COVERAGE, type OutputCalibration,
+} from './output-calibration.js';

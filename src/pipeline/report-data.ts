@@ -38,13 +38,16 @@ export function symbolReport(b: SymbolBacktest, comparison?: Comparison, maxBars
 }
 
 export function classifierReport(e: Evaluation, horizons: readonly number[]): HorizonMetrics[] {
+  const bins = (list: Evaluation['reliability'][number] | undefined) =>
+    list?.map((b) => ({ meanPredicted: b.meanPredicted, observed: b.observedFrequency, count: b.count }));
   return horizons.map((bars, h) => ({
     horizon: `h${h} (+${bars} bars)`,
     accuracy: e.values[`dir_acc_h${h}`],
     f1: e.values[`dir_f1_h${h}`],
     mcc: e.values[`dir_mcc_h${h}`],
     coverage1Sigma: e.values[`var_coverage_h${h}`],
-    reliability: e.reliability[h]?.map((b) => ({ meanPredicted: b.meanPredicted, observed: b.observedFrequency, count: b.count })),
+    reliability: bins(e.reliability[h]),
+    ...(e.reliabilityUncalibrated ? { reliabilityUncalibrated: bins(e.reliabilityUncalibrated[h]) } : {}),
   }));
 }
 

@@ -15,7 +15,7 @@ import { Predictor } from '../inference/predictor.js';
 import type { ReportData } from '../report/index.js';
 import { sliceSignals } from '../signals/index.js';
 import { evaluate } from '../training/evaluate.js';
-import { lossOptionsFor } from '../training/model-config.js';
+import { runLossOptions } from '../training/model-config.js';
 import { train, type TrainOptions } from '../training/trainer.js';
 import { writeJsonAtomic } from '../util/atomic-write.js';
 import { backtestSeries, type SymbolBacktest } from './backtest-series.js';
@@ -34,6 +34,7 @@ export interface RunSummary {
   runDir: string;
   source: string;
   synthetic: boolean;
+  /** Training epochs run (epoch 0, the initial weights, not counted). */
   epochs: number;
   best: number | null;
   monitor: string;
@@ -67,8 +68,11 @@ export async function runPipeline(config: PipelineConfig, options: RunOptions = 
   log('[4/6] evaluate the best model on the test split');
   const predictor = await Predictor.load(runDir);
   const candles = loaded.series.map((s) => s.candles);
-  const evaluation = await evaluate(predictor.model, trained.dataset, 'test', candles, lossOptionsFor(config));
-  writeJsonAtomic(join(runDir, 'evaluation.json'), { split: 'test', windows: evaluation.windows, values: evaluation.values, reliability: evaluation.reliability });
+  const evaluation = await evaluate(predictor.model, trained.dataset, 'test', candles, runLossOptions(runDir, config), predictor.calibration);
+  writeJsonAtomic(join(runDir, 'evaluation.json'), {
+    split: 'test', windows: evaluation.windows, values: evaluation.values, reliability: evaluation.reliability,
+    ...(evaluation.reliabilityUncalibrated ? { reliabilityUncalibrated: evaluation.reliabilityUncalibrated } : {}),
+  });
 
   log('[5/6] signals and backtest on the test split');
   const testSeries = [];
@@ -100,7 +104,7 @@ export async function runPipeline(config: PipelineConfig, options: RunOptions = 
   const reportData = join(runDir, 'report-data.json');
   const report = saveReport(runDir, data);
   return {
-    runDir, source: loaded.source, synthetic: loaded.synthetic, epochs: trained.history.length, best: trained.best,
+    runDir, source: loaded.source, synthetic: loaded.synthetic, epochs: trained.history.length - 1, best: trained.best,
     monitor: trained.monitor, evaluation: evaluation.values, backtests, comparisons, report, reportData,
   };
 }

@@ -17,8 +17,12 @@ export function expectedCalibrationError(bins: ReportReliabilityBin[]): number {
   return total > 0 ? sum / total : NaN;
 }
 
+const filled = (bins: ReportReliabilityBin[]) => bins.filter((b) => b.count > 0 && b.meanPredicted !== null && b.observed !== null);
+
+/** Observed against predicted; with uncalibrated bins, both: before and after calibration. */
 export function reliabilitySvg(h: HorizonMetrics & { reliability: ReportReliabilityBin[] }): string {
-  const bins = h.reliability.filter((b) => b.count > 0 && b.meanPredicted !== null && b.observed !== null);
+  const bins = filled(h.reliability);
+  const before = h.reliabilityUncalibrated ? filled(h.reliabilityUncalibrated) : null;
   return lineChartSvg({
     title: `P(up) reliability, ${h.horizon}`,
     xLabel: 'mean predicted P(up)',
@@ -28,7 +32,8 @@ export function reliabilitySvg(h: HorizonMetrics & { reliability: ReportReliabil
     height: 260,
     series: [
       { name: 'calibrated', x: [0, 1], y: [0, 1], dashed: true },
-      { name: 'observed', x: bins.map((b) => b.meanPredicted as number), y: bins.map((b) => b.observed as number), dots: true },
+      ...(before ? [{ name: 'before calibration', x: before.map((b) => b.meanPredicted as number), y: before.map((b) => b.observed as number), dots: true }] : []),
+      { name: before ? 'after calibration' : 'observed', x: bins.map((b) => b.meanPredicted as number), y: bins.map((b) => b.observed as number), dots: true },
     ],
   });
 }

@@ -76,6 +76,8 @@ export interface HorizonMetrics {
   coverage1Sigma: number;
   /** P(up) reliability bins (usually 10 equal-width bins over [0, 1]). */
   reliability?: ReportReliabilityBin[];
+  /** The same bins for the model's raw P(up), when `reliability` is after calibration. */
+  reliabilityUncalibrated?: ReportReliabilityBin[];
 }
 
 export interface EpochRecord {

@@ -58,7 +58,7 @@ export async function runSearchTrial(setup: SearchSetup, trial: Pick<TrialContex
       stopAfter: (epoch, logs) => {
         if (f > 0) return false;
         if (!(watched in logs)) throw new Error(`search.objective: ${watched} is not among the epoch logs (${Object.keys(logs).filter((k) => k.startsWith('val_')).join(', ')})`);
-        pruned = trial.report(epoch + 1, flip * logs[watched]);
+        pruned = trial.report(epoch, flip * logs[watched]);  // epoch 1 = the first trained epoch (0 = initial weights)
         return pruned;
       },
     });

@@ -1,13 +1,16 @@
 /**
  * Evaluation over a dataset part: the composite loss (mean over windows) and every metric of
  * SPEC §7.2 on unscaled returns, streaming batch by batch. Shared by the trainer's validation
- * step and `ntp evaluate`.
+ * step and `ntp evaluate`. With an output calibration (the run's, see Predictor.calibration)
+ * the metrics and reliability bins read the calibrated P(up) and variance, as every consumer
+ * of the predictor does; the loss stays the model's own (raw outputs).
  */
 import * as tf from '@tensorflow/tfjs';
 
 import type { Candles } from '../data/candles.js';
 import type { Dataset, Part } from '../data/dataset.js';
 import { compositeLoss, type CompositeLossOptions, TERMS } from '../losses/index.js';
+import { applyCalibration, isIdentity, type OutputCalibration } from '../models/index.js';
 import { MetricSet, ReliabilityAccumulator, type ReliabilityBin } from '../metrics/index.js';
 import { batchTensors, disposeBatch, namedOutputs } from './batch-tensors.js';
 
@@ -15,8 +18,10 @@ export interface Evaluation {
   windows: number;
   /** loss, loss_price, loss_direction, ... and every metric (dir_mcc_h1, ...). */
   values: Record<string, number>;
-  /** Reliability of P(up) per horizon (10 bins). */
+  /** Reliability of P(up) per horizon (10 bins), calibrated when a calibration was given. */
   reliability: ReliabilityBin[][];
+  /** The same bins for the raw P(up), when a non-identity calibration was given (before/after). */
+  reliabilityUncalibrated?: ReliabilityBin[][];
 }
 
 export async function evaluate(
@@ -25,11 +30,14 @@ export async function evaluate(
   part: Part,
   candles: readonly Candles[],
   lossOptions: CompositeLossOptions,
+  calibration?: OutputCalibration,
 ): Promise<Evaluation> {
   const H = dataset.horizons.length;
   const std = dataset.scaler?.targetStd ?? new Array<number>(H).fill(1);
   const metrics = new MetricSet({ horizons: H });
   const reliability = Array.from({ length: H }, () => new ReliabilityAccumulator());
+  const calibrated = calibration && !isIdentity(calibration) ? calibration : null;
+  const raw = calibrated ? Array.from({ length: H }, () => new ReliabilityAccumulator()) : null;
   const sums: Record<string, number> = { loss: 0, ...Object.fromEntries(TERMS.map((t) => [`loss_${t}`, 0])) };
   let windows = 0;
   for await (const batch of dataset.batches(part)) {
@@ -50,6 +58,12 @@ export async function evaluate(
         trueReturn: perHorizon((h) => Float64Array.from({ length: batch.size }, (_, i) => batch.targets[i * H + h] * std[h])),
         lastClose,
       };
+      if (calibrated) {
+        for (let h = 0; h < H; h++) {
+          raw![h].update(pUp[h], mb.trueReturn[h]);
+          applyCalibration(calibrated, h, pUp[h], mb.variance[h]);
+        }
+      }
       metrics.update(mb);
       for (let h = 0; h < H; h++) reliability[h].update(mb.pUp[h], mb.trueReturn[h]);
       windows += batch.size;
@@ -62,5 +76,8 @@ export async function evaluate(
   const values: Record<string, number> = {};
   for (const [k, v] of Object.entries(sums)) values[k] = v / windows;
   Object.assign(values, metrics.result());
-  return { windows, values, reliability: reliability.map((r) => r.bins()) };
+  return {
+    windows, values, reliability: reliability.map((r) => r.bins()),
+    ...(raw ? { reliabilityUncalibrated: raw.map((r) => r.bins()) } : {}),
+  };
 }

@@ -2,8 +2,11 @@
  * Maps the pipeline config's `model` section (plus the data shape) onto the model factory's
  * ModelConfig: the one place where configuration meets the network's sizes.
  */
+import { existsSync, readFileSync } from 'node:fs';
+
 import type { PipelineConfig } from '../config/index.js';
 import type { DeepPartial, ModelConfig } from '../models/index.js';
+import { runPaths } from './run-dir.js';
 
 export function modelConfigFor(config: PipelineConfig, features: number, horizons: number, nativeKernels: boolean): DeepPartial<ModelConfig> {
   const m = config.model;
@@ -16,20 +19,41 @@ export function modelConfigFor(config: PipelineConfig, features: number, horizon
       keyDim: m.transformer.keyDim, ffDim: m.transformer.ffnDim, dropout: m.transformer.dropout,
     },
     lstm: { units: m.lstm.units, bidirectional: m.lstm.bidirectional, layers: m.lstm.layers, returnSequences: m.lstm.returnSequences },
-    indicators: { hidden: [...m.indicators.hidden, m.indicators.output], dropout: m.indicators.dropout },
+    indicators: {
+      hidden: [...m.indicators.hidden, m.indicators.output], dropout: m.indicators.dropout,
+      learnPeriods: m.indicators.learnPeriods, periodLogScale: m.indicators.periodLogScale,
+    },
     towers: { hidden: [...m.tower.hidden], dropout: m.tower.dropout },
     l2: m.l2,
     lstmImplementation: nativeKernels ? 'auto' : 'layers',
   };
 }
 
-/** Composite-loss options from the config's `losses` section. */
-export function lossOptionsFor(config: PipelineConfig) {
+/**
+ * Composite-loss options from the config's `losses` section. `balancedAlpha` (per horizon, from
+ * the training split, saved in the run's run.json) replaces `losses.focal.alpha` when
+ * `losses.focal.balance` is on; see runLossOptions for a trained run's options.
+ */
+export function lossOptionsFor(config: PipelineConfig, balancedAlpha?: readonly number[]) {
   const l = config.losses;
+  const focalAlpha: number | readonly number[] = l.focal.balance && balancedAlpha ? balancedAlpha : l.focal.alpha;
   return {
     weights: { ...l.weights },
     horizonWeights: [...l.horizonWeights],
     losses: { trend: `trend_${l.trend.variant}` },
-    params: { huberDelta: l.huberDelta, focalAlpha: l.focal.alpha, focalGamma: l.focal.gamma, trendTau: l.trend.tau },
+    params: { huberDelta: l.huberDelta, focalAlpha, focalGamma: l.focal.gamma, trendTau: l.trend.tau },
   };
+}
+
+/** The loss options a trained run used: its config plus the focal alphas saved in run.json. */
+export function runLossOptions(runDir: string, config: PipelineConfig) {
+  const meta = runPaths(runDir).meta;
+  const saved = existsSync(meta) ? (JSON.parse(readFileSync(meta, 'utf8')) as RunMeta).direction?.focalAlpha : undefined;
+  return lossOptionsFor(config, saved ?? undefined);
+}
+
+/** The part of run.json the loss options read. */
+export interface RunMeta {
+  /** focalAlpha is null when losses.focal.balance was off. */
+  direction?: { upFraction: number[]; focalAlpha: number[] | null };
 }

@@ -82,6 +82,12 @@ export class NativeAdam implements TrainingOptimizer {
 
   async restore(state: OptimizerState, variables: readonly tf.Variable[]): Promise<void> {
     const n = variables.length;
+    // Saved before the first step (epoch 0, the initial weights): nothing to restore.
+    if (state.arrays.length === 0 && state.scalars.step === 0) {
+      this.dispose();
+      this.step = 0;
+      return;
+    }
     if (state.arrays.length !== 2 * n) throw new Error(`optimizer state holds ${state.arrays.length / 2} moments, the model has ${n} variables`);
     this.m = state.arrays.slice(0, n).map((a) => Float32Array.from(a.data));
     this.v = state.arrays.slice(n).map((a) => Float32Array.from(a.data));

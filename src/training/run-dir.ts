@@ -17,6 +17,8 @@ export function runPaths(runDir: string) {
     lastCheckpoint: join(runDir, 'checkpoints', 'last'),
     bestCheckpoint: join(runDir, 'checkpoints', 'best'),
     evaluation: join(runDir, 'evaluation.json'),
+    /** P(up) temperature and sigma scale per horizon, fit on validation (absent: identity). */
+    calibration: join(runDir, 'calibration.json'),
   };
 }
 

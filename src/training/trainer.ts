@@ -1,10 +1,16 @@
 /**
  * The training loop (SPEC §7.3): Adam with gradient clipping by global norm, the composite
- * loss plus L2 penalties, validation every epoch, early stopping on the monitored metric,
- * best + last checkpoints, TensorBoard scalars, the indicator-period log, a progress line,
- * and exact resume: every random draw of epoch e comes from a generator seeded by (seed, e),
- * and checkpoints hold the optimizer state, so a run resumed after epoch e replays epochs
- * e+1... bit for bit as an uninterrupted run would (same backend).
+ * loss plus L2 penalties, validation every epoch, early stopping on the monitored metric (ties
+ * broken by the validation loss), best + last checkpoints, TensorBoard scalars, the
+ * indicator-period log, a progress line, and exact resume: every random draw of epoch e comes
+ * from a generator seeded by (seed, e), and checkpoints hold the optimizer state, so a run
+ * resumed after epoch e replays epochs e+1... bit for bit as an uninterrupted run would.
+ *
+ * Epoch 0 is the initial weights, evaluated before any step (its `loss` is the training
+ * split's loss without dropout or L2), so the history shows whether training helped and the
+ * initial weights can win. Training epochs are 1..training.epochs. At the end the best
+ * epoch's weights are restored (the returned model and `model/` are the best), and the output
+ * calibration is fit on the validation split and saved as calibration.json.
  */
 import * as tf from '@tensorflow/tfjs';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -15,14 +21,16 @@ import { Dataset } from '../data/dataset.js';
 import { scalerFromJson, scalerToJson } from '../data/scaler.js';
 import { readIndicatorPeriods } from '../indicators/index.js';
 import { compositeLoss } from '../losses/index.js';
-import { buildModel, saveModel } from '../models/index.js';
+import { buildModel, loadModel, saveModel, writeCalibration } from '../models/index.js';
 import { writeJsonAtomic } from '../util/atomic-write.js';
 import { batchTensors, disposeBatch, namedOutputs } from './batch-tensors.js';
+import { balancedFocalAlpha, trainingUpFractions } from './class-balance.js';
 import { findCheckpoint, loadCheckpoint, saveCheckpoint, type TrainerState } from './checkpoints.js';
 import { createEarlyStopping, observeEpoch } from './early-stopping.js';
 import { evaluate } from './evaluate.js';
+import { fitOutputCalibration } from './fit-calibration.js';
 import { IndicatorLog, parseIndicatorLog } from './indicator-log.js';
-import { lossOptionsFor, modelConfigFor } from './model-config.js';
+import { lossOptionsFor, modelConfigFor, type RunMeta } from './model-config.js';
 import { createOptimizer, type TrainingOptimizer } from './optimizer.js';
 import { Progress, type ProgressOptions } from './progress.js';
 import { runPaths } from './run-dir.js';
@@ -41,20 +49,23 @@ export interface TrainOptions {
   progress?: { stream?: ProgressOptions['stream']; quiet?: boolean };
   /** Explicit per-symbol ranges (a walk-forward fold as train/val) instead of config.split fractions. */
   splits?: Dataset['splits'];
-  /** Called after every epoch with its logs (after checkpoints are written). */
+  /** Called after every epoch (0 = the initial weights) with its logs, after checkpoints are written. */
   onEpoch?: (epoch: number, logs: Record<string, number>) => void;
-  /** Asked after every epoch (after onEpoch); true stops training there, like early stopping (a search pruning a trial). */
+  /** Asked after every training epoch (1, 2, ...; after onEpoch); true stops training there, like early stopping (a search pruning a trial). */
   stopAfter?: (epoch: number, logs: Record<string, number>) => boolean;
 }
 
 export interface TrainResult {
   runDir: string;
+  /** Training epochs run by this call (epoch 0, the initial evaluation, not counted). */
   epochsRun: number;
   bestEpoch: number | null;
   best: number | null;
   monitor: string;
   stoppedEarly: boolean;
+  /** Epoch 0 (initial weights) first. */
   history: Record<string, number>[];
+  /** The best epoch's weights. */
   model: tf.LayersModel;
   dataset: Dataset;
 }
@@ -96,7 +107,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   if (!savedScaler && dataset.scaler) writeJsonAtomic(paths.scaler, scalerToJson(dataset.scaler));
   saveConfig(paths.config, config);
   const candles = options.series.map((s) => s.candles);
-  const lossOptions = lossOptionsFor(config);
+  // The direction head's class weights come from the training split; a resumed run reuses
+  // the saved ones so its loss is the one the run started with.
+  const savedMeta = options.resume && existsSync(paths.meta) ? JSON.parse(readFileSync(paths.meta, 'utf8')) as RunMeta : {};
+  const upFraction = savedMeta.direction?.upFraction ?? trainingUpFractions(dataset, candles);
+  const direction = { upFraction, focalAlpha: savedMeta.direction?.focalAlpha ?? balancedFocalAlpha(upFraction) };
+  const lossOptions = lossOptionsFor(config, direction.focalAlpha);
   const optimizer = createOptimizer({ learningRate: config.training.learningRate, clipNorm: config.training.clipNorm }, runtime.nativeKernels);
 
   let model: tf.LayersModel;
@@ -117,7 +133,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     backend: runtime.package, nativeKernels: runtime.nativeKernels, symbols: dataset.symbols,
     windows: { train: trainWindows, val: dataset.refs.val.ends.length, test: dataset.refs.test.ends.length },
     features: dataset.features, horizons: dataset.horizons, lookback: dataset.lookback,
-    parameters: model.countParams(),
+    parameters: model.countParams(), direction: config.losses.focal.balance ? direction : { upFraction, focalAlpha: null },
   });
 
   const indicatorLog = new IndicatorLog(paths.indicatorLog, options.resume && existsSync(paths.indicatorLog)
@@ -125,12 +141,42 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const tensorboard = config.training.tensorboard ? new TensorBoardWriter(paths.tensorboard) : null;
   const weights = model.trainableWeights as WeightVariable[];
   const variables = weights.map((w) => w.read() as tf.Variable);
-  let stoppedEarly = false;
+  // A run that early stopping ended stays ended when resumed.
+  const es = state.earlyStopping;
+  let stoppedEarly = state.epoch >= 1 && es.wait > 0 && es.wait >= es.patience;
   let epochsRun = 0;
 
-  for (let epoch = state.epoch + 1; epoch < config.training.epochs; epoch++) {
+  /** Validation, early stopping, logs and checkpoints after epoch `epoch`; returns whether to stop. */
+  const endEpoch = async (epoch: number, trainLogs: Record<string, number>, progress: Progress): Promise<boolean> => {
+    const val = await evaluate(model, dataset, 'val', candles, lossOptions);
+    const logs: Record<string, number> = {
+      epoch, ...trainLogs, ...Object.fromEntries(Object.entries(val.values).map(([k, v]) => [`val_${k}`, v])),
+    };
+    const { improved, stop } = observeEpoch(state.earlyStopping, epoch, logs);
+    state = { ...state, epoch, history: [...state.history, logs] };
+    progress.finish({ loss: logs.loss, val_loss: logs.val_loss, [config.training.monitor]: logs[config.training.monitor], 'samples/s': logs.samples_per_s });
+
+    indicatorLog.record(epoch, readIndicatorPeriods(model));
+    tensorboard?.scalars(epoch, logs);
+    writeJsonAtomic(paths.history, state.history);
+    if (improved) {
+      await saveModel(model, paths.model);
+      await saveCheckpoint(paths.bestCheckpoint, model, optimizer, state);
+    }
+    await saveCheckpoint(paths.lastCheckpoint, model, optimizer, state);
+    options.onEpoch?.(epoch, logs);
+    return stop || (epoch >= 1 && options.stopAfter?.(epoch, logs) === true);
+  };
+
+  if (state.epoch < 0) {
+    const progress = new Progress({ label: 'epoch 0 (initial weights)', total: 1, unit: 'pass', stream: options.progress?.stream, quiet: options.progress?.quiet });
+    const initial = await evaluate(model, dataset, 'train', candles, lossOptions);
+    progress.update(1, { loss: initial.values.loss });
+    await endEpoch(0, { loss: initial.values.loss }, progress);
+  }
+  for (let epoch = state.epoch + 1; epoch <= config.training.epochs && !stoppedEarly; epoch++) {
     const progress = new Progress({
-      label: `epoch ${epoch + 1}/${config.training.epochs}`, total: dataset.batchCount('train'), unit: 'batch',
+      label: `epoch ${epoch}/${config.training.epochs}`, total: dataset.batchCount('train'), unit: 'batch',
       stream: options.progress?.stream, quiet: options.progress?.quiet,
     });
     const started = Date.now();
@@ -154,33 +200,18 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       }
     });
     const trainSeconds = (Date.now() - started) / 1000;
-    const val = await evaluate(model, dataset, 'val', candles, lossOptions);
-    const logs: Record<string, number> = {
-      epoch, loss: lossSum / seen, samples_per_s: seen / Math.max(1e-3, trainSeconds),
-      ...Object.fromEntries(Object.entries(val.values).map(([k, v]) => [`val_${k}`, v])),
-    };
-    const { improved, stop } = observeEpoch(state.earlyStopping, epoch, logs);
-    state = { ...state, epoch, history: [...state.history, logs] };
-    progress.finish({ loss: logs.loss, val_loss: logs.val_loss, [config.training.monitor]: logs[config.training.monitor], 'samples/s': logs.samples_per_s });
-
-    indicatorLog.record(epoch, readIndicatorPeriods(model));
-    tensorboard?.scalars(epoch, logs);
-    writeJsonAtomic(paths.history, state.history);
-    if (improved) {
-      await saveModel(model, paths.model);
-      await saveCheckpoint(paths.bestCheckpoint, model, optimizer, state);
-    }
-    await saveCheckpoint(paths.lastCheckpoint, model, optimizer, state);
+    stoppedEarly = await endEpoch(epoch, { loss: lossSum / seen, samples_per_s: seen / Math.max(1e-3, trainSeconds) }, progress);
     epochsRun += 1;
-    options.onEpoch?.(epoch, logs);
-    const halted = options.stopAfter?.(epoch, logs) === true;
-    if (stop || halted) {
-      stoppedEarly = true;
-      break;
-    }
   }
   if (!existsSync(paths.model)) await saveModel(model, paths.model);
   optimizer.dispose();
+  // Restore the best epoch's weights (model/ holds them: it is written whenever the best improves).
+  if (state.earlyStopping.bestEpoch !== null && state.earlyStopping.bestEpoch !== state.epoch) {
+    const best = await loadModel(paths.model);
+    model.setWeights(best.getWeights());
+    best.dispose();
+  }
+  writeCalibration(paths.calibration, await fitOutputCalibration(model, dataset, 'val'));
   return {
     runDir, epochsRun, bestEpoch: state.earlyStopping.bestEpoch, best: state.earlyStopping.best,
     monitor: config.training.monitor, stoppedEarly, history: state.history, model, dataset,

@@ -12,7 +12,7 @@ test('defaults carry the SPEC values for windows, split, dataset and training', 
   t.is(c.split.embargo, 12, 'embargo follows max(horizons)');
   t.is(c.dataset.batchSize, 144);
   t.deepEqual(c.training, {
-    epochs: 40, learningRate: 1e-3, patience: 40, monitor: 'val_dir_mcc_h1', mode: 'max', clipNorm: 5, seed: 42,
+    epochs: 40, learningRate: 3e-4, patience: 3, monitor: 'val_dir_mcc_h1', mode: 'max', clipNorm: 5, seed: 42,
     checkpointDir: 'runs/latest/checkpoints', tensorboard: true,
   });
   t.deepEqual(c.features, [...BASE_FEATURES]);
@@ -22,12 +22,12 @@ test('defaults carry the SPEC §6 model sizes and §7.1 loss settings', (t) => {
   const { model, losses } = defaultConfig();
   t.deepEqual(model.transformer, { dModel: 64, heads: 4, keyDim: 16, blocks: 2, ffnDim: 128, dropout: 0.1 });
   t.deepEqual(model.lstm, { units: 64, bidirectional: true, layers: 1, returnSequences: false });
-  t.deepEqual(model.indicators, { hidden: [64, 32], output: 20, dropout: 0.2 });
+  t.deepEqual(model.indicators, { hidden: [64, 32], output: 20, dropout: 0.2, learnPeriods: true, periodLogScale: 10 });
   t.deepEqual(model.tower, { hidden: [64, 32], dropout: 0.2 });
   t.is(model.l2, 1e-4);
   t.deepEqual(losses.weights, { price: 1, direction: 1, variance: 0.5, trend: 0.2 });
   t.deepEqual(losses.horizonWeights, [1, 1, 1]);
-  t.deepEqual(losses.focal, { alpha: 0.7, gamma: 1 });
+  t.deepEqual(losses.focal, { alpha: 0.7, gamma: 1, balance: true });
   t.is(losses.huberDelta, 1);
   t.is(losses.trend.tau, 0.1);
 });

@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { sliceCandles } from '../../src/data/candles.js';
 import { syntheticMarket } from '../../src/data/synthetic.js';
 import { Predictor } from '../../src/inference/predictor.js';
+import { calibrateProbability } from '../../src/models/index.js';
 import { runPaths } from '../../src/training/run-dir.js';
 import { train } from '../../src/training/trainer.js';
 import { REPO_ROOT } from '../helpers/market-data.js';
@@ -70,4 +71,31 @@ test('too few bars, missing parts and incompatible parts give clear errors', asy
   await t.throwsAsync(Predictor.load(broken), { message: /incompatible parts: the model takes windows of 24 bars/ });
 
   await t.throwsAsync(Predictor.load(join(broken, 'nope')), { message: /not a complete run directory/ });
+});
+
+test('predictions carry the run\'s calibration; a run without calibration.json predicts the raw outputs', async (t) => {
+  const [{ candles }] = syntheticMarket({ bars: BARS, seed: SEED, symbols: 1 });
+  const calibration = JSON.parse(readFileSync(runPaths(runDir).calibration, 'utf8')) as { temperature: number[]; sigmaScale: number[] };
+  t.is(calibration.temperature.length, 3);
+  const calibrated = await Predictor.load(runDir);
+  const withIt = await calibrated.predictBatch(candles);
+
+  const old = mkdtempSync(join(tmpdir(), 'ntp-pred-old-'));
+  cpSync(runDir, old, { recursive: true });
+  rmSync(runPaths(old).calibration);
+  const raw = await Predictor.load(old);
+  t.deepEqual(raw.calibration.temperature, [1, 1, 1]);
+  const without = await raw.predictBatch(candles);
+  for (let h = 0; h < 3; h++) {
+    const s = calibration.sigmaScale[h];
+    for (const i of [0, 100, without.ends.length - 1]) {
+      t.true(Math.abs(withIt.pUp[h][i] - calibrateProbability(without.pUp[h][i], calibration.temperature[h])) < 1e-12);
+      t.true(Math.abs(withIt.sigma[h][i] - s * without.sigma[h][i]) <= 1e-12 * without.sigma[h][i]);
+      t.is(withIt.predictedReturn[h][i], without.predictedReturn[h][i]);
+      // The temperature never flips a side.
+      t.is(withIt.pUp[h][i] > 0.5, without.pUp[h][i] > 0.5);
+    }
+  }
+  calibrated.dispose();
+  raw.dispose();
 });

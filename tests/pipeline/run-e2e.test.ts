@@ -41,7 +41,7 @@ test('ntp run writes a complete run directory and a report, and --json parses', 
   t.regex(summary.source, /demo data .*BTCUSDT, ETHUSDT 1h, 700 bars each/);
   t.is(summary.epochs, 2);
   for (const f of ['config.yaml', 'scaler.json', 'run.json', 'history.json', 'indicator_periods.csv', 'evaluation.json',
-    'report.html', 'report-data.json', 'model/model.json', 'checkpoints/last/state.json', 'checkpoints/best/state.json']) {
+    'report.html', 'report-data.json', 'model/model.json', 'checkpoints/last/state.json', 'checkpoints/best/state.json', 'calibration.json']) {
     t.true(existsSync(join(runDir, f)), `${f} exists`);
   }
   t.true(readdirSync(join(runDir, 'tensorboard')).some((f) => f.startsWith('events.out.tfevents.')));

@@ -6,9 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { sliceCandles } from '../../src/data/candles.js';
-import { buildModel } from '../../src/models/index.js';
+import { syntheticMarket } from '../../src/data/synthetic.js';
+import { buildModel, loadModel } from '../../src/models/index.js';
 import { evaluate } from '../../src/training/evaluate.js';
-import { lossOptionsFor, modelConfigFor } from '../../src/training/model-config.js';
+import { modelConfigFor, runLossOptions } from '../../src/training/model-config.js';
 import { runPaths } from '../../src/training/run-dir.js';
 import { withSeededRandom } from '../../src/training/seed.js';
 import { readScalarEvents } from '../../src/training/tensorboard.js';
@@ -18,7 +19,7 @@ import { tinyConfig } from './fixtures/tiny-config.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'ntp-train-'));
 
-test('a short run on real candles lowers the validation loss and writes every artefact', async (t) => {
+test('a short run on real candles: epoch 0 is the initial weights, training lowers the validation loss, every artefact is written', async (t) => {
   const market = loadMarketData('BTCUSDT-1h');
   const n = market.candles.close.length;
   const series = [{ symbol: 'BTCUSDT-1h', candles: sliceCandles(market.candles, n - 2500, n) }];
@@ -30,31 +31,61 @@ test('a short run on real candles lowers the validation loss and writes every ar
   // The untrained model, rebuilt exactly as the trainer built it (same seeded phase).
   const initial = await withSeededRandom(config.training.seed, 'build', () =>
     buildModel(modelConfigFor(config, result.dataset.features.length, result.dataset.horizons.length, true)));
-  const before = await evaluate(initial, result.dataset, 'val', series.map((s) => s.candles), lossOptionsFor(config));
-  const bestValLoss = Math.min(...result.history.map((h) => h.val_loss));
+  const before = await evaluate(initial, result.dataset, 'val', series.map((s) => s.candles), runLossOptions(runDir, config));
+  t.is(result.history[0].epoch, 0);
+  t.is(result.history[0].val_loss, before.values.loss, 'epoch 0 is the initial weights, evaluated before any step');
+  const bestValLoss = Math.min(...result.history.slice(1).map((h) => h.val_loss));
   t.true(bestValLoss < before.values.loss, `val loss ${before.values.loss} -> best ${bestValLoss}`);
 
   const p = runPaths(runDir);
-  for (const f of [p.config, p.scaler, p.meta, p.history, p.indicatorLog, join(p.model, 'model.json'),
+  for (const f of [p.config, p.scaler, p.meta, p.history, p.indicatorLog, p.calibration, join(p.model, 'model.json'),
     join(p.lastCheckpoint, 'state.json'), join(p.bestCheckpoint, 'state.json')]) {
     t.true(existsSync(f), `${f} exists`);
   }
   const history = JSON.parse(readFileSync(p.history, 'utf8')) as Record<string, number>[];
-  t.is(history.length, 4);
+  t.deepEqual(history.map((h) => h.epoch), [0, 1, 2, 3, 4]);
   for (const key of ['loss', 'val_loss', 'val_dir_mcc_h1', 'val_dir_acc_h0', 'val_price_mae_h2', 'samples_per_s']) {
-    t.true(Number.isFinite(history[3][key]), `${key} is logged`);
+    t.true(Number.isFinite(history[4][key]), `${key} is logged`);
   }
+  // The class weights of the direction head are saved with the run.
+  const meta = JSON.parse(readFileSync(p.meta, 'utf8')) as { direction: { upFraction: number[]; focalAlpha: number[] } };
+  t.deepEqual(meta.direction.focalAlpha, meta.direction.upFraction.map((u) => 1 - u));
+  // The returned model holds the best epoch's weights, the ones saved in model/.
+  const saved = await loadModel(p.model);
+  const same = saved.getWeights().every((w, i) => Buffer.from(w.dataSync().buffer).equals(Buffer.from(result.model.getWeights()[i].dataSync().buffer)));
+  t.true(same, `returned model = saved best (epoch ${result.bestEpoch})`);
+  saved.dispose();
   // The indicator log has the 30 periods per epoch, each within its bounds.
   const rows = readFileSync(p.indicatorLog, 'utf8').trim().split('\n');
-  t.is(rows.length, 5);
+  t.is(rows.length, 6);
   t.is(rows[0].split(',').length, 31);
-  for (const v of rows[4].split(',').slice(1).map(Number)) t.true(v >= 1 && v <= 200);
+  for (const v of rows[5].split(',').slice(1).map(Number)) t.true(v >= 1 && v <= 200);
   // TensorBoard: one event file whose records all pass their CRC checks.
   const events = readdirSync(p.tensorboard).filter((f) => f.startsWith('events.out.tfevents.'));
   t.is(events.length, 1);
   const { fileVersion, scalars } = readScalarEvents(join(p.tensorboard, events[0]));
   t.is(fileVersion, 'brain.Event:2');
-  t.deepEqual([...new Set(scalars.filter((s) => s.tag === 'val_loss').map((s) => s.step))], [0, 1, 2, 3]);
+  t.deepEqual([...new Set(scalars.filter((s) => s.tag === 'val_loss').map((s) => s.step))], [0, 1, 2, 3, 4]);
+  initial.dispose();
+});
+
+test('early stopping stops after `patience` epochs and restores the best weights (here the initial ones)', async (t) => {
+  const series = syntheticMarket({ bars: 700, seed: 4, symbols: 1 });
+  const runDir = tmp();
+  // Monitoring the epoch number (min) makes epoch 0 the best for good: a deterministic stop.
+  const config = tinyConfig(runDir, { training: { epochs: 6, patience: 2, monitor: 'epoch', mode: 'min' } });
+  const result = await train({ config, series, progress: { quiet: true } });
+  t.true(result.stoppedEarly);
+  t.is(result.epochsRun, 2);
+  t.is(result.bestEpoch, 0);
+  const initial = await withSeededRandom(config.training.seed, 'build', () =>
+    buildModel(modelConfigFor(config, result.dataset.features.length, result.dataset.horizons.length, true)));
+  const a = initial.getWeights(), b = result.model.getWeights();
+  t.true(a.every((w, i) => Buffer.from(w.dataSync().buffer).equals(Buffer.from(b[i].dataSync().buffer))), 'the initial weights are back');
+  // Resuming a run that stopped early trains no further.
+  const resumed = await train({ config, series, resume: true, progress: { quiet: true } });
+  t.is(resumed.epochsRun, 0);
+  t.is(resumed.history.length, 3);
   initial.dispose();
 });
 
@@ -86,13 +117,13 @@ test('kill -9 mid-epoch, resume: final weights equal an uninterrupted run; same 
   const killed = tmp();
   await runChild({ ...args, runDir: whole, resume: false });
   await runChild({ ...args, runDir: again, resume: false });
-  // Kill during epoch 1 (after epoch 0's checkpoint), then resume to the end.
+  // Kill during epoch 1 (after the checkpoint of epoch 0, the initial weights), then resume to the end.
   const first = await runChild({ ...args, runDir: killed, resume: false }, (line, kill) => {
     if (line === 'epoch 0 done') setTimeout(kill, 300);
   });
   t.is(first.signal, 'SIGKILL');
   const state = JSON.parse(readFileSync(join(runPaths(killed).lastCheckpoint, 'state.json'), 'utf8')) as { epoch: number };
-  t.true(state.epoch < 2, `killed before the end (last checkpoint after epoch ${state.epoch})`);
+  t.true(state.epoch < 3, `killed before the end (last checkpoint after epoch ${state.epoch})`);
   const resumed = await runChild({ ...args, runDir: killed, resume: true });
   t.regex(resumed.out, /finished/);
 

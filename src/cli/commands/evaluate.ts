@@ -2,7 +2,7 @@
 import { Dataset, type Part } from '../../data/dataset.js';
 import { Predictor } from '../../inference/predictor.js';
 import { evaluate } from '../../training/evaluate.js';
-import { lossOptionsFor } from '../../training/model-config.js';
+import { runLossOptions } from '../../training/model-config.js';
 import { runPaths } from '../../training/run-dir.js';
 import { writeJsonAtomic } from '../../util/atomic-write.js';
 import { EXIT, emit, type CommandSpec } from '../command.js';
@@ -33,7 +33,7 @@ const evaluateCommand: CommandSpec = {
     const parts: Part[] = args.split === 'all' ? [...SPLITS] : [args.split as Part];
     const results: Record<string, { windows: number; values: Record<string, number> }> = {};
     for (const part of parts) {
-      const e = await evaluate(predictor.model, dataset, part, series.map((s) => s.candles), lossOptionsFor(runConfig));
+      const e = await evaluate(predictor.model, dataset, part, series.map((s) => s.candles), runLossOptions(runDir, runConfig), predictor.calibration);
       results[part] = { windows: e.windows, values: e.values };
     }
     writeJsonAtomic(runPaths(runDir).evaluation, { source, results });

@@ -28,8 +28,8 @@ const trainCommand: CommandSpec = {
     };
     emit(args, io, [
       `run directory: ${runDir}`,
-      `epochs: ${r.history.length}${r.stoppedEarly ? ' (early stop)' : ''}`,
-      `best ${r.monitor}: ${r.best?.toFixed(4) ?? 'n/a'} at epoch ${r.bestEpoch ?? 'n/a'}`,
+      `epochs: ${r.history.length - 1} after epoch 0 (the initial weights)${r.stoppedEarly ? ' (early stop)' : ''}`,
+      `best ${r.monitor}: ${r.best?.toFixed(4) ?? 'n/a'} at epoch ${r.bestEpoch ?? 'n/a'}${r.bestEpoch === 0 ? ' (training did not beat the initial weights)' : ''}; the saved model holds its weights`,
       `last: loss ${last.loss?.toFixed(4)}  val_loss ${last.val_loss?.toFixed(4)}`,
     ].join('\n'), summary);
     r.model.dispose();
