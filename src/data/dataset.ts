@@ -29,6 +29,8 @@ export interface DatasetOptions {
   horizons?: readonly number[];
   fractions?: readonly [number, number, number];
   embargo?: number;
+  /** Explicit parts per symbol instead of the chronological split (walk-forward folds, `--split none`). */
+  splits?: Readonly<Record<string, Split>>;
   /** A kind to fit on the training windows (default 'standard'), a fitted scaler, or null for none. */
   scaler?: ScalerKind | Scaler | null;
   batchSize?: number;
@@ -100,6 +102,12 @@ export class Dataset {
 
     this.splits = {};
     for (const { symbol, candles } of series) {
+      const given = options.splits?.[symbol];
+      if (given) {
+        if (given.length !== candles.close.length) throw new RangeError(`Dataset: symbol "${symbol}": the given split is for ${given.length} bars, the series has ${candles.close.length}`);
+        this.splits[symbol] = given;
+        continue;
+      }
       try {
         this.splits[symbol] = chronologicalSplit(candles.close.length, {
           lookback: this.lookback, horizons: this.horizons, fractions: options.fractions, embargo: options.embargo,

@@ -1,6 +1,6 @@
 export type {
   ReportCandles, EpochRecord, EquityCurve, HeatmapCell, HeatmapSpec, HorizonMetrics, IndicatorPeriods, ReportReliabilityBin,
-  ReportComparison, ReportData, ReportTrade, SweepReport, SymbolReport, TierFill, TrainingHistory,
+  ReportComparison, ReportData, ReportTrade, SweepReport, SymbolReport, TierFill, TrainingHistory, ForecastReport, ForecastHorizon, ForecastScore,
 } from './types.js';
 export { renderReport } from './render.js';
 export { writeReport } from './write.js';

@@ -7,8 +7,8 @@ import { comparisonTable } from './comparison.js';
 import { escapeHtml } from './escape.js';
 import { heatmapSvg } from './heatmap.js';
 import { lineChartSvg } from './svg-chart.js';
-import { classifierTable, sweepTable, tradingMetricsTable } from './tables.js';
-import type { HorizonMetrics, IndicatorPeriods, ReportReliabilityBin, ReportData, SweepReport, SymbolReport, TrainingHistory } from './types.js';
+import { classifierTable, forecastTable, sweepTable, tradingMetricsTable } from './tables.js';
+import type { ForecastReport, HorizonMetrics, IndicatorPeriods, ReportReliabilityBin, ReportData, SweepReport, SymbolReport, TrainingHistory } from './types.js';
 
 export function headerSection(data: ReportData): string {
   const banner = data.synthetic
@@ -69,4 +69,11 @@ export function sweepSection(s: SweepReport): string {
   const ranked = s.rankBy ? ` (ranked by ${escapeHtml(s.rankBy)})` : '';
   const heatmap = s.heatmap ? `<div>${heatmapSvg(s.heatmap)}</div>` : '';
   return `<section id="sweep"><h2>Parameter sweep${ranked}</h2><div class="side-by-side"><div>${sweepTable(s)}</div>${heatmap}</div></section>`;
+}
+
+/** The model against naive baselines on the same windows (rows "model - X": the paired difference). */
+export function forecastSection(f: ForecastReport): string {
+  const verdict = f.verdict ? `<p class="meta" id="edge-verdict">${escapeHtml(f.verdict)}</p>` : '';
+  return `<section id="forecast"><h2>Direction vs naive baselines</h2><p class="meta">${escapeHtml(`${f.windows} windows; ${f.method}`)}</p>` +
+    `${verdict}${forecastTable(f)}</section>`;
 }

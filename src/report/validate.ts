@@ -115,4 +115,15 @@ export function validateReportData(data: ReportData): void {
     for (const [name, values] of Object.entries(data.periods.periods)) numberArray(values, `periods.periods.${name}`, n);
   }
   if (data.sweep) sweep(data.sweep);
+  data.forecast?.horizons.forEach((h, i) => {
+    text(h.horizon, `forecast.horizons[${i}].horizon`);
+    [h.model, ...h.baselines, h.difference].forEach((p, j) => {
+      const path = `forecast.horizons[${i}].${j === 0 ? 'model' : p === h.difference ? 'difference' : `baselines[${j - 1}]`}`;
+      text(p.name, `${path}.name`);
+      for (const key of ['accuracy', 'mcc'] as const) if (typeof p[key] !== 'number') fail(`${path}.${key}`, `must be a number (got ${typeof p[key]})`);
+      for (const key of ['accuracyCi', 'mccCi'] as const) {
+        if (!Array.isArray(p[key]) || p[key].length !== 2) fail(`${path}.${key}`, 'must be [low, high]');
+      }
+    });
+  });
 }

@@ -9,6 +9,7 @@ import type { Candles } from '../data/candles.js';
 import type { Dataset, Part } from '../data/dataset.js';
 import { compositeLoss, type CompositeLossOptions, TERMS } from '../losses/index.js';
 import { MetricSet, ReliabilityAccumulator, type ReliabilityBin } from '../metrics/index.js';
+import { mergeForecasts, type ScoredForecasts } from '../metrics/forecast-quality.js';
 import { batchTensors, disposeBatch, namedOutputs } from './batch-tensors.js';
 
 export interface Evaluation {
@@ -17,6 +18,8 @@ export interface Evaluation {
   values: Record<string, number>;
   /** Reliability of P(up) per horizon (10 bins). */
   reliability: ReliabilityBin[][];
+  /** Per-window P(up) and outcomes in (symbol, end) order, when asked for with `collect`. */
+  forecasts?: ScoredForecasts;
 }
 
 export async function evaluate(
@@ -25,6 +28,7 @@ export async function evaluate(
   part: Part,
   candles: readonly Candles[],
   lossOptions: CompositeLossOptions,
+  { collect = false }: { collect?: boolean } = {},
 ): Promise<Evaluation> {
   const H = dataset.horizons.length;
   const std = dataset.scaler?.targetStd ?? new Array<number>(H).fill(1);
@@ -32,6 +36,7 @@ export async function evaluate(
   const reliability = Array.from({ length: H }, () => new ReliabilityAccumulator());
   const sums: Record<string, number> = { loss: 0, ...Object.fromEntries(TERMS.map((t) => [`loss_${t}`, 0])) };
   let windows = 0;
+  const kept: ScoredForecasts[] = [];
   for await (const batch of dataset.batches(part)) {
     const t = batchTensors(batch);
     try {
@@ -51,6 +56,7 @@ export async function evaluate(
         lastClose,
       };
       metrics.update(mb);
+      if (collect) kept.push({ symbols: batch.symbols, ends: batch.ends, pUp: mb.pUp, trueReturn: mb.trueReturn });
       for (let h = 0; h < H; h++) reliability[h].update(mb.pUp[h], mb.trueReturn[h]);
       windows += batch.size;
       tf.dispose([...Object.values(out), loss.total, ...Object.values(loss.terms), ...Object.values(loss.perHorizon)]);
@@ -62,5 +68,6 @@ export async function evaluate(
   const values: Record<string, number> = {};
   for (const [k, v] of Object.entries(sums)) values[k] = v / windows;
   Object.assign(values, metrics.result());
-  return { windows, values, reliability: reliability.map((r) => r.bins()) };
+  return { windows, values, reliability: reliability.map((r) => r.bins()), ...(collect ? { forecasts: mergeForecasts(kept) } : {}) };
 }
+

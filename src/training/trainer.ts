@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 
 import { saveConfig, type PipelineConfig } from '../config/index.js';
 import type { SymbolCandles } from '../data/candles.js';
-import { Dataset } from '../data/dataset.js';
+import { Dataset, type DatasetOptions } from '../data/dataset.js';
 import { scalerFromJson, scalerToJson } from '../data/scaler.js';
 import { readIndicatorPeriods } from '../indicators/index.js';
 import { compositeLoss } from '../losses/index.js';
@@ -39,6 +39,8 @@ export interface TrainOptions {
   resume?: boolean;
   /** Where the progress line goes (default stderr); `quiet` silences it (e.g. --json). */
   progress?: { stream?: ProgressOptions['stream']; quiet?: boolean };
+  /** Explicit train/val/test parts per symbol instead of config.split's fractions (walk-forward folds). */
+  splits?: DatasetOptions['splits'];
   /** Called after every epoch with its logs (after checkpoints are written). */
   onEpoch?: (epoch: number, logs: Record<string, number>) => void;
 }
@@ -77,6 +79,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     horizons: config.windows.horizons,
     fractions: [config.split.train, config.split.val, config.split.test],
     embargo: config.split.embargo,
+    splits: options.splits,
     scaler: savedScaler ?? config.scaler.method,
     batchSize: config.dataset.batchSize,
     shuffle: config.dataset.shuffle,

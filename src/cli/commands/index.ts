@@ -13,7 +13,8 @@ import signals from './signals.js';
 import sweep from './sweep.js';
 import train from './train.js';
 import validate from './validate.js';
+import walkforward from './walkforward.js';
 
 export const COMMANDS: readonly CommandSpec[] = [
-  doctor, config, fetch, validate, train, evaluate, predict, signals, backtest, sweep, report, run, calibrateLoss,
+  doctor, config, fetch, validate, train, evaluate, walkforward, predict, signals, backtest, sweep, report, run, calibrateLoss,
 ];

@@ -11,7 +11,9 @@ import {
   type BacktestOptions, type MetricName, type NativeSymbol, type SweepResult,
 } from '../../backtest/index.js';
 import type { PipelineConfig } from '../../config/index.js';
+import { sliceCandles } from '../../data/candles.js';
 import { Predictor } from '../../inference/predictor.js';
+import { sliceSignals } from '../../signals/index.js';
 import { signalsFromPredictions } from '../../inference/model-signals.js';
 import { formatMetric } from '../../pipeline/format.js';
 import { saveReport, sweepReport } from '../../pipeline/report-data.js';
@@ -46,7 +48,9 @@ const sweep: CommandSpec = {
   },
   run: async (args, config, io) => {
     const s = config.sweep;
-    const loaded = await seriesFor(args, config, io);
+    const predictor = s.strategy === 'model' ? await Predictor.load((args['run-dir'] as string | undefined) ?? config.output.runDir) : null;
+    const loaded = await seriesFor(args, config, io, { lookback: predictor?.lookback ?? 0 });
+    const startOf = new Map(loaded.series.map((x, i) => [x.symbol, loaded.starts[i]]));
     let series = loaded.series;
     if (s.symbols.length > 0) {
       const missing = s.symbols.filter((x) => !series.some((y) => y.symbol === x));
@@ -58,15 +62,16 @@ const sweep: CommandSpec = {
     const progress = new Progress({ label: 'sweep', total: 1, unit: 'path', quiet: args.json });
     const onProgress = (done: number, total: number) => { progress.setTotal(total); progress.update(done); };
     let result: SweepResult;
-    if (s.strategy === 'model') {
-      const predictor = await Predictor.load((args['run-dir'] as string | undefined) ?? config.output.runDir);
+    if (predictor) {
       const symbols: NativeSymbol[] = [];
       for (const { symbol, candles } of series) {
         // One prediction pass per symbol; each entry threshold only re-runs the signal gates.
         const predictions = await predictor.predictBatch(candles);
+        // With --from, the bars before it only fed the first windows: the paths start at --from.
+        const start = startOf.get(symbol)!, n = candles.close.length;
         for (const threshold of s.grid.entryThreshold) {
-          const { signals } = signalsFromPredictions(predictions, candles.close.length, { ...config, signals: { ...config.signals, entryThreshold: threshold } });
-          symbols.push({ symbol: `${symbol}@${threshold}`, candles, signals });
+          const { signals } = signalsFromPredictions(predictions, n, { ...config, signals: { ...config.signals, entryThreshold: threshold } });
+          symbols.push({ symbol: `${symbol}@${threshold}`, candles: sliceCandles(candles, start, n), signals: sliceSignals(signals, start, n) });
         }
       }
       predictor.dispose();
