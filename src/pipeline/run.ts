@@ -1,6 +1,7 @@
 /**
  * `ntp run`: the whole pipeline on one config (SPEC §10): data -> validation -> windows ->
- * training -> evaluation on the test split -> signals -> backtest of the test split -> report.
+ * training -> evaluation on the test split (with the naive baselines) -> signals, gated on the
+ * model's edge over the baselines on validation -> backtest of the test split -> report.
  * The backtest covers only bars after the validation split, so every trade is out of sample.
  */
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import { loadSeries } from '../data/source.js';
 import { validateOhlcv } from '../data/validate.js';
 import { modelSignals } from '../inference/model-signals.js';
 import { Predictor } from '../inference/predictor.js';
+import type { ForecastQuality } from '../metrics/forecast-quality.js';
 import type { ReportData } from '../report/index.js';
 import { sliceSignals } from '../signals/index.js';
 import { lossOptionsFor } from '../training/model-config.js';
@@ -22,7 +24,6 @@ import { compareWithBaselines, type Comparison } from './baselines.js';
 import { edgeDecision, edgeMessage, gatedSignals, type ValidationEdge } from './edge-gate.js';
 import { evaluateWithBaselines } from './forecast-evaluation.js';
 import { classifierReport, forecastReport, saveReport, symbolReport, trainingReport } from './report-data.js';
-import type { ForecastQuality } from '../metrics/forecast-quality.js';
 
 export interface RunOptions {
   /** Progress and stage messages (stderr in the CLI); silent when omitted. */

@@ -16,7 +16,7 @@ async function ntp(argv: string[], env: NodeJS.ProcessEnv = {}) {
   return { code, out: io.out, err: io.err };
 }
 
-const SPEC_COMMANDS = ['doctor', 'fetch', 'validate', 'train', 'evaluate', 'predict', 'signals', 'backtest', 'sweep', 'report', 'run', 'calibrate-loss'];
+const SPEC_COMMANDS = ['doctor', 'fetch', 'validate', 'train', 'evaluate', 'walkforward', 'predict', 'signals', 'backtest', 'sweep', 'report', 'run', 'calibrate-loss'];
 
 test('doctor --json reports the backend, the addon and its device info as one JSON object', async (t) => {
   const { code, out } = await ntp(['doctor', '--json', '--backend', 'cpu']);
