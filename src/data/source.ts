@@ -44,11 +44,21 @@ export function dataRange(data: DataConfig): DateRange {
   };
 }
 
+/**
+ * The exchange fetch for a range: from `lookback` bars before data.from (they feed the first
+ * window only; data.since without a range, else the exchange's earliest) to before data.to.
+ */
+export function fetchSpan(data: DataConfig, lookback: number): { since: number; until?: number } {
+  const range = dataRange(data);
+  const barMs = timeframeMinutes(data.timeframe) * 60_000;
+  const since = range.from !== null ? Math.max(0, range.from - lookback * barMs) : data.since ? Date.parse(data.since) : 0;
+  return range.to !== null ? { since, until: range.to } : { since };
+}
+
 export async function loadSeries(data: DataConfig, options: LoadSeriesOptions = {}): Promise<LoadedSeries> {
   const range = dataRange(data);
   checkRange(range);
   const lookback = options.lookback ?? 0;
-  const barMs = timeframeMinutes(data.timeframe) * 60_000;
   const paths = options.paths && options.paths.length > 0 ? options.paths : null;
   const source = paths ? 'csv' : data.source;
   let series: SymbolCandles[];
@@ -84,11 +94,10 @@ export async function loadSeries(data: DataConfig, options: LoadSeriesOptions = 
   } else {
     if (data.symbols.length === 0) throw new RangeError('data.symbols is empty: name the markets to fetch, e.g. ["BTC/USDT"]');
     series = [];
-    // With data.from, fetch from its lookback on (the bars before it feed the first window only).
-    const since = range.from !== null ? Math.max(0, range.from - lookback * barMs) : data.since ? Date.parse(data.since) : 0;
+    const span = fetchSpan(data, lookback);
     for (const symbol of data.symbols) {
       const candles = await fetchCandles({
-        exchange: data.exchange, symbol, timeframe: data.timeframe, since, ...(range.to !== null ? { until: range.to } : {}),
+        exchange: data.exchange, symbol, timeframe: data.timeframe, ...span,
         cacheDir: data.cacheDir, limit: data.pageLimit, maxRetries: data.maxRetries,
         onProgress: options.onFetchProgress ? (p) => options.onFetchProgress!(symbol, p) : undefined,
       });

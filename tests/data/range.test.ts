@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { loadSeries } from '../../src/data/source.js';
+import { fetchSpan, loadSeries } from '../../src/data/source.js';
 import { DateRangeError, parseDateBound, rangeBars, sliceRange } from '../../src/data/range.js';
 import { syntheticCandles } from '../../src/data/synthetic.js';
 import { resolveConfig } from '../../src/config/index.js';
@@ -55,4 +55,11 @@ test('loadSeries applies data.from/data.to to CSV files with the lookback before
   t.is(c.timestamp[c.close.length - 1], ts[299]);
   t.regex(loaded.source, /SYN-1h\.csv, .* \.\. /);
   await t.throwsAsync(loadSeries({ ...data, from: '2000-01-01', to: '2000-02-01' }), { instanceOf: DateRangeError, message: new RegExp(`${csv.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: no bar`) });
+});
+
+test('exchange fetches cover the range and its lookback', (t) => {
+  const data = (values: Record<string, unknown>) => resolveConfig({ values: { data: { source: 'ccxt', symbols: ['BTC/USDT'], timeframe: '1h', ...values } } }).data;
+  t.deepEqual(fetchSpan(data({ from: '2024-03-01', to: '2024-04-01' }), 64), { since: Date.UTC(2024, 2, 1) - 64 * HOUR, until: Date.UTC(2024, 3, 1) });
+  t.deepEqual(fetchSpan(data({ since: '2023-01-01' }), 64), { since: Date.UTC(2023, 0, 1) });
+  t.deepEqual(fetchSpan(data({ to: '2024-04-01' }), 64), { since: 0, until: Date.UTC(2024, 3, 1) });
 });
