@@ -36,11 +36,12 @@ const ci = (c: Interval) => `[${num(c[0])}, ${num(c[1])}]`;
 export function formatQuality(q: ForecastQuality): string {
   const lines = [`direction vs naive baselines: ${q.windows} windows, ${Math.round(q.level * 100)}% moving-block bootstrap intervals `
     + `(${q.samples} resamples, blocks of ${q.blockLength} windows, seed ${q.seed})`];
+  const width = 2 + Math.max(...q.horizons.flatMap((h) => [`model - ${h.best}`, ...h.baselines.map((b) => b.name)].map((n) => n.length)));
   const row = (name: string, acc: number, accCi: Interval, m: number, mCi: Interval) =>
-    `    ${name.padEnd(22)}${num(acc).padStart(8)} ${ci(accCi).padEnd(19)}${num(m).padStart(8)} ${ci(mCi)}`;
+    `    ${name.padEnd(width)}${num(acc).padStart(8)} ${ci(accCi).padEnd(19)}${num(m).padStart(8)} ${ci(mCi)}`;
   for (const h of q.horizons as HorizonQuality[]) {
     lines.push(`  h${h.horizon} (+${h.bars} bars), up ${(h.upRate * 100).toFixed(1)}% of windows`,
-      `    ${'predictor'.padEnd(22)}${'accuracy'.padStart(8)} ${'95% CI'.padEnd(19)}${'MCC'.padStart(8)} 95% CI`,
+      `    ${'predictor'.padEnd(width)}${'accuracy'.padStart(8)} ${'95% CI'.padEnd(19)}${'MCC'.padStart(8)} 95% CI`,
       row('model', h.model.accuracy, h.model.accuracyCi, h.model.mcc, h.model.mccCi),
       ...h.baselines.map((b) => row(b.name, b.accuracy, b.accuracyCi, b.mcc, b.mccCi)),
       row(`model - ${h.best}`, h.difference.accuracy, h.difference.accuracyCi, h.difference.mcc, h.difference.mccCi));
