@@ -96,8 +96,7 @@ export async function runWalkForward(
       const { evaluation, quality } = await evaluateWithBaselines(predictor.model, dataset, 'test', candles, lossOptionsFor(config), config.evaluation);
       forecasts.push(evaluation.forecasts!);
       results.push({ fold: k + 1, ranges: folds[k], windows: evaluation.windows, epochs: trained.history.length, values: evaluation.values, quality });
-      log(`fold ${k + 1}/${folds.length}: ${evaluation.windows} test windows, dir_mcc_h1 ${evaluation.values.dir_mcc_h1?.toFixed(4)}, `
-        + `vs best baseline ${quality.horizons[Math.min(1, quality.horizons.length - 1)].best}: ${quality.horizons[Math.min(1, quality.horizons.length - 1)].difference.mcc.toFixed(4)}`);
+      log(`fold ${k + 1}/${folds.length}: ${evaluation.windows} test windows, ${foldSummary(quality)}`);
       for (const [s, { symbol, candles: c }] of series.entries()) {
         const r = folds[k][symbol].test;
         const ends = Int32Array.from({ length: r.end - r.start }, (_, i) => r.start + i);
@@ -127,6 +126,13 @@ export async function runWalkForward(
   };
   const report = saveReport(dir, data);
   return { dir, folds: results, overall, backtests, report };
+}
+
+/** The h1 (else last) horizon's model MCC and its paired difference against the best baseline. */
+export function foldSummary(q: ForecastQuality): string {
+  const h = q.horizons[Math.min(1, q.horizons.length - 1)];
+  const d = h.difference;
+  return `h${h.horizon} MCC ${h.model.mcc.toFixed(4)}, minus best baseline ${h.best}: ${d.mcc.toFixed(4)} [${d.mccCi[0].toFixed(4)}, ${d.mccCi[1].toFixed(4)}]`;
 }
 
 /** Copies bars [start, end) of `from` into `into`. */

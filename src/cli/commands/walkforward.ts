@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { METRIC_NAMES } from '../../backtest/index.js';
 import { formatQuality } from '../../pipeline/forecast-evaluation.js';
 import { formatMetricsTable } from '../../pipeline/format.js';
-import { runWalkForward } from '../../pipeline/walk-forward.js';
+import { foldSummary, runWalkForward } from '../../pipeline/walk-forward.js';
 import { EXIT, emit, type CommandSpec } from '../command.js';
 import { DATA_OPTION, RUN_DIR_POSITIONAL, runDirOf, seriesFor, withRange } from '../data-args.js';
 
@@ -33,7 +33,7 @@ const walkforward: CommandSpec = {
     const text = [
       `data: ${loaded.source}${loaded.synthetic ? '  [SYNTHETIC DATA]' : ''}`,
       ...r.folds.map((f) => `fold ${f.fold}: ${f.windows} test windows, ${f.epochs} epochs, dir_acc ${f.values.dir_acc.toFixed(4)}, dir_mcc ${f.values.dir_mcc.toFixed(4)}, `
-        + `dir_mcc_h1 ${f.values.dir_mcc_h1?.toFixed(4) ?? 'n/a'}, 1-sigma coverage ${f.values.var_coverage.toFixed(3)}`),
+        + `1-sigma coverage ${f.values.var_coverage.toFixed(3)}; ${foldSummary(f.quality)}`),
       `overall (stitched out-of-sample windows of all folds):`,
       formatQuality(r.overall),
       'backtest of the stitched out-of-sample signals:',
