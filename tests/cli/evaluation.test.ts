@@ -136,3 +136,21 @@ test('walkforward: folds train and test in order, embargoed; stitched prediction
   t.is(out.backtests[0].symbol, 'SYN-1h');
   for (const f of ['walkforward.json', 'report.html', 'fold-1/model/model.json', 'fold-2/model/model.json']) t.true(existsSync(join(out.dir, f)), f);
 });
+
+test('run --from/--to: trains and tests inside the range, scores baselines, and gates its backtest on the validation edge', async (t) => {
+  const from = firstTime() + 100 * HOUR;
+  const res = await ntp(['run', '--json', '--from', String(from), '--to', String(from + 700 * HOUR), ...TINY,
+    '--set', 'data.source=csv', '--set', `data.paths=["${csv}"]`, '--set', `output.runDir=${join(dir, 'ranged-run')}`]);
+  t.is(res.code, 0, res.err);
+  const out = JSON.parse(res.out) as {
+    source: string; baselines: { windows: number; horizons: unknown[] }; edge: { edge: boolean; trade: boolean; horizon: number };
+    backtests: { trades: number }[];
+  };
+  t.regex(out.source, / \.\. /);
+  t.is(out.baselines.horizons.length, 3);
+  t.is(out.edge.horizon, 1);
+  t.is(out.edge.trade, out.edge.edge);
+  if (!out.edge.trade) t.is(out.backtests[0].trades, 0);
+  const saved = JSON.parse(readFileSync(join(dir, 'ranged-run', 'evaluation.json'), 'utf8')) as { windows: number; baselines: { windows: number } };
+  t.is(saved.baselines.windows, saved.windows);
+});
