@@ -69,7 +69,7 @@ const evaluateCommand: CommandSpec = {
     // The last part evaluated goes into the HTML report (`ntp report RUN_DIR/evaluate` re-renders it).
     const reportDir = join(runDir, 'evaluate');
     const report = saveReport(reportDir, {
-      title: `ntp evaluate: ${reportEval!.name} split`, generatedAt: new Date().toISOString(), source, synthetic,
+      title: `ntp evaluate: ${reportEval!.name === 'none' ? 'every window' : `${reportEval!.name} split`}`, generatedAt: new Date().toISOString(), source, synthetic,
       classifier: classifierReport(reportEval!.e, predictor.horizons), forecast: forecastReport(reportEval!.quality),
     });
     text.push(`written: ${paths.evaluation}, ${report}`);
