@@ -23,6 +23,7 @@ import { lossOptionsFor } from '../training/model-config.js';
 import { train, type TrainOptions } from '../training/trainer.js';
 import { writeJsonAtomic } from '../util/atomic-write.js';
 import { backtestSeries, type SymbolBacktest } from './backtest-series.js';
+import { compareWithBaselines, comparisonReport, type Comparison } from './baselines.js';
 import { evaluateWithBaselines, qualityOptions } from './forecast-evaluation.js';
 import { forecastReport, saveReport, symbolReport } from './report-data.js';
 
@@ -49,6 +50,8 @@ export interface WalkForwardResult {
   /** The stitched out-of-sample windows of every fold against the baselines. */
   overall: ForecastQuality;
   backtests: SymbolBacktest[];
+  /** Per symbol: the stitched signals' backtest, buy-and-hold and the EMA cross on the same bars. */
+  comparisons: Comparison[];
   report: string;
 }
 
@@ -111,21 +114,22 @@ export async function runWalkForward(
 
   log('backtest of the stitched out-of-sample signals');
   const starts = series.map(({ symbol }) => folds[0][symbol].test.start);
+  const backtestOptions = backtestOptionsFromConfig(config.backtest, config.signals.targets.fractions);
   const backtests = await backtestSeries(
     series.map(({ symbol, candles: c }, s) => ({ symbol, candles: sliceCandles(c, starts[s], c.close.length) })),
-    { kind: 'signals', signals: stitched.map((sig, s) => sliceSignals(sig, starts[s], sig.side.length)) },
-    backtestOptionsFromConfig(config.backtest, config.signals.targets.fractions));
+    { kind: 'signals', signals: stitched.map((sig, s) => sliceSignals(sig, starts[s], sig.side.length)) }, backtestOptions);
+  const comparisons = await compareWithBaselines(backtests, backtestOptions, 'native', 'model (walk-forward)');
   writeJsonAtomic(join(dir, 'walkforward.json'), {
     source: loaded.source, mode: config.split.walkForward.mode, folds: results, overall,
-    backtests: backtests.map((b) => ({ symbol: b.symbol, trades: b.trades.length, metrics: b.metrics })),
+    backtests: backtests.map((b, s) => ({ symbol: b.symbol, trades: b.trades.length, metrics: b.metrics, comparison: comparisonReport(comparisons[s]) })),
   });
   const data: ReportData = {
     title: `ntp walkforward: ${series.map((s) => s.symbol).join(', ')}, ${folds.length} ${config.split.walkForward.mode} folds`,
     generatedAt: new Date().toISOString(), source: loaded.source, synthetic: loaded.synthetic,
-    symbols: backtests.map((b) => symbolReport(b)), forecast: forecastReport(overall),
+    symbols: backtests.map((b, s) => symbolReport(b, comparisons[s])), forecast: forecastReport(overall),
   };
   const report = saveReport(dir, data);
-  return { dir, folds: results, overall, backtests, report };
+  return { dir, folds: results, overall, backtests, comparisons, report };
 }
 
 /** The h1 (else last) horizon's model MCC and its paired difference against the best baseline. */

@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 
 import { METRIC_NAMES } from '../../backtest/index.js';
+import { formatComparison } from '../../pipeline/baselines.js';
 import { formatQuality } from '../../pipeline/forecast-evaluation.js';
 import { formatMetricsTable } from '../../pipeline/format.js';
 import { foldSummary, runWalkForward } from '../../pipeline/walk-forward.js';
@@ -38,6 +39,7 @@ const walkforward: CommandSpec = {
       formatQuality(r.overall),
       'backtest of the stitched out-of-sample signals:',
       formatMetricsTable(r.backtests.map((b) => ({ name: b.symbol, metrics: b.metrics }))),
+      ...r.comparisons.map((c, s) => formatComparison(r.backtests[s].symbol, c)),
       `written: ${join(dir, 'walkforward.json')}, ${r.report}`,
     ].join('\n');
     emit(args, io, text, {
