@@ -6,6 +6,7 @@ import yargs, { type Argv } from 'yargs';
 
 import { ConfigError, resolveConfig } from '../config/index.js';
 import { CONFIG_SCHEMA } from '../config/schema.js';
+import { DateRangeError } from '../data/range.js';
 import { EXIT, UsageError, type CommandArgs, type CommandSpec } from './command.js';
 import { COMMANDS } from './commands/index.js';
 import { processIo, type CliIo } from './io.js';
@@ -35,7 +36,7 @@ export async function runCommand(cmd: CommandSpec, raw: Record<string, unknown>,
   } catch (e) {
     // Errors name what is wrong (SPEC §11), so the message is the report; a stack would bury it.
     io.stderr(`ntp ${cmd.name}: ${e instanceof Error ? e.message : String(e)}\n`);
-    return e instanceof ConfigError || e instanceof UsageError ? EXIT.usage : EXIT.failure;
+    return e instanceof ConfigError || e instanceof UsageError || e instanceof DateRangeError ? EXIT.usage : EXIT.failure;
   }
 }
 

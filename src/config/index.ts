@@ -1,7 +1,7 @@
 export { CONFIG_SCHEMA, BASE_FEATURES } from './schema.js';
 export type {
   PipelineConfig, BaseFeature, DataConfig, WindowsConfig, SplitConfig, ScalerConfig, DatasetConfig, ModelConfig,
-  LossesConfig, TrainingConfig, SignalsConfig, BacktestConfig, SweepConfig, SearchConfig, RuntimeConfig, OutputConfig,
+  LossesConfig, TrainingConfig, SignalsConfig, EvaluationConfig, BacktestConfig, SweepConfig, SearchConfig, RuntimeConfig, OutputConfig,
 } from './schema.js';
 export { resolveConfig, validateConfig, loadConfig, type ConfigSources } from './resolve.js';
 export { defaultConfig, schemaDefaults } from './defaults.js';

@@ -22,6 +22,9 @@ const SWEEP_PARAMETERS = ['fast', 'slow', 'period', 'lower', 'upper', 'stopLoss'
 const fractionItem = { kind: 'number', ...fraction } as const;
 const positiveInt = { kind: 'number', integer: true, min: 1 } as const;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+/** A date-range bound: ISO-8601 or integer milliseconds since the epoch. */
+const DATE_BOUND = new RegExp(`^(\\d+|${ISO_DATE.source.slice(1, -1)})$`);
+const DATE_BOUND_HINT = 'an ISO-8601 date such as 2024-01-01 or 2024-01-01T00:00Z, or milliseconds since the epoch';
 
 export const CONFIG_SCHEMA = section('Pipeline configuration', {
   data: section('Where candles come from (SPEC §3)', {
@@ -38,6 +41,14 @@ export const CONFIG_SCHEMA = section('Pipeline configuration', {
     since: str({
       default: null, nullable: true, pattern: ISO_DATE, patternHint: 'an ISO-8601 date such as 2024-01-01 or 2024-01-01T00:00Z',
       description: 'First candle to fetch (ccxt); null = the exchange\'s earliest',
+    }),
+    from: str({
+      default: null, nullable: true, pattern: DATE_BOUND, patternHint: DATE_BOUND_HINT,
+      description: 'First bar used (inclusive; every source); windows take their lookback from before it. null = the data\'s first',
+    }),
+    to: str({
+      default: null, nullable: true, pattern: DATE_BOUND, patternHint: DATE_BOUND_HINT,
+      description: 'Bars before this time are used (exclusive; every source). null = up to the data\'s last',
     }),
     cacheDir: str({ default: '.cache/candles', description: 'On-disk candle cache; fetches resume from its last candle' }),
     pageLimit: int({ default: 1000, min: 1, description: 'Candles per fetchOHLCV request' }),
@@ -165,7 +176,21 @@ export const CONFIG_SCHEMA = section('Pipeline configuration', {
     }),
     tensorboard: bool({ default: true, description: 'Write TensorBoard event files into the run directory' }),
   }),
+  evaluation: section('Forecast evaluation against naive baselines (ntp evaluate, walkforward; the edge gate of signals/run)', {
+    bootstrap: section('Moving-block bootstrap of accuracy and MCC (95% percentile intervals)', {
+      samples: int({ default: 1000, min: 100, description: 'Resamples' }),
+      blockLength: int({
+        default: null, nullable: true, min: 1,
+        description: 'Windows per block (consecutive windows of one symbol); null = ceil(sqrt(windows)), at least the longest horizon',
+      }),
+      seed: int({ default: 42, min: 0, description: 'Seed of the resampling; same seed = same intervals' }),
+    }),
+  }),
   signals: section('Signal generation (SPEC §8)', {
+    requireEdge: bool({
+      default: true,
+      description: 'Stay flat (no signals) when validation shows no edge over the naive baselines (ntp signals, ntp run); false trades anyway',
+    }),
     entryThreshold: num({
       min: 0.5, max: 1, exclusiveMax: true, default: 0.55,
       description: 'Long when P(up, h1) > this, short when P(up, h1) < 1 - this',
@@ -319,6 +344,7 @@ export type ModelConfig = PipelineConfig['model'];
 export type LossesConfig = PipelineConfig['losses'];
 export type TrainingConfig = PipelineConfig['training'];
 export type SignalsConfig = PipelineConfig['signals'];
+export type EvaluationConfig = PipelineConfig['evaluation'];
 export type BacktestConfig = PipelineConfig['backtest'];
 export type SweepConfig = PipelineConfig['sweep'];
 export type SearchConfig = PipelineConfig['search'];

@@ -29,7 +29,7 @@ export interface DatasetOptions {
   horizons?: readonly number[];
   fractions?: readonly [number, number, number];
   embargo?: number;
-  /** Explicit ranges per symbol (e.g. a walk-forward fold as train/val), instead of fractions. */
+  /** Explicit parts per symbol instead of the chronological split (walk-forward folds, `--split none`). */
   splits?: Readonly<Record<string, Split>>;
   /** A kind to fit on the training windows (default 'standard'), a fitted scaler, or null for none. */
   scaler?: ScalerKind | Scaler | null;
@@ -105,6 +105,7 @@ export class Dataset {
       const given = options.splits?.[symbol];
       if (options.splits && !given) throw new RangeError(`Dataset: splits has no entry for symbol "${symbol}"`);
       if (given) {
+        if (given.length !== candles.close.length) throw new RangeError(`Dataset: symbol "${symbol}": the given split is for ${given.length} bars, the series has ${candles.close.length}`);
         if (given.lookback !== this.lookback || given.train.start < this.lookback) {
           throw new RangeError(`Dataset: the split of "${symbol}" is for lookback ${given.lookback} (train from ${given.train.start}), not ${this.lookback}`);
         }

@@ -11,4 +11,5 @@ export * from './dataset.js';
 export * from './synthetic.js';
 export { Rng } from './random.js';
 export { fetchCandles, type FetchCandlesOptions, type FetchProgress } from './ccxt-fetch.js';
-export { loadSeries, type LoadedSeries, type LoadSeriesOptions } from './source.js';
+export { dataRange, fetchSpan, loadSeries, type LoadedSeries, type LoadSeriesOptions } from './source.js';
+export * from './range.js';

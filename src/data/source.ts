@@ -10,6 +10,7 @@ import { fetchCandles, type FetchProgress } from './ccxt-fetch.js';
 import { cleanOhlcv, type CleanChanges } from './clean.js';
 import { loadCsvFiles } from './csv.js';
 import { DEMO_TIMEFRAME, loadDemo } from './demo.js';
+import { checkRange, describeRange, isWholeRange, parseDateBound, sliceRange, type DateRange } from './range.js';
 import { syntheticMarket } from './synthetic.js';
 
 export interface LoadedSeries {
@@ -18,19 +19,51 @@ export interface LoadedSeries {
   source: string;
   synthetic: boolean;
   cleaning: { symbol: string; changes: CleanChanges }[];
+  /** data.from/data.to in ms (null = open). */
+  range: DateRange;
+  /** Per series: index of the range's first bar; the bars before it are the windows' lookback. */
+  starts: number[];
 }
 
 export interface LoadSeriesOptions {
   /** CSV files overriding data.source/paths (e.g. from --data). */
   paths?: readonly string[];
   onFetchProgress?: (symbol: string, p: FetchProgress) => void;
+  /**
+   * Bars kept before data.from so the first window ends at the range's first bar (the model's
+   * lookback; 0 for commands that read bars only inside the range).
+   */
+  lookback?: number;
+}
+
+/** data.from/data.to as ms bounds. */
+export function dataRange(data: DataConfig): DateRange {
+  return {
+    from: data.from === null ? null : parseDateBound(data.from, 'data.from (--from)'),
+    to: data.to === null ? null : parseDateBound(data.to, 'data.to (--to)'),
+  };
+}
+
+/**
+ * The exchange fetch for a range: from `lookback` bars before data.from (they feed the first
+ * window only; data.since without a range, else the exchange's earliest) to before data.to.
+ */
+export function fetchSpan(data: DataConfig, lookback: number): { since: number; until?: number } {
+  const range = dataRange(data);
+  const barMs = timeframeMinutes(data.timeframe) * 60_000;
+  const since = range.from !== null ? Math.max(0, range.from - lookback * barMs) : data.since ? Date.parse(data.since) : 0;
+  return range.to !== null ? { since, until: range.to } : { since };
 }
 
 export async function loadSeries(data: DataConfig, options: LoadSeriesOptions = {}): Promise<LoadedSeries> {
+  const range = dataRange(data);
+  checkRange(range);
+  const lookback = options.lookback ?? 0;
   const paths = options.paths && options.paths.length > 0 ? options.paths : null;
   const source = paths ? 'csv' : data.source;
   let series: SymbolCandles[];
   let description: string;
+  let names: readonly string[] | null = null;
   if (source === 'demo') {
     if (data.timeframe !== DEMO_TIMEFRAME) {
       // Checked here, not as a config rule: --data FILE replaces the demo without changing data.source.
@@ -57,12 +90,14 @@ export async function loadSeries(data: DataConfig, options: LoadSeriesOptions = 
       series = series.map((s, i) => ({ ...s, symbol: data.symbols[i] }));
     }
     description = `CSV: ${files.join(', ')}`;
+    names = files;
   } else {
     if (data.symbols.length === 0) throw new RangeError('data.symbols is empty: name the markets to fetch, e.g. ["BTC/USDT"]');
     series = [];
+    const span = fetchSpan(data, lookback);
     for (const symbol of data.symbols) {
       const candles = await fetchCandles({
-        exchange: data.exchange, symbol, timeframe: data.timeframe, since: data.since ? Date.parse(data.since) : 0,
+        exchange: data.exchange, symbol, timeframe: data.timeframe, ...span,
         cacheDir: data.cacheDir, limit: data.pageLimit, maxRetries: data.maxRetries,
         onProgress: options.onFetchProgress ? (p) => options.onFetchProgress!(symbol, p) : undefined,
       });
@@ -79,5 +114,12 @@ export async function loadSeries(data: DataConfig, options: LoadSeriesOptions = 
       return { symbol, candles: r.candles };
     });
   }
-  return { series, source: description, synthetic: source === 'synthetic', cleaning };
+  let starts = series.map(() => 0);
+  if (!isWholeRange(range)) {
+    const ranged = series.map(({ symbol, candles }, i) => sliceRange(candles, range, lookback, names ? names[i] : symbol));
+    series = series.map((s, i) => ({ symbol: s.symbol, candles: ranged[i].candles }));
+    starts = ranged.map((r) => r.start);
+    description += `, ${describeRange(range)}`;
+  }
+  return { series, source: description, synthetic: source === 'synthetic', cleaning, range, starts };
 }

@@ -77,10 +77,28 @@ export function chronologicalSplit(length: number, options: SplitOptions): Split
   };
 }
 
+/** Every complete window in `test` (train and val empty): `ntp evaluate --split none`. */
+export function wholeSplit(length: number, options: Omit<SplitOptions, 'fractions'>): Split {
+  const { T, embargo, complete } = common('wholeSplit', length, options);
+  if (complete.end <= complete.start) {
+    throw new RangeError(`wholeSplit: ${length} rows have no window with a complete future (lookback ${T}, max horizon ${Math.max(...options.horizons)})`);
+  }
+  const none = { start: complete.start, end: complete.start };
+  return {
+    length, lookback: T, horizons: [...options.horizons], embargo, train: none, val: none, test: complete,
+    inference: { start: complete.end, end: Math.max(T, length) },
+  };
+}
+
 export interface WalkForwardOptions extends Omit<SplitOptions, 'fractions'> {
   folds: number;
   mode?: 'expanding' | 'rolling';
-  /** Training ends per fold in rolling mode (default one test block). */
+  /**
+   * Share of the complete ends before the first test block (split.walkForward.initialTrain);
+   * the rest is cut into `folds` equal test blocks. Default: folds + 1 equal blocks.
+   */
+  initialTrain?: number;
+  /** Training ends per fold in rolling mode (default: the first fold's). */
   trainWindows?: number;
 }
 
@@ -90,25 +108,51 @@ export interface Fold {
 }
 
 /**
- * Walk-forward folds: the complete ends are cut into folds + 1 equal blocks; fold i tests on
- * block i + 1 and trains on the ends before it, less the embargo: all of them (expanding) or
- * the last `trainWindows` (rolling).
+ * Walk-forward folds: the complete ends are cut into an initial block and `folds` equal test
+ * blocks; fold i tests on block i + 1 and trains on the ends before it, less the embargo (so its
+ * last training target, at end + max(horizons), is before its first test bar): all of them
+ * (expanding) or the last `trainWindows` (rolling). Test blocks tile the ends after the first.
  */
 export function walkForwardFolds(length: number, options: WalkForwardOptions): Fold[] {
   const { embargo, complete, T, maxH } = common('walkForwardFolds', length, options);
   const folds = checkInt(options.folds, 'walkForwardFolds: folds', 1);
   const mode = options.mode ?? 'expanding';
   if (mode !== 'expanding' && mode !== 'rolling') throw new RangeError(`walkForwardFolds: mode must be "expanding" or "rolling" (got "${String(mode)}")`);
-  const block = Math.floor((complete.end - complete.start) / (folds + 1));
-  const trainWindows = checkInt(options.trainWindows ?? block, 'walkForwardFolds: trainWindows', 1);
-  if (block - embargo < 1) {
+  const count = complete.end - complete.start;
+  const { initialTrain } = options;
+  if (initialTrain !== undefined && !(initialTrain > 0 && initialTrain < 1)) {
+    throw new RangeError(`walkForwardFolds: initialTrain must be a fraction in (0, 1) (got ${initialTrain})`);
+  }
+  const initial = initialTrain === undefined ? Math.floor(count / (folds + 1)) : Math.floor(count * initialTrain);
+  const block = initialTrain === undefined ? initial : Math.floor((count - initial) / folds);
+  if (initial - embargo < 1 || block < 1) {
     throw new RangeError(`walkForwardFolds: ${length} rows are too few for ${folds} folds with lookback ${T}, max horizon ${maxH} and embargo ${embargo}`);
   }
+  const trainWindows = checkInt(options.trainWindows ?? (initialTrain === undefined ? block : initial - embargo), 'walkForwardFolds: trainWindows', 1);
   return Array.from({ length: folds }, (_, i) => {
-    const test = { start: complete.start + (i + 1) * block, end: i === folds - 1 ? complete.end : complete.start + (i + 2) * block };
+    const first = complete.start + initial + i * block;
+    const test = { start: first, end: i === folds - 1 ? complete.end : first + block };
     const trainEnd = test.start - embargo;
     return { train: { start: mode === 'expanding' ? complete.start : Math.max(complete.start, trainEnd - trainWindows), end: trainEnd }, test };
   });
+}
+
+/**
+ * A fold as the parts training reads: its training ends less the last `valFraction` of them
+ * (after an embargo) for validation (early stopping, the best checkpoint), its test block as test.
+ */
+export function foldSplit(length: number, fold: Fold, options: Omit<SplitOptions, 'fractions'> & { valFraction: number }): Split {
+  const { T, embargo, complete } = common('foldSplit', length, options);
+  const n = fold.train.end - fold.train.start - embargo;
+  const nVal = Math.floor(n * options.valFraction);
+  if (!(options.valFraction > 0 && options.valFraction < 1) || nVal < 1 || n - nVal < 1) {
+    throw new RangeError(`foldSplit: the fold's ${fold.train.end - fold.train.start} training ends are too few for a validation share of ${options.valFraction} and embargo ${embargo}`);
+  }
+  const train = { start: fold.train.start, end: fold.train.start + n - nVal };
+  return {
+    length, lookback: T, horizons: [...options.horizons], embargo, train, val: { start: train.end + embargo, end: fold.train.end },
+    test: fold.test, inference: { start: Math.max(T, complete.end), end: Math.max(T, length) },
+  };
 }
 
 /** The window ends of a range as an Int32Array. */

@@ -6,10 +6,12 @@
  * CrossSource), without stop or targets.
  */
 import { costSummary, sidesToSignals, type BacktestOptions, type CostSummary, type RuleStrategy } from '../backtest/index.js';
+import { EMA_CROSS_BASELINE } from '../metrics/baselines.js';
 import { COMPARISON_ROWS, formatComparisonValue, type ReportComparison } from '../report/index.js';
 import { backtestSeries, type Engine, type SymbolBacktest } from './backtest-series.js';
 
-export const BASELINE_EMA_CROSS: RuleStrategy = { kind: 'emaCross', fast: 12, slow: 26 };
+/** The same EMA periods as the direction baseline of the forecast evaluation. */
+export const BASELINE_EMA_CROSS: RuleStrategy = { kind: 'emaCross', ...EMA_CROSS_BASELINE };
 
 export interface ComparedRun {
   name: string;

@@ -1,4 +1,4 @@
 /** The whole pipeline and its report building, as used by `ntp run`, `backtest` and `sweep`. */
 export { runPipeline, type RunOptions, type RunSummary } from './run.js';
 export { backtestSeries, type Engine, type SignalSource, type SymbolBacktest } from './backtest-series.js';
-export { classifierReport, loadReportData, saveReport, sweepReport, symbolReport, trainingReport } from './report-data.js';
+export { classifierReport, forecastReport, loadReportData, saveReport, sweepReport, symbolReport, trainingReport } from './report-data.js';

@@ -6,8 +6,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import type { SweepResult } from '../backtest/index.js';
-import { writeReport, type HorizonMetrics, type ReportData, type ReportTrade, type SweepReport, type SymbolReport, type TrainingHistory } from '../report/index.js';
+import { writeReport, type ForecastReport, type HorizonMetrics, type ReportData, type ReportTrade, type SweepReport, type SymbolReport, type TrainingHistory } from '../report/index.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import type { ForecastQuality } from '../metrics/forecast-quality.js';
 import type { Evaluation } from '../training/evaluate.js';
 import { parseIndicatorLog } from '../training/indicator-log.js';
 import { runPaths } from '../training/run-dir.js';
@@ -49,6 +50,18 @@ export function classifierReport(e: Evaluation, horizons: readonly number[]): Ho
     reliability: bins(e.reliability[h]),
     ...(e.reliabilityUncalibrated ? { reliabilityUncalibrated: bins(e.reliabilityUncalibrated[h]) } : {}),
   }));
+}
+
+export function forecastReport(q: ForecastQuality, verdict?: string): ForecastReport {
+  return {
+    windows: q.windows,
+    method: `${Math.round(q.level * 100)}% moving-block bootstrap percentile intervals, ${q.samples} resamples, blocks of ${q.blockLength} windows, seed ${q.seed}`,
+    horizons: q.horizons.map((h) => ({
+      horizon: `h${h.horizon} (+${h.bars} bars)`, model: h.model, baselines: h.baselines, best: h.best,
+      difference: { name: `model - ${h.best}`, ...h.difference },
+    })),
+    ...(verdict ? { verdict } : {}),
+  };
 }
 
 /** Training curves and learned periods from a run directory (absent parts are left out). */

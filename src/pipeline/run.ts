@@ -1,6 +1,7 @@
 /**
  * `ntp run`: the whole pipeline on one config (SPEC §10): data -> validation -> windows ->
- * training -> evaluation on the test split -> signals -> backtest of the test split -> report.
+ * training -> evaluation on the test split (with the naive baselines) -> signals, gated on the
+ * model's edge over the baselines on validation -> backtest of the test split -> report.
  * The backtest covers only bars after the validation split, so every trade is out of sample.
  */
 import { join } from 'node:path';
@@ -12,15 +13,17 @@ import { loadSeries, type LoadedSeries } from '../data/source.js';
 import { validateOhlcv } from '../data/validate.js';
 import { modelSignals } from '../inference/model-signals.js';
 import { Predictor } from '../inference/predictor.js';
+import type { ForecastQuality } from '../metrics/forecast-quality.js';
 import type { ReportData } from '../report/index.js';
 import { sliceSignals } from '../signals/index.js';
-import { evaluate } from '../training/evaluate.js';
 import { runLossOptions } from '../training/model-config.js';
 import { train, type TrainOptions } from '../training/trainer.js';
 import { writeJsonAtomic } from '../util/atomic-write.js';
 import { backtestSeries, type SymbolBacktest } from './backtest-series.js';
 import { compareWithBaselines, type Comparison } from './baselines.js';
-import { classifierReport, saveReport, symbolReport, trainingReport } from './report-data.js';
+import { edgeDecision, edgeMessage, gatedSignals, type ValidationEdge } from './edge-gate.js';
+import { evaluateWithBaselines } from './forecast-evaluation.js';
+import { classifierReport, forecastReport, saveReport, symbolReport, trainingReport } from './report-data.js';
 
 export interface RunOptions {
   /** Progress and stage messages (stderr in the CLI); silent when omitted. */
@@ -39,6 +42,10 @@ export interface RunSummary {
   best: number | null;
   monitor: string;
   evaluation: Record<string, number>;
+  /** Test-split direction calls against the naive baselines. */
+  quality: ForecastQuality;
+  /** The validation edge gate: whether the model's signals were traded, and why. */
+  edge: ValidationEdge;
   backtests: SymbolBacktest[];
   /** Per symbol: the model's backtest, buy-and-hold and the EMA cross on the same test bars. */
   comparisons: Comparison[];
@@ -51,7 +58,7 @@ export async function runPipeline(config: PipelineConfig, options: RunOptions = 
   const runDir = config.output.runDir;
 
   log(`[1/6] data: loading (${config.data.source})`);
-  const loaded = options.loaded ?? await loadSeries(config.data);
+  const loaded = options.loaded ?? await loadSeries(config.data, { lookback: config.windows.lookback });
   log(`      ${loaded.source}${loaded.synthetic ? ' -- SYNTHETIC DATA, not a market' : ''}`);
 
   log('[2/6] validate');
@@ -65,13 +72,18 @@ export async function runPipeline(config: PipelineConfig, options: RunOptions = 
   const trained = await train({ config, series: loaded.series, runDir, progress: options.progress });
   trained.model.dispose();
 
-  log('[4/6] evaluate the best model on the test split');
+  log('[4/6] evaluate the best model on the test split, against naive baselines');
   const predictor = await Predictor.load(runDir);
   const candles = loaded.series.map((s) => s.candles);
-  const evaluation = await evaluate(predictor.model, trained.dataset, 'test', candles, runLossOptions(runDir, config), predictor.calibration);
+  const lossOptions = runLossOptions(runDir, config);
+  const validation = await evaluateWithBaselines(predictor.model, trained.dataset, 'val', candles, lossOptions, config.evaluation, predictor.calibration);
+  const edge = edgeDecision(validation.quality, config.signals.requireEdge);
+  log(`      ${edgeMessage(edge)}`);
+  const { evaluation, quality } = await evaluateWithBaselines(predictor.model, trained.dataset, 'test', candles, lossOptions, config.evaluation, predictor.calibration);
   writeJsonAtomic(join(runDir, 'evaluation.json'), {
-    split: 'test', windows: evaluation.windows, values: evaluation.values, reliability: evaluation.reliability,
+    split: 'test', windows: evaluation.windows, values: evaluation.values, reliability: evaluation.reliability, baselines: quality,
     ...(evaluation.reliabilityUncalibrated ? { reliabilityUncalibrated: evaluation.reliabilityUncalibrated } : {}),
+    edge: { ...edge.verdict, trade: edge.trade, validation: validation.quality },
   });
 
   log('[5/6] signals and backtest on the test split');
@@ -84,7 +96,7 @@ export async function runPipeline(config: PipelineConfig, options: RunOptions = 
     // Backtest from the first test bar on; the signal on the last test window trades at the next open.
     const start = range.start;
     testSeries.push({ symbol, candles: sliceCandles(candles[s], start, c.close.length) });
-    testSignals.push(sliceSignals(signals, start, c.close.length));
+    testSignals.push(sliceSignals(gatedSignals(signals, edge), start, c.close.length));
   }
   predictor.dispose();
   const backtestOptions = backtestOptionsFromConfig(config.backtest, config.signals.targets.fractions);
@@ -99,12 +111,13 @@ export async function runPipeline(config: PipelineConfig, options: RunOptions = 
     synthetic: loaded.synthetic,
     symbols: backtests.map((b, s) => symbolReport(b, comparisons[s])),
     classifier: classifierReport(evaluation, trained.dataset.horizons),
+    forecast: forecastReport(quality, edgeMessage(edge)),
     ...trainingReport(runDir, config.training.monitor),
   };
   const reportData = join(runDir, 'report-data.json');
   const report = saveReport(runDir, data);
   return {
     runDir, source: loaded.source, synthetic: loaded.synthetic, epochs: trained.history.length - 1, best: trained.best,
-    monitor: trained.monitor, evaluation: evaluation.values, backtests, comparisons, report, reportData,
+    monitor: trained.monitor, evaluation: evaluation.values, quality, edge, backtests, comparisons, report, reportData,
   };
 }

@@ -1,6 +1,7 @@
 export type {
   ReportCandles, EpochRecord, EquityCurve, HeatmapCell, HeatmapSpec, HorizonMetrics, IndicatorPeriods, ReportReliabilityBin,
   ReportComparison, ReportData, ReportTrade, SweepReport, SymbolReport, TierFill, TrainingHistory, OverfittingReport, SearchReport, SearchTrialRow,
+  ForecastReport, ForecastHorizon, ForecastScore,
 } from './types.js';
 export { renderReport } from './render.js';
 export { writeReport } from './write.js';

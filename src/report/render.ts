@@ -5,7 +5,7 @@
 import { CLIENT_SCRIPT } from './client-script.js';
 import { escapeHtml, inlineScript, jsonForScript } from './escape.js';
 import { lightweightChartsSource } from './library.js';
-import { headerSection, periodsSection, summarySection, sweepSection, symbolSection, trainingSection } from './sections.js';
+import { forecastSection, headerSection, periodsSection, summarySection, sweepSection, symbolSection, trainingSection } from './sections.js';
 import { overfittingSection, searchSection } from './search-section.js';
 import { REPORT_CSS } from './styles.js';
 import type { ReportData } from './types.js';
@@ -17,6 +17,7 @@ export function renderReport(data: ReportData): string {
   const body = [
     headerSection(data),
     summarySection(symbols, data.classifier),
+    data.forecast ? forecastSection(data.forecast) : '',
     ...symbols.map((s, i) => symbolSection(s, i)),
     data.training?.epochs.length ? trainingSection(data.training) : '',
     data.periods ? periodsSection(data.periods) : '',

@@ -7,8 +7,8 @@ import { comparisonTable } from './comparison.js';
 import { escapeHtml } from './escape.js';
 import { heatmapSvg } from './heatmap.js';
 import { lineChartSvg } from './svg-chart.js';
-import { classifierTable, sweepTable, tradingMetricsTable } from './tables.js';
-import type { HorizonMetrics, IndicatorPeriods, ReportReliabilityBin, ReportData, SweepDistributionReport, SweepReport, SymbolReport, TrainingHistory } from './types.js';
+import { classifierTable, forecastTable, sweepTable, tradingMetricsTable } from './tables.js';
+import type { ForecastReport, HorizonMetrics, IndicatorPeriods, ReportReliabilityBin, ReportData, SweepDistributionReport, SweepReport, SymbolReport, TrainingHistory } from './types.js';
 
 export function headerSection(data: ReportData): string {
   const banner = data.synthetic
@@ -81,4 +81,11 @@ function sweepDistributionHtml(d: SweepDistributionReport): string {
   const missing = d.missing.length === 0 ? '' : `<p class="warning">${d.missing.length} of ${d.shards} shards failed every attempt; their paths are missing from the results:</p>`
     + table('sweep-missing', ['shard', 'symbol', 'rules', 'risk', 'paths', 'error'], d.missing.map((m) => [m.shard, m.symbol, m.rules, m.risk, m.paths, m.error]));
   return `<h3>Workers (sweep ${escapeHtml(d.sweepId.slice(0, 12))}, ${d.shards} shards)</h3>${workers}${missing}`;
+}
+
+/** The model against naive baselines on the same windows (rows "model - X": the paired difference). */
+export function forecastSection(f: ForecastReport): string {
+  const verdict = f.verdict ? `<p class="meta" id="edge-verdict">${escapeHtml(f.verdict)}</p>` : '';
+  return `<section id="forecast"><h2>Direction vs naive baselines</h2><p class="meta">${escapeHtml(`${f.windows} windows; ${f.method}`)}</p>` +
+    `${verdict}${forecastTable(f)}</section>`;
 }

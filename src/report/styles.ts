@@ -16,6 +16,7 @@ table.metrics td.num{text-align:right}
 table.metrics thead th{background:#f6f8fa;font-weight:600}
 table.metrics th.rank-by{background:#dbe9ff}
 table.metrics tr.best td{background:#e6f4ea}
+table.metrics tr.difference td{background:#f6f8fa;font-weight:600}
 td.missing{color:#8c959f;text-align:center}
 .chart{width:100%;height:380px;margin-bottom:8px}
 .chart.small{height:200px}

@@ -6,7 +6,7 @@
 import { expectedCalibrationError } from './calibration.js';
 import { escapeHtml } from './escape.js';
 import { formatMetric, formatNumber, formatPercent, isPercentMetric, metricLabel } from './format.js';
-import type { HorizonMetrics, SweepReport, SymbolReport } from './types.js';
+import type { ForecastReport, HorizonMetrics, SweepReport, SymbolReport } from './types.js';
 
 function metricCell(value: number, text: string, locate: Record<string, string>): string {
   const attrs = Object.entries(locate).map(([k, v]) => ` data-${k}="${escapeHtml(v)}"`).join('');
@@ -68,4 +68,23 @@ export function sweepTable(sweep: SweepReport): string {
     return `<tr>${cells.join('')}</tr>`;
   });
   return `<table class="metrics" id="sweep-table"><thead><tr>${head}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
+/** Per horizon: accuracy and MCC with their intervals for the model, each baseline and the paired difference model - best. */
+export function forecastTable(f: ForecastReport): string {
+  const interval = (c: [number, number]) => `[${formatNumber(c[0])}, ${formatNumber(c[1])}]`;
+  const rows = f.horizons.flatMap((h) => [h.model, ...h.baselines, h.difference].map((p, i) => {
+    const at = (key: string) => ({ horizon: h.horizon, predictor: p.name, key });
+    const label = i === 0 ? '<strong>model</strong>' : escapeHtml(p.name);
+    return (
+      `<tr${p === h.difference ? ' class="difference"' : ''}><th scope="row">${i === 0 ? escapeHtml(h.horizon) : ''}</th><td>${label}</td>` +
+      metricCell(p.accuracy, formatNumber(p.accuracy, 4), at('accuracy')) + `<td class="num">${escapeHtml(interval(p.accuracyCi))}</td>` +
+      metricCell(p.mcc, formatNumber(p.mcc, 4), at('mcc')) + `<td class="num">${escapeHtml(interval(p.mccCi))}</td></tr>`
+    );
+  }));
+  return (
+    '<table class="metrics" id="forecast-baselines"><thead><tr><th scope="col">horizon</th><th scope="col">predictor</th>' +
+    '<th scope="col">accuracy</th><th scope="col">95% CI</th><th scope="col">MCC</th><th scope="col">95% CI</th></tr></thead>' +
+    `<tbody>${rows.join('')}</tbody></table>`
+  );
 }

@@ -193,9 +193,39 @@ export interface ReportData {
   symbols?: SymbolReport[];
   /** Classifier quality per horizon of the model. */
   classifier?: HorizonMetrics[];
+  /** The model's direction calls against naive baselines, with confidence intervals. */
+  forecast?: ForecastReport;
   training?: TrainingHistory;
   periods?: IndicatorPeriods;
   sweep?: SweepReport;
   search?: SearchReport;
   overfitting?: OverfittingReport;
+}
+
+/** Accuracy and MCC of one direction predictor with their confidence intervals [low, high]. */
+export interface ForecastScore {
+  name: string;
+  accuracy: number;
+  accuracyCi: [number, number];
+  mcc: number;
+  mccCi: [number, number];
+}
+
+/** The model against naive baselines on the same windows, per horizon. */
+export interface ForecastHorizon {
+  horizon: string;
+  model: ForecastScore;
+  baselines: ForecastScore[];
+  /** Name of the best baseline (by MCC) and the paired difference model - best. */
+  best: string;
+  difference: ForecastScore;
+}
+
+export interface ForecastReport {
+  windows: number;
+  /** How the intervals were made, e.g. "95% moving-block bootstrap, 1000 resamples, blocks of 40". */
+  method: string;
+  horizons: ForecastHorizon[];
+  /** The edge gate's verdict in words, when one was made. */
+  verdict?: string;
 }

@@ -120,4 +120,15 @@ export function validateReportData(data: ReportData): void {
     if (t.value !== null && typeof t.value !== 'number') fail(`search.trials[${i}].value`, `must be a number or null (got ${typeof t.value})`);
   });
   if (data.overfitting) text(data.overfitting.verdict, 'overfitting.verdict');
+  data.forecast?.horizons.forEach((h, i) => {
+    text(h.horizon, `forecast.horizons[${i}].horizon`);
+    [h.model, ...h.baselines, h.difference].forEach((p, j) => {
+      const path = `forecast.horizons[${i}].${j === 0 ? 'model' : p === h.difference ? 'difference' : `baselines[${j - 1}]`}`;
+      text(p.name, `${path}.name`);
+      for (const key of ['accuracy', 'mcc'] as const) if (typeof p[key] !== 'number') fail(`${path}.${key}`, `must be a number (got ${typeof p[key]})`);
+      for (const key of ['accuracyCi', 'mccCi'] as const) {
+        if (!Array.isArray(p[key]) || p[key].length !== 2) fail(`${path}.${key}`, 'must be [low, high]');
+      }
+    });
+  });
 }

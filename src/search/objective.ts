@@ -17,7 +17,7 @@ import { Predictor } from '../inference/predictor.js';
 import { backtestSeries } from '../pipeline/backtest-series.js';
 import { sliceSignals } from '../signals/index.js';
 import { train } from '../training/trainer.js';
-import { foldSplit, searchFolds, trialConfig } from './setup.js';
+import { trialFoldSplit, searchFolds, trialConfig } from './setup.js';
 import type { ObjectiveResult, TrialContext } from './study.js';
 
 export interface SearchSetup {
@@ -50,7 +50,7 @@ export async function runSearchTrial(setup: SearchSetup, trial: Pick<TrialContex
   const foldMetrics: Record<string, number>[] = [];
   for (let f = 0; f < folds; f++) {
     const splits = Object.fromEntries(setup.series.map(({ symbol, candles }) => [symbol,
-      foldSplit(candles.close.length, setup.folds[symbol][f], config.windows.lookback, config.windows.horizons, config.split.embargo)]));
+      trialFoldSplit(candles.close.length, setup.folds[symbol][f], config.windows.lookback, config.windows.horizons, config.split.embargo)]));
     const runDir = join(trial.dir, `fold-${f}`);
     let pruned = false;
     const result = await train({

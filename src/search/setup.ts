@@ -75,7 +75,7 @@ export function searchFolds(series: readonly SymbolCandles[], config: PipelineCo
 }
 
 /** A fold as a Dataset split: the fold's train ends for training, its test ends as validation. */
-export function foldSplit(length: number, fold: Fold, lookback: number, horizons: readonly number[], embargo: number): Split {
+export function trialFoldSplit(length: number, fold: Fold, lookback: number, horizons: readonly number[], embargo: number): Split {
   const train = { start: Math.max(fold.train.start, lookback), end: fold.train.end };
   if (train.end - train.start < 1) throw new RangeError(`lookback ${lookback} leaves no training windows in a fold that trains on ends ${fold.train.start}..${fold.train.end}`);
   const none = { start: fold.test.end, end: fold.test.end };

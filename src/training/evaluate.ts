@@ -12,6 +12,7 @@ import type { Dataset, Part } from '../data/dataset.js';
 import { compositeLoss, type CompositeLossOptions, TERMS } from '../losses/index.js';
 import { applyCalibration, isIdentity, type OutputCalibration } from '../models/index.js';
 import { MetricSet, ReliabilityAccumulator, type ReliabilityBin } from '../metrics/index.js';
+import { mergeForecasts, type ScoredForecasts } from '../metrics/forecast-quality.js';
 import { batchTensors, disposeBatch, namedOutputs } from './batch-tensors.js';
 
 export interface Evaluation {
@@ -22,6 +23,8 @@ export interface Evaluation {
   reliability: ReliabilityBin[][];
   /** The same bins for the raw P(up), when a non-identity calibration was given (before/after). */
   reliabilityUncalibrated?: ReliabilityBin[][];
+  /** Per-window P(up) and outcomes in (symbol, end) order, when asked for with `collect`. */
+  forecasts?: ScoredForecasts;
 }
 
 export async function evaluate(
@@ -31,6 +34,7 @@ export async function evaluate(
   candles: readonly Candles[],
   lossOptions: CompositeLossOptions,
   calibration?: OutputCalibration,
+  { collect = false }: { collect?: boolean } = {},
 ): Promise<Evaluation> {
   const H = dataset.horizons.length;
   const std = dataset.scaler?.targetStd ?? new Array<number>(H).fill(1);
@@ -40,6 +44,7 @@ export async function evaluate(
   const raw = calibrated ? Array.from({ length: H }, () => new ReliabilityAccumulator()) : null;
   const sums: Record<string, number> = { loss: 0, ...Object.fromEntries(TERMS.map((t) => [`loss_${t}`, 0])) };
   let windows = 0;
+  const kept: ScoredForecasts[] = [];
   for await (const batch of dataset.batches(part)) {
     const t = batchTensors(batch);
     try {
@@ -65,6 +70,7 @@ export async function evaluate(
         }
       }
       metrics.update(mb);
+      if (collect) kept.push({ symbols: batch.symbols, ends: batch.ends, pUp: mb.pUp, trueReturn: mb.trueReturn });
       for (let h = 0; h < H; h++) reliability[h].update(mb.pUp[h], mb.trueReturn[h]);
       windows += batch.size;
       tf.dispose([...Object.values(out), loss.total, ...Object.values(loss.terms), ...Object.values(loss.perHorizon)]);
@@ -79,5 +85,7 @@ export async function evaluate(
   return {
     windows, values, reliability: reliability.map((r) => r.bins()),
     ...(raw ? { reliabilityUncalibrated: raw.map((r) => r.bins()) } : {}),
+    ...(collect ? { forecasts: mergeForecasts(kept) } : {}),
   };
 }
+

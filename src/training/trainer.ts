@@ -17,7 +17,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 
 import { saveConfig, type PipelineConfig } from '../config/index.js';
 import type { SymbolCandles } from '../data/candles.js';
-import { Dataset } from '../data/dataset.js';
+import { Dataset, type DatasetOptions } from '../data/dataset.js';
 import { scalerFromJson, scalerToJson } from '../data/scaler.js';
 import { readIndicatorPeriods } from '../indicators/index.js';
 import { compositeLoss } from '../losses/index.js';
@@ -47,8 +47,8 @@ export interface TrainOptions {
   resume?: boolean;
   /** Where the progress line goes (default stderr); `quiet` silences it (e.g. --json). */
   progress?: { stream?: ProgressOptions['stream']; quiet?: boolean };
-  /** Explicit per-symbol ranges (a walk-forward fold as train/val) instead of config.split fractions. */
-  splits?: Dataset['splits'];
+  /** Explicit train/val/test parts per symbol instead of config.split's fractions (walk-forward folds). */
+  splits?: DatasetOptions['splits'];
   /** Called after every epoch (0 = the initial weights) with its logs, after checkpoints are written. */
   onEpoch?: (epoch: number, logs: Record<string, number>) => void;
   /** Asked after every training epoch (1, 2, ...; after onEpoch); true stops training there, like early stopping (a search pruning a trial). */

@@ -16,7 +16,7 @@ async function ntp(argv: string[], env: NodeJS.ProcessEnv = {}) {
   return { code, out: io.out, err: io.err };
 }
 
-const SPEC_COMMANDS = ['doctor', 'fetch', 'validate', 'train', 'evaluate', 'predict', 'signals', 'backtest', 'sweep', 'search', 'report', 'run', 'calibrate-loss', 'worker'];
+const SPEC_COMMANDS = ['doctor', 'fetch', 'validate', 'train', 'evaluate', 'walkforward', 'predict', 'signals', 'backtest', 'sweep', 'search', 'report', 'run', 'calibrate-loss', 'worker'];
 
 test('doctor --json reports the backend, the addon and its device info as one JSON object', async (t) => {
   const { code, out } = await ntp(['doctor', '--json', '--backend', 'cpu']);

@@ -1,6 +1,6 @@
 import test from 'ava';
 
-import { chronologicalSplit, rangeEnds, walkForwardFolds } from '../../src/data/splits.js';
+import { chronologicalSplit, foldSplit, rangeEnds, walkForwardFolds, wholeSplit } from '../../src/data/splits.js';
 
 test('default 70/15/15 split with an embargo of max(horizons) between parts', (t) => {
   const s = chronologicalSplit(1000, { lookback: 64, horizons: [1, 4, 12] });
@@ -49,4 +49,47 @@ test('walk-forward folds: expanding and rolling, embargoed, test blocks tile the
 test('rangeEnds lists the ends of a range', (t) => {
   t.deepEqual(Array.from(rangeEnds({ start: 5, end: 8 })), [5, 6, 7]);
   t.is(rangeEnds({ start: 5, end: 5 }).length, 0);
+});
+
+test('walk-forward folds with an initial training share: no training target reaches its fold\'s test bars', (t) => {
+  const opts = { lookback: 10, horizons: [1, 4, 12], folds: 4, initialTrain: 0.4 };
+  // complete ends [10, 1988): 1978 -> initial 791, test blocks of floor(1187 / 4) = 296
+  const folds = walkForwardFolds(2000, opts);
+  t.deepEqual(folds.map((f) => f.test), [
+    { start: 801, end: 1097 }, { start: 1097, end: 1393 }, { start: 1393, end: 1689 }, { start: 1689, end: 1988 },
+  ]);
+  for (const f of folds) {
+    t.is(f.train.start, 10);
+    // The last training window's target, ln(c[end + 12] / c[end]), ends before the first test bar.
+    t.is(f.train.end - 1 + 12, f.test.start - 1);
+    t.true(f.train.end - 1 + 12 < f.test.start);
+  }
+  const rolling = walkForwardFolds(2000, { ...opts, mode: 'rolling' });
+  // Every fold trains on as many ends as the first (the initial block less the embargo).
+  t.deepEqual(rolling.map((f) => f.train.end - f.train.start), [779, 779, 779, 779]);
+  t.deepEqual(rolling.map((f) => f.test), folds.map((f) => f.test));
+  t.throws(() => walkForwardFolds(2000, { ...opts, initialTrain: 1.2 }), { message: /initialTrain must be a fraction/ });
+});
+
+test('a fold as training parts: validation at the end of its training ends, embargoed both ways', (t) => {
+  const [fold] = walkForwardFolds(2000, { lookback: 10, horizons: [1, 4, 12], folds: 2, initialTrain: 0.5 });
+  const s = foldSplit(2000, fold, { lookback: 10, horizons: [1, 4, 12], valFraction: 0.2 });
+  t.deepEqual(s.test, fold.test);
+  t.is(s.train.start, fold.train.start);
+  t.is(s.val.end, fold.train.end);
+  t.is(s.val.start - s.train.end, 12);
+  t.is(s.val.end - s.val.start, Math.floor((fold.train.end - fold.train.start - 12) * 0.2));
+  // No target window crosses a part: train -> val, val -> test.
+  t.true(s.train.end - 1 + 12 < s.val.start);
+  t.true(s.val.end - 1 + 12 < s.test.start);
+  t.throws(() => foldSplit(2000, { train: { start: 10, end: 25 }, test: fold.test }, { lookback: 10, horizons: [12], valFraction: 0.2 }), { message: /too few/ });
+});
+
+test('the whole split tests every window with a complete future', (t) => {
+  const s = wholeSplit(500, { lookback: 64, horizons: [1, 4, 12] });
+  t.deepEqual(s.test, { start: 64, end: 488 });
+  t.is(s.train.end - s.train.start, 0);
+  t.is(s.val.end - s.val.start, 0);
+  t.deepEqual(s.inference, { start: 488, end: 500 });
+  t.throws(() => wholeSplit(70, { lookback: 64, horizons: [12] }), { message: /no window with a complete future/ });
 });

@@ -167,3 +167,27 @@ test('writeReport writes the rendered file atomically, leaving no temp file', (t
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('the baselines table shows the model, each baseline and the paired difference with intervals', (t) => {
+  const score = (name: string, accuracy: number, mcc: number) => ({ name, accuracy, accuracyCi: [accuracy - 0.02, accuracy + 0.02] as [number, number], mcc, mccCi: [mcc - 0.03, mcc + 0.03] as [number, number] });
+  const data: ReportData = {
+    title: 'eval', generatedAt: '2026-01-01T00:00:00Z', source: 'test',
+    forecast: {
+      windows: 500, method: '95% moving-block bootstrap', verdict: 'edge check: the model shows no edge',
+      horizons: [{ horizon: 'h0 (+1 bars)', model: score('model', 0.51, 0.02), baselines: [score('always_up', 0.52, 0), score('reversal_1', 0.53, 0.05)],
+        best: 'reversal_1', difference: score('model - reversal_1', -0.02, -0.03) }],
+    },
+  };
+  const html = renderReport(data);
+  t.regex(html, /<section id="forecast">/);
+  t.regex(html, /id="edge-verdict">edge check: the model shows no edge</);
+  const cells = metricCells(html).filter((c) => c.predictor !== undefined);
+  t.deepEqual(cells.map((c) => [c.predictor, c.key, Number(c.metric)]), [
+    ['model', 'accuracy', 0.51], ['model', 'mcc', 0.02], ['always_up', 'accuracy', 0.52], ['always_up', 'mcc', 0],
+    ['reversal_1', 'accuracy', 0.53], ['reversal_1', 'mcc', 0.05], ['model - reversal_1', 'accuracy', -0.02], ['model - reversal_1', 'mcc', -0.03],
+  ]);
+  t.true(html.includes('[0.490, 0.530]'));
+  const bad = structuredClone(data);
+  (bad.forecast!.horizons[0].baselines[1] as { mccCi: unknown }).mccCi = [0.1];
+  t.throws(() => renderReport(bad), { message: 'report data: forecast.horizons[0].baselines[1].mccCi must be [low, high]' });
+});

@@ -47,7 +47,7 @@ test('a small real search (8 trials x 2 epochs, one symbol) writes the study, th
     },
   });
   const lines: string[] = [];
-  const r = await runSearch(config, { series: [{ symbol: 'BTCUSDT', candles }], source: `${market.source} BTCUSDT-1h (last 2000 bars)`, synthetic: market.source === 'synthetic', cleaning: [] }, { log: (l) => lines.push(l) });
+  const r = await runSearch(config, { series: [{ symbol: 'BTCUSDT', candles }], source: `${market.source} BTCUSDT-1h (last 2000 bars)`, synthetic: market.source === 'synthetic', cleaning: [], range: { from: null, to: null }, starts: [0] }, { log: (l) => lines.push(l) });
   t.log(`data: ${market.source}; ${r.trials.complete} complete, ${r.trials.pruned} pruned in ${(r.elapsedMs / 1000).toFixed(1)} s`);
   t.is(r.trials.total, 8);
   t.is(r.trials.complete + r.trials.pruned + r.trials.failed, 8);

@@ -3,7 +3,7 @@ import test from 'ava';
 import { ConfigError, resolveConfig } from '../../src/config/index.js';
 import { syntheticCandles } from '../../src/data/synthetic.js';
 import { chronologicalSplit } from '../../src/data/splits.js';
-import { foldSplit, searchFolds, searchSpaceOf, trialConfig } from '../../src/search/setup.js';
+import { trialFoldSplit, searchFolds, searchSpaceOf, trialConfig } from '../../src/search/setup.js';
 import { parseSpace, SpaceError } from '../../src/search/space.js';
 
 const candles = syntheticCandles({ bars: 2000, timeframeMs: 3_600_000, start: Date.UTC(2024, 0, 1), seed: 4 });
@@ -16,12 +16,12 @@ test('search folds end an embargo before the test split; every fold trains befor
   t.is(folds.at(-1)!.test.end, split.test.start - config.split.embargo);
   for (const f of folds) {
     t.true(f.train.end + config.split.embargo <= f.test.start);
-    const s = foldSplit(2000, f, 32, config.windows.horizons, config.split.embargo);
+    const s = trialFoldSplit(2000, f, 32, config.windows.horizons, config.split.embargo);
     t.deepEqual(s.val, f.test);
     t.is(s.test.end - s.test.start, 0);
   }
   // A trial with a longer lookback starts training later, never before its first full window.
-  t.is(foldSplit(2000, folds[0], 64, config.windows.horizons, config.split.embargo).train.start, 64);
+  t.is(trialFoldSplit(2000, folds[0], 64, config.windows.horizons, config.split.embargo).train.start, 64);
 });
 
 test('space lines: bad forms, unknown or fixed keys are config errors naming search.space[i]', (t) => {
@@ -76,7 +76,7 @@ test('a Dataset built on a fold split trains on the fold and validates on its te
   const { Dataset } = await import('../../src/data/dataset.js');
   const config = resolveConfig({ values: { windows: { lookback: 32 }, search: { folds: 2 } } });
   const [fold] = searchFolds([{ symbol: 'X', candles }], config).X;
-  const split = foldSplit(2000, fold, 32, config.windows.horizons, config.split.embargo);
+  const split = trialFoldSplit(2000, fold, 32, config.windows.horizons, config.split.embargo);
   const ds = new Dataset([{ symbol: 'X', candles }], { lookback: 32, horizons: config.windows.horizons, splits: { X: split } });
   t.deepEqual([ds.refs.train.ends[0], ds.refs.train.ends.at(-1)! + 1], [split.train.start, split.train.end]);
   t.deepEqual([ds.refs.val.ends[0], ds.refs.val.ends.at(-1)! + 1], [fold.test.start, fold.test.end]);

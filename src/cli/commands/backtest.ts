@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import { backtestOptionsFromConfig, METRIC_NAMES, type RuleStrategy } from '../../backtest/index.js';
 import { Predictor } from '../../inference/predictor.js';
 import { modelSignals } from '../../inference/model-signals.js';
+import { sliceCandles } from '../../data/candles.js';
 import { backtestSeries, type Engine, type SignalSource } from '../../pipeline/backtest-series.js';
 import { compareWithBaselines, comparisonReport, formatComparison } from '../../pipeline/baselines.js';
+import { sliceSignals } from '../../signals/index.js';
 import { formatMetricsTable, formatTrades, tradesCsv } from '../../pipeline/format.js';
 import { saveReport, symbolReport, trainingReport } from '../../pipeline/report-data.js';
 import { writeFileAtomic, writeJsonAtomic } from '../../util/atomic-write.js';
@@ -47,10 +49,13 @@ const backtest: CommandSpec = {
     let signalReport = null;
     if (strategy === 'model') {
       const predictor = await Predictor.load(runDir);
-      loaded = await seriesFor(args, args.data ? config : predictor.config, io);
+      loaded = await seriesFor(args, config, io, { lookback: predictor.lookback, dataConfig: args.data ? config : predictor.config });
       const results = [];
       for (const { candles } of loaded.series) results.push(await modelSignals(predictor, candles, config));
-      source = { kind: 'signals', signals: results.map((r) => r.signals) };
+      // With --from, the bars before it only fed the first windows: the backtest starts at --from.
+      const starts = loaded.starts;
+      loaded = { ...loaded, series: loaded.series.map((s, i) => ({ symbol: s.symbol, candles: sliceCandles(s.candles, starts[i], s.candles.close.length) })) };
+      source = { kind: 'signals', signals: results.map((r, i) => sliceSignals(r.signals, starts[i], r.signals.side.length)) };
       signalReport = results.map((r) => r.report);
       predictor.dispose();
     } else {

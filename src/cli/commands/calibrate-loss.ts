@@ -13,7 +13,7 @@ const calibrateLoss: CommandSpec = {
     write: { type: 'string', requiresArg: true, describe: 'Write the resolved config with the proposed weights to this file' },
   },
   run: async (args, config, io) => {
-    const { series } = await seriesFor(args, config, io);
+    const { series } = await seriesFor(args, config, io, { lookback: config.windows.lookback });
     const c = await calibrateLossWeights(config, series, Number(args.batches));
     const text = [`measured on ${c.batches} batches of the untrained model:`,
       ...Object.keys(c.means).map((k) => `  ${k.padEnd(10)} mean ${c.means[k as keyof typeof c.means].toFixed(5).padStart(10)}  weight now ${config.losses.weights[k as keyof typeof c.weights]}  proposed ${c.weights[k as keyof typeof c.weights].toPrecision(4)}`)];

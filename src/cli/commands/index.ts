@@ -14,8 +14,9 @@ import signals from './signals.js';
 import sweep from './sweep.js';
 import train from './train.js';
 import validate from './validate.js';
+import walkforward from './walkforward.js';
 import worker from './worker.js';
 
 export const COMMANDS: readonly CommandSpec[] = [
-  doctor, config, fetch, validate, train, evaluate, predict, signals, backtest, sweep, search, report, run, calibrateLoss, worker,
+  doctor, config, fetch, validate, train, evaluate, walkforward, predict, signals, backtest, sweep, search, report, run, calibrateLoss, worker,
 ];

@@ -29,7 +29,7 @@ const predict: CommandSpec = {
   },
   run: async (args, config, io) => {
     const predictor = await Predictor.load(runDirOf(args, config));
-    const { series } = await seriesFor(args, args.data ? config : predictor.config, io);
+    const { series } = await seriesFor(args, config, io, { lookback: predictor.lookback, dataConfig: args.data ? config : predictor.config });
     const result: Record<string, Record<string, number | string>[]> = {};
     for (const { symbol, candles } of series) {
       const p = args.all ? await predictor.predictBatch(candles) : await predictor.predict(candles);

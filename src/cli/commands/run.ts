@@ -2,15 +2,19 @@
 import { METRIC_NAMES } from '../../backtest/index.js';
 import { comparisonReport, formatComparison } from '../../pipeline/baselines.js';
 import { formatMetricsTable } from '../../pipeline/format.js';
+import { edgeMessage } from '../../pipeline/edge-gate.js';
+import { formatQuality } from '../../pipeline/forecast-evaluation.js';
 import { runPipeline } from '../../pipeline/run.js';
 import { EXIT, emit, type CommandSpec } from '../command.js';
+import { RANGE_OPTION, withRange } from '../data-args.js';
 
 const run: CommandSpec = {
   name: 'run',
   describe: 'Run the whole pipeline: data, validation, training, evaluation, signals, backtest, report',
+  options: RANGE_OPTION,
   run: async (args, config, io) => {
     const started = Date.now();
-    const r = await runPipeline(config, {
+    const r = await runPipeline(withRange(args, config), {
       log: args.json ? undefined : (line) => io.stderr(`${line}\n`),
       progress: { quiet: args.json },
     });
@@ -23,7 +27,9 @@ const run: CommandSpec = {
         '      Point data.source/data.paths at your candles (see configs/csv-example.yaml).'] : []),
       `trained ${r.epochs} epochs; best ${r.monitor} ${r.best?.toFixed(4) ?? 'n/a'}`,
       `test split: loss ${ev.loss.toFixed(4)}  dir_acc ${ev.dir_acc.toFixed(4)}  dir_mcc ${ev.dir_mcc.toFixed(4)}  dir_mcc_h1 ${ev.dir_mcc_h1.toFixed(4)}  1-sigma coverage ${ev.var_coverage.toFixed(3)}`,
-      'backtest of the test split (model signals, out of sample):',
+      formatQuality(r.quality),
+      edgeMessage(r.edge),
+      `backtest of the test split (model signals, out of sample${r.edge.trade ? '' : '; flat: no edge on validation'}):`,
       formatMetricsTable(r.backtests.map((b) => ({ name: b.symbol, metrics: b.metrics }))),
       ...r.comparisons.map((c, s) => formatComparison(r.backtests[s].symbol, c)),
       `run directory: ${r.runDir}`,
@@ -32,7 +38,7 @@ const run: CommandSpec = {
     ].join('\n');
     emit(args, io, text, {
       runDir: r.runDir, source: r.source, synthetic: r.synthetic, epochs: r.epochs, best: r.best, monitor: r.monitor,
-      evaluation: ev, report: r.report, seconds,
+      evaluation: ev, baselines: r.quality, edge: { ...r.edge.verdict, trade: r.edge.trade }, report: r.report, seconds,
       backtests: r.backtests.map((b, s) => ({
         symbol: b.symbol, trades: b.trades.length, metrics: Object.fromEntries(METRIC_NAMES.map((m) => [m, b.metrics[m]])), comparison: comparisonReport(r.comparisons[s]),
       })),

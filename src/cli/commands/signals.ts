@@ -1,6 +1,7 @@
 /** `ntp signals RUN_DIR --data FILE`: trading signals (side, stop, 3 targets, size) from a trained model. */
 import { Predictor } from '../../inference/predictor.js';
 import { modelSignals } from '../../inference/model-signals.js';
+import { edgeMessage, gatedSignals, runValidationEdge } from '../../pipeline/edge-gate.js';
 import { formatSignalTable } from '../../signals/index.js';
 import { EXIT, emit, type CommandSpec } from '../command.js';
 import { DATA_OPTION, RUN_DIR_POSITIONAL, runDirOf, seriesFor } from '../data-args.js';
@@ -16,23 +17,27 @@ const signals: CommandSpec = {
   },
   run: async (args, config, io) => {
     const predictor = await Predictor.load(runDirOf(args, config));
-    const { series } = await seriesFor(args, args.data ? config : predictor.config, io);
+    const { series } = await seriesFor(args, config, io, { lookback: predictor.lookback, dataConfig: args.data ? config : predictor.config });
+    const edge = await runValidationEdge(predictor, config);
     const out = [];
-    const text = [];
+    const text = [edgeMessage(edge)];
     for (const { symbol, candles } of series) {
-      const { signals: s, report } = await modelSignals(predictor, candles, config);
+      const generated = await modelSignals(predictor, candles, config);
+      const { report } = generated;
+      const s = gatedSignals(generated.signals, edge);
       const bars = [];
       for (let t = 0; t < s.side.length; t++) {
         if (s.side[t] === 0) continue;
         bars.push({ time: new Date(candles.timestamp[t]).toISOString(), side: s.side[t], stop: s.stopDistance[t],
           targets: s.targetDistance.map((d) => d[t]), size: s.size[t] });
       }
-      out.push({ symbol, report, signals: bars });
+      out.push({ symbol, report, traded: edge.trade, signals: bars });
       text.push(`${symbol}: ${report.longs} long, ${report.shorts} short of ${report.bars} windows `
-        + `(suppressed: ${report.suppressedDisagreement} disagreement, ${report.suppressedSpike} variance spike, ${report.suppressedZeroSize} zero size, ${report.suppressedCost} expected move inside costs x (1 + ${config.signals.costMargin}); ${report.skippedInvalid} invalid)`,
+        + `(suppressed: ${report.suppressedDisagreement} disagreement, ${report.suppressedSpike} variance spike, ${report.suppressedZeroSize} zero size, ${report.suppressedCost} expected move inside costs x (1 + ${config.signals.costMargin}); ${report.skippedInvalid} invalid)`
+        + (edge.trade ? '' : '; none issued (no edge)'),
       formatSignalTable(s, candles.timestamp, Number(args.limit)));
     }
-    emit(args, io, text.join('\n'), out);
+    emit(args, io, text.join('\n'), { edge: { ...edge.verdict, trade: edge.trade, requireEdge: config.signals.requireEdge }, series: out });
     predictor.dispose();
     return EXIT.ok;
   },

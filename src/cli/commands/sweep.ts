@@ -12,7 +12,9 @@ import {
 } from '../../backtest/index.js';
 import type { PipelineConfig } from '../../config/index.js';
 import { runDistributedSweep } from '../../distributed/index.js';
+import { sliceCandles } from '../../data/candles.js';
 import { Predictor } from '../../inference/predictor.js';
+import { sliceSignals } from '../../signals/index.js';
 import { signalsFromPredictions } from '../../inference/model-signals.js';
 import { formatMetric } from '../../pipeline/format.js';
 import { saveReport, sweepReport } from '../../pipeline/report-data.js';
@@ -55,7 +57,9 @@ const sweep: CommandSpec = {
   },
   run: async (args, config, io) => {
     const s = config.sweep;
-    const loaded = await seriesFor(args, config, io);
+    const predictor = s.strategy === 'model' ? await Predictor.load((args['run-dir'] as string | undefined) ?? config.output.runDir) : null;
+    const loaded = await seriesFor(args, config, io, { lookback: predictor?.lookback ?? 0 });
+    const startOf = new Map(loaded.series.map((x, i) => [x.symbol, loaded.starts[i]]));
     let series = loaded.series;
     if (s.symbols.length > 0) {
       const missing = s.symbols.filter((x) => !series.some((y) => y.symbol === x));
@@ -74,22 +78,23 @@ const sweep: CommandSpec = {
     let result: SweepResult;
     let grid: SweepGrid;
     let lastTotal = 0;
-    if (s.strategy === 'model') {
+    if (predictor) {
       if (s.sampler !== 'grid') throw new UsageError(`sweep.sampler ${s.sampler} applies to rule strategies; the model strategy sweeps its grid (sweep.sampler: grid)`);
-      const predictor = await Predictor.load((args['run-dir'] as string | undefined) ?? config.output.runDir);
       const symbols: NativeSymbol[] = [];
       for (const { symbol, candles } of series) {
         // One prediction pass per symbol; each entry threshold only re-runs the signal gates.
         const predictions = await predictor.predictBatch(candles);
+        // With --from, the bars before it only fed the first windows: the paths start at --from.
+        const start = startOf.get(symbol)!, n = candles.close.length;
         for (const threshold of s.grid.entryThreshold) {
-          const { signals } = signalsFromPredictions(predictions, candles.close.length, { ...config, signals: { ...config.signals, entryThreshold: threshold } });
-          symbols.push({ symbol: `${symbol}@${threshold}`, candles, signals });
+          const { signals } = signalsFromPredictions(predictions, n, { ...config, signals: { ...config.signals, entryThreshold: threshold } });
+          symbols.push({ symbol: `${symbol}@${threshold}`, candles: sliceCandles(candles, start, n), signals: sliceSignals(signals, start, n) });
         }
       }
       predictor.dispose();
       grid = { symbols, risk };
       result = await runSweep(grid, { device, rankBy: s.rankBy, onProgress });
-    } else if (s.sampler !== 'grid') {
+    } else if (s.sampler !== 'grid' && s.strategy !== 'model') {
       const sampled = await sampledRuleSweep({
         symbols: series.map(({ symbol, candles }) => ({ symbol, candles })), strategy: s.strategy, grid: s.grid,
         base: backtestOptionsFromConfig(config.backtest, config.signals.targets.fractions), sampler: s.sampler, trials: s.trials, seed: s.seed,

@@ -1,7 +1,7 @@
 /** `ntp train`: train the hybrid model and write a run directory (SPEC §7.3); `--resume` continues one. */
 import { train } from '../../training/trainer.js';
 import { EXIT, emit, type CommandSpec } from '../command.js';
-import { DATA_OPTION, RUN_DIR_POSITIONAL, runDirOf, seriesFor } from '../data-args.js';
+import { DATA_OPTION, RUN_DIR_POSITIONAL, runDirOf, seriesFor, withRange } from '../data-args.js';
 
 const trainCommand: CommandSpec = {
   name: 'train',
@@ -14,11 +14,12 @@ const trainCommand: CommandSpec = {
   },
   run: async (args, config, io) => {
     const runDir = runDirOf(args, config);
-    const { series, source } = await seriesFor(args, config, io);
+    const { series, source } = await seriesFor(args, config, io, { lookback: config.windows.lookback });
     // The run's saved config names the files it was trained on, so evaluate/predict/backtest
-    // without --data read the same candles.
+    // without --data read the same candles (and the same --from/--to range).
     const paths = Array.isArray(args.data) ? (args.data as string[]) : null;
-    const runConfig = paths ? { ...config, data: { ...config.data, source: 'csv' as const, paths, symbols: [] } } : config;
+    const ranged = withRange(args, config);
+    const runConfig = paths ? { ...ranged, data: { ...ranged.data, source: 'csv' as const, paths, symbols: [] } } : ranged;
     if (!args.json) io.stderr(`training on ${source} -> ${runDir}\n`);
     const r = await train({ config: runConfig, series, runDir, resume: Boolean(args.resume), progress: { quiet: args.json } });
     const last = r.history.at(-1) ?? {};
