@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { ConfigError, envKey, resolveConfig } from '../../src/config/index.js';
+import { ConfigError, defaultConfig, envKey, resolveConfig } from '../../src/config/index.js';
 
 function tempFile(name: string, text: string): string {
   const path = join(mkdtempSync(join(tmpdir(), 'ntp-config-')), name);
@@ -70,7 +70,7 @@ test('precedence: defaults <- file <- environment <- --set', (t) => {
   t.is(c.training.patience, 8, 'environment beats file');
   t.is(c.training.seed, 1, 'file beats defaults');
   t.is(c.dataset.batchSize, 64);
-  t.is(c.training.learningRate, 1e-3, 'untouched keys keep defaults');
+  t.is(c.training.learningRate, defaultConfig().training.learningRate, 'untouched keys keep defaults');
 });
 
 test('a file layer error names the file', (t) => {

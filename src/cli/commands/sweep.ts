@@ -57,6 +57,10 @@ const sweep: CommandSpec = {
   },
   run: async (args, config, io) => {
     const s = config.sweep;
+    // With a queue the shards run on `ntp worker`s; the output is the same as a local sweep's.
+    const queueUrl = queueUrlOf(args, config);
+    if (queueUrl !== null && s.strategy === 'model') throw new UsageError('sweep --queue runs rule strategies (sweep.strategy ema_cross, sma_cross, rsi); strategy model sweeps run locally');
+    if (queueUrl !== null && s.sampler !== 'grid') throw new UsageError(`sweep --queue runs the full grid (sweep.sampler: grid); sweep.sampler ${s.sampler} runs locally`);
     const predictor = s.strategy === 'model' ? await Predictor.load((args['run-dir'] as string | undefined) ?? config.output.runDir) : null;
     const loaded = await seriesFor(args, config, io, { lookback: predictor?.lookback ?? 0 });
     const startOf = new Map(loaded.series.map((x, i) => [x.symbol, loaded.starts[i]]));
@@ -68,10 +72,6 @@ const sweep: CommandSpec = {
     }
     const device = (args.device as 'auto' | 'cpu' | 'cuda' | undefined) ?? s.device;
     const risk = riskGrid(config);
-    // With a queue the shards run on `ntp worker`s; the output is the same as a local sweep's.
-    const queueUrl = queueUrlOf(args, config);
-    if (queueUrl !== null && s.strategy === 'model') throw new UsageError('sweep --queue runs rule strategies (sweep.strategy ema_cross, sma_cross, rsi); strategy model sweeps run locally');
-    if (queueUrl !== null && s.sampler !== 'grid') throw new UsageError(`sweep --queue runs the full grid (sweep.sampler: grid); sweep.sampler ${s.sampler} runs locally`);
     const progress = new Progress({ label: 'sweep', total: 1, unit: queueUrl !== null ? 'shard' : 'path', quiet: args.json, stream: { write: (t: string) => { io.stderr(t); return true; } } });
     let progressFields: Record<string, number | string> = {};
     const onProgress = (done: number, total: number) => { progress.setTotal(total); progress.update(done); };
