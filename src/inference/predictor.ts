@@ -6,7 +6,7 @@
  * windowing in chunks, so memory stays bounded however long the series is.
  */
 import * as tf from '@tensorflow/tfjs';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { loadConfig, type PipelineConfig } from '../config/index.js';
@@ -16,6 +16,8 @@ import { buildWindowsAsync } from '../data/windowing.js';
 import { loadModel } from '../models/index.js';
 import { runPaths } from '../training/run-dir.js';
 import { prepareRuntime } from '../training/runtime.js';
+import { committedDir } from '../util/output-set.js';
+import { readJsonFile } from '../util/read-json.js';
 
 /** Columnar predictions for n windows; index i is the window ending at bar `ends[i]`. */
 export interface Predictions {
@@ -49,17 +51,22 @@ export class Predictor {
   ) {}
 
   /** Loads a run directory; a missing or incompatible part is a clear error naming the file. */
-  static async load(runDir: string): Promise<Predictor> {
+  static async load(dir: string): Promise<Predictor> {
+    // Mid-commit (a kill between the two renames of a new run) the old set is read.
+    const runDir = committedDir(dir);
     const p = runPaths(runDir);
     for (const [what, path] of [['resolved config', p.config], ['scaler', p.scaler], ['model', join(p.model, 'model.json')]] as const) {
       if (!existsSync(path)) throw new Error(`${runDir} is not a complete run directory: its ${what} (${path}) is missing; train with \`ntp train\` first`);
     }
     const config = loadConfig(p.config);
     await prepareRuntime(config);
-    const scaler = scalerFromJson(JSON.parse(readFileSync(p.scaler, 'utf8')));
+    const scaler = scalerFromJson(readJsonFile(p.scaler));
+    const meta = existsSync(p.meta) ? readJsonFile<{ lookback?: number }>(p.meta) : null;
     const model = await loadModel(p.model);
     const [fIn, cIn] = model.inputs;
     const expect = (ok: boolean, msg: string) => { if (!ok) throw new Error(`${runDir}: incompatible parts: ${msg}`); };
+    expect(meta?.lookback === undefined || meta.lookback === scaler.lookback,
+      `${p.meta} says lookback ${meta?.lookback}, the scaler was fit for ${scaler.lookback}`);
     expect(fIn?.shape[1] === scaler.lookback && cIn?.shape[1] === scaler.lookback,
       `the model takes windows of ${fIn?.shape[1]} bars, the scaler was fit for ${scaler.lookback}`);
     expect(fIn.shape[2] === scaler.features.length,

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { SweepResult } from '../backtest/index.js';
 import { writeReport, type HorizonMetrics, type ReportData, type ReportTrade, type SweepReport, type SymbolReport, type TrainingHistory } from '../report/index.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { readJsonFile } from '../util/read-json.js';
 import type { Evaluation } from '../training/evaluate.js';
 import { parseIndicatorLog } from '../training/indicator-log.js';
 import { runPaths } from '../training/run-dir.js';
@@ -53,7 +54,7 @@ export function trainingReport(runDir: string, monitor: string): Pick<ReportData
   const p = runPaths(runDir);
   const out: Pick<ReportData, 'training' | 'periods'> = {};
   if (existsSync(p.history)) {
-    const history = JSON.parse(readFileSync(p.history, 'utf8')) as Record<string, number>[];
+    const history = readJsonFile<Record<string, number>[]>(p.history);
     const training: TrainingHistory = {
       monitor,
       epochs: history.map(({ epoch, loss, val_loss: valLoss, ...rest }) => ({ epoch, loss, val_loss: valLoss, metrics: rest })),
@@ -111,6 +112,5 @@ export function saveReport(dir: string, data: ReportData): string {
 }
 
 export function loadReportData(dir: string): ReportData {
-  const text = readFileSync(join(dir, 'report-data.json'), 'utf8');
-  return JSON.parse(text, (_k, v) => (typeof v === 'string' && NON_FINITE.has(v) ? Number(v) : v)) as ReportData;
+  return readJsonFile<ReportData>(join(dir, 'report-data.json'), (_k, v) => (typeof v === 'string' && NON_FINITE.has(v) ? Number(v) : v));
 }

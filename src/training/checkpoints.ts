@@ -10,6 +10,7 @@ import { join } from 'node:path';
 
 import { loadModel, saveModel } from '../models/index.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-write.js';
+import { readJsonFile } from '../util/read-json.js';
 import type { EarlyStoppingState } from './early-stopping.js';
 import type { OptimizerState, TrainingOptimizer } from './optimizer.js';
 
@@ -58,8 +59,8 @@ export async function loadCheckpoint(dir: string, optimizer: TrainingOptimizer):
   const found = findCheckpoint(dir);
   if (!found) throw new Error(`no checkpoint in ${dir} (expected ${join(dir, STATE_JSON)})`);
   const model = await loadModel(join(found, 'model'));
-  const state = JSON.parse(readFileSync(join(found, STATE_JSON), 'utf8')) as TrainerState;
-  const manifest = JSON.parse(readFileSync(join(found, OPTIMIZER_JSON), 'utf8')) as OptimizerManifest;
+  const state = readJsonFile<TrainerState>(join(found, STATE_JSON));
+  const manifest = readJsonFile<OptimizerManifest>(join(found, OPTIMIZER_JSON));
   if (manifest.kind !== optimizer.kind) {
     throw new Error(`${found} was written by the ${manifest.kind} optimizer but this run uses ${optimizer.kind}: resume with the same runtime.nativeKernels and backend`);
   }

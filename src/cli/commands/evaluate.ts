@@ -5,7 +5,8 @@ import { evaluate } from '../../training/evaluate.js';
 import { lossOptionsFor } from '../../training/model-config.js';
 import { runPaths } from '../../training/run-dir.js';
 import { writeJsonAtomic } from '../../util/atomic-write.js';
-import { EXIT, emit, type CommandSpec } from '../command.js';
+import { withDirLock } from '../../util/output-set.js';
+import { EXIT, emit, logTo, type CommandSpec } from '../command.js';
 import { DATA_OPTION, RUN_DIR_POSITIONAL, runDirOf, seriesFor } from '../data-args.js';
 
 const SPLITS = ['train', 'val', 'test'] as const;
@@ -36,7 +37,7 @@ const evaluateCommand: CommandSpec = {
       const e = await evaluate(predictor.model, dataset, part, series.map((s) => s.candles), lossOptionsFor(runConfig));
       results[part] = { windows: e.windows, values: e.values };
     }
-    writeJsonAtomic(runPaths(runDir).evaluation, { source, results });
+    await withDirLock(runDir, 'ntp evaluate', logTo(io), () => writeJsonAtomic(runPaths(runDir).evaluation, { source, results }));
     const keys = ['loss', 'dir_acc', 'dir_f1', 'dir_mcc', 'dir_mcc_h0', 'dir_mcc_h1', 'dir_mcc_h2', 'price_mae', 'price_mape', 'var_coverage'];
     const text = [`source: ${source}`, ...parts.map((p) => [`${p} (${results[p].windows} windows)`,
       ...keys.filter((k) => k in results[p].values).map((k) => `  ${k.padEnd(12)} ${results[p].values[k].toFixed(4)}`)].join('\n'))].join('\n');

@@ -2,7 +2,7 @@
 import { Predictor } from '../../inference/predictor.js';
 import { modelSignals } from '../../inference/model-signals.js';
 import { formatSignalTable } from '../../signals/index.js';
-import { EXIT, emit, type CommandSpec } from '../command.js';
+import { EXIT, emit, numberFlag, type CommandSpec } from '../command.js';
 import { DATA_OPTION, RUN_DIR_POSITIONAL, runDirOf, seriesFor } from '../data-args.js';
 
 const signals: CommandSpec = {
@@ -15,6 +15,7 @@ const signals: CommandSpec = {
     limit: { type: 'number', default: 20, describe: 'Most recent signals shown per series' },
   },
   run: async (args, config, io) => {
+    const limit = numberFlag(args, 'limit', 20, { min: 0, max: Number.MAX_SAFE_INTEGER });
     const predictor = await Predictor.load(runDirOf(args, config));
     const { series } = await seriesFor(args, args.data ? config : predictor.config, io);
     const out = [];
@@ -30,7 +31,7 @@ const signals: CommandSpec = {
       out.push({ symbol, report, signals: bars });
       text.push(`${symbol}: ${report.longs} long, ${report.shorts} short of ${report.bars} windows `
         + `(suppressed: ${report.suppressedDisagreement} disagreement, ${report.suppressedSpike} variance spike, ${report.suppressedZeroSize} zero size, ${report.suppressedCost} expected move inside costs x (1 + ${config.signals.costMargin}); ${report.skippedInvalid} invalid)`,
-      formatSignalTable(s, candles.timestamp, Number(args.limit)));
+      formatSignalTable(s, candles.timestamp, limit));
     }
     emit(args, io, text.join('\n'), out);
     predictor.dispose();

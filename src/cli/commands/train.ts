@@ -1,6 +1,6 @@
 /** `ntp train`: train the hybrid model and write a run directory (SPEC §7.3); `--resume` continues one. */
 import { train } from '../../training/trainer.js';
-import { EXIT, emit, type CommandSpec } from '../command.js';
+import { EXIT, emit, logTo, type CommandSpec } from '../command.js';
 import { DATA_OPTION, RUN_DIR_POSITIONAL, runDirOf, seriesFor } from '../data-args.js';
 
 const trainCommand: CommandSpec = {
@@ -20,7 +20,7 @@ const trainCommand: CommandSpec = {
     const paths = Array.isArray(args.data) ? (args.data as string[]) : null;
     const runConfig = paths ? { ...config, data: { ...config.data, source: 'csv' as const, paths, symbols: [] } } : config;
     if (!args.json) io.stderr(`training on ${source} -> ${runDir}\n`);
-    const r = await train({ config: runConfig, series, runDir, resume: Boolean(args.resume), progress: { quiet: args.json } });
+    const r = await train({ config: runConfig, series, runDir, resume: Boolean(args.resume), progress: { quiet: args.json }, log: logTo(io) });
     const last = r.history.at(-1) ?? {};
     const summary = {
       runDir, source, epochsRun: r.epochsRun, totalEpochs: r.history.length, stoppedEarly: r.stoppedEarly,
