@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import type { SweepResult } from '../backtest/index.js';
+import type { MetricName, SweepResult, SweepRow } from '../backtest/index.js';
 import { writeReport, type HorizonMetrics, type ReportData, type ReportTrade, type SweepReport, type SymbolReport, type TrainingHistory } from '../report/index.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { readJsonFile } from '../util/read-json.js';
@@ -72,31 +72,52 @@ export function trainingReport(runDir: string, monitor: string): Pick<ReportData
 }
 
 /** A sweep row's value of a heatmap axis parameter (undefined when the row has none). */
-function parameterOf(row: SweepResult['rows'][number], name: string): number | string | undefined {
+function parameterOf(row: SweepRow, name: string): number | string | undefined {
   if (name === 'symbol') return row.symbol;
   if (name === 'stopLoss') return row.risk.stopDistance;
   if (name === 'feeBps') return row.risk.feeBps;
   return row.rule ? (row.rule as unknown as Record<string, number>)[name] : undefined;
 }
 
-/** The ranked table (top rows) and a heatmap of the best rankBy value per (x, y) pair. */
-export function sweepReport(result: SweepResult, axes: { x: string; y: string } = { x: 'fast', y: 'slow' }, top = 200): SweepReport {
+export type HeatmapAxes = { x: string; y: string };
+
+/**
+ * The heatmap's cells, the best rankBy value per (x, y) pair over every path: fed row by row
+ * while a sweep streams, so it needs one entry per pair, not the rows.
+ */
+export class HeatmapCells {
+  private readonly best = new Map<string, { x: number | string; y: number | string; value: number }>();
+  constructor(readonly axes: HeatmapAxes, readonly rankBy: MetricName) {}
+
+  add(r: SweepRow): void {
+    const x = parameterOf(r, this.axes.x), y = parameterOf(r, this.axes.y);
+    const v = r.metrics[this.rankBy];
+    if (x === undefined || y === undefined || !Number.isFinite(v)) return;
+    const key = `${x}\u0000${y}`;
+    const cur = this.best.get(key);
+    if (!cur || v > cur.value) this.best.set(key, { x, y, value: v });
+  }
+
+  heatmap(): SweepReport['heatmap'] {
+    return this.best.size > 0 ? { x: this.axes.x, y: this.axes.y, metric: `best ${this.rankBy}`, cells: [...this.best.values()] } : undefined;
+  }
+}
+
+/**
+ * The ranked table (top rows) and a heatmap of the best rankBy value per (x, y) pair: from
+ * `cells` when the sweep streamed its rows into them, else from the result's rows.
+ */
+export function sweepReport(result: SweepResult, axes: HeatmapAxes = { x: 'fast', y: 'slow' }, top = 200, cells?: HeatmapCells): SweepReport {
   const columns = ['rank', 'symbol', 'strategy', 'stop', 'feeBps', 'sharpe', 'totalReturn', 'maxDrawdown', 'trades', 'winRate', 'profitFactor'];
   const rows = result.rows.slice(0, top).map((r) => [r.rank, r.symbol, r.strategy, r.risk.stopDistance ?? '', r.risk.feeBps ?? '',
     r.metrics.sharpe, r.metrics.totalReturn, r.metrics.maxDrawdown, r.metrics.trades, r.metrics.winRate, r.metrics.profitFactor]);
-  const best = new Map<string, { x: number | string; y: number | string; value: number }>();
-  for (const r of result.rows) {
-    const x = parameterOf(r, axes.x), y = parameterOf(r, axes.y);
-    const v = r.metrics[result.rankBy];
-    if (x === undefined || y === undefined || !Number.isFinite(v)) continue;
-    const key = `${x}\u0000${y}`;
-    const cur = best.get(key);
-    if (!cur || v > cur.value) best.set(key, { x, y, value: v });
+  let heat = cells;
+  if (heat === undefined) {
+    heat = new HeatmapCells(axes, result.rankBy);
+    for (const r of result.rows) heat.add(r);
   }
-  return {
-    rankBy: result.rankBy, columns, rows,
-    ...(best.size > 0 ? { heatmap: { x: axes.x, y: axes.y, metric: `best ${result.rankBy}`, cells: [...best.values()] } } : {}),
-  };
+  const heatmap = heat.heatmap();
+  return { rankBy: result.rankBy, columns, rows, ...(heatmap ? { heatmap } : {}) };
 }
 
 /** JSON has no Infinity/NaN: they are stored as strings and restored on load. */

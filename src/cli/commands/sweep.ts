@@ -2,22 +2,31 @@
  * `ntp sweep`: a grid over symbols x strategy parameters x risk parameters on the native engine
  * (CPU threads or CUDA), with progress, written as a ranked CSV/JSON table (SPEC §9).
  * Rule strategies run natively over the whole grid; the model strategy generates the run's
- * signals once per entry threshold and sweeps the risk grid over them.
+ * signals once per entry threshold and sweeps the risk grid over them. The sweep is estimated
+ * first and refused above sweep.limits; every path streams to sweep-paths.csv and only the best
+ * sweep.keep rows stay in memory; the folder is committed as one set (util/output-set.ts).
  */
-import { join } from 'node:path';
+import { existsSync, statfsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 
 import {
-  backtestOptionsFromConfig, expandRuleGrid, METRIC_NAMES, runSweep, writeSweepCsv, writeSweepJson,
-  type BacktestOptions, type MetricName, type NativeSymbol, type SweepResult,
+  backtestOptionsFromConfig, countRuleGrid, expandRuleGrid, METRIC_NAMES, runSweep, sweepCsvHeader, sweepCsvLine, sweepRiskColumns,
+  writeSweepCsv, writeSweepJson, type BacktestOptions, type MetricName, type NativeSymbol, type RuleGridSpec, type SweepResult, type SweepRow,
 } from '../../backtest/index.js';
+import { describeEstimate, estimateSweep, sweepLimitIssue } from '../../backtest/sweep-estimate.js';
 import type { PipelineConfig } from '../../config/index.js';
 import { Predictor } from '../../inference/predictor.js';
 import { signalsFromPredictions } from '../../inference/model-signals.js';
 import { formatMetric } from '../../pipeline/format.js';
-import { saveReport, sweepReport } from '../../pipeline/report-data.js';
+import { HeatmapCells, saveReport, sweepReport } from '../../pipeline/report-data.js';
 import { Progress } from '../../training/progress.js';
-import { EXIT, UsageError, emit, type CommandSpec } from '../command.js';
+import { LineWriter } from '../../util/line-writer.js';
+import { writeOutputSet } from '../../util/output-set.js';
+import { EXIT, UsageError, emit, logTo, type CommandSpec } from '../command.js';
 import { DATA_OPTION, seriesFor } from '../data-args.js';
+
+/** Every path's row, in path order (the ranked best rows are in sweep.csv). */
+const PATHS_FILE = 'sweep-paths.csv';
 
 function riskGrid(config: PipelineConfig): Partial<BacktestOptions>[] {
   const base = backtestOptionsFromConfig(config.backtest, config.signals.targets.fractions);
@@ -55,46 +64,85 @@ const sweep: CommandSpec = {
     }
     const device = (args.device as 'auto' | 'cpu' | 'cuda' | undefined) ?? s.device;
     const risk = riskGrid(config);
+    const riskKeys = sweepRiskColumns(risk);
+    const out = typeof args.out === 'string' ? args.out : join(config.output.runDir, 'sweep');
+    const g = s.grid;
+    const ruleSpec: RuleGridSpec = s.strategy === 'rsi'
+      ? { rsi: { period: g.rsiPeriod, lower: g.rsiLower, upper: g.rsiUpper } }
+      : { [s.strategy === 'ema_cross' ? 'emaCross' : 'smaCross']: { fast: g.fast, slow: g.slow } };
+
+    // Estimated and checked before anything is computed or written.
+    const model = s.strategy === 'model';
+    const estimate = estimateSweep({
+      bars: model ? series.flatMap((y) => g.entryThreshold.map(() => y.candles.close.length)) : series.map((y) => y.candles.close.length),
+      rules: model ? 1 : countRuleGrid(ruleSpec), risk: risk.length, keep: s.keep, allPaths: s.allPaths, riskColumns: riskKeys.length,
+      labelBytes: Math.max(...series.map((y) => y.symbol.length)) + 32,
+    });
+    const issue = sweepLimitIssue(estimate, s.limits, freeBytesNear(out));
+    if (issue) throw new UsageError(issue);
+    if (!args.json) io.stderr(`sweep: ${describeEstimate(estimate)}\n`);
+
     const progress = new Progress({ label: 'sweep', total: 1, unit: 'path', quiet: args.json });
     const onProgress = (done: number, total: number) => { progress.setTotal(total); progress.update(done); };
-    let result: SweepResult;
-    if (s.strategy === 'model') {
-      const predictor = await Predictor.load((args['run-dir'] as string | undefined) ?? config.output.runDir);
-      const symbols: NativeSymbol[] = [];
-      for (const { symbol, candles } of series) {
-        // One prediction pass per symbol; each entry threshold only re-runs the signal gates.
-        const predictions = await predictor.predictBatch(candles);
-        for (const threshold of s.grid.entryThreshold) {
-          const { signals } = signalsFromPredictions(predictions, candles.close.length, { ...config, signals: { ...config.signals, entryThreshold: threshold } });
-          symbols.push({ symbol: `${symbol}@${threshold}`, candles, signals });
+    const heat = new HeatmapCells(s.heatmap, s.rankBy);
+    const { result, pathsFile } = await writeOutputSet(out, { command: 'ntp sweep', log: logTo(io) }, async (set) => {
+      // Every path streams to sweep-paths.csv in path order; only the best `keep` stay in memory.
+      const paths = s.allPaths ? new LineWriter(set.path(PATHS_FILE)) : null;
+      try {
+        paths?.line(sweepCsvHeader(riskKeys, false));
+        const options = {
+          device, rankBy: s.rankBy, onProgress, keep: s.keep,
+          onRow: (row: SweepRow) => { paths?.line(sweepCsvLine(row, riskKeys, false)); heat.add(row); },
+        };
+        let r: SweepResult;
+        if (model) {
+          const predictor = await Predictor.load((args['run-dir'] as string | undefined) ?? config.output.runDir);
+          const symbols: NativeSymbol[] = [];
+          for (const { symbol, candles } of series) {
+            // One prediction pass per symbol; each entry threshold only re-runs the signal gates.
+            const predictions = await predictor.predictBatch(candles);
+            for (const threshold of g.entryThreshold) {
+              const { signals } = signalsFromPredictions(predictions, candles.close.length, { ...config, signals: { ...config.signals, entryThreshold: threshold } });
+              symbols.push({ symbol: `${symbol}@${threshold}`, candles, signals });
+            }
+          }
+          predictor.dispose();
+          r = await runSweep({ symbols, risk }, options);
+        } else {
+          r = await runSweep({ symbols: series.map(({ symbol, candles }) => ({ symbol, candles })), rules: expandRuleGrid(ruleSpec), risk }, options);
         }
+        paths?.close();
+        progress.finish();
+        writeSweepCsv(set.path('sweep.csv'), r);
+        writeSweepJson(set.path('sweep.json'), r);
+        saveReport(set.staging, {
+          title: `ntp sweep: ${s.strategy}, ranked by ${s.rankBy}`, generatedAt: new Date().toISOString(),
+          source: loaded.source, synthetic: loaded.synthetic, sweep: sweepReport(r, s.heatmap, 200, heat),
+        });
+        return { result: r, pathsFile: paths ? join(out, PATHS_FILE) : null };
+      } finally {
+        paths?.discard();
       }
-      predictor.dispose();
-      result = await runSweep({ symbols, risk }, { device, rankBy: s.rankBy, onProgress });
-    } else {
-      const g = s.grid;
-      const rules = expandRuleGrid(s.strategy === 'rsi'
-        ? { rsi: { period: g.rsiPeriod, lower: g.rsiLower, upper: g.rsiUpper } }
-        : { [s.strategy === 'ema_cross' ? 'emaCross' : 'smaCross']: { fast: g.fast, slow: g.slow } });
-      result = await runSweep({ symbols: series.map(({ symbol, candles }) => ({ symbol, candles })), rules, risk }, { device, rankBy: s.rankBy, onProgress });
-    }
-    progress.finish();
-    const out = typeof args.out === 'string' ? args.out : join(config.output.runDir, 'sweep');
-    writeSweepCsv(join(out, 'sweep.csv'), result);
-    writeSweepJson(join(out, 'sweep.json'), result);
-    const report = saveReport(out, {
-      title: `ntp sweep: ${s.strategy}, ranked by ${s.rankBy}`, generatedAt: new Date().toISOString(),
-      source: loaded.source, synthetic: loaded.synthetic, sweep: sweepReport(result, s.heatmap),
     });
+    const report = join(out, 'report.html');
     const rate = result.barCombos / Math.max(1e-9, result.elapsedMs / 1000);
     const summary = `${result.shape.paths} paths (${result.shape.symbols} symbols x ${result.shape.rules} strategies x ${result.shape.risk} risk sets) over ${result.barCombos.toExponential(2)} bar-combos `
       + `in ${(result.elapsedMs / 1000).toFixed(2)} s on ${result.device}: ${rate.toExponential(2)} bar-combos/s`;
-    emit(args, io, [`data: ${loaded.source}${loaded.synthetic ? '  [SYNTHETIC DATA]' : ''}`, summary, `ranked by ${s.rankBy}:`, topText(result, s.top),
-      `written: ${join(out, 'sweep.csv')}, ${join(out, 'sweep.json')}, ${report}`].join('\n'),
-    { out, report, device: result.device, shape: result.shape, barCombos: result.barCombos, elapsedMs: result.elapsedMs,
+    const written = [join(out, 'sweep.csv'), join(out, 'sweep.json'), ...(pathsFile ? [pathsFile] : []), report];
+    emit(args, io, [`data: ${loaded.source}${loaded.synthetic ? '  [SYNTHETIC DATA]' : ''}`, summary, `ranked by ${s.rankBy} (best ${result.rows.length} kept):`, topText(result, s.top),
+      `written: ${written.join(', ')}`].join('\n'),
+    { out, report, pathsFile, estimate, device: result.device, shape: result.shape, barCombos: result.barCombos, elapsedMs: result.elapsedMs,
       top: result.rows.slice(0, s.top).map((r) => ({ rank: r.rank, symbol: r.symbol, strategy: r.strategy, risk: r.risk, metrics: Object.fromEntries(METRIC_NAMES.map((m) => [m, r.metrics[m]])) })) });
     return EXIT.ok;
   },
 };
+
+/** Free bytes on the file system that will hold `path` (its nearest existing ancestor). */
+function freeBytesNear(path: string): number {
+  let dir = resolve(path);
+  while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir);
+  const st = statfsSync(dir);
+  return st.bavail * st.bsize;
+}
 
 export default sweep;
