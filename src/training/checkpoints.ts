@@ -5,8 +5,8 @@
  * place, so a kill at any moment leaves a loadable checkpoint.
  */
 import * as tf from '@tensorflow/tfjs';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 
 import { loadModel, saveModel } from '../models/index.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-write.js';
@@ -33,7 +33,9 @@ interface OptimizerManifest {
 
 export async function saveCheckpoint(dir: string, model: tf.LayersModel, optimizer: TrainingOptimizer, state: TrainerState): Promise<void> {
   const tmp = `${dir}.tmp-${process.pid}`;
-  rmSync(tmp, { recursive: true, force: true });
+  // Also the temporaries of killed writers (a resumed run continues in their directory).
+  const parent = dirname(dir);
+  if (existsSync(parent)) for (const name of readdirSync(parent)) if (name.startsWith(`${basename(dir)}.tmp-`)) rmSync(join(parent, name), { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   await saveModel(model, join(tmp, 'model'));
   const o = await optimizer.state();
