@@ -12,7 +12,7 @@ import { main } from '../../src/cli/main.js';
 import { writeCsvFixture } from '../helpers/csv-fixture.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ntp-datacheck-'));
-const TINY = ['--set', 'windows.lookback=16', '--set', 'training.epochs=1', '--set', 'model.transformer.dModel=8', '--set', 'model.transformer.ffnDim=8',
+const TINY = ['--set', 'windows.lookback=24', '--set', 'training.epochs=1', '--set', 'model.transformer.dModel=8', '--set', 'model.transformer.ffnDim=8',
   '--set', 'model.transformer.heads=1', '--set', 'model.transformer.blocks=1', '--set', 'model.lstm.units=4', '--set', 'model.indicators.hidden=[4]'];
 
 async function ntp(...argv: string[]) {

@@ -9,7 +9,7 @@ import { captureIo } from '../../src/cli/io.js';
 import { main } from '../../src/cli/main.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ntp-exit-'));
-const TINY = ['--set', 'windows.lookback=16', '--set', 'training.epochs=1', '--set', 'model.transformer.dModel=8', '--set', 'model.transformer.ffnDim=8',
+const TINY = ['--set', 'windows.lookback=24', '--set', 'training.epochs=1', '--set', 'model.transformer.dModel=8', '--set', 'model.transformer.ffnDim=8',
   '--set', 'model.transformer.heads=1', '--set', 'model.transformer.blocks=1', '--set', 'model.lstm.units=4', '--set', 'model.indicators.hidden=[4]',
   '--set', 'data.synthetic.bars=300'];
 
@@ -54,7 +54,7 @@ for (const [flags, name] of [[['--fast', '0'], '--fast'], [['--slow', '1e12'], '
   test(`backtest ${flags.join(' ')} exits 2 naming ${name}`, async (t) => {
     const r = await ntp('backtest', runDir, '--strategy', 'ema_cross', ...flags);
     t.is(r.code, 2);
-    t.regex(r.err, new RegExp(`^ntp backtest: ${name}: got ${flags[1]}, expected an integer from 1 to 1000000`));
+    t.regex(r.err, new RegExp(`^ntp backtest: ${name}: got ${Number(flags[1])}, expected an integer from 1 to 1000000`));
   });
 }
 

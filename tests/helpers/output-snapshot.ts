@@ -2,7 +2,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-const RUN_TIME = /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/g;
+/** What differs between two runs of one command: the time it ran and how long it took. */
+const RUN_TIME = /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z|"elapsedMs": ?[\d.e+-]+/g;
 
 export function snapshot(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
