@@ -65,14 +65,14 @@ export class Predictor {
     const model = await loadModel(p.model);
     const [fIn, cIn] = model.inputs;
     const expect = (ok: boolean, msg: string) => { if (!ok) throw new Error(`${runDir}: incompatible parts: ${msg}`); };
-    expect(meta?.lookback === undefined || meta.lookback === scaler.lookback,
-      `${p.meta} says lookback ${meta?.lookback}, the scaler was fit for ${scaler.lookback}`);
     expect(fIn?.shape[1] === scaler.lookback && cIn?.shape[1] === scaler.lookback,
       `the model takes windows of ${fIn?.shape[1]} bars, the scaler was fit for ${scaler.lookback}`);
     expect(fIn.shape[2] === scaler.features.length,
       `the model takes ${fIn.shape[2]} features, the scaler has ${scaler.features.length} (${scaler.features.join(', ')})`);
     expect(model.outputNames.length === 3 * scaler.horizons.length,
       `the model has ${model.outputNames.length} outputs, expected 3 per horizon for ${scaler.horizons.length} horizons`);
+    expect(meta?.lookback === undefined || meta.lookback === scaler.lookback,
+      `${p.meta} says lookback ${meta?.lookback}, the scaler was fit for ${scaler.lookback}`);
     return new Predictor(runDir, config, model, scaler);
   }
 

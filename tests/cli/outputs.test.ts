@@ -13,6 +13,8 @@ import { writeCsvFixture } from '../helpers/csv-fixture.js';
 import { snapshot, whichSet } from '../helpers/output-snapshot.js';
 
 const ENTRY = ['--import', 'tsx', 'src/cli/entry.ts'];
+/** Each test runs a dozen CLI processes: minutes on a loaded 2-core machine. */
+const PROCESS_TEST_TIMEOUT = 30 * 60_000;
 
 function ntp(args: string[], env: NodeJS.ProcessEnv = {}) {
   const r = spawnSync(process.execPath, [...ENTRY, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 180_000 });
@@ -55,6 +57,7 @@ function killAtEveryPoint(t: import('ava').ExecutionContext, parent: string, nam
 }
 
 test.serial('backtest: kill -9 at every write point leaves the old set or the new set; the next run cleans up', (t) => {
+  t.timeout(PROCESS_TEST_TIMEOUT);
   const dir = tmp();
   const csv = writeCsvFixture(join(dir, 'SYN.csv'), 500);
   const args = (fast: number, out: string) => ['backtest', join(dir, 'run'), '--strategy', 'ema_cross', '--fast', String(fast), '--data', csv, '--out', out];
@@ -64,6 +67,7 @@ test.serial('backtest: kill -9 at every write point leaves the old set or the ne
 });
 
 test.serial('sweep: kill -9 at every write point leaves the old set or the new set', (t) => {
+  t.timeout(PROCESS_TEST_TIMEOUT);
   const dir = tmp();
   const csv = writeCsvFixture(join(dir, 'SYN.csv'), 400);
   const args = (slow: string, out: string) => ['sweep', '--data', csv, '--set', 'sweep.grid.fast=[3,5]', '--set', `sweep.grid.slow=${slow}`, '--out', out];
@@ -74,6 +78,7 @@ test.serial('sweep: kill -9 at every write point leaves the old set or the new s
 });
 
 test.serial('a full disk at any write leaves the old set, names the path, and leaves no temporaries or lock', (t) => {
+  t.timeout(PROCESS_TEST_TIMEOUT);
   const dir = tmp();
   const csv = writeCsvFixture(join(dir, 'SYN.csv'), 500);
   const out = join(dir, 'bt');
@@ -126,6 +131,7 @@ function runLookbacks(runDir: string): number[] {
 }
 
 test.serial('train: kill -9 while training or committing leaves the old run or the new one; --resume finishes it', (t) => {
+  t.timeout(PROCESS_TEST_TIMEOUT);
   const dir = tmp();
   const runDir = join(dir, 'run');
   const oldRun = join(dir, 'old');
@@ -159,6 +165,7 @@ test.serial('train: kill -9 while training or committing leaves the old run or t
 });
 
 test.serial('two trains into one run directory: the second exits 1 naming the holder; a dead holder\'s lock is taken over', async (t) => {
+  t.timeout(PROCESS_TEST_TIMEOUT);
   const dir = tmp();
   const runDir = join(dir, 'run');
   // The first trains for long enough to be running whatever the machine's load.

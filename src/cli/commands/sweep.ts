@@ -10,23 +10,19 @@ import { existsSync, statfsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 import {
-  backtestOptionsFromConfig, countRuleGrid, expandRuleGrid, METRIC_NAMES, runSweep, sweepCsvHeader, sweepCsvLine, sweepRiskColumns,
-  writeSweepCsv, writeSweepJson, type BacktestOptions, type MetricName, type NativeSymbol, type RuleGridSpec, type SweepResult, type SweepRow,
+  backtestOptionsFromConfig, countRuleGrid, expandRuleGrid, METRIC_NAMES, runSweep, sweepRiskColumns,
+  type BacktestOptions, type MetricName, type NativeSymbol, type RuleGridSpec, type SweepResult,
 } from '../../backtest/index.js';
 import { describeEstimate, estimateSweep, sweepLimitIssue } from '../../backtest/sweep-estimate.js';
 import type { PipelineConfig } from '../../config/index.js';
 import { Predictor } from '../../inference/predictor.js';
 import { signalsFromPredictions } from '../../inference/model-signals.js';
 import { formatMetric } from '../../pipeline/format.js';
-import { HeatmapCells, saveReport, sweepReport } from '../../pipeline/report-data.js';
+import { SweepOutput } from '../../pipeline/sweep-output.js';
 import { Progress } from '../../training/progress.js';
-import { LineWriter } from '../../util/line-writer.js';
 import { writeOutputSet } from '../../util/output-set.js';
 import { EXIT, UsageError, emit, logTo, type CommandSpec } from '../command.js';
 import { DATA_OPTION, seriesFor } from '../data-args.js';
-
-/** Every path's row, in path order (the ranked best rows are in sweep.csv). */
-const PATHS_FILE = 'sweep-paths.csv';
 
 function riskGrid(config: PipelineConfig): Partial<BacktestOptions>[] {
   const base = backtestOptionsFromConfig(config.backtest, config.signals.targets.fractions);
@@ -84,16 +80,11 @@ const sweep: CommandSpec = {
 
     const progress = new Progress({ label: 'sweep', total: 1, unit: 'path', quiet: args.json });
     const onProgress = (done: number, total: number) => { progress.setTotal(total); progress.update(done); };
-    const heat = new HeatmapCells(s.heatmap, s.rankBy);
-    const { result, pathsFile } = await writeOutputSet(out, { command: 'ntp sweep', log: logTo(io) }, async (set) => {
-      // Every path streams to sweep-paths.csv in path order; only the best `keep` stay in memory.
-      const paths = s.allPaths ? new LineWriter(set.path(PATHS_FILE)) : null;
+    const { result, files } = await writeOutputSet(out, { command: 'ntp sweep', log: logTo(io) }, async (set) => {
+      // Every path streams to the folder as it is computed; only the best `keep` stay in memory.
+      const output = new SweepOutput(set.staging, { risk, rankBy: s.rankBy, heatmap: s.heatmap, allPaths: s.allPaths });
       try {
-        paths?.line(sweepCsvHeader(riskKeys, false));
-        const options = {
-          device, rankBy: s.rankBy, onProgress, keep: s.keep,
-          onRow: (row: SweepRow) => { paths?.line(sweepCsvLine(row, riskKeys, false)); heat.add(row); },
-        };
+        const options = { device, rankBy: s.rankBy, onProgress, keep: s.keep, onRow: output.row };
         let r: SweepResult;
         if (model) {
           const predictor = await Predictor.load((args['run-dir'] as string | undefined) ?? config.output.runDir);
@@ -111,27 +102,20 @@ const sweep: CommandSpec = {
         } else {
           r = await runSweep({ symbols: series.map(({ symbol, candles }) => ({ symbol, candles })), rules: expandRuleGrid(ruleSpec), risk }, options);
         }
-        paths?.close();
         progress.finish();
-        writeSweepCsv(set.path('sweep.csv'), r);
-        writeSweepJson(set.path('sweep.json'), r);
-        saveReport(set.staging, {
-          title: `ntp sweep: ${s.strategy}, ranked by ${s.rankBy}`, generatedAt: new Date().toISOString(),
-          source: loaded.source, synthetic: loaded.synthetic, sweep: sweepReport(r, s.heatmap, 200, heat),
-        });
-        return { result: r, pathsFile: paths ? join(out, PATHS_FILE) : null };
+        const names = output.finish(r, { title: `ntp sweep: ${s.strategy}, ranked by ${s.rankBy}`, source: loaded.source, synthetic: loaded.synthetic });
+        return { result: r, files: names.map((name) => join(out, name)) };
       } finally {
-        paths?.discard();
+        output.discard();
       }
     });
     const report = join(out, 'report.html');
     const rate = result.barCombos / Math.max(1e-9, result.elapsedMs / 1000);
     const summary = `${result.shape.paths} paths (${result.shape.symbols} symbols x ${result.shape.rules} strategies x ${result.shape.risk} risk sets) over ${result.barCombos.toExponential(2)} bar-combos `
       + `in ${(result.elapsedMs / 1000).toFixed(2)} s on ${result.device}: ${rate.toExponential(2)} bar-combos/s`;
-    const written = [join(out, 'sweep.csv'), join(out, 'sweep.json'), ...(pathsFile ? [pathsFile] : []), report];
     emit(args, io, [`data: ${loaded.source}${loaded.synthetic ? '  [SYNTHETIC DATA]' : ''}`, summary, `ranked by ${s.rankBy} (best ${result.rows.length} kept):`, topText(result, s.top),
-      `written: ${written.join(', ')}`].join('\n'),
-    { out, report, pathsFile, estimate, device: result.device, shape: result.shape, barCombos: result.barCombos, elapsedMs: result.elapsedMs,
+      `written: ${files.join(', ')}`].join('\n'),
+    { out, report, files, estimate, device: result.device, shape: result.shape, barCombos: result.barCombos, elapsedMs: result.elapsedMs,
       top: result.rows.slice(0, s.top).map((r) => ({ rank: r.rank, symbol: r.symbol, strategy: r.strategy, risk: r.risk, metrics: Object.fromEntries(METRIC_NAMES.map((m) => [m, r.metrics[m]])) })) });
     return EXIT.ok;
   },
