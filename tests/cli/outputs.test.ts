@@ -3,7 +3,7 @@
  * full disk, and two writers at once. Faults are injected with NTP_FAULT (src/util/fault.ts).
  */
 import test from 'ava';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,9 +16,15 @@ const ENTRY = ['--import', 'tsx', 'src/cli/entry.ts'];
 /** Each test runs a dozen CLI processes: minutes on a loaded 2-core machine. */
 const PROCESS_TEST_TIMEOUT = 30 * 60_000;
 
-function ntp(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const r = spawnSync(process.execPath, [...ENTRY, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 180_000 });
-  return { code: r.status, signal: r.signal, out: r.stdout, err: r.stderr };
+/** Runs ntp in a child process (asynchronously, so the test's own timers and messages keep running). */
+function ntp(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [...ENTRY, ...args], { env: { ...process.env, ...env } });
+    let out = '', err = '';
+    child.stdout.on('data', (d) => { out += String(d); });
+    child.stderr.on('data', (d) => { err += String(d); });
+    child.on('close', (code, signal) => resolve({ code, signal, out, err }));
+  });
 }
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'ntp-outputs-'));
@@ -29,7 +35,7 @@ const leftovers = (parent: string, name: string) => readdirSync(parent).filter((
  * Runs `command(newArgs)` killed at write point 1, 2, ... until it completes, each time over a
  * fresh copy of the old set; what a reader then sees must be exactly the old or the new set.
  */
-function killAtEveryPoint(t: import('ava').ExecutionContext, parent: string, name: string, oldSet: string, newArgs: string[], newSet: Record<string, string>) {
+async function killAtEveryPoint(t: import('ava').ExecutionContext, parent: string, name: string, oldSet: string, newArgs: string[], newSet: Record<string, string>) {
   const out = join(parent, name);
   const old = snapshot(oldSet);
   const seen: string[] = [];
@@ -37,7 +43,7 @@ function killAtEveryPoint(t: import('ava').ExecutionContext, parent: string, nam
     rmSync(out, { recursive: true, force: true });
     for (const f of leftovers(parent, name)) rmSync(join(parent, f), { recursive: true, force: true });
     cpSync(oldSet, out, { recursive: true });
-    const r = ntp(newArgs, { NTP_FAULT: `kill@${n}` });
+    const r = await ntp(newArgs, { NTP_FAULT: `kill@${n}` });
     if (r.code === 0) {
       t.deepEqual(leftovers(parent, name), [], 'a run that was not killed leaves nothing beside the folder');
       t.is(whichSet(snapshot(out), old, newSet), 'new');
@@ -56,38 +62,38 @@ function killAtEveryPoint(t: import('ava').ExecutionContext, parent: string, nam
   t.true(seen.includes('old') && seen.includes('new'), `both outcomes happen (${seen.join(', ')})`);
 }
 
-test.serial('backtest: kill -9 at every write point leaves the old set or the new set; the next run cleans up', (t) => {
+test.serial('backtest: kill -9 at every write point leaves the old set or the new set; the next run cleans up', async (t) => {
   t.timeout(PROCESS_TEST_TIMEOUT);
   const dir = tmp();
   const csv = writeCsvFixture(join(dir, 'SYN.csv'), 500);
   const args = (fast: number, out: string) => ['backtest', join(dir, 'run'), '--strategy', 'ema_cross', '--fast', String(fast), '--data', csv, '--out', out];
-  t.is(ntp(args(12, join(dir, 'old'))).code, 0);
-  t.is(ntp(args(5, join(dir, 'new'))).code, 0);
-  killAtEveryPoint(t, dir, 'bt', join(dir, 'old'), args(5, join(dir, 'bt')), snapshot(join(dir, 'new')));
+  t.is((await ntp(args(12, join(dir, 'old')))).code, 0);
+  t.is((await ntp(args(5, join(dir, 'new')))).code, 0);
+  await killAtEveryPoint(t, dir, 'bt', join(dir, 'old'), args(5, join(dir, 'bt')), snapshot(join(dir, 'new')));
 });
 
-test.serial('sweep: kill -9 at every write point leaves the old set or the new set', (t) => {
+test.serial('sweep: kill -9 at every write point leaves the old set or the new set', async (t) => {
   t.timeout(PROCESS_TEST_TIMEOUT);
   const dir = tmp();
   const csv = writeCsvFixture(join(dir, 'SYN.csv'), 400);
   const args = (slow: string, out: string) => ['sweep', '--data', csv, '--set', 'sweep.grid.fast=[3,5]', '--set', `sweep.grid.slow=${slow}`, '--out', out];
-  t.is(ntp(args('[20,30]', join(dir, 'old'))).code, 0);
-  t.is(ntp(args('[10,40]', join(dir, 'new'))).code, 0);
+  t.is((await ntp(args('[20,30]', join(dir, 'old')))).code, 0);
+  t.is((await ntp(args('[10,40]', join(dir, 'new')))).code, 0);
   t.true(existsSync(join(dir, 'new', 'sweep-paths.csv')));
-  killAtEveryPoint(t, dir, 'sw', join(dir, 'old'), args('[10,40]', join(dir, 'sw')), snapshot(join(dir, 'new')));
+  await killAtEveryPoint(t, dir, 'sw', join(dir, 'old'), args('[10,40]', join(dir, 'sw')), snapshot(join(dir, 'new')));
 });
 
-test.serial('a full disk at any write leaves the old set, names the path, and leaves no temporaries or lock', (t) => {
+test.serial('a full disk at any write leaves the old set, names the path, and leaves no temporaries or lock', async (t) => {
   t.timeout(PROCESS_TEST_TIMEOUT);
   const dir = tmp();
   const csv = writeCsvFixture(join(dir, 'SYN.csv'), 500);
   const out = join(dir, 'bt');
   const args = (fast: number) => ['backtest', join(dir, 'run'), '--strategy', 'ema_cross', '--fast', String(fast), '--data', csv, '--out', out];
-  t.is(ntp(args(12)).code, 0);
+  t.is((await ntp(args(12))).code, 0);
   const old = snapshot(out);
   let failures = 0;
   for (let n = 1; n < 50; n++) {
-    const r = ntp(args(5), { NTP_FAULT: `enospc@${n}` });
+    const r = await ntp(args(5), { NTP_FAULT: `enospc@${n}` });
     if (r.code === 0) break;
     failures += 1;
     t.is(r.code, 1, r.err);
@@ -130,16 +136,16 @@ function runLookbacks(runDir: string): number[] {
   ];
 }
 
-test.serial('train: kill -9 while training or committing leaves the old run or the new one; --resume finishes it', (t) => {
+test.serial('train: kill -9 while training or committing leaves the old run or the new one; --resume finishes it', async (t) => {
   t.timeout(PROCESS_TEST_TIMEOUT);
   const dir = tmp();
   const runDir = join(dir, 'run');
   const oldRun = join(dir, 'old');
-  t.is(ntp(['train', oldRun, '--config', tinyConfigFile(dir, 24, 1)]).code, 0);
+  t.is((await ntp(['train', oldRun, '--config', tinyConfigFile(dir, 24, 1)])).code, 0);
   const newArgs = ['train', runDir, '--config', tinyConfigFile(dir, 32, 2)];
   const pointsLog = join(dir, 'points.txt');
   cpSync(oldRun, runDir, { recursive: true });
-  t.is(ntp(newArgs, { NTP_FAULT: `log:${pointsLog}` }).code, 0);
+  t.is((await ntp(newArgs, { NTP_FAULT: `log:${pointsLog}` })).code, 0);
   const points = readFileSync(pointsLog, 'utf8').trim().split('\n');
   const total = points.length;
   t.regex(points[total - 1], /removing the old set/);
@@ -148,7 +154,7 @@ test.serial('train: kill -9 while training or committing leaves the old run or t
     rmSync(runDir, { recursive: true, force: true });
     for (const f of leftovers(dir, 'run')) rmSync(join(dir, f), { recursive: true, force: true });
     cpSync(oldRun, runDir, { recursive: true });
-    const r = ntp(newArgs, { NTP_FAULT: `kill@${n}` });
+    const r = await ntp(newArgs, { NTP_FAULT: `kill@${n}` });
     t.is(r.signal, 'SIGKILL', `point ${n}`);
     const lookbacks = runLookbacks(committedDir(runDir));
     t.true(lookbacks.every((v) => v === lookbacks[0]), `killed at ${points[n - 1]}: parts made for lookbacks ${lookbacks}`);
@@ -156,7 +162,7 @@ test.serial('train: kill -9 while training or committing leaves the old run or t
     t.is(lookbacks[0], n < total ? 24 : 32, `point ${n}: ${n < total ? 'old' : 'new'} run`);
   }
   // The run killed after its first epoch's checkpoint: --resume continues it and commits it whole.
-  const resumed = ntp([...newArgs, '--resume']);
+  const resumed = await ntp([...newArgs, '--resume']);
   t.is(resumed.code, 0, resumed.err);
   t.regex(resumed.err, /continuing the unfinished run/);
   t.deepEqual(runLookbacks(runDir), [32, 32, 32, 32, 32]);
@@ -175,14 +181,14 @@ test.serial('two trains into one run directory: the second exits 1 naming the ho
   const checkpoint = join(dir, '.run.partial', 'checkpoints', 'last', 'state.json');
   for (let i = 0; i < 1200 && !existsSync(checkpoint); i++) await new Promise((r) => setTimeout(r, 100));
   t.true(existsSync(lock) && existsSync(checkpoint), 'the first train holds the lock and has written a checkpoint');
-  const second = ntp(['train', runDir, '--config', tinyConfigFile(dir, 24, 1)]);
+  const second = await ntp(['train', runDir, '--config', tinyConfigFile(dir, 24, 1)]);
   t.is(second.code, 1);
   t.regex(second.err, new RegExp(`in use by pid ${first.pid} on \\S+ \\(ntp train, since \\d{4}-`));
   t.false(existsSync(runDir), 'the second wrote nothing');
   first.kill('SIGKILL');
   t.is(await firstExit, 'SIGKILL');
   // Its lock is now stale: the next writer takes it over, says so, and replaces the unfinished staging.
-  const third = ntp(['train', runDir, '--config', tinyConfigFile(dir, 24, 1)]);
+  const third = await ntp(['train', runDir, '--config', tinyConfigFile(dir, 24, 1)]);
   t.is(third.code, 0, third.err);
   t.regex(third.err, new RegExp(`its writer, pid ${first.pid} \\(ntp train, since .*\\), is no longer running`));
   t.regex(third.err, /removing \S+\.run\.partial, left by an interrupted writer/);
