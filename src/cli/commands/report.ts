@@ -23,14 +23,17 @@ const report: CommandSpec = {
     if (!existsSync(dataPath)) {
       throw new UsageError(`${dir} has no report-data.json: run \`ntp run\`, \`ntp backtest\` or \`ntp sweep\` first (they write it)`);
     }
-    const data = loadReportData(dir);
-    Object.assign(data, trainingReport(dir, config.training.monitor), { generatedAt: new Date().toISOString() });
-    validateReportData(data);
+    const render = () => {
+      const data = loadReportData(dir);
+      Object.assign(data, trainingReport(dir, config.training.monitor), { generatedAt: new Date().toISOString() });
+      validateReportData(data);
+      return data;
+    };
     if (typeof args.out === 'string') {
-      writeReport(args.out, data);
+      writeReport(args.out, render());
     } else {
-      // report.html belongs to the folder's set: replaced under its lock, so no writer swaps the set meanwhile.
-      await withDirLock(dir, 'ntp report', logTo(io), () => writeReport(join(dir, 'report.html'), data));
+      // report.html belongs to the folder's set: read and replaced under its lock, so no writer swaps the set meanwhile.
+      await withDirLock(dir, 'ntp report', logTo(io), () => writeReport(join(dir, 'report.html'), render()));
     }
     const out = typeof args.out === 'string' ? args.out : join(dir, 'report.html');
     emit(args, io, `report: ${out}`, { report: out });
