@@ -62,6 +62,11 @@ const sweep: CommandSpec = {
   },
   run: async (args, config, io) => {
     const s = config.sweep;
+    // Usage checked before the model is loaded. With a queue the shards run on `ntp worker`s; the output is the same as a local sweep's.
+    const queueUrl = queueUrlOf(args, config);
+    if (queueUrl !== null && s.strategy === 'model') throw new UsageError('sweep --queue runs rule strategies (sweep.strategy ema_cross, sma_cross, rsi); strategy model sweeps run locally');
+    if (queueUrl !== null && s.sampler !== 'grid') throw new UsageError(`sweep --queue runs the full grid (sweep.sampler: grid); sweep.sampler ${s.sampler} runs locally`);
+    if (s.strategy === 'model' && s.sampler !== 'grid') throw new UsageError(`sweep.sampler ${s.sampler} applies to rule strategies; the model strategy sweeps its grid (sweep.sampler: grid)`);
     const predictor = s.strategy === 'model' ? await Predictor.load((args['run-dir'] as string | undefined) ?? config.output.runDir) : null;
     const loaded = await seriesFor(args, config, io, { lookback: predictor?.lookback ?? 0 });
     const startOf = new Map(loaded.series.map((x, i) => [x.symbol, loaded.starts[i]]));
@@ -79,11 +84,6 @@ const sweep: CommandSpec = {
     const ruleSpec: RuleGridSpec = s.strategy === 'rsi'
       ? { rsi: { period: g.rsiPeriod, lower: g.rsiLower, upper: g.rsiUpper } }
       : { [s.strategy === 'ema_cross' ? 'emaCross' : 'smaCross']: { fast: g.fast, slow: g.slow } };
-    // With a queue the shards run on `ntp worker`s; the output is the same as a local sweep's.
-    const queueUrl = queueUrlOf(args, config);
-    if (queueUrl !== null && predictor) throw new UsageError('sweep --queue runs rule strategies (sweep.strategy ema_cross, sma_cross, rsi); strategy model sweeps run locally');
-    if (queueUrl !== null && s.sampler !== 'grid') throw new UsageError(`sweep --queue runs the full grid (sweep.sampler: grid); sweep.sampler ${s.sampler} runs locally`);
-    if (predictor && s.sampler !== 'grid') throw new UsageError(`sweep.sampler ${s.sampler} applies to rule strategies; the model strategy sweeps its grid (sweep.sampler: grid)`);
     const sampled = !predictor && s.sampler !== 'grid';
 
     // Estimated and checked before anything is computed or written. With --from, a model
