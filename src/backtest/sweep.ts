@@ -35,6 +35,15 @@ export function expandRuleGrid(spec: RuleGridSpec): RuleStrategy[] {
   return out;
 }
 
+/** How many strategies expandRuleGrid(spec) gives, without building them (for estimates before a sweep). */
+export function countRuleGrid(spec: RuleGridSpec): number {
+  const below = (xs: readonly number[], ys: readonly number[]) => xs.reduce((n, x) => n + ys.filter((y) => x < y).length, 0);
+  let n = 0;
+  for (const kind of ['emaCross', 'smaCross'] as const) if (spec[kind]) n += below(spec[kind]!.fast, spec[kind]!.slow);
+  if (spec.rsi) n += spec.rsi.period.length * below(spec.rsi.lower, spec.rsi.upper);
+  return n;
+}
+
 /** Every combination of the listed option values over `base` (an axis with no values is an error). */
 export function expandRiskGrid(base: Partial<BacktestOptions> = {}, axes: { [K in keyof BacktestOptions]?: BacktestOptions[K][] } = {}): Partial<BacktestOptions>[] {
   let sets: Partial<BacktestOptions>[] = [{ ...base }];
@@ -63,6 +72,10 @@ export interface SweepOptions {
   onProgress?: (done: number, total: number) => void;
   /** Paths per native call (default 20000): smaller gives finer progress. */
   chunkPaths?: number;
+  /** Rows kept in the result, the best by rankBy (default all); memory stays bounded by it. */
+  keep?: number;
+  /** Every path's row in path order as soon as it is computed (e.g. streamed to disk). */
+  onRow?: (row: SweepRow) => void;
 }
 
 export interface SweepRow {
@@ -85,6 +98,7 @@ export interface SweepResult {
   /** bars x parameter combinations simulated (sum over paths of the symbol's bars). */
   barCombos: number;
   elapsedMs: number;
+  /** The best rows by rankBy, ranked (all paths unless `keep` was smaller). */
   rows: SweepRow[];
   /** Set by sweeps run on a queue (src/distributed): who ran what, and what is missing. */
   distributed?: SweepDistribution;
@@ -98,6 +112,55 @@ export interface SweepDistribution {
   workers: { worker: string; shards: number; paths: number; barCombos: number; busyMs: number }[];
   /** Shards that failed every attempt: their paths are absent from `rows`. */
   missing: { shard: number; symbol: string; rules: string; risk: string; paths: number; error: string }[];
+}
+
+/** The ranking order: rankBy descending (ascending if asked), NaN last, ties by path number. */
+export function rankCompare(rankBy: MetricName, ascending: boolean): (a: SweepRow, b: SweepRow) => number {
+  const sign = ascending ? 1 : -1;
+  return (a, b) => {
+    const x = a.metrics[rankBy], y = b.metrics[rankBy];
+    if (Number.isNaN(x) !== Number.isNaN(y)) return Number.isNaN(x) ? 1 : -1;
+    if (x !== y && !Number.isNaN(x)) return sign * (x < y ? -1 : 1);
+    return a.path - b.path;
+  };
+}
+
+/**
+ * The `limit` best rows seen so far under `compare` (negative: a ranks first): a binary heap with
+ * the worst kept row at its root, so each row costs O(log limit) and memory stays O(limit).
+ */
+export class TopRows {
+  private readonly heap: SweepRow[] = [];
+  constructor(private readonly compare: (a: SweepRow, b: SweepRow) => number, private readonly limit: number) {}
+
+  add(row: SweepRow): void {
+    const h = this.heap;
+    if (h.length < this.limit) {
+      h.push(row);
+      for (let i = h.length - 1; i > 0;) {
+        const parent = (i - 1) >> 1;
+        if (this.compare(h[i], h[parent]) <= 0) break;
+        [h[i], h[parent]] = [h[parent], h[i]];
+        i = parent;
+      }
+    } else if (this.compare(row, h[0]) < 0) {
+      h[0] = row;
+      for (let i = 0; ;) {
+        const l = 2 * i + 1, r = l + 1;
+        let worst = i;
+        if (l < h.length && this.compare(h[l], h[worst]) > 0) worst = l;
+        if (r < h.length && this.compare(h[r], h[worst]) > 0) worst = r;
+        if (worst === i) break;
+        [h[i], h[worst]] = [h[worst], h[i]];
+        i = worst;
+      }
+    }
+  }
+
+  /** The kept rows, best first. */
+  ranked(): SweepRow[] {
+    return [...this.heap].sort(this.compare);
+  }
 }
 
 export function ruleLabel(rule: RuleStrategy | null): string {
@@ -115,9 +178,11 @@ export async function runSweep(grid: SweepGrid, options: SweepOptions = {}): Pro
   if (rules !== undefined && rules.length === 0) throw new RangeError('sweep grid rules must hold at least one rule (the grid is empty)');
   const chunkPaths = options.chunkPaths ?? 20_000;
   if (!(Number.isInteger(chunkPaths) && chunkPaths >= 1)) throw new RangeError(`chunkPaths = ${chunkPaths} must be an integer >= 1`);
+  const keep = options.keep ?? Infinity;
+  if (!(keep === Infinity || (Number.isInteger(keep) && keep >= 1))) throw new RangeError(`keep = ${keep} must be an integer >= 1`);
   const R = rules?.length ?? 1, P = risk.length, S = grid.symbols.length;
   const total = S * R * P;
-  const rows: SweepRow[] = [];
+  const top = new TopRows(rankCompare(rankBy, options.ascending ?? false), keep);
   let device: 'cpu' | 'cuda' = 'cpu';
   let barCombos = 0;
   const started = performance.now();
@@ -134,27 +199,24 @@ export async function runSweep(grid: SweepGrid, options: SweepOptions = {}): Pro
       for (let i = 0; i < res.paths; i++) {
         const r = r0 + Math.floor(i / P), p = i % P;
         const rule = rules ? rules[r] : null;
-        rows.push({ rank: 0, path: (s * R + r) * P + p, symbol: name, strategy: ruleLabel(rule), rule, riskIndex: p, risk: risk[p], metrics: metricsOf(res, i) });
+        const row = { rank: 0, path: (s * R + r) * P + p, symbol: name, strategy: ruleLabel(rule), rule, riskIndex: p, risk: risk[p], metrics: metricsOf(res, i) };
+        options.onRow?.(row);
+        top.add(row);
       }
       barCombos += res.paths * sym.candles.close.length;
       done += res.paths;
       options.onProgress?.(done, total);
     }
   }
-  rankSweepRows(rows, rankBy, options.ascending);
+  const rows = top.ranked();
+  rows.forEach((row, i) => { row.rank = i + 1; });
   const bars = grid.symbols.reduce((a, s) => a + s.candles.close.length, 0);
   return { device, rankBy, shape: { symbols: S, rules: R, risk: P, paths: total, bars }, barCombos, elapsedMs: performance.now() - started, rows };
 }
 
-/** Sorts by `rankBy` (descending unless `ascending`; NaN last; ties by path) and numbers the ranks: the one ranking of every sweep, local or distributed. */
+/** Sorts by rankCompare and numbers the ranks: the one ranking of every sweep, local or distributed. */
 export function rankSweepRows(rows: SweepRow[], rankBy: MetricName, ascending = false): void {
-  const sign = ascending ? 1 : -1;
-  rows.sort((a, b) => {
-    const x = a.metrics[rankBy], y = b.metrics[rankBy];
-    if (Number.isNaN(x) !== Number.isNaN(y)) return Number.isNaN(x) ? 1 : -1;
-    if (x !== y && !Number.isNaN(x)) return sign * (x < y ? -1 : 1);
-    return a.path - b.path;
-  });
+  rows.sort(rankCompare(rankBy, ascending));
   rows.forEach((row, i) => { row.rank = i + 1; });
 }
 
@@ -166,15 +228,25 @@ function csvCell(v: unknown): string {
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-/** The table as CSV: rank, path, symbol, strategy, the risk options that vary or are set, every metric. */
+/** The risk options that are set in any of the parameter sets: the table's risk columns. */
+export function sweepRiskColumns(risk: readonly Partial<BacktestOptions>[]): (typeof RISK_COLUMNS)[number][] {
+  return RISK_COLUMNS.filter((k) => risk.some((r) => r[k] !== undefined));
+}
+
+/** The CSV header: rank (ranked tables only), path, symbol, strategy, risk columns, every metric. */
+export function sweepCsvHeader(riskKeys: readonly (typeof RISK_COLUMNS)[number][], ranked: boolean): string {
+  return [...(ranked ? ['rank'] : []), 'path', 'symbol', 'strategy', ...riskKeys, ...METRIC_NAMES].join(',');
+}
+
+/** One row of the CSV, matching sweepCsvHeader. */
+export function sweepCsvLine(row: SweepRow, riskKeys: readonly (typeof RISK_COLUMNS)[number][], ranked: boolean): string {
+  return [...(ranked ? [row.rank] : []), row.path, row.symbol, row.strategy, ...riskKeys.map((k) => row.risk[k]), ...METRIC_NAMES.map((m) => row.metrics[m])].map(csvCell).join(',');
+}
+
+/** The ranked table as CSV: rank, path, symbol, strategy, the risk options that vary or are set, every metric. */
 export function sweepCsv(result: SweepResult): string {
-  const riskKeys = RISK_COLUMNS.filter((k) => result.rows.some((r) => r.risk[k] !== undefined));
-  const header = ['rank', 'path', 'symbol', 'strategy', ...riskKeys, ...METRIC_NAMES];
-  const lines = [header.join(',')];
-  for (const row of result.rows) {
-    lines.push([row.rank, row.path, row.symbol, row.strategy, ...riskKeys.map((k) => row.risk[k]), ...METRIC_NAMES.map((m) => row.metrics[m])].map(csvCell).join(','));
-  }
-  return `${lines.join('\n')}\n`;
+  const riskKeys = sweepRiskColumns(result.rows.map((r) => r.risk));
+  return `${[sweepCsvHeader(riskKeys, true), ...result.rows.map((row) => sweepCsvLine(row, riskKeys, true))].join('\n')}\n`;
 }
 
 /** JSON with non-finite numbers written as the strings "Infinity" / "-Infinity" / "NaN" (JSON has none). */

@@ -39,6 +39,26 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
+/**
+ * The number given with --NAME (or `fallback` when absent), checked to be in [min, max] (an
+ * integer unless `real`); otherwise a UsageError naming the flag.
+ */
+export function numberFlag(args: Record<string, unknown>, name: string, fallback: number, range: { min: number; max: number; real?: boolean }): number {
+  const raw = args[name];
+  if (raw === undefined) return fallback;
+  const v = Number(raw);
+  const kind = range.real ? 'a number' : 'an integer';
+  if (!Number.isFinite(v) || (!range.real && !Number.isInteger(v)) || v < range.min || v > range.max) {
+    throw new UsageError(`--${name}: got ${String(raw)}, expected ${kind} from ${range.min} to ${range.max}`);
+  }
+  return v;
+}
+
+/** Where library code's notices (recovered output sets, stale locks) go: stderr, one line each. */
+export function logTo(io: CliIo): (line: string) => void {
+  return (line) => io.stderr(`${line}\n`);
+}
+
 /** Writes `value` as one JSON line (with --json) or `text` (without). */
 export function emit(args: CommonArgs, io: CliIo, text: string, value: unknown): void {
   io.stdout(args.json ? `${JSON.stringify(value)}\n` : text.endsWith('\n') ? text : `${text}\n`);

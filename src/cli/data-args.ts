@@ -2,6 +2,7 @@
 import type { Options, PositionalOptions } from 'yargs';
 
 import type { PipelineConfig } from '../config/index.js';
+import { checkLoadedSeries } from '../data/check.js';
 import { loadSeries, type LoadedSeries } from '../data/source.js';
 import type { CliIo } from './io.js';
 
@@ -39,16 +40,18 @@ export function withRange<C extends PipelineConfig>(args: Record<string, unknown
 
 /**
  * Loads candles per `dataConfig` (default the command's config) or --data, within --from/--to
- * with `lookback` bars before --from, reporting fetch progress on stderr unless --json.
+ * with `lookback` bars before --from, reporting fetch progress on stderr unless --json, and runs
+ * the data check every command shares before it writes anything (`check: false` only for
+ * `ntp validate`, which reports the findings itself).
  */
 export async function seriesFor(
   args: Record<string, unknown> & { json?: boolean },
   config: PipelineConfig,
   io: CliIo,
-  { lookback = 0, dataConfig = config }: { lookback?: number; dataConfig?: PipelineConfig } = {},
+  { lookback = 0, dataConfig = config, check = true }: { lookback?: number; dataConfig?: PipelineConfig; check?: boolean } = {},
 ): Promise<LoadedSeries> {
   const paths = Array.isArray(args.data) ? (args.data as string[]) : undefined;
-  return loadSeries(withRange(args, config, dataConfig).data, {
+  const loaded = await loadSeries(withRange(args, config, dataConfig).data, {
     paths,
     lookback,
     onFetchProgress: args.json ? undefined : (symbol, p) => {
@@ -56,4 +59,6 @@ export async function seriesFor(
       else io.stderr(`fetch ${symbol}: ${JSON.stringify(p)}\n`);
     },
   });
+  if (check) checkLoadedSeries(loaded);
+  return loaded;
 }

@@ -1,5 +1,5 @@
 /** Reading config files (YAML or JSON) and saving resolved configs atomically. */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
 import YAML from 'yaml';
 
@@ -14,7 +14,13 @@ const fileError = (path: string, message: string) => new ConfigError([{ key: '',
 /** The mapping in a .yaml/.yml/.json file; an empty file is an empty mapping. */
 export function readConfigFile(path: string): PlainObject {
   if (!existsSync(path)) throw fileError(path, `config file not found: ${path}`);
-  const text = readFileSync(path, 'utf8');
+  if (statSync(path).isDirectory()) throw fileError(path, `config file ${path} is a directory; give a .yaml or .json file`);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw fileError(path, `cannot read config file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
   let value: unknown;
   try {
     // JSON is a subset of YAML, but JSON.parse gives the familiar messages for .json files.

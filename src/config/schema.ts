@@ -21,6 +21,14 @@ const fraction = { min: 0, max: 1, exclusiveMin: true, exclusiveMax: true } as c
 const SWEEP_PARAMETERS = ['fast', 'slow', 'period', 'lower', 'upper', 'stopLoss', 'feeBps', 'symbol'] as const;
 const fractionItem = { kind: 'number', ...fraction } as const;
 const positiveInt = { kind: 'number', integer: true, min: 1 } as const;
+/** 10000 basis points = 100%: no market charges more per fill. */
+const MAX_BPS = 10_000;
+/**
+ * Largest layer width: a 4096-wide layer already takes tens of MB of weights and Adam state per
+ * block; far beyond it a model cannot fit in memory, so the config refuses it up front.
+ */
+const MAX_WIDTH = 4096;
+const width = { kind: 'number', integer: true, min: 1, max: MAX_WIDTH } as const;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 /** A date-range bound: ISO-8601 or integer milliseconds since the epoch. */
 const DATE_BOUND = new RegExp(`^(\\d+|${ISO_DATE.source.slice(1, -1)})$`);
@@ -78,7 +86,7 @@ export const CONFIG_SCHEMA = section('Pipeline configuration', {
     default: [...BASE_FEATURES], minItems: 1, unique: true, description: 'Base per-bar features fed to the model (SPEC §4)',
   }),
   windows: section('Sliding windows and targets (SPEC §4)', {
-    lookback: int({ default: 64, min: 2, description: 'Bars per window (T)' }),
+    lookback: int({ default: 64, min: 2, max: 8192, description: 'Bars per window (T)' }),
     horizons: list(positiveInt, {
       default: [1, 4, 12], minItems: 1, increasing: true, description: 'Forecast horizons in bars, named h0, h1, ...',
     }),
@@ -103,28 +111,28 @@ export const CONFIG_SCHEMA = section('Pipeline configuration', {
     method: oneOf(['standard', 'robust'], { default: 'standard', description: 'standard: mean/std; robust: median/IQR' }),
   }),
   dataset: section('Batch iterator (SPEC §4)', {
-    batchSize: int({ default: 144, min: 1, description: 'Windows per batch' }),
+    batchSize: int({ default: 144, min: 1, max: 65_536, description: 'Windows per batch' }),
     shuffle: bool({ default: true, description: 'Shuffle the training split each epoch (val/test never)' }),
     noiseStd: num({ default: 0, min: 0, description: 'Std of Gaussian noise added to training inputs; 0 = off' }),
   }),
   model: section('Reference model sizes (SPEC §6)', {
     transformer: section('Transformer branch', {
-      dModel: int({ default: 64, min: 1, description: 'Projection width' }),
-      heads: int({ default: 4, min: 1, description: 'Attention heads' }),
-      keyDim: int({ default: 16, min: 1, description: 'Key dimension per head' }),
-      blocks: int({ default: 2, min: 0, description: 'Encoder blocks' }),
-      ffnDim: int({ default: 128, min: 1, description: 'Feed-forward hidden width' }),
+      dModel: int({ default: 64, min: 1, max: MAX_WIDTH, description: 'Projection width' }),
+      heads: int({ default: 4, min: 1, max: 64, description: 'Attention heads' }),
+      keyDim: int({ default: 16, min: 1, max: 1024, description: 'Key dimension per head' }),
+      blocks: int({ default: 2, min: 0, max: 64, description: 'Encoder blocks' }),
+      ffnDim: int({ default: 128, min: 1, max: 4 * MAX_WIDTH, description: 'Feed-forward hidden width' }),
       dropout: num({ default: 0.1, min: 0, max: 1, exclusiveMax: true, description: 'Attention dropout' }),
     }),
     lstm: section('LSTM branch', {
-      units: int({ default: 64, min: 1, description: 'Units per direction' }),
+      units: int({ default: 64, min: 1, max: MAX_WIDTH, description: 'Units per direction' }),
       bidirectional: bool({ default: true, description: 'Run forward and backward' }),
-      layers: int({ default: 1, min: 1, description: 'Stacked LSTM layers' }),
+      layers: int({ default: 1, min: 1, max: 16, description: 'Stacked LSTM layers' }),
       returnSequences: bool({ default: false, description: 'Mean over all steps instead of the last step' }),
     }),
     indicators: section('Learnable-indicator branch (SPEC §5)', {
-      hidden: list(positiveInt, { default: [64, 32], description: 'MLP hidden widths' }),
-      output: int({ default: 20, min: 1, description: 'Branch output width' }),
+      hidden: list(width, { default: [64, 32], description: 'MLP hidden widths' }),
+      output: int({ default: 20, min: 1, max: MAX_WIDTH, description: 'Branch output width' }),
       dropout: num({ default: 0.2, min: 0, max: 1, exclusiveMax: true, description: 'MLP dropout' }),
       learnPeriods: bool({ default: true, description: 'Train the 30 indicator periods (false: frozen at their initial values, the ablation)' }),
       periodLogScale: num({
@@ -133,7 +141,7 @@ export const CONFIG_SCHEMA = section('Pipeline configuration', {
       }),
     }),
     tower: section('Per-horizon towers', {
-      hidden: list(positiveInt, { default: [64, 32], minItems: 1, description: 'Dense ReLU widths' }),
+      hidden: list(width, { default: [64, 32], minItems: 1, description: 'Dense ReLU widths' }),
       dropout: num({ default: 0.2, min: 0, max: 1, exclusiveMax: true, description: 'Dropout after the first dense layer' }),
     }),
     l2: num({ default: 1e-4, min: 0, description: 'L2 penalty on dense kernels' }),
@@ -231,8 +239,8 @@ export const CONFIG_SCHEMA = section('Pipeline configuration', {
   }),
   backtest: section('Execution model (SPEC §9)', {
     initialEquity: num({ default: 10000, min: 0, exclusiveMin: true, description: 'Starting equity' }),
-    feeBps: num({ default: 10, min: 0, description: 'Fee on notional per side, basis points' }),
-    slippageBps: num({ default: 5, min: 0, description: 'Slippage on market fills, basis points, against you' }),
+    feeBps: num({ default: 10, min: 0, max: MAX_BPS, description: 'Fee on notional per side, basis points' }),
+    slippageBps: num({ default: 5, min: 0, max: MAX_BPS, description: 'Slippage on market fills, basis points, against you' }),
     riskFraction: num({ default: 1, min: 0, max: 10, exclusiveMin: true, description: 'Notional = equity x riskFraction x size; above 1 is leverage' }),
     intrabar: oneOf(['pessimistic', 'optimistic'], { default: 'pessimistic', description: 'Stop first or targets first when both are inside a bar' }),
     breakevenAfterTp1: bool({ default: true, description: 'Move the stop to entry after target 1 fills' }),
@@ -256,6 +264,14 @@ export const CONFIG_SCHEMA = section('Pipeline configuration', {
     shardBarCombos: num({
       default: 2e8, min: 1, description: 'With --queue: bar-combinations (bars x paths) per shard; the default is about 2 s of one CPU thread',
     }),
+    keep: int({ default: 1000, min: 1, max: 10_000_000, description: 'Best paths kept in memory for sweep.csv, sweep.json and the report' }),
+    allPaths: bool({ default: true, description: 'Stream every path\'s metrics to sweep-paths.csv (path order) while the sweep runs' }),
+    limits: section('Sweeps are estimated before they start and refused above these (raise them to run bigger grids)', {
+      maxPaths: int({ default: 100_000_000, min: 1, description: 'Most paths (symbols x strategies x risk sets)' }),
+      maxSeconds: num({ default: 7200, min: 0, exclusiveMin: true, description: 'Longest estimated run time, seconds' }),
+      maxMemoryMB: int({ default: 2048, min: 1, description: 'Most estimated memory, MiB' }),
+      maxDiskMB: int({ default: 20480, min: 1, description: 'Most estimated output on disk, MiB (sweep-paths.csv is most of it)' }),
+    }),
     heatmap: section('The report\'s heatmap: best rankBy value per pair of two parameters (over all others)', {
       x: oneOf(SWEEP_PARAMETERS, { default: 'fast', description: 'Parameter on the horizontal axis' }),
       y: oneOf(SWEEP_PARAMETERS, { default: 'slow', description: 'Parameter on the vertical axis' }),
@@ -272,7 +288,7 @@ export const CONFIG_SCHEMA = section('Pipeline configuration', {
         default: [0.55], minItems: 1, unique: true, description: 'P(up, h1) entry thresholds (model; short below 1 - threshold)',
       }),
       stopLoss: list(fractionItem, { default: [0.05], minItems: 1, unique: true, description: 'Fixed stop distance, fraction of entry' }),
-      feeBps: list({ kind: 'number', min: 0 }, { default: [10], minItems: 1, unique: true, description: 'Fee variants, basis points' }),
+      feeBps: list({ kind: 'number', min: 0, max: MAX_BPS }, { default: [10], minItems: 1, unique: true, description: 'Fee variants, basis points' }),
     }),
     sampler: oneOf(['grid', 'random', 'tpe'], {
       default: 'grid', description: 'grid: every combination; random or tpe: sweep.trials parameter sets drawn from the grid values (rule strategies)',

@@ -19,6 +19,14 @@ export type CandleColumn = (typeof CANDLE_COLUMNS)[number];
 export interface SymbolCandles {
   symbol: string;
   candles: Candles;
+  /** Where the rows came from, when a file: messages then name the file and line. */
+  origin?: RowOrigin;
+}
+
+/** The file a series was read from and the 1-based line (header counted) of each row. */
+export interface RowOrigin {
+  file: string;
+  lineOf(row: number): number;
 }
 
 export function candleCount(c: Candles): number {

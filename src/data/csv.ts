@@ -21,8 +21,9 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 
-import { CANDLE_COLUMNS, type CandleColumn, type Candles, type SymbolCandles } from './candles.js';
+import { CANDLE_COLUMNS, type CandleColumn, type Candles, type RowOrigin, type SymbolCandles } from './candles.js';
 import { fieldText, looksLikeIsoDate, MS_PER_UNIT, parseIsoTimestamp, parseNumber, timestampUnit, type TimestampUnit } from './csv-fields.js';
+import { namedFsError } from '../util/fs-errors.js';
 
 /** Longest accepted line; a longer one (e.g. a file with no newlines) fails fast. */
 export const MAX_LINE_BYTES = 1 << 20;
@@ -174,9 +175,25 @@ class RowParser {
 
 /** Loads one OHLCV CSV file into columnar candles; throws CsvError on malformed input. */
 export function loadCsv(path: string): Candles {
-  const fd = openSync(path, 'r');
+  return loadCsvWithOrigin(path).candles;
+}
+
+/** loadCsv, plus the line of each row (blank lines are skipped, so row i is not always on line i + 2). */
+export function loadCsvWithOrigin(path: string): { candles: Candles; origin: RowOrigin } {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+    if (fstatSync(fd).isDirectory()) {
+      closeSync(fd);
+      throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    }
+  } catch (e) {
+    throw namedFsError(e, path, 'read');
+  }
   try {
     return parseStream(path, fstatSync(fd).size, (buf, offset, length) => readSync(fd, buf, offset, length, null));
+  } catch (e) {
+    throw namedFsError(e, path, 'read');
   } finally {
     closeSync(fd);
   }
@@ -196,18 +213,20 @@ export function loadCsvFiles(paths: readonly string[]): SymbolCandles[] {
     if (earlier) throw new Error(`loadCsvFiles: ${earlier} and ${p} both give the symbol "${symbol}"`);
     seen.set(symbol, p);
   }
-  return paths.map((p) => ({ symbol: symbolFromPath(p), candles: loadCsv(p) }));
+  return paths.map((p) => ({ symbol: symbolFromPath(p), ...loadCsvWithOrigin(p) }));
 }
 
 type Read = (buf: Buffer, offset: number, length: number) => number;
 
-function parseStream(file: string, fileBytes: number, read: Read): Candles {
+function parseStream(file: string, fileBytes: number, read: Read): { candles: Candles; origin: RowOrigin } {
   // Room for one chunk after a carried-over partial line of at most MAX_LINE_BYTES.
   const buf = Buffer.allocUnsafe(CHUNK_BYTES + MAX_LINE_BYTES);
   let filled = 0;
   let line = 0;
   let parser: RowParser | null = null;
   let bytesSeen = 0;
+  // Rows parsed before each blank data line: row i is on line i + 2 + (entries <= i).
+  const blankBefore: number[] = [];
   const handle = (start: number, end: number): void => {
     line++;
     if (end > start && buf[end - 1] === CR) end--;
@@ -218,6 +237,8 @@ function parseStream(file: string, fileBytes: number, read: Read): Candles {
       parser = new RowParser(file, parseHeader(file, buf.toString('utf8', start, end)));
     } else if (end > start) {
       parser.row(buf, start, end, line);
+    } else {
+      blankBefore.push(parser.rows);
     }
   };
   for (;;) {
@@ -250,5 +271,16 @@ function parseStream(file: string, fileBytes: number, read: Read): Candles {
   const p = parser as RowParser | null;
   if (p === null) throw new CsvError(file, 1, null, 'file is empty (a header row and data rows are required)');
   if (p.rows === 0) throw new CsvError(file, line, null, 'file has a header but no data rows');
-  return p.candles();
+  return { candles: p.candles(), origin: { file, lineOf: (row) => row + 2 + countAtMost(blankBefore, row) } };
+}
+
+/** How many entries of the sorted `xs` are <= v. */
+function countAtMost(xs: readonly number[], v: number): number {
+  let lo = 0, hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (xs[mid] <= v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

@@ -108,10 +108,12 @@ export async function loadSeries(data: DataConfig, options: LoadSeriesOptions = 
   const c = data.clean;
   const cleaning: LoadedSeries['cleaning'] = [];
   if (c.dropDuplicates || c.sort || c.fillGaps || c.dropInvalid) {
-    series = series.map(({ symbol, candles }) => {
+    series = series.map(({ symbol, candles, origin }) => {
       const r = cleanOhlcv(candles, { dropDuplicates: c.dropDuplicates, sort: c.sort, forwardFillGaps: c.fillGaps, dropInvalidRows: c.dropInvalid });
       cleaning.push({ symbol, changes: r.changes });
-      return { symbol, candles: r.candles };
+      // Rows no longer match the file's lines once cleaning changed them.
+      const changed = r.changes.rowsIn !== r.changes.rowsOut || r.changes.moved > 0 || r.changes.inserted.length > 0;
+      return { symbol, candles: r.candles, ...(changed ? {} : { origin }) };
     });
   }
   let starts = series.map(() => 0);

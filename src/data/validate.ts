@@ -147,23 +147,37 @@ export function validateOhlcv(candles: Candles, options: { timeframeMs?: number 
     ok: true,
     summary: [],
   };
+  report.ok = findingsOf(report).every((f) => !f.blocking || f.finding.count === 0);
+  report.summary = findingLines(report, (row) => `${row}`, 'rows');
+  return report;
+}
+
+/** Every finding with its label, and whether it makes the data unusable (`ok` false). */
+export function findingsOf(report: ValidationReport): { label: string; finding: Finding; blocking: boolean }[] {
+  const { gaps, zeroVolume, returnOutliers } = report;
   const blocking: [string, Finding][] = [
     ['duplicate timestamps', report.duplicateTimestamps],
     ['non-increasing timestamps', report.nonIncreasingTimestamps],
-    ...Object.entries(nonFinite).map(([c, f]) => [`non-finite ${c}`, f] as [string, Finding]),
+    ...Object.entries(report.nonFinite).map(([c, f]) => [`non-finite ${c}`, f] as [string, Finding]),
     ['non-positive prices', report.nonPositivePrices],
     ['high < max(open, close)', report.highBelowOpenClose],
     ['low > min(open, close)', report.lowAboveOpenClose],
     ['negative volume', report.negativeVolume],
   ];
   const informational: [string, Finding][] = [
-    [`gaps (largest ${largestGap} bars, ${missingBars} missing in all)`, report.gaps],
-    [`zero-volume bars (${(report.zeroVolume.ratio * 100).toFixed(3)}%)`, report.zeroVolume],
-    [`return outliers (|log return| > ${threshold.toPrecision(3)})`, report.returnOutliers],
+    [`gaps (largest ${gaps.largestBars} bars, ${gaps.missingBars} missing in all)`, gaps],
+    [`zero-volume bars (${(zeroVolume.ratio * 100).toFixed(3)}%)`, zeroVolume],
+    [`return outliers (|log return| > ${returnOutliers.threshold.toPrecision(3)})`, returnOutliers],
   ];
-  report.ok = blocking.every(([, f]) => f.count === 0);
-  for (const [label, f] of [...blocking, ...informational]) {
-    if (f.count > 0) report.summary.push(`${label}: ${f.count} (rows ${f.rows.join(', ')}${f.count > f.rows.length ? ', ...' : ''})`);
-  }
-  return report;
+  return [...blocking.map(([label, finding]) => ({ label, finding, blocking: true })),
+    ...informational.map(([label, finding]) => ({ label, finding, blocking: false }))];
+}
+
+/**
+ * One line per non-empty finding, e.g. "negative volume: 2 (rows 4, 9)"; `where` names a row
+ * (a 0-based index, or a file's line) and `noun` the list ("rows", "BTC.csv lines").
+ */
+export function findingLines(report: ValidationReport, where: (row: number) => string, noun: string, only?: 'blocking'): string[] {
+  return findingsOf(report).filter((f) => f.finding.count > 0 && (only === undefined || f.blocking)).map(({ label, finding: f }) =>
+    `${label}: ${f.count} (${noun} ${f.rows.map(where).join(', ')}${f.count > f.rows.length ? ', ...' : ''})`);
 }

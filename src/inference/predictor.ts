@@ -7,7 +7,7 @@
  * windowing in chunks, so memory stays bounded however long the series is.
  */
 import * as tf from '@tensorflow/tfjs';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { loadConfig, type PipelineConfig } from '../config/index.js';
@@ -17,6 +17,8 @@ import { buildWindowsAsync } from '../data/windowing.js';
 import { applyCalibration, loadModel, readCalibration, type OutputCalibration } from '../models/index.js';
 import { runPaths } from '../training/run-dir.js';
 import { prepareRuntime } from '../training/runtime.js';
+import { committedDir } from '../util/output-set.js';
+import { readJsonFile } from '../util/read-json.js';
 
 /** Columnar predictions for n windows; index i is the window ending at bar `ends[i]`. */
 export interface Predictions {
@@ -52,14 +54,17 @@ export class Predictor {
   ) {}
 
   /** Loads a run directory; a missing or incompatible part is a clear error naming the file. */
-  static async load(runDir: string): Promise<Predictor> {
+  static async load(dir: string): Promise<Predictor> {
+    // Mid-commit (a kill between the two renames of a new run) the old set is read.
+    const runDir = committedDir(dir);
     const p = runPaths(runDir);
     for (const [what, path] of [['resolved config', p.config], ['scaler', p.scaler], ['model', join(p.model, 'model.json')]] as const) {
       if (!existsSync(path)) throw new Error(`${runDir} is not a complete run directory: its ${what} (${path}) is missing; train with \`ntp train\` first`);
     }
     const config = loadConfig(p.config);
     await prepareRuntime(config);
-    const scaler = scalerFromJson(JSON.parse(readFileSync(p.scaler, 'utf8')));
+    const scaler = scalerFromJson(readJsonFile(p.scaler));
+    const meta = existsSync(p.meta) ? readJsonFile<{ lookback?: number }>(p.meta) : null;
     const model = await loadModel(p.model);
     const [fIn, cIn] = model.inputs;
     const expect = (ok: boolean, msg: string) => { if (!ok) throw new Error(`${runDir}: incompatible parts: ${msg}`); };
@@ -69,6 +74,8 @@ export class Predictor {
       `the model takes ${fIn.shape[2]} features, the scaler has ${scaler.features.length} (${scaler.features.join(', ')})`);
     expect(model.outputNames.length === 3 * scaler.horizons.length,
       `the model has ${model.outputNames.length} outputs, expected 3 per horizon for ${scaler.horizons.length} horizons`);
+    expect(meta?.lookback === undefined || meta.lookback === scaler.lookback,
+      `${p.meta} says lookback ${meta?.lookback}, the scaler was fit for ${scaler.lookback}`);
     return new Predictor(runDir, config, model, scaler, readCalibration(p.calibration, scaler.horizons.length));
   }
 

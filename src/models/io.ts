@@ -11,6 +11,9 @@ import { promises as fs } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 
+import { writePoint } from '../util/fault.js';
+import { namedFsError } from '../util/fs-errors.js';
+
 // Side-effect imports: register the custom layers a saved model may reference.
 import './fused-lstm.js';
 import './attention.js';
@@ -67,6 +70,7 @@ async function writeDirAtomically(dir: string, files: Record<string, Buffer>): P
     for (const [name, data] of Object.entries(files)) {
       const fh = await fs.open(join(tmp, name), 'w');
       try {
+        writePoint(join(dir, name));
         await fh.writeFile(data);
         await fh.sync();
       } finally {
@@ -79,7 +83,7 @@ async function writeDirAtomically(dir: string, files: Record<string, Buffer>): P
     if (existed) await fs.rm(old, { recursive: true, force: true });
   } catch (e) {
     await fs.rm(tmp, { recursive: true, force: true });
-    throw e;
+    throw namedFsError(e, dir, 'write');
   }
 }
 

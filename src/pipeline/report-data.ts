@@ -5,9 +5,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import type { SweepResult } from '../backtest/index.js';
+import type { MetricName, SweepResult, SweepRow } from '../backtest/index.js';
 import { writeReport, type ForecastReport, type HorizonMetrics, type ReportData, type ReportTrade, type SweepReport, type SymbolReport, type TrainingHistory } from '../report/index.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { readJsonFile } from '../util/read-json.js';
 import type { ForecastQuality } from '../metrics/forecast-quality.js';
 import type { Evaluation } from '../training/evaluate.js';
 import { parseIndicatorLog } from '../training/indicator-log.js';
@@ -69,7 +70,7 @@ export function trainingReport(runDir: string, monitor: string): Pick<ReportData
   const p = runPaths(runDir);
   const out: Pick<ReportData, 'training' | 'periods'> = {};
   if (existsSync(p.history)) {
-    const history = JSON.parse(readFileSync(p.history, 'utf8')) as Record<string, number>[];
+    const history = readJsonFile<Record<string, number>[]>(p.history);
     const training: TrainingHistory = {
       monitor,
       epochs: history.map(({ epoch, loss, val_loss: valLoss, ...rest }) => ({ epoch, loss, val_loss: valLoss, metrics: rest })),
@@ -87,31 +88,55 @@ export function trainingReport(runDir: string, monitor: string): Pick<ReportData
 }
 
 /** A sweep row's value of a heatmap axis parameter (undefined when the row has none). */
-function parameterOf(row: SweepResult['rows'][number], name: string): number | string | undefined {
+function parameterOf(row: SweepRow, name: string): number | string | undefined {
   if (name === 'symbol') return row.symbol;
   if (name === 'stopLoss') return row.risk.stopDistance;
   if (name === 'feeBps') return row.risk.feeBps;
   return row.rule ? (row.rule as unknown as Record<string, number>)[name] : undefined;
 }
 
-/** The ranked table (top rows) and a heatmap of the best rankBy value per (x, y) pair. */
-export function sweepReport(result: SweepResult, axes: { x: string; y: string } = { x: 'fast', y: 'slow' }, top = 200): SweepReport {
+export type HeatmapAxes = { x: string; y: string };
+
+/**
+ * The heatmap's cells, the best rankBy value per (x, y) pair over every path: fed row by row
+ * while a sweep streams, so it needs one entry per pair, not the rows.
+ */
+export class HeatmapCells {
+  private readonly best = new Map<string, { x: number | string; y: number | string; value: number }>();
+  constructor(readonly axes: HeatmapAxes, readonly rankBy: MetricName) {}
+
+  add(r: SweepRow): void {
+    const x = parameterOf(r, this.axes.x), y = parameterOf(r, this.axes.y);
+    const v = r.metrics[this.rankBy];
+    if (x === undefined || y === undefined || !Number.isFinite(v)) return;
+    const key = `${x}\u0000${y}`;
+    const cur = this.best.get(key);
+    if (!cur || v > cur.value) this.best.set(key, { x, y, value: v });
+  }
+
+  heatmap(): SweepReport['heatmap'] {
+    return this.best.size > 0 ? { x: this.axes.x, y: this.axes.y, metric: `best ${this.rankBy}`, cells: [...this.best.values()] } : undefined;
+  }
+}
+
+/**
+ * The ranked table (top rows) and a heatmap of the best rankBy value per (x, y) pair: from
+ * `cells` when the sweep streamed its rows into them, else from the result's rows.
+ */
+export function sweepReport(result: SweepResult, axes: HeatmapAxes = { x: 'fast', y: 'slow' }, top = 200, cells?: HeatmapCells): SweepReport {
   const columns = ['rank', 'symbol', 'strategy', 'stop', 'feeBps', 'sharpe', 'totalReturn', 'maxDrawdown', 'trades', 'winRate', 'profitFactor'];
   const rows = result.rows.slice(0, top).map((r) => [r.rank, r.symbol, r.strategy, r.risk.stopDistance ?? '', r.risk.feeBps ?? '',
     r.metrics.sharpe, r.metrics.totalReturn, r.metrics.maxDrawdown, r.metrics.trades, r.metrics.winRate, r.metrics.profitFactor]);
-  const best = new Map<string, { x: number | string; y: number | string; value: number }>();
-  for (const r of result.rows) {
-    const x = parameterOf(r, axes.x), y = parameterOf(r, axes.y);
-    const v = r.metrics[result.rankBy];
-    if (x === undefined || y === undefined || !Number.isFinite(v)) continue;
-    const key = `${x}\u0000${y}`;
-    const cur = best.get(key);
-    if (!cur || v > cur.value) best.set(key, { x, y, value: v });
+  let heat = cells;
+  if (heat === undefined) {
+    heat = new HeatmapCells(axes, result.rankBy);
+    for (const r of result.rows) heat.add(r);
   }
+  const heatmap = heat.heatmap();
   return {
     rankBy: result.rankBy, columns, rows,
     ...(result.distributed ? { distributed: { sweepId: result.distributed.sweepId, shards: result.distributed.shards, workers: result.distributed.workers, missing: result.distributed.missing } } : {}),
-    ...(best.size > 0 ? { heatmap: { x: axes.x, y: axes.y, metric: `best ${result.rankBy}`, cells: [...best.values()] } } : {}),
+    ...(heatmap ? { heatmap } : {}),
   };
 }
 
@@ -128,6 +153,5 @@ export function saveReport(dir: string, data: ReportData): string {
 }
 
 export function loadReportData(dir: string): ReportData {
-  const text = readFileSync(join(dir, 'report-data.json'), 'utf8');
-  return JSON.parse(text, (_k, v) => (typeof v === 'string' && NON_FINITE.has(v) ? Number(v) : v)) as ReportData;
+  return readJsonFile<ReportData>(join(dir, 'report-data.json'), (_k, v) => (typeof v === 'string' && NON_FINITE.has(v) ? Number(v) : v));
 }

@@ -5,11 +5,12 @@
  * place, so a kill at any moment leaves a loadable checkpoint.
  */
 import * as tf from '@tensorflow/tfjs';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 
 import { loadModel, saveModel } from '../models/index.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-write.js';
+import { readJsonFile } from '../util/read-json.js';
 import type { EarlyStoppingState } from './early-stopping.js';
 import type { OptimizerState, TrainingOptimizer } from './optimizer.js';
 
@@ -32,7 +33,9 @@ interface OptimizerManifest {
 
 export async function saveCheckpoint(dir: string, model: tf.LayersModel, optimizer: TrainingOptimizer, state: TrainerState): Promise<void> {
   const tmp = `${dir}.tmp-${process.pid}`;
-  rmSync(tmp, { recursive: true, force: true });
+  // Also the temporaries of killed writers (a resumed run continues in their directory).
+  const parent = dirname(dir);
+  if (existsSync(parent)) for (const name of readdirSync(parent)) if (name.startsWith(`${basename(dir)}.tmp-`)) rmSync(join(parent, name), { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   await saveModel(model, join(tmp, 'model'));
   const o = await optimizer.state();
@@ -58,8 +61,8 @@ export async function loadCheckpoint(dir: string, optimizer: TrainingOptimizer):
   const found = findCheckpoint(dir);
   if (!found) throw new Error(`no checkpoint in ${dir} (expected ${join(dir, STATE_JSON)})`);
   const model = await loadModel(join(found, 'model'));
-  const state = JSON.parse(readFileSync(join(found, STATE_JSON), 'utf8')) as TrainerState;
-  const manifest = JSON.parse(readFileSync(join(found, OPTIMIZER_JSON), 'utf8')) as OptimizerManifest;
+  const state = readJsonFile<TrainerState>(join(found, STATE_JSON));
+  const manifest = readJsonFile<OptimizerManifest>(join(found, OPTIMIZER_JSON));
   if (manifest.kind !== optimizer.kind) {
     throw new Error(`${found} was written by the ${manifest.kind} optimizer but this run uses ${optimizer.kind}: resume with the same runtime.nativeKernels and backend`);
   }

@@ -9,6 +9,8 @@ import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 
+import { namedFsError } from '../util/fs-errors.js';
+
 const CRC32C_TABLE = (() => {
   const t = new Uint32Array(256);
   for (let i = 0; i < 256; i++) {
@@ -68,10 +70,14 @@ export class TensorBoardWriter {
 
   /** Opens a new event file in `logDir` (created if missing). */
   constructor(logDir: string, now = Date.now()) {
-    mkdirSync(logDir, { recursive: true });
     this.path = join(logDir, `events.out.tfevents.${Math.floor(now / 1000)}.${hostname()}`);
     const first = new ProtoWriter().double(1, now / 1000).string(3, 'brain.Event:2').finish();
-    appendFileSync(this.path, frame(first));
+    try {
+      mkdirSync(logDir, { recursive: true });
+      appendFileSync(this.path, frame(first));
+    } catch (e) {
+      throw namedFsError(e, this.path, 'write');
+    }
   }
 
   /** Appends one event with a scalar per entry of `values` (non-finite values are skipped). */
@@ -84,7 +90,11 @@ export class TensorBoardWriter {
     const event = new ProtoWriter().double(1, now / 1000).int(2, step).bytes(5, summary.finish()).finish();
     // Appending one framed record per call keeps the file readable up to the last epoch
     // even when the process is killed.
-    appendFileSync(this.path, frame(event));
+    try {
+      appendFileSync(this.path, frame(event));
+    } catch (e) {
+      throw namedFsError(e, this.path, 'write');
+    }
   }
 }
 

@@ -13,7 +13,7 @@
  * calibration is fit on the validation split and saved as calibration.json.
  */
 import * as tf from '@tensorflow/tfjs';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 
 import { saveConfig, type PipelineConfig } from '../config/index.js';
 import type { SymbolCandles } from '../data/candles.js';
@@ -23,6 +23,8 @@ import { readIndicatorPeriods } from '../indicators/index.js';
 import { compositeLoss } from '../losses/index.js';
 import { buildModel, loadModel, saveModel, writeCalibration } from '../models/index.js';
 import { writeJsonAtomic } from '../util/atomic-write.js';
+import { OutputSet } from '../util/output-set.js';
+import { readJsonFile } from '../util/read-json.js';
 import { batchTensors, disposeBatch, namedOutputs } from './batch-tensors.js';
 import { balancedFocalAlpha, trainingUpFractions } from './class-balance.js';
 import { findCheckpoint, loadCheckpoint, saveCheckpoint, type TrainerState } from './checkpoints.js';
@@ -53,6 +55,44 @@ export interface TrainOptions {
   onEpoch?: (epoch: number, logs: Record<string, number>) => void;
   /** Asked after every training epoch (1, 2, ...; after onEpoch); true stops training there, like early stopping (a search pruning a trial). */
   stopAfter?: (epoch: number, logs: Record<string, number>) => boolean;
+  /** Messages about the run directory (recovered sets, locks, a kept unfinished run). */
+  log?: (line: string) => void;
+  /**
+   * Called when training is done, with the staging directory that is about to replace the run
+   * directory, to add files to the same set (e.g. `ntp run`'s evaluation and report).
+   */
+  beforeCommit?: (stagingDir: string, result: TrainResult) => Promise<void>;
+}
+
+/** What `--resume` copies from a committed run: its training state, not outputs derived from an older model. */
+const TRAINING_ENTRIES = new Set(Object.entries(runPaths('')).filter(([k]) => !['root', 'evaluation'].includes(k)).map(([, p]) => p.split(/[\\/]/)[0]));
+
+/**
+ * Trains into the run directory as one set (SPEC §11): everything, checkpoints included, is
+ * written into the staging directory `.NAME.partial` beside it (see util/output-set.ts), which
+ * replaces the run directory when training ends. A killed run leaves the old run directory as
+ * it was and its checkpoints in the staging, where `resume` continues; without `resume` a
+ * new run starts over.
+ */
+export async function train(options: TrainOptions): Promise<TrainResult> {
+  const runDir = options.runDir ?? options.config.output.runDir;
+  await prepareRuntime(options.config);
+  const set = OutputSet.open(runDir, {
+    command: `ntp train${options.resume ? ' --resume' : ''}`, log: options.log,
+    start: options.resume ? 'continue' : 'empty', copy: (name) => TRAINING_ENTRIES.has(name),
+  });
+  if (set.continued) options.log?.(`${runDir}: continuing the unfinished run in ${set.staging}`);
+  try {
+    const result = await trainInto(set.staging, options);
+    await options.beforeCommit?.(set.staging, result);
+    set.commit();
+    return { ...result, runDir };
+  } catch (e) {
+    const keep = findCheckpoint(runPaths(set.staging).lastCheckpoint) !== null;
+    set.abort(keep);
+    if (keep) options.log?.(`${runDir} is unchanged; the unfinished run is kept in ${set.staging} (\`ntp train --resume ${runDir}\` continues it)`);
+    throw e;
+  }
 }
 
 export interface TrainResult {
@@ -72,20 +112,19 @@ export interface TrainResult {
 
 type WeightVariable = tf.LayerVariable & { constraint?: { apply(x: tf.Tensor): tf.Tensor } | null };
 
-export async function train(options: TrainOptions): Promise<TrainResult> {
+async function trainInto(runDir: string, options: TrainOptions): Promise<TrainResult> {
   const { config } = options;
-  const runDir = options.runDir ?? config.output.runDir;
   const paths = runPaths(runDir);
   const runtime = await prepareRuntime(config);
   const seed = config.training.seed;
 
   if (options.resume && !findCheckpoint(paths.lastCheckpoint)) {
-    throw new Error(`--resume: ${runDir} has no checkpoint to resume from (expected ${paths.lastCheckpoint})`);
+    const target = options.runDir ?? config.output.runDir;
+    throw new Error(`--resume: ${target} has no checkpoint to resume from (expected ${runPaths(target).lastCheckpoint})`);
   }
-  mkdirSync(runDir, { recursive: true });
   // On resume the saved scaler is reused verbatim, so inputs are scaled exactly as before.
   const savedScaler = options.resume && existsSync(paths.scaler)
-    ? scalerFromJson(JSON.parse(readFileSync(paths.scaler, 'utf8'))) : undefined;
+    ? scalerFromJson(readJsonFile(paths.scaler)) : undefined;
   const dataset = new Dataset(options.series, {
     lookback: config.windows.lookback,
     features: config.features,

@@ -8,7 +8,8 @@ import { sliceCandles } from '../../src/data/candles.js';
 import { metricsOf, runNativeBacktest } from '../../src/backtest/native.js';
 import { runReferenceBacktest } from '../../src/backtest/reference.js';
 import { ruleSignals } from '../../src/backtest/rules.js';
-import { expandRiskGrid, expandRuleGrid, runSweep, sweepCsv, writeSweepCsv, writeSweepJson } from '../../src/backtest/sweep.js';
+import { countRuleGrid, expandRiskGrid, expandRuleGrid, runSweep, sweepCsv, writeSweepCsv, writeSweepJson } from '../../src/backtest/sweep.js';
+import { estimateSweep, sweepLimitIssue } from '../../src/backtest/sweep-estimate.js';
 import { METRIC_NAMES } from '../../src/backtest/metrics.js';
 import { loadMarketData } from '../helpers/market-data.js';
 import { closeTo } from './helpers.js';
@@ -65,4 +66,43 @@ test('CSV and JSON are written atomically with every metric', async (t) => {
   t.is(json.rows.length, 4);
   t.is(json.rankBy, 'maxDrawdown');
   t.true(json.rows[0].metrics.maxDrawdown <= json.rows[3].metrics.maxDrawdown);
+});
+
+test('streaming: every path reaches onRow in path order, and the kept top N equal the head of a full sort', async (t) => {
+  const rules = expandRuleGrid({ emaCross: { fast: [5, 8, 12, 20], slow: [26, 50, 100] }, rsi: { period: [14], lower: [25, 30], upper: [70] } });
+  const risk = expandRiskGrid({}, { stopDistance: [0.01, 0.02, 0.05], feeBps: [0, 10] });
+  const small = symbols.map((s) => ({ ...s, candles: sliceCandles(s.candles, 0, 3000) }));
+  const total = small.length * rules.length * risk.length;
+  for (const [rankBy, ascending] of [['sharpe', false], ['maxDrawdown', true], ['profitFactor', false]] as const) {
+    const full = await runSweep({ symbols: small, rules, risk }, { rankBy, ascending, chunkPaths: 7 });
+    const streamed: number[] = [];
+    for (const keep of [1, 5, 17, total + 3]) {
+      streamed.length = 0;
+      const top = await runSweep({ symbols: small, rules, risk }, { rankBy, ascending, chunkPaths: 7, keep, onRow: (r) => streamed.push(r.path) });
+      t.deepEqual(streamed, Array.from({ length: total }, (_, i) => i), 'every path once, in path order');
+      t.is(top.shape.paths, total);
+      t.deepEqual(top.rows.map((r) => [r.rank, r.path, r.metrics[rankBy]]), full.rows.slice(0, keep).map((r) => [r.rank, r.path, r.metrics[rankBy]]), `${rankBy} keep ${keep}`);
+    }
+  }
+});
+
+test('a sweep is estimated before it starts and refused above the limits with the numbers and the key', (t) => {
+  t.is(countRuleGrid({ emaCross: { fast: [5, 10, 30], slow: [20, 30] }, rsi: { period: [14, 21], lower: [30, 80], upper: [70] } }),
+    expandRuleGrid({ emaCross: { fast: [5, 10, 30], slow: [20, 30] }, rsi: { period: [14, 21], lower: [30, 80], upper: [70] } }).length);
+  const limits = { maxPaths: 1e8, maxSeconds: 7200, maxMemoryMB: 2048, maxDiskMB: 20480 };
+  const plan = { bars: [10_000, 10_000], rules: 2_000, risk: 100_000, keep: 1000, allPaths: false, riskColumns: 2, labelBytes: 40 };
+  const huge = estimateSweep(plan);
+  t.is(huge.paths, 4e8);
+  t.is(huge.barCombos, 4e12);
+  t.regex(sweepLimitIssue(huge, limits, 1e12)!, /^the sweep is refused before it starts \(4\.00e\+8 paths, 4\.00e\+12 bar-combos: about [\d.]+ min, [\d.]+ MiB of memory, [\d.]+ MiB on disk\): 4\.00e\+8 paths exceed sweep\.limits\.maxPaths \(100000000\)/);
+  const long = estimateSweep({ ...plan, bars: [100_000, 100_000], rules: 200 });
+  t.regex(sweepLimitIssue(long, limits, 1e12)!, /exceeds sweep\.limits\.maxSeconds \(7200\)/);
+  const disk = estimateSweep({ ...plan, bars: [100], rules: 500, allPaths: true });
+  t.regex(sweepLimitIssue(disk, limits, 1e12)!, /on disk exceeds sweep\.limits\.maxDiskMB \(20480\); raise it, or set sweep\.allPaths false/);
+  t.regex(sweepLimitIssue(disk, { ...limits, maxDiskMB: 1e9 }, 1e6)!, /more than the 1\.0 MiB free there/);
+  const memory = estimateSweep({ ...plan, bars: [100], rules: 10, keep: 5_000_000 });
+  t.regex(sweepLimitIssue(memory, limits, 1e12)!, /of memory exceeds sweep\.limits\.maxMemoryMB \(2048\)/);
+  // Streaming keeps memory flat in the number of paths.
+  t.is(estimateSweep({ ...plan, bars: [100], rules: 10 }).memoryBytes, estimateSweep({ ...plan, bars: [100], rules: 10, risk: 1e6 }).memoryBytes);
+  t.is(sweepLimitIssue(estimateSweep({ ...plan, bars: [1000], rules: 10, risk: 10 }), limits, 1e12), null);
 });

@@ -76,5 +76,5 @@ test('precedence: defaults <- file <- environment <- --set', (t) => {
 test('a file layer error names the file', (t) => {
   const file = tempFile('bad.yaml', 'windows:\n  lookback: 1\n');
   t.is(t.throws(() => resolveConfig({ file }), { instanceOf: ConfigError })?.message,
-    `invalid config in ${file}: windows.lookback: got 1, expected integer ≥ 2`);
+    `invalid config in ${file}: windows.lookback: got 1, expected integer ≥ 2 and ≤ 8192`);
 });

@@ -23,8 +23,8 @@ test('a wrong type, a non-integer and an exclusive bound are each reported', (t)
     values: { dataset: { batchSize: 'big' }, windows: { lookback: 6.5 }, signals: { entryThreshold: 1 } },
   }));
   t.deepEqual(e.issues.map((i) => [i.key, i.message]), [
-    ['windows.lookback', 'got 6.5, expected integer ≥ 2'],
-    ['dataset.batchSize', 'got "big", expected integer ≥ 1'],
+    ['windows.lookback', 'got 6.5, expected integer ≥ 2 and ≤ 8192'],
+    ['dataset.batchSize', 'got "big", expected integer ≥ 1 and ≤ 65536'],
     ['signals.entryThreshold', 'got 1, expected number ≥ 0.5 and < 1'],
   ]);
 });

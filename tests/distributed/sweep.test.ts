@@ -80,11 +80,12 @@ async function sweepIdFor(probe: ReturnType<typeof openRedis>, prefix: string): 
   return id;
 }
 
-async function localCsv(config: string, name: string): Promise<string> {
+/** Runs the sweep locally; returns its output folder. */
+async function localSweep(config: string, name: string): Promise<string> {
   const out = join(dir, `${name}-local`);
   const r = await sweepCli(['--config', config, '--out', out]);
   if (r.code !== 0) throw new Error(`local sweep failed: ${r.err}`);
-  return readFileSync(join(out, 'sweep.csv'), 'utf8');
+  return out;
 }
 
 interface Stored { sweepId: string; results: Record<string, string>; runs: Record<string, string> }
@@ -104,23 +105,28 @@ const sweepIdOf = (text: string): string => {
   return m[1];
 };
 
-/** Every path appears once, and the CSV (ranks, paths, every metric as text) equals the local sweep's. */
-function assertSameAsLocal(t: import('ava').ExecutionContext, csv: string, local: string, paths: number): void {
-  const rows = csv.trim().split('\n').slice(1);
+/**
+ * Every path appears once in sweep-paths.csv, and both CSVs (the kept ranked rows, every path
+ * in path order; every metric as text) equal the local sweep's.
+ */
+function assertSameAsLocal(t: import('ava').ExecutionContext, out: string, local: string, paths: number): void {
+  const read = (d: string, f: string) => readFileSync(join(d, f), 'utf8');
+  const rows = read(out, 'sweep-paths.csv').trim().split('\n').slice(1);
   t.is(rows.length, paths);
-  t.is(new Set(rows.map((r) => r.split(',')[1])).size, paths, 'each path once');
-  t.is(csv, local);
+  t.is(new Set(rows.map((r) => r.split(',')[0])).size, paths, 'each path once');
+  t.is(read(out, 'sweep-paths.csv'), read(local, 'sweep-paths.csv'));
+  t.is(read(out, 'sweep.csv'), read(local, 'sweep.csv'));
 }
 
 test.serial('3 workers: ranked results equal the local sweep metric for metric; the report names the workers', async (t) => {
   const g = { seed: 1, symbols: 3, bars: 8000, fast: 20, shardPaths: 100 };
   const config = configFile('parity', g);
-  const local = await localCsv(config, 'parity');
+  const local = await localSweep(config, 'parity');
   const out = join(dir, 'parity-dist');
   const r = await sweepCli(['--config', config, '--queue', redis.url, '--out', out]);
   t.is(r.code, 0, r.err);
   t.regex(r.err, /sweep \[#+\] \d+\/\d+ .*bar-combos\/s .*workers 3/, 'progress with rate and workers alive');
-  assertSameAsLocal(t, readFileSync(join(out, 'sweep.csv'), 'utf8'), local, 3 * 100 * 4);
+  assertSameAsLocal(t, out, local, 3 * 100 * 4);
   const json = JSON.parse(readFileSync(join(out, 'sweep.json'), 'utf8'));
   t.is(json.distributed.shards, 12);
   t.deepEqual(json.distributed.missing, []);
@@ -136,7 +142,7 @@ test.serial('3 workers: ranked results equal the local sweep metric for metric; 
 test.serial('a worker killed with -9 mid-shard: another takes its shard (stalled-job recovery), results complete and identical', async (t) => {
   const g = { seed: 2, symbols: 2, bars: 50_000, fast: 40, shardPaths: 200 };
   const config = configFile('kill-worker', g);
-  const local = await localCsv(config, 'kill-worker');
+  const local = await localSweep(config, 'kill-worker');
   const out = join(dir, 'kill-worker-dist');
   const victim = workers[0];
   const before = victim.log.length;
@@ -148,7 +154,7 @@ test.serial('a worker killed with -9 mid-shard: another takes its shard (stalled
   workers[0] = spawnWorker(redis.url, 'w4', LOCK_MS);
   const r = await running;
   t.is(r.code, 0, r.err);
-  assertSameAsLocal(t, readFileSync(join(out, 'sweep.csv'), 'utf8'), local, 2 * 200 * 4);
+  assertSameAsLocal(t, out, local, 2 * 200 * 4);
   const shard = Number(jobId.split('-').at(-1));
   const s = await stored(sweepIdOf(r.out));
   t.is(Object.keys(s.results).length, 8);
@@ -159,7 +165,7 @@ test.serial('a worker killed with -9 mid-shard: another takes its shard (stalled
 test.serial('the coordinator killed with -9 and restarted with the same command resumes the same sweep and computes only missing shards', async (t) => {
   const g = { seed: 3, symbols: 3, bars: 20_000, fast: 40, shardPaths: 50 };
   const config = configFile('kill-coordinator', g);
-  const local = await localCsv(config, 'kill-coordinator');
+  const local = await localSweep(config, 'kill-coordinator');
   const out = join(dir, 'kill-coordinator-dist');
   const args = ['--import', 'tsx', ENTRY, 'sweep', '--config', config, '--queue', redis.url, '--out', out];
   const n = shardCount(g);
@@ -187,7 +193,7 @@ test.serial('the coordinator killed with -9 and restarted with the same command 
   const code = await new Promise<number | null>((r) => second.once('exit', r));
   t.is(code, 0, err2);
   t.regex(err2, new RegExp(`resuming sweep ${sweepId.slice(0, 12)}: \\d+ of ${n} shards already stored`));
-  assertSameAsLocal(t, readFileSync(join(out, 'sweep.csv'), 'utf8'), local, 3 * 200 * 4);
+  assertSameAsLocal(t, out, local, 3 * 200 * 4);
   const s = await stored(sweepId);
   t.deepEqual(Object.values(s.runs), Array(n).fill('1'), 'no shard computed twice');
 });
@@ -195,7 +201,7 @@ test.serial('the coordinator killed with -9 and restarted with the same command 
 test.serial('Redis restarted empty mid-sweep: the coordinator re-uploads candles, re-enqueues what is missing, and ends complete and identical', async (t) => {
   const g = { seed: 4, symbols: 3, bars: 20_000, fast: 40, shardPaths: 50 };
   const config = configFile('redis-restart', g);
-  const local = await localCsv(config, 'redis-restart');
+  const local = await localSweep(config, 'redis-restart');
   const out = join(dir, 'redis-restart-dist');
   const io = captureIo();
   const running = sweepCli(['--config', config, '--queue', redis.url, '--out', out, '--json'], io);
@@ -210,7 +216,7 @@ test.serial('Redis restarted empty mid-sweep: the coordinator re-uploads candles
   const r = await running;
   t.is(r.code, 0, r.err);
   t.regex(r.err, /Redis lost sweep [0-9a-f]{12} \(restarted empty\?\): re-uploading candles and re-enqueueing the \d+ shards not gathered/);
-  assertSameAsLocal(t, readFileSync(join(out, 'sweep.csv'), 'utf8'), local, 3 * 200 * 4);
+  assertSameAsLocal(t, out, local, 3 * 200 * 4);
 });
 
 test.serial('a shard that fails every attempt is reported with its error; the result says which part is missing', async (t) => {
@@ -237,7 +243,7 @@ test.serial('a shard that fails every attempt is reported with its error; the re
 test.serial('SIGTERM mid-shard: the worker finishes its shard, stores it, and exits 0', async (t) => {
   const g = { seed: 6, symbols: 2, bars: 50_000, fast: 40, shardPaths: 200 };
   const config = configFile('sigterm', g);
-  const local = await localCsv(config, 'sigterm');
+  const local = await localSweep(config, 'sigterm');
   const out = join(dir, 'sigterm-dist');
   const w = workers[1];
   const before = w.log.length;
@@ -250,7 +256,7 @@ test.serial('SIGTERM mid-shard: the worker finishes its shard, stores it, and ex
   workers[1] = spawnWorker(redis.url, 'w5', LOCK_MS);
   const r = await running;
   t.is(r.code, 0, r.err);
-  assertSameAsLocal(t, readFileSync(join(out, 'sweep.csv'), 'utf8'), local, 2 * 200 * 4);
+  assertSameAsLocal(t, out, local, 2 * 200 * 4);
   const s = await stored(sweepIdOf(r.out));
   t.is(JSON.parse(s.results[jobId.split('-').at(-1)!]).worker, w.name, 'stored by the worker that was stopping');
   await waitForLog(workers[1], /ready/);

@@ -11,6 +11,7 @@ import { buildModel, loadModel } from '../../src/models/index.js';
 import { evaluate } from '../../src/training/evaluate.js';
 import { modelConfigFor, runLossOptions } from '../../src/training/model-config.js';
 import { runPaths } from '../../src/training/run-dir.js';
+import { siblingsOf } from '../../src/util/output-set.js';
 import { withSeededRandom } from '../../src/training/seed.js';
 import { readScalarEvents } from '../../src/training/tensorboard.js';
 import { train } from '../../src/training/trainer.js';
@@ -122,7 +123,9 @@ test('kill -9 mid-epoch, resume: final weights equal an uninterrupted run; same 
     if (line === 'epoch 0 done') setTimeout(kill, 300);
   });
   t.is(first.signal, 'SIGKILL');
-  const state = JSON.parse(readFileSync(join(runPaths(killed).lastCheckpoint, 'state.json'), 'utf8')) as { epoch: number };
+  // A killed run leaves its checkpoints in the staging beside the run directory (util/output-set.ts).
+  t.deepEqual(readdirSync(killed), [], 'nothing is committed before the run ends');
+  const state = JSON.parse(readFileSync(join(runPaths(siblingsOf(killed).staging).lastCheckpoint, 'state.json'), 'utf8')) as { epoch: number };
   t.true(state.epoch < 3, `killed before the end (last checkpoint after epoch ${state.epoch})`);
   const resumed = await runChild({ ...args, runDir: killed, resume: true });
   t.regex(resumed.out, /finished/);

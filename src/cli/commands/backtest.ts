@@ -10,16 +10,24 @@ import { compareWithBaselines, comparisonReport, formatComparison } from '../../
 import { sliceSignals } from '../../signals/index.js';
 import { formatMetricsTable, formatTrades, tradesCsv } from '../../pipeline/format.js';
 import { saveReport, symbolReport, trainingReport } from '../../pipeline/report-data.js';
-import { writeFileAtomic, writeJsonAtomic } from '../../util/atomic-write.js';
-import { EXIT, UsageError, emit, type CommandSpec } from '../command.js';
+import { writeOutputSet } from '../../util/output-set.js';
+import { EXIT, UsageError, emit, logTo, numberFlag, type CommandSpec } from '../command.js';
 import { DATA_OPTION, RUN_DIR_POSITIONAL, runDirOf, seriesFor } from '../data-args.js';
 
 const STRATEGIES = ['model', 'ema_cross', 'sma_cross', 'rsi'] as const;
 
+/** Longest indicator period a flag accepts (a million bars: beyond any series it could trade on). */
+const MAX_PERIOD = 1_000_000;
+
 function ruleFrom(args: Record<string, unknown>, strategy: string): RuleStrategy {
-  const num = (k: string, fallback: number) => (args[k] === undefined ? fallback : Number(args[k]));
-  if (strategy === 'rsi') return { kind: 'rsi', period: num('period', 14), lower: num('lower', 30), upper: num('upper', 70) };
-  const rule = { kind: strategy === 'ema_cross' ? 'emaCross' : 'smaCross', fast: num('fast', 12), slow: num('slow', 26) } as RuleStrategy;
+  const period = (k: string, fallback: number) => numberFlag(args, k, fallback, { min: 1, max: MAX_PERIOD });
+  if (strategy === 'rsi') {
+    const level = (k: string, fallback: number) => numberFlag(args, k, fallback, { min: 0, max: 100, real: true });
+    const rule = { kind: 'rsi' as const, period: period('period', 14), lower: level('lower', 30), upper: level('upper', 70) };
+    if (!(rule.lower < rule.upper)) throw new UsageError(`--lower (${rule.lower}) must be below --upper (${rule.upper})`);
+    return rule;
+  }
+  const rule = { kind: strategy === 'ema_cross' ? 'emaCross' : 'smaCross', fast: period('fast', 12), slow: period('slow', 26) } as RuleStrategy;
   if (rule.kind !== 'rsi' && !(rule.fast < rule.slow)) throw new UsageError(`--fast (${rule.fast}) must be below --slow (${rule.slow})`);
   return rule;
 }
@@ -44,6 +52,9 @@ const backtest: CommandSpec = {
   run: async (args, config, io) => {
     const strategy = String(args.strategy);
     const runDir = runDirOf(args, config);
+    const shownTrades = numberFlag(args, 'trades', 10, { min: 0, max: Number.MAX_SAFE_INTEGER });
+    // Flags are checked before anything is loaded: a bad one costs nothing.
+    const rule = strategy === 'model' ? null : ruleFrom(args, strategy);
     let source: SignalSource;
     let loaded;
     let signalReport = null;
@@ -60,28 +71,32 @@ const backtest: CommandSpec = {
       predictor.dispose();
     } else {
       loaded = await seriesFor(args, config, io);
-      source = { kind: 'rule', rule: ruleFrom(args, strategy) };
+      source = { kind: 'rule', rule: rule! };
     }
     const options = backtestOptionsFromConfig(config.backtest, config.signals.targets.fractions);
     const results = await backtestSeries(loaded.series, source, options, args.engine as Engine);
     const compared = await compareWithBaselines(results, options, args.engine as Engine, strategy === 'model' ? 'model' : strategy);
     const out = typeof args.out === 'string' ? args.out : join(runDir, 'backtest');
-    writeJsonAtomic(join(out, 'backtest.json'), {
-      source: loaded.source, synthetic: loaded.synthetic, strategy, engine: args.engine, options, signalReport,
-      symbols: results.map((r, s) => ({ symbol: r.symbol, metrics: r.metrics, costs: compared[s][0].costs, comparison: comparisonReport(compared[s]), trades: r.trades })),
+    // The folder's files are one set: all new or all old (SPEC §11).
+    await writeOutputSet(out, { command: 'ntp backtest', log: logTo(io) }, (set) => {
+      set.writeJson('backtest.json', {
+        source: loaded.source, synthetic: loaded.synthetic, strategy, engine: args.engine, options, signalReport,
+        symbols: results.map((r, s) => ({ symbol: r.symbol, metrics: r.metrics, costs: compared[s][0].costs, comparison: comparisonReport(compared[s]), trades: r.trades })),
+      });
+      set.writeFile('trades.csv', tradesCsv(results));
+      saveReport(set.staging, {
+        title: `ntp backtest: ${strategy === 'model' ? 'model signals' : strategy}`, generatedAt: new Date().toISOString(),
+        source: loaded.source, synthetic: loaded.synthetic, symbols: results.map((r, s) => symbolReport(r, compared[s])),
+        ...(strategy === 'model' ? trainingReport(runDir, config.training.monitor) : {}),
+      });
     });
-    writeFileAtomic(join(out, 'trades.csv'), tradesCsv(results));
-    const report = saveReport(out, {
-      title: `ntp backtest: ${strategy === 'model' ? 'model signals' : strategy}`, generatedAt: new Date().toISOString(),
-      source: loaded.source, synthetic: loaded.synthetic, symbols: results.map((r, s) => symbolReport(r, compared[s])),
-      ...(strategy === 'model' ? trainingReport(runDir, config.training.monitor) : {}),
-    });
+    const report = join(out, 'report.html');
     const text = [
       `data: ${loaded.source}${loaded.synthetic ? '  [SYNTHETIC DATA]' : ''}`,
       `strategy: ${strategy === 'model' ? `model signals (${runDir})` : JSON.stringify((source as { rule: RuleStrategy }).rule)}, engine: ${args.engine}`,
       formatMetricsTable(results.map((r) => ({ name: r.symbol, metrics: r.metrics }))),
       ...compared.map((c, s) => formatComparison(results[s].symbol, c)),
-      ...results.map((r) => `${r.symbol}: last ${Math.min(Number(args.trades), r.trades.length)} of ${r.trades.length} trades\n${formatTrades(r.trades, Number(args.trades))}`),
+      ...results.map((r) => `${r.symbol}: last ${Math.min(shownTrades, r.trades.length)} of ${r.trades.length} trades\n${formatTrades(r.trades, shownTrades)}`),
       `written: ${join(out, 'backtest.json')}, ${join(out, 'trades.csv')}, ${report}`,
     ].join('\n');
     emit(args, io, text, { out, report, strategy, symbols: results.map((r, s) => ({ symbol: r.symbol, metrics: Object.fromEntries(METRIC_NAMES.map((m) => [m, r.metrics[m]])), comparison: comparisonReport(compared[s]) })) });

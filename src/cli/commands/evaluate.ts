@@ -14,7 +14,8 @@ import { classifierReport, forecastReport, saveReport } from '../../pipeline/rep
 import { runLossOptions } from '../../training/model-config.js';
 import { runPaths } from '../../training/run-dir.js';
 import { writeJsonAtomic } from '../../util/atomic-write.js';
-import { EXIT, emit, type CommandSpec } from '../command.js';
+import { withDirLock } from '../../util/output-set.js';
+import { EXIT, emit, logTo, type CommandSpec } from '../command.js';
 import { DATA_OPTION, RUN_DIR_POSITIONAL, runDirOf, seriesFor } from '../data-args.js';
 
 const SPLITS = ['train', 'val', 'test'] as const;
@@ -65,12 +66,13 @@ const evaluateCommand: CommandSpec = {
         ...keys.filter((k) => k in e.values).map((k) => `  ${k.padEnd(12)} ${e.values[k].toFixed(4)}`), formatQuality(quality));
     }
     const paths = runPaths(runDir);
-    writeJsonAtomic(paths.evaluation, { source, results, baselines: qualities });
     // The last part evaluated goes into the HTML report (`ntp report RUN_DIR/evaluate` re-renders it).
-    const reportDir = join(runDir, 'evaluate');
-    const report = saveReport(reportDir, {
-      title: `ntp evaluate: ${reportEval!.name === 'none' ? 'every window' : `${reportEval!.name} split`}`, generatedAt: new Date().toISOString(), source, synthetic,
-      classifier: classifierReport(reportEval!.e, predictor.horizons), forecast: forecastReport(reportEval!.quality),
+    const report = await withDirLock(runDir, 'ntp evaluate', logTo(io), () => {
+      writeJsonAtomic(paths.evaluation, { source, results, baselines: qualities });
+      return saveReport(join(runDir, 'evaluate'), {
+        title: `ntp evaluate: ${reportEval!.name === 'none' ? 'every window' : `${reportEval!.name} split`}`, generatedAt: new Date().toISOString(), source, synthetic,
+        classifier: classifierReport(reportEval!.e, predictor.horizons), forecast: forecastReport(reportEval!.quality),
+      });
     });
     text.push(`written: ${paths.evaluation}, ${report}`);
     emit(args, io, text.join('\n'), { runDir, source, results, baselines: qualities, report });

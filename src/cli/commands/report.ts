@@ -7,7 +7,8 @@ import { join } from 'node:path';
 
 import { loadReportData, trainingReport } from '../../pipeline/report-data.js';
 import { validateReportData, writeReport } from '../../report/index.js';
-import { EXIT, UsageError, emit, type CommandSpec } from '../command.js';
+import { committedDir, withDirLock } from '../../util/output-set.js';
+import { EXIT, UsageError, emit, logTo, type CommandSpec } from '../command.js';
 import { RUN_DIR_POSITIONAL, runDirOf } from '../data-args.js';
 
 const report: CommandSpec = {
@@ -17,16 +18,24 @@ const report: CommandSpec = {
   positionals: RUN_DIR_POSITIONAL,
   options: { out: { type: 'string', requiresArg: true, describe: 'HTML file to write (default <dir>/report.html)' } },
   run: async (args, config, io) => {
-    const dir = runDirOf(args, config);
+    const dir = committedDir(runDirOf(args, config));
     const dataPath = join(dir, 'report-data.json');
     if (!existsSync(dataPath)) {
       throw new UsageError(`${dir} has no report-data.json: run \`ntp run\`, \`ntp backtest\` or \`ntp sweep\` first (they write it)`);
     }
-    const data = loadReportData(dir);
-    Object.assign(data, trainingReport(dir, config.training.monitor), { generatedAt: new Date().toISOString() });
-    validateReportData(data);
+    const render = () => {
+      const data = loadReportData(dir);
+      Object.assign(data, trainingReport(dir, config.training.monitor), { generatedAt: new Date().toISOString() });
+      validateReportData(data);
+      return data;
+    };
+    if (typeof args.out === 'string') {
+      writeReport(args.out, render());
+    } else {
+      // report.html belongs to the folder's set: read and replaced under its lock, so no writer swaps the set meanwhile.
+      await withDirLock(dir, 'ntp report', logTo(io), () => writeReport(join(dir, 'report.html'), render()));
+    }
     const out = typeof args.out === 'string' ? args.out : join(dir, 'report.html');
-    writeReport(out, data);
     emit(args, io, `report: ${out}`, { report: out });
     return EXIT.ok;
   },

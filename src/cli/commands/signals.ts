@@ -3,7 +3,7 @@ import { Predictor } from '../../inference/predictor.js';
 import { modelSignals } from '../../inference/model-signals.js';
 import { edgeMessage, gatedSignals, runValidationEdge } from '../../pipeline/edge-gate.js';
 import { formatSignalTable } from '../../signals/index.js';
-import { EXIT, emit, type CommandSpec } from '../command.js';
+import { EXIT, emit, numberFlag, type CommandSpec } from '../command.js';
 import { DATA_OPTION, RUN_DIR_POSITIONAL, runDirOf, seriesFor } from '../data-args.js';
 
 const signals: CommandSpec = {
@@ -16,6 +16,7 @@ const signals: CommandSpec = {
     limit: { type: 'number', default: 20, describe: 'Most recent signals shown per series' },
   },
   run: async (args, config, io) => {
+    const limit = numberFlag(args, 'limit', 20, { min: 0, max: Number.MAX_SAFE_INTEGER });
     const predictor = await Predictor.load(runDirOf(args, config));
     const { series } = await seriesFor(args, config, io, { lookback: predictor.lookback, dataConfig: args.data ? config : predictor.config });
     const edge = await runValidationEdge(predictor, config);
@@ -35,7 +36,7 @@ const signals: CommandSpec = {
       text.push(`${symbol}: ${report.longs} long, ${report.shorts} short of ${report.bars} windows `
         + `(suppressed: ${report.suppressedDisagreement} disagreement, ${report.suppressedSpike} variance spike, ${report.suppressedZeroSize} zero size, ${report.suppressedCost} expected move inside costs x (1 + ${config.signals.costMargin}); ${report.skippedInvalid} invalid)`
         + (edge.trade ? '' : '; none issued (no edge)'),
-      formatSignalTable(s, candles.timestamp, Number(args.limit)));
+      formatSignalTable(s, candles.timestamp, limit));
     }
     emit(args, io, text.join('\n'), { edge: { ...edge.verdict, trade: edge.trade, requireEdge: config.signals.requireEdge }, series: out });
     predictor.dispose();

@@ -2,14 +2,18 @@
  * `ntp sweep`: a grid over symbols x strategy parameters x risk parameters on the native engine
  * (CPU threads or CUDA), with progress, written as a ranked CSV/JSON table (SPEC §9).
  * Rule strategies run natively over the whole grid; the model strategy generates the run's
- * signals once per entry threshold and sweeps the risk grid over them.
+ * signals once per entry threshold and sweeps the risk grid over them. The sweep is estimated
+ * first and refused above sweep.limits; every path streams to sweep-paths.csv and only the best
+ * sweep.keep rows stay in memory; the folder is committed as one set (util/output-set.ts).
  */
-import { join } from 'node:path';
+import { existsSync, statfsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 
 import {
-  backtestOptionsFromConfig, expandRuleGrid, METRIC_NAMES, runSweep, writeSweepCsv, writeSweepJson,
-  type BacktestOptions, type MetricName, type NativeSymbol, type SweepGrid, type SweepResult,
+  backtestOptionsFromConfig, countRuleGrid, expandRuleGrid, METRIC_NAMES, runSweep, sweepRiskColumns,
+  type BacktestOptions, type MetricName, type NativeSymbol, type RuleGridSpec, type SweepGrid, type SweepResult,
 } from '../../backtest/index.js';
+import { describeEstimate, estimateSweep, sweepLimitIssue } from '../../backtest/sweep-estimate.js';
 import type { PipelineConfig } from '../../config/index.js';
 import { runDistributedSweep } from '../../distributed/index.js';
 import { sliceCandles } from '../../data/candles.js';
@@ -17,11 +21,12 @@ import { Predictor } from '../../inference/predictor.js';
 import { sliceSignals } from '../../signals/index.js';
 import { signalsFromPredictions } from '../../inference/model-signals.js';
 import { formatMetric } from '../../pipeline/format.js';
-import { saveReport, sweepReport } from '../../pipeline/report-data.js';
+import { SweepOutput } from '../../pipeline/sweep-output.js';
 import { sampledRuleSweep } from '../../search/sampled-sweep.js';
 import { sweepOverfitting } from '../../search/sweep-statistics.js';
 import { Progress } from '../../training/progress.js';
-import { EXIT, UsageError, emit, type CommandSpec } from '../command.js';
+import { writeOutputSet } from '../../util/output-set.js';
+import { EXIT, UsageError, emit, logTo, type CommandSpec } from '../command.js';
 import { DATA_OPTION, seriesFor } from '../data-args.js';
 import { QUEUE_OPTION, queueUrlOf } from '../queue-args.js';
 
@@ -57,10 +62,11 @@ const sweep: CommandSpec = {
   },
   run: async (args, config, io) => {
     const s = config.sweep;
-    // With a queue the shards run on `ntp worker`s; the output is the same as a local sweep's.
+    // Usage checked before the model is loaded. With a queue the shards run on `ntp worker`s; the output is the same as a local sweep's.
     const queueUrl = queueUrlOf(args, config);
     if (queueUrl !== null && s.strategy === 'model') throw new UsageError('sweep --queue runs rule strategies (sweep.strategy ema_cross, sma_cross, rsi); strategy model sweeps run locally');
     if (queueUrl !== null && s.sampler !== 'grid') throw new UsageError(`sweep --queue runs the full grid (sweep.sampler: grid); sweep.sampler ${s.sampler} runs locally`);
+    if (s.strategy === 'model' && s.sampler !== 'grid') throw new UsageError(`sweep.sampler ${s.sampler} applies to rule strategies; the model strategy sweeps its grid (sweep.sampler: grid)`);
     const predictor = s.strategy === 'model' ? await Predictor.load((args['run-dir'] as string | undefined) ?? config.output.runDir) : null;
     const loaded = await seriesFor(args, config, io, { lookback: predictor?.lookback ?? 0 });
     const startOf = new Map(loaded.series.map((x, i) => [x.symbol, loaded.starts[i]]));
@@ -72,66 +78,98 @@ const sweep: CommandSpec = {
     }
     const device = (args.device as 'auto' | 'cpu' | 'cuda' | undefined) ?? s.device;
     const risk = riskGrid(config);
+    const riskKeys = sweepRiskColumns(risk);
+    const out = outDir(args, config);
+    const g = s.grid;
+    const ruleSpec: RuleGridSpec = s.strategy === 'rsi'
+      ? { rsi: { period: g.rsiPeriod, lower: g.rsiLower, upper: g.rsiUpper } }
+      : { [s.strategy === 'ema_cross' ? 'emaCross' : 'smaCross']: { fast: g.fast, slow: g.slow } };
+    const sampled = !predictor && s.sampler !== 'grid';
+
+    // Estimated and checked before anything is computed or written. With --from, a model
+    // sweep's paths start at --from (the bars before it only feed the first windows).
+    const pathBars = series.map((y) => y.candles.close.length - (predictor ? startOf.get(y.symbol)! : 0));
+    const ruleCount = countRuleGrid(ruleSpec);
+    const estimate = estimateSweep({
+      bars: predictor ? pathBars.flatMap((n) => g.entryThreshold.map(() => n)) : pathBars,
+      // A sampled sweep ends with one sweep over the distinct rules x risk sets its trials drew.
+      rules: predictor ? 1 : sampled ? Math.min(ruleCount, s.trials) : ruleCount,
+      risk: sampled ? Math.min(risk.length, s.trials) : risk.length,
+      keep: s.keep, allPaths: s.allPaths, riskColumns: riskKeys.length,
+      labelBytes: Math.max(...series.map((y) => y.symbol.length)) + 32,
+    });
+    const issue = sweepLimitIssue(estimate, s.limits, freeBytesNear(out));
+    if (issue) throw new UsageError(issue);
+    if (!args.json) io.stderr(`sweep: ${describeEstimate(estimate)}\n`);
+
     const progress = new Progress({ label: 'sweep', total: 1, unit: queueUrl !== null ? 'shard' : 'path', quiet: args.json, stream: { write: (t: string) => { io.stderr(t); return true; } } });
     let progressFields: Record<string, number | string> = {};
     const onProgress = (done: number, total: number) => { progress.setTotal(total); progress.update(done); };
-    let result: SweepResult;
-    let grid: SweepGrid;
     let lastTotal = 0;
-    if (predictor) {
-      if (s.sampler !== 'grid') throw new UsageError(`sweep.sampler ${s.sampler} applies to rule strategies; the model strategy sweeps its grid (sweep.sampler: grid)`);
-      const symbols: NativeSymbol[] = [];
-      for (const { symbol, candles } of series) {
-        // One prediction pass per symbol; each entry threshold only re-runs the signal gates.
-        const predictions = await predictor.predictBatch(candles);
-        // With --from, the bars before it only fed the first windows: the paths start at --from.
-        const start = startOf.get(symbol)!, n = candles.close.length;
-        for (const threshold of s.grid.entryThreshold) {
-          const { signals } = signalsFromPredictions(predictions, n, { ...config, signals: { ...config.signals, entryThreshold: threshold } });
-          symbols.push({ symbol: `${symbol}@${threshold}`, candles: sliceCandles(candles, start, n), signals: sliceSignals(signals, start, n) });
+    const { result, files, overfitting } = await writeOutputSet(out, { command: 'ntp sweep', log: logTo(io) }, async (set) => {
+      // Every path streams to the folder as it is computed; only the best `keep` stay in memory.
+      const output = new SweepOutput(set.staging, { risk, rankBy: s.rankBy, heatmap: s.heatmap, allPaths: s.allPaths });
+      try {
+        const options = { device, rankBy: s.rankBy, onProgress, keep: s.keep, onRow: output.row };
+        /** Rows of a sweep that returned them all at once: streamed in path order, the best `keep` kept. */
+        const gathered = (r: SweepResult): SweepResult => {
+          for (const row of [...r.rows].sort((x, y) => x.path - y.path)) output.row(row);
+          return { ...r, rows: r.rows.slice(0, s.keep) };
+        };
+        let r: SweepResult;
+        let grid: SweepGrid;
+        if (predictor) {
+          const symbols: NativeSymbol[] = [];
+          for (const { symbol, candles } of series) {
+            // One prediction pass per symbol; each entry threshold only re-runs the signal gates.
+            const predictions = await predictor.predictBatch(candles);
+            const start = startOf.get(symbol)!, n = candles.close.length;
+            for (const threshold of g.entryThreshold) {
+              const { signals } = signalsFromPredictions(predictions, n, { ...config, signals: { ...config.signals, entryThreshold: threshold } });
+              symbols.push({ symbol: `${symbol}@${threshold}`, candles: sliceCandles(candles, start, n), signals: sliceSignals(signals, start, n) });
+            }
+          }
+          predictor.dispose();
+          grid = { symbols, risk };
+          r = await runSweep(grid, options);
+        } else if (s.sampler !== 'grid' && s.strategy !== 'model') {
+          const run = await sampledRuleSweep({
+            symbols: series.map(({ symbol, candles }) => ({ symbol, candles })), strategy: s.strategy, grid: g,
+            base: backtestOptionsFromConfig(config.backtest, config.signals.targets.fractions), sampler: s.sampler, trials: s.trials, seed: s.seed,
+            rankBy: s.rankBy, device, dir: join(set.staging, 'study'), onTrial: onProgress,
+          });
+          grid = run.grid;
+          r = run.result;
+        } else {
+          const rules = expandRuleGrid(ruleSpec);
+          grid = { symbols: series.map(({ symbol, candles }) => ({ symbol, candles })), rules, risk };
+          r = queueUrl !== null
+            ? await runDistributedSweep({ symbols: series, rules, risk }, {
+              url: queueUrl, device, rankBy: s.rankBy, shardBarCombos: s.shardBarCombos,
+              log: (line) => io.stderr(`sweep: ${line}\n`),
+              onProgress: (p) => {
+                if (p.total !== lastTotal) progress.resumeFrom(p.done);
+                lastTotal = p.total;
+                progress.setTotal(p.total);
+                progressFields = { 'bar-combos/s': p.barCombosPerSecond, workers: p.workers, ...(p.failed > 0 ? { failed: p.failed } : {}) };
+                progress.update(p.done, progressFields);
+              },
+            })
+            : await runSweep(grid, options);
         }
+        progress.finish(progressFields);
+        if (sampled || queueUrl !== null) r = gathered(r);
+        // DSR/PBO over the kept ranked rows (the best sweep.keep), the same for a local and a queued sweep.
+        const stats = await sweepOverfitting(r, grid, { barsPerYear: config.backtest.barsPerYear, device, seed: s.seed });
+        const names = output.finish(r, { title: `ntp sweep: ${s.strategy}, ranked by ${s.rankBy}`, source: loaded.source, synthetic: loaded.synthetic }, stats ?? undefined);
+        return { result: r, overfitting: stats, files: [...names, ...(sampled ? ['study'] : [])].map((name) => join(out, name)) };
+      } finally {
+        output.discard();
       }
-      predictor.dispose();
-      grid = { symbols, risk };
-      result = await runSweep(grid, { device, rankBy: s.rankBy, onProgress });
-    } else if (s.sampler !== 'grid' && s.strategy !== 'model') {
-      const sampled = await sampledRuleSweep({
-        symbols: series.map(({ symbol, candles }) => ({ symbol, candles })), strategy: s.strategy, grid: s.grid,
-        base: backtestOptionsFromConfig(config.backtest, config.signals.targets.fractions), sampler: s.sampler, trials: s.trials, seed: s.seed,
-        rankBy: s.rankBy, device, dir: join(outDir(args, config), 'study'), onTrial: onProgress,
-      });
-      ({ result, grid } = sampled);
-    } else {
-      const g = s.grid;
-      const rules = expandRuleGrid(s.strategy === 'rsi'
-        ? { rsi: { period: g.rsiPeriod, lower: g.rsiLower, upper: g.rsiUpper } }
-        : { [s.strategy === 'ema_cross' ? 'emaCross' : 'smaCross']: { fast: g.fast, slow: g.slow } });
-      grid = { symbols: series.map(({ symbol, candles }) => ({ symbol, candles })), rules, risk };
-      result = queueUrl !== null
-        ? await runDistributedSweep({ symbols: series, rules, risk }, {
-          url: queueUrl, device, rankBy: s.rankBy, shardBarCombos: s.shardBarCombos,
-          log: (line) => io.stderr(`sweep: ${line}\n`),
-          onProgress: (p) => {
-            if (p.total !== lastTotal) progress.resumeFrom(p.done);
-            lastTotal = p.total;
-            progress.setTotal(p.total);
-            progressFields = { 'bar-combos/s': p.barCombosPerSecond, workers: p.workers, ...(p.failed > 0 ? { failed: p.failed } : {}) };
-            progress.update(p.done, progressFields);
-          },
-        })
-        : await runSweep(grid, { device, rankBy: s.rankBy, onProgress });
-    }
-    progress.finish(progressFields);
-    const out = outDir(args, config);
-    const overfitting = await sweepOverfitting(result, grid, { barsPerYear: config.backtest.barsPerYear, device, seed: s.seed });
-    writeSweepCsv(join(out, 'sweep.csv'), result);
-    writeSweepJson(join(out, 'sweep.json'), { ...result, ...(overfitting ? { overfitting } : {}) });
-    const report = saveReport(out, {
-      title: `ntp sweep: ${s.strategy}, ranked by ${s.rankBy}`, generatedAt: new Date().toISOString(),
-      source: loaded.source, synthetic: loaded.synthetic, sweep: sweepReport(result, s.heatmap), ...(overfitting ? { overfitting } : {}),
     });
+    const report = join(out, 'report.html');
     const rate = result.barCombos / Math.max(1e-9, result.elapsedMs / 1000);
-    const shape = s.sampler === 'grid' || s.strategy === 'model'
+    const shape = !sampled
       ? `${result.shape.symbols} symbols x ${result.shape.rules} strategies x ${result.shape.risk} risk sets`
       : `${result.shape.symbols} symbols x ${result.shape.paths / result.shape.symbols} distinct parameter sets from ${s.trials} ${s.sampler} trials`;
     const summary = `${result.shape.paths} paths (${shape}) over ${result.barCombos.toExponential(2)} bar-combos `
@@ -142,10 +180,11 @@ const sweep: CommandSpec = {
       `sweep ${dist.sweepId.slice(0, 12)}: ${dist.shards} shards${dist.resumed > 0 ? ` (${dist.resumed} already stored at start)` : ''} on ${dist.workers.length} workers: ${dist.workers.map((w) => `${w.worker} ${w.shards}`).join(', ')}`,
       ...missing.map((m) => `MISSING shard ${m.shard} (${m.symbol}, ${m.rules}, ${m.risk}: ${m.paths} paths): ${m.error}`),
     ] : [];
-    emit(args, io, [`data: ${loaded.source}${loaded.synthetic ? '  [SYNTHETIC DATA]' : ''}`, summary, ...distLines, `ranked by ${s.rankBy}:`, topText(result, s.top),
+    emit(args, io, [`data: ${loaded.source}${loaded.synthetic ? '  [SYNTHETIC DATA]' : ''}`, summary, ...distLines,
+      `ranked by ${s.rankBy} (best ${result.rows.length} kept):`, topText(result, s.top),
       ...(overfitting ? [overfitting.verdict] : []),
-      `written: ${join(out, 'sweep.csv')}, ${join(out, 'sweep.json')}, ${report}`].join('\n'),
-    { out, report, device: result.device, sampler: s.sampler, shape: result.shape, overfitting, barCombos: result.barCombos, elapsedMs: result.elapsedMs,
+      `written: ${files.join(', ')}`].join('\n'),
+    { out, report, files, estimate, device: result.device, sampler: s.sampler, shape: result.shape, overfitting, barCombos: result.barCombos, elapsedMs: result.elapsedMs,
       ...(dist ? { distributed: dist } : {}),
       top: result.rows.slice(0, s.top).map((r) => ({ rank: r.rank, symbol: r.symbol, strategy: r.strategy, risk: r.risk, metrics: Object.fromEntries(METRIC_NAMES.map((m) => [m, r.metrics[m]])) })) });
     if (missing.length > 0) {
@@ -155,5 +194,13 @@ const sweep: CommandSpec = {
     return EXIT.ok;
   },
 };
+
+/** Free bytes on the file system that will hold `path` (its nearest existing ancestor). */
+function freeBytesNear(path: string): number {
+  let dir = resolve(path);
+  while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir);
+  const st = statfsSync(dir);
+  return st.bavail * st.bsize;
+}
 
 export default sweep;

@@ -1,6 +1,6 @@
 /** `ntp train`: train the hybrid model and write a run directory (SPEC §7.3); `--resume` continues one. */
 import { train } from '../../training/trainer.js';
-import { EXIT, emit, type CommandSpec } from '../command.js';
+import { EXIT, emit, logTo, type CommandSpec } from '../command.js';
 import { DATA_OPTION, RUN_DIR_POSITIONAL, runDirOf, seriesFor, withRange } from '../data-args.js';
 
 const trainCommand: CommandSpec = {
@@ -21,7 +21,7 @@ const trainCommand: CommandSpec = {
     const ranged = withRange(args, config);
     const runConfig = paths ? { ...ranged, data: { ...ranged.data, source: 'csv' as const, paths, symbols: [] } } : ranged;
     if (!args.json) io.stderr(`training on ${source} -> ${runDir}\n`);
-    const r = await train({ config: runConfig, series, runDir, resume: Boolean(args.resume), progress: { quiet: args.json } });
+    const r = await train({ config: runConfig, series, runDir, resume: Boolean(args.resume), progress: { quiet: args.json }, log: logTo(io) });
     const last = r.history.at(-1) ?? {};
     const summary = {
       runDir, source, epochsRun: r.epochsRun, totalEpochs: r.history.length, stoppedEarly: r.stoppedEarly,
