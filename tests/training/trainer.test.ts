@@ -25,7 +25,8 @@ test('a short run on real candles: epoch 0 is the initial weights, training lowe
   const n = market.candles.close.length;
   const series = [{ symbol: 'BTCUSDT-1h', candles: sliceCandles(market.candles, n - 2500, n) }];
   const runDir = tmp();
-  const config = tinyConfig(runDir, { training: { epochs: 4 } });
+  // Patience above the epochs: this test checks every epoch's artefacts (early stopping has its own test).
+  const config = tinyConfig(runDir, { training: { epochs: 4, patience: 10 } });
   const result = await train({ config, series, progress: { quiet: true } });
   t.log(`data: ${market.source}`);
 
