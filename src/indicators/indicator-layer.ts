@@ -197,7 +197,9 @@ export abstract class LearnableIndicatorLayer extends tf.layers.Layer {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    const config: tf.serialization.ConfigDict = { ...super.getConfig(), periods: this.initialPeriods };
+    // Defaults stay implicit so a saved model rebuilds them the same way (clipped into range for a
+    // short lookback) instead of refusing them as out-of-range explicit periods on load.
+    const config: tf.serialization.ConfigDict = { ...super.getConfig(), ...(this.explicitPeriods ? { periods: this.initialPeriods } : {}) };
     if (this.minArg !== undefined) config.minPeriod = this.minArg;
     if (this.maxArg !== undefined) config.maxPeriod = this.maxArg;
     if (this.logScale !== undefined) config.logScale = this.logScale;

@@ -228,3 +228,20 @@ test('default periods are clipped into a short window\'s range; given ones must 
   t.deepEqual(layer.periodNames(), ['momentum_5', 'momentum_10', 'momentum_20']);
   t.throws(() => new LearnableMomentum({ periods: [20] }).apply(tf.input({ shape: [16] })), { message: /periods\[0\] = 20 is outside \[1, 14\]/ });
 });
+
+test('default periods clipped for a short lookback (momentum lags past T-2) survive a save and load', async (t) => {
+  const input = tf.input({ shape: [16] });
+  const out = new LearnableMomentum({ name: 'mom_short' }).apply(input) as tf.SymbolicTensor;
+  const model = tf.model({ inputs: input, outputs: out });
+  let artifacts: tf.io.ModelArtifacts | undefined;
+  await model.save(tf.io.withSaveHandler(async (a) => {
+    artifacts = a;
+    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+  }));
+  const loaded = await tf.loadLayersModel(tf.io.fromMemory(artifacts!));
+  const a = model.getWeights(), b = loaded.getWeights();
+  t.deepEqual(b.map((w) => Array.from(w.dataSync())), a.map((w) => Array.from(w.dataSync())));
+  t.true(Math.max(...(loaded.layers[1] as LearnableMomentum).periodRange()) <= 14);
+  model.dispose();
+  loaded.dispose();
+});
