@@ -3,6 +3,7 @@
  * Sharpe Ratio given all trials tried, and the PBO over the trials whose per-bar returns cover
  * the same bars, with one sentence that says whether the best is distinguishable from luck.
  */
+import type { OverfittingReport } from '../../report/types.js';
 import { deflatedSharpe } from './dsr.js';
 import { sharpeOf } from './moments.js';
 import { defaultBlocks, probabilityOfBacktestOverfitting, type PboResult } from './pbo.js';
@@ -10,19 +11,8 @@ import { defaultBlocks, probabilityOfBacktestOverfitting, type PboResult } from 
 /** DSR at or above this reads as distinguishable from luck (a one-sided 95% test). */
 export const DSR_THRESHOLD = 0.95;
 
-export interface OverfittingStatistics {
-  trials: number;
-  sharpe: number;
-  observations: number;
-  skew: number;
-  kurtosis: number;
-  expectedMaxSharpe: number;
-  dsr: number;
-  pbo: number | null;
-  pboCombinations: number;
-  pboTrials: number;
-  verdict: string;
-}
+/** The statistics as reports carry them (one definition: report/types.ts). */
+export type OverfittingStatistics = OverfittingReport;
 
 export interface OverfittingInput {
   /** Every parameter set tried (pruned and failed included). */
