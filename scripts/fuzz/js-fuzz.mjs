@@ -15,6 +15,9 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+// The project's seeded generator (compiled by `npm install`/`npm test` into dist/).
+import { mulberry32 } from '../../dist/src/training/seed.js';
+
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const addonPath = process.env.NTP_ADDON_PATH || join(root, 'build', 'Release', 'ntp_native.node');
 
@@ -24,16 +27,6 @@ function arg(name, fallback) {
 }
 
 // ---------------------------------------------------------------- child: one batch of calls
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function child(seed, calls, verbose) {
   const A = createRequire(import.meta.url)(addonPath);
