@@ -2,6 +2,7 @@
  * The pipeline configuration, declared once (SPEC §3–§10 defaults). `PipelineConfig` is inferred
  * from this object; validation, defaults, `describeConfig()` and configs/default.yaml read it.
  */
+import { DEFAULT_SHARD_BAR_COMBOS } from '../distributed/shards.js';
 import type { BackendChoice } from '../runtime/backend.js';
 import { bool, int, list, num, oneOf, section, str, type Infer } from './schema-types.js';
 import { barsPerYear, TIMEFRAME_HINT, TIMEFRAME_PATTERN } from './timeframe.js';
@@ -262,7 +263,7 @@ export const CONFIG_SCHEMA = section('Pipeline configuration', {
     }),
     top: int({ default: 20, min: 1, description: 'Top-ranked results printed' }),
     shardBarCombos: num({
-      default: 2e8, min: 1, description: 'With --queue: bar-combinations (bars x paths) per shard; the default is about 2 s of one CPU thread',
+      default: DEFAULT_SHARD_BAR_COMBOS, min: 1, description: 'With --queue: bar-combinations (bars x paths) per shard; the default is about 2.5 s of one CPU thread',
     }),
     keep: int({ default: 1000, min: 1, max: 10_000_000, description: 'Best paths kept in memory for sweep.csv, sweep.json and the report' }),
     allPaths: bool({ default: true, description: 'Stream every path\'s metrics to sweep-paths.csv (path order) while the sweep runs' }),

@@ -16,8 +16,12 @@ export const KEYS = {
   candles: (hash: string) => `${QUEUE_PREFIX}:candles:${hash}`,
   /** A sweep's plan summary; its absence while the sweep runs means Redis lost its data. */
   sweepMeta: (sweepId: string) => `${QUEUE_PREFIX}:sweep:${sweepId}:meta`,
-  /** shard number -> result JSON, written once (HSETNX). */
+  /** shard number -> result JSON (who ran it, timings), written once (HSETNX) with its metrics. */
   sweepResults: (sweepId: string) => `${QUEUE_PREFIX}:sweep:${sweepId}:results`,
+  /** shard number -> the native engine's float64 metric bytes, raw (no base64: a shard's are MBs). */
+  sweepMetrics: (sweepId: string) => `${QUEUE_PREFIX}:sweep:${sweepId}:metrics`,
+  /** Shard numbers as workers store them: the coordinator blocks on this list instead of polling. */
+  sweepDone: (sweepId: string) => `${QUEUE_PREFIX}:sweep:${sweepId}:done`,
   /** shard number -> how many times a worker finished it (stored or not). */
   sweepRuns: (sweepId: string) => `${QUEUE_PREFIX}:sweep:${sweepId}:runs`,
 };

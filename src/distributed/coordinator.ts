@@ -25,7 +25,7 @@ import { putCandles } from './candle-store.js';
 import { KEYS, QUEUE_NAME, QUEUE_PREFIX, openRedis, waitForRedis } from './connection.js';
 import { JobRejection } from './payload-check.js';
 import { DEFAULT_SHARD_BAR_COMBOS, contentId, planShards, type Shard } from './shards.js';
-import { SWEEP_SHARD, encodeRisk, metricsFromBase64, sweepShardJob, type ShardResult, type SweepShardPayload } from './sweep-shard.js';
+import { SWEEP_SHARD, encodeRisk, metricsFromBytes, sweepShardJob, type ShardResult, type SweepShardPayload } from './sweep-shard.js';
 
 export interface DistributedGrid {
   symbols: SymbolCandles[];
@@ -84,6 +84,9 @@ export async function runDistributedSweep(grid: DistributedGrid, options: Distri
 
   const redis = openRedis(options.url, { name: `ntp-coordinator-${hostname()}-${process.pid}` });
   const queue = new Queue(QUEUE_NAME, { connection: redis, prefix: QUEUE_PREFIX });
+  // BLPOP blocks its connection, so it gets its own.
+  const waiter = redis.duplicate();
+  waiter.on('error', () => {});
   queue.on('error', () => {});  // reconnects are ioredis's job; commands wait for them (maxRetriesPerRequest null)
   let connected = true;
   redis.on('reconnecting', () => {
@@ -99,7 +102,10 @@ export async function runDistributedSweep(grid: DistributedGrid, options: Distri
     const hashes: string[] = [];
     const upload = async () => {
       hashes.length = 0;
-      for (const s of grid.symbols) hashes.push((await putCandles(redis, s.candles)).hash);
+      // A few series at a time: compression runs on the thread pool, and memory stays bounded for many symbols.
+      for (let i = 0; i < grid.symbols.length; i += 4) {
+        hashes.push(...(await Promise.all(grid.symbols.slice(i, i + 4).map(async (s) => (await putCandles(redis, s.candles)).hash))));
+      }
     };
     await upload();
     const risk = grid.risk.map(encodeRisk);
@@ -120,31 +126,34 @@ export async function runDistributedSweep(grid: DistributedGrid, options: Distri
     const writeMeta = () => redis.set(KEYS.sweepMeta(sweepId), JSON.stringify({ shards: shards.length, symbols: grid.symbols.length, rules: R, risk: P }));
     await writeMeta();
 
-    const gathered = new Map<number, ShardResult>();
+    const gathered = new Map<number, { result: ShardResult; metrics: Float64Array }>();
     const failed = new Map<number, string>();
     const readNew = async (): Promise<number> => {
       const keys = (await redis.hkeys(KEYS.sweepResults(sweepId))).map(Number).filter((k) => Number.isInteger(k) && k >= 0 && k < shards.length && !gathered.has(k));
       if (keys.length === 0) return 0;
-      const values = await redis.hmget(KEYS.sweepResults(sweepId), ...keys.map(String));
+      const fields = keys.map(String);
+      const values = await redis.hmget(KEYS.sweepResults(sweepId), ...fields);
+      const bytes = await redis.hmgetBuffer(KEYS.sweepMetrics(sweepId), ...fields);
       let added = 0;
       for (const [i, k] of keys.entries()) {
-        const v = values[i];
+        const v = values[i], b = bytes[i];
         if (v === null) continue;
         const sh = shards[k];
-        let r: ShardResult | null = null;
+        let result: ShardResult | null = null;
+        const metrics = b === null ? null : metricsFromBytes(b);
         try {
-          r = JSON.parse(v) as ShardResult;
-          if (typeof r.worker !== 'string' || metricsFromBase64(r.metrics).length !== sh.rules * sh.risks * METRIC_NAMES.length) r = null;
+          result = JSON.parse(v) as ShardResult;
+          if (typeof result.worker !== 'string' || metrics?.length !== sh.rules * sh.risks * METRIC_NAMES.length) result = null;
         } catch {
-          r = null;
+          result = null;
         }
-        if (r === null) {
+        if (result === null || metrics === null) {
           // Not what a worker writes: drop it; the next job-state check computes the shard again.
           log(`shard ${k}: the stored result is unreadable or of the wrong size; computing it again`);
-          await redis.hdel(KEYS.sweepResults(sweepId), String(k));
+          await redis.multi().hdel(KEYS.sweepResults(sweepId), String(k)).hdel(KEYS.sweepMetrics(sweepId), String(k)).exec();
           continue;
         }
-        gathered.set(k, r);
+        gathered.set(k, { result, metrics });
         failed.delete(k);
         added += 1;
       }
@@ -231,7 +240,8 @@ export async function runDistributedSweep(grid: DistributedGrid, options: Distri
       const left = shards.length - gathered.size - failed.size;
       options.onProgress?.({ done: gathered.size, failed: failed.size, total: shards.length, barCombosPerSecond: rate, etaSeconds: newHere > 0 ? left * secs / newHere : NaN, workers });
       if (left === 0) break;
-      await new Promise((r) => setTimeout(r, pollMs));
+      // Wakes as soon as a worker stores a shard (its RPUSH), else after pollMs; a dropped connection just waits pollMs.
+      await waiter.blpop(KEYS.sweepDone(sweepId), pollMs / 1000).catch(() => new Promise((r) => setTimeout(r, pollMs)));
     }
 
     const rows: SweepRow[] = [];
@@ -239,9 +249,9 @@ export async function runDistributedSweep(grid: DistributedGrid, options: Distri
     let barCombos = 0;
     let resultDevice: 'cpu' | 'cuda' = 'cpu';
     for (const sh of shards) {
-      const r = gathered.get(sh.shard);
-      if (!r) continue;
-      const metrics = metricsFromBase64(r.metrics);
+      const g = gathered.get(sh.shard);
+      if (!g) continue;
+      const { result: r, metrics } = g;
       const sym = grid.symbols[sh.symbol];
       const n = sym.candles.close.length;
       if (r.device === 'cuda') resultDevice = 'cuda';
@@ -272,6 +282,7 @@ export async function runDistributedSweep(grid: DistributedGrid, options: Distri
     };
   } finally {
     await queue.close().catch(() => {});
+    waiter.disconnect();
     redis.disconnect();
   }
 }

@@ -18,8 +18,12 @@ export interface Shard {
   risks: number;
 }
 
-/** Default shard size: about 2 s of one native CPU thread (~1e8 bar-combos/s). */
-export const DEFAULT_SHARD_BAR_COMBOS = 2e8;
+/**
+ * Default shard size: about 2.5 s of one native CPU thread on the rule strategies (measured
+ * ~8e8 bar-combos/s per thread, EMA cross with 4 risk sets), long enough that the queue's
+ * per-shard round trips (~30-70 ms) stay under 5% of a shard (bench/RESULTS.md).
+ */
+export const DEFAULT_SHARD_BAR_COMBOS = 2e9;
 
 export function planShards(bars: readonly number[], R: number, P: number, barCombos = DEFAULT_SHARD_BAR_COMBOS): Shard[] {
   if (!(barCombos >= 1)) throw new RangeError(`shard size = ${barCombos} bar-combos must be >= 1`);

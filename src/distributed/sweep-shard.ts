@@ -77,7 +77,7 @@ const payloadShape = record({
   device: oneOf(['auto', 'cpu', 'cuda'] as const),
 });
 
-/** What a worker stores per shard. Metrics are the native engine's float64 bytes (base64), so they arrive bit for bit. */
+/** What a worker stores per shard, beside its metrics (KEYS.sweepMetrics: the engine's float64 bytes, bit for bit). */
 export interface ShardResult {
   worker: string;
   device: 'cpu' | 'cuda';
@@ -85,7 +85,6 @@ export interface ShardResult {
   ms: number;
   fetchMs: number;
   paths: number;
-  metrics: string;
 }
 
 /** Non-finite numbers as strings, since the payload travels as JSON. */
@@ -93,9 +92,10 @@ export function encodeRisk(risk: Partial<BacktestOptions>): Record<string, unkno
   return JSON.parse(JSON.stringify(risk, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v))) as Record<string, unknown>;
 }
 
-export function metricsFromBase64(text: string): Float64Array {
-  const bytes = Buffer.from(text, 'base64');
-  return new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length - (bytes.length % 8)));
+/** Stored metric bytes as float64s (copied: a Buffer from Redis need not be 8-byte aligned); null when not whole float64s. */
+export function metricsFromBytes(bytes: Buffer): Float64Array | null {
+  if (bytes.length % 8 !== 0) return null;
+  return new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
 }
 
 export const sweepShardJob: JobKind<SweepShardPayload> = {
@@ -110,12 +110,15 @@ export const sweepShardJob: JobKind<SweepShardPayload> = {
     const res = await runNativeBacktestAsync({ symbols: [{ candles }], rules: p.rules, params: p.risk, device: p.device });
     const result: ShardResult = {
       worker: ctx.worker, device: res.device, ms: performance.now() - started, fetchMs: started - fetchStarted, paths: res.paths,
-      metrics: Buffer.from(res.metrics.buffer, res.metrics.byteOffset, res.metrics.byteLength).toString('base64'),
     };
+    const metrics = Buffer.from(res.metrics.buffer, res.metrics.byteOffset, res.metrics.byteLength);
+    // One transaction: the result and its metrics are stored together or not at all.
     const [[, stored]] = (await ctx.redis.multi()
       .hsetnx(KEYS.sweepResults(p.sweepId), String(p.shard), JSON.stringify(result))
+      .hsetnx(KEYS.sweepMetrics(p.sweepId), String(p.shard), metrics)
       .hincrby(KEYS.sweepRuns(p.sweepId), String(p.shard), 1)
-      .exec()) as [[unknown, number], [unknown, number]];
+      .rpush(KEYS.sweepDone(p.sweepId), String(p.shard))
+      .exec()) as [[unknown, number], ...unknown[]];
     return `${res.paths} paths in ${result.ms.toFixed(0)} ms${stored === 1 ? '' : ' (already stored by another worker; kept the first)'}`;
   },
 };

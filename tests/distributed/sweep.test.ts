@@ -270,7 +270,7 @@ test.serial('a stored result that is not what a worker writes is dropped and tha
   const first = await runDistributedSweep(grid, options);
   const sweepId = first.distributed!.sweepId;
   const probe = openRedis(redis.url);
-  await probe.hset(KEYS.sweepResults(sweepId), '1', '{"worker":"forged","metrics":"AAAA"}');
+  await probe.multi().hset(KEYS.sweepResults(sweepId), '1', '{"worker":"forged"}').hset(KEYS.sweepMetrics(sweepId), '1', Buffer.alloc(8)).exec();
   probe.disconnect();
   const lines: string[] = [];
   const second = await runDistributedSweep(grid, { ...options, log: (l) => lines.push(l) });
