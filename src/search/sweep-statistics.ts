@@ -72,21 +72,26 @@ export async function sweepOverfitting(result: SweepResult, grid: SweepGrid, o: 
     const wanted = chosen.map((k) => configs.get(k)!).filter((c) => c.suffix === suffix);
     const isBestEntry = e === bestCoords.entry;
     if (wanted.length === 0 && !isBestEntry) continue;
-    const paths = new Set(wanted.map((c) => c.rule * P + c.risk));
-    if (isBestEntry) paths.add(bestCoords.rule * P + bestCoords.risk);
-    const rules: RuleStrategy[] | undefined = grid.rules;
-    const risk: Partial<BacktestOptions>[] = grid.risk ?? [{}];
+    const pairs = wanted.map((c) => [c.rule, c.risk]);
+    if (isBestEntry) pairs.push([bestCoords.rule, bestCoords.risk]);
+    // Only the rules and risk sets of the chosen configurations run again (at most maxConfigs of
+    // each), not the whole grid: a 1e8-path sweep must not compute, nor return, 1e8 paths twice.
+    const ruleIds = [...new Set(pairs.map(([r]) => r))], riskIds = [...new Set(pairs.map(([, p]) => p))];
+    const ruleAt = new Map(ruleIds.map((r, i) => [r, i])), riskAt = new Map(riskIds.map((p, i) => [p, i]));
+    const subP = riskIds.length;
+    const risk: Partial<BacktestOptions>[] = riskIds.map((p) => (grid.risk ?? [{}])[p]);
+    const rules: RuleStrategy[] | undefined = grid.rules ? ruleIds.map((r) => grid.rules![r]) : undefined;
     const res = await runNativeBacktestAsync({
       symbols: [grid.symbols[e]], params: risk, ...(rules ? { rules } : {}), device: o.device ?? 'auto',
-      trace: { paths: [...paths], equity: true },
+      trace: { paths: [...new Set(pairs.map(([r, p]) => ruleAt.get(r)! * subP + riskAt.get(p)!))], equity: true },
     });
     const offset = offsets.get(base)!;
     for (const trace of res.traces) {
       const eq = trace.equity!;
-      const rule = Math.floor(trace.path / P);
-      const k = column.get(keyOf({ suffix, rule, risk: trace.path % P }));
+      const rule = ruleIds[Math.floor(trace.path / subP)], riskIndex = riskIds[trace.path % subP];
+      const k = column.get(keyOf({ suffix, rule, risk: riskIndex }));
       if (acc && k !== undefined) for (let i = 1; i < eq.length; i++) acc.add(k, offset + i - 1, eq[i] / eq[i - 1] - 1);
-      if (isBestEntry && trace.path === bestCoords.rule * P + bestCoords.risk) best = Float64Array.from({ length: eq.length - 1 }, (_, i) => eq[i + 1] / eq[i] - 1);
+      if (isBestEntry && rule === bestCoords.rule && riskIndex === bestCoords.risk) best = Float64Array.from({ length: eq.length - 1 }, (_, i) => eq[i + 1] / eq[i] - 1);
     }
   }
   if (!best || best.length < 2) return null;

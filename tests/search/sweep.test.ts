@@ -3,10 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { expandRuleGrid, runSweep } from '../../src/backtest/index.js';
+import { expandRuleGrid, runNativeBacktestAsync, runSweep } from '../../src/backtest/index.js';
 import { defaultConfig } from '../../src/config/index.js';
 import { syntheticCandles } from '../../src/data/synthetic.js';
 import { sampledRuleSweep } from '../../src/search/sampled-sweep.js';
+import { BlockStats, pboFromBlocks } from '../../src/search/statistics/pbo.js';
 import { sweepOverfitting } from '../../src/search/sweep-statistics.js';
 
 const HOUR = 3_600_000;
@@ -52,4 +53,21 @@ test('sweep overfitting statistics: DSR counts every ranked row, PBO runs over t
   const sampled = (await sweepOverfitting(result, grid, { barsPerYear: 8760, blocks: 8, maxConfigs: 5 }))!;
   t.is(sampled.pboTrials, 5);
   t.is(sampled.dsr, stats.dsr);
+});
+
+test('sweep overfitting statistics rerun only the chosen configurations, and their PBO is the whole grid\'s', async (t) => {
+  const rules = expandRuleGrid({ emaCross: { fast: [3, 5, 8], slow: [20, 50] } });
+  const risk = [{ stopDistance: 0.02 }, { stopDistance: 0.05 }, { stopDistance: 0.1 }];
+  const grid = { symbols, rules, risk };
+  const result = await runSweep(grid, { rankBy: 'sharpe' });
+  const stats = (await sweepOverfitting(result, grid, { barsPerYear: 8760, blocks: 8 }))!;
+  // The same PBO from every path of the full grid, traced in one run per symbol (path order).
+  const P = risk.length, configs = rules.length * P;
+  const acc = new BlockStats(configs, 2 * 2999, 8);
+  for (const [e, sym] of symbols.entries()) {
+    const res = await runNativeBacktestAsync({ symbols: [sym], rules, params: risk, device: 'cpu', trace: { paths: Array.from({ length: configs }, (_, i) => i), equity: true } });
+    for (const tr of res.traces) for (let i = 1; i < tr.equity!.length; i++) acc.add(tr.path, e * 2999 + i - 1, tr.equity![i] / tr.equity![i - 1] - 1);
+  }
+  t.is(stats.pboTrials, configs);
+  t.is(stats.pbo, pboFromBlocks(acc).pbo);
 });
