@@ -11,6 +11,7 @@ import {
   sweepCsvHeader, sweepCsvLine, sweepRiskColumns, writeSweepCsv, writeSweepJson,
   type BacktestOptions, type MetricName, type SweepResult, type SweepRow,
 } from '../backtest/index.js';
+import { RunningVariance } from '../search/statistics/moments.js';
 import type { OverfittingStatistics } from '../search/statistics/overfitting.js';
 import { LineWriter } from '../util/line-writer.js';
 import { HeatmapCells, saveReport, sweepReport, type HeatmapAxes } from './report-data.js';
@@ -31,6 +32,8 @@ export class SweepOutput {
   private readonly riskKeys: ReturnType<typeof sweepRiskColumns>;
   private readonly paths: LineWriter | null;
   private readonly heat: HeatmapCells;
+  private rows = 0;
+  private readonly sharpes = new RunningVariance();
 
   constructor(readonly dir: string, options: SweepOutputOptions) {
     this.riskKeys = sweepRiskColumns(options.risk);
@@ -43,7 +46,14 @@ export class SweepOutput {
   readonly row = (row: SweepRow): void => {
     this.paths?.line(sweepCsvLine(row, this.riskKeys, false));
     this.heat.add(row);
+    this.rows += 1;
+    if (Number.isFinite(row.metrics.sharpe)) this.sharpes.add(row.metrics.sharpe);
   };
+
+  /** Every path seen so far, for the DSR: how many, and the spread of their (annualised, finite) Sharpe ratios. */
+  get trials(): { count: number; variance: number } {
+    return { count: this.rows, variance: this.sharpes.variance };
+  }
 
   /**
    * Closes sweep-paths.csv and writes sweep.csv, sweep.json and the report (with the sweep's

@@ -18,6 +18,12 @@ export interface SweepStatisticsOptions {
   blocks?: number;
   maxConfigs?: number;
   seed?: number;
+  /**
+   * Every path of the sweep as it streamed (SweepOutput.trials): the annualised Sharpe ratios'
+   * count and spread. Without it only result.rows count, which for a sweep larger than
+   * sweep.keep would understate the trials and flatter the DSR.
+   */
+  allTrials?: { count: number; variance: number };
 }
 
 interface Config { suffix: string; rule: number; risk: number }
@@ -96,9 +102,10 @@ export async function sweepOverfitting(result: SweepResult, grid: SweepGrid, o: 
   }
   if (!best || best.length < 2) return null;
   const annual = Math.sqrt(o.barsPerYear);
+  const all = o.allTrials;
   return overfittingStatistics({
-    trials: result.rows.length, best,
-    trialSharpes: result.rows.map((r) => r.metrics.sharpe / annual).filter(Number.isFinite),
+    trials: all ? all.count : result.rows.length, best,
+    trialSharpes: all ? { count: all.count, variance: all.variance / o.barsPerYear } : result.rows.map((r) => r.metrics.sharpe / annual).filter(Number.isFinite),
     pbo: acc ? pboFromBlocks(acc) : null, barsPerYear: o.barsPerYear,
   });
 }

@@ -7,6 +7,7 @@ import { expandRuleGrid, runNativeBacktestAsync, runSweep } from '../../src/back
 import { defaultConfig } from '../../src/config/index.js';
 import { syntheticCandles } from '../../src/data/synthetic.js';
 import { sampledRuleSweep } from '../../src/search/sampled-sweep.js';
+import { RunningVariance } from '../../src/search/statistics/moments.js';
 import { BlockStats, pboFromBlocks } from '../../src/search/statistics/pbo.js';
 import { sweepOverfitting } from '../../src/search/sweep-statistics.js';
 
@@ -70,4 +71,20 @@ test('sweep overfitting statistics rerun only the chosen configurations, and the
   }
   t.is(stats.pboTrials, configs);
   t.is(stats.pbo, pboFromBlocks(acc).pbo);
+});
+
+test('a sweep that keeps only its best rows still counts every path in its DSR (streamed trial spread)', async (t) => {
+  const rules = expandRuleGrid({ emaCross: { fast: [3, 5, 8], slow: [20, 50] } });
+  const grid = { symbols, rules, risk: [{ stopDistance: 0.02 }, { stopDistance: 0.05 }] };
+  const full = await runSweep(grid, { rankBy: 'sharpe' });
+  const spread = new RunningVariance();
+  const kept = await runSweep(grid, { rankBy: 'sharpe', keep: 3, onRow: (row) => spread.add(row.metrics.sharpe) });
+  t.is(kept.rows.length, 3);
+  const reference = (await sweepOverfitting(full, grid, { barsPerYear: 8760, blocks: 8 }))!;
+  const streamed = (await sweepOverfitting(kept, grid, { barsPerYear: 8760, blocks: 8, allTrials: { count: spread.count, variance: spread.variance } }))!;
+  const keptOnly = (await sweepOverfitting(kept, grid, { barsPerYear: 8760, blocks: 8 }))!;
+  t.is(streamed.trials, 24);
+  t.true(Math.abs(streamed.dsr - reference.dsr) < 1e-12, `${streamed.dsr} vs ${reference.dsr}`);
+  t.true(Math.abs(streamed.expectedMaxSharpe - reference.expectedMaxSharpe) < 1e-12);
+  t.is(keptOnly.trials, 3, 'without the stream only the kept rows count (what allTrials corrects)');
 });

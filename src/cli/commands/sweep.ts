@@ -159,8 +159,8 @@ const sweep: CommandSpec = {
         }
         progress.finish(progressFields);
         if (sampled || queueUrl !== null) r = gathered(r);
-        // DSR/PBO over the kept ranked rows (the best sweep.keep), the same for a local and a queued sweep.
-        const stats = await sweepOverfitting(r, grid, { barsPerYear: config.backtest.barsPerYear, device, seed: s.seed });
+        // DSR counting every path streamed (not only the best sweep.keep); PBO over a sample of the kept configurations. The same for a local and a queued sweep.
+        const stats = await sweepOverfitting(r, grid, { barsPerYear: config.backtest.barsPerYear, device, seed: s.seed, allTrials: output.trials });
         const names = output.finish(r, { title: `ntp sweep: ${s.strategy}, ranked by ${s.rankBy}`, source: loaded.source, synthetic: loaded.synthetic }, stats ?? undefined);
         return { result: r, overfitting: stats, files: [...names, ...(sampled ? ['study'] : [])].map((name) => join(out, name)) };
       } finally {

@@ -33,8 +33,11 @@ export interface DsrInput {
    * Per-bar Sharpe ratios of the trials whose returns are known; their variance sets the luck
    * benchmark. With fewer than two, the estimator's variance under the null, 1/(T-1), is used.
    */
-  trialSharpes: readonly number[];
+  trialSharpes: TrialSharpes;
 }
+
+/** The trials' per-bar Sharpe ratios, or their count and sample variance when they were streamed (sweeps of millions of paths). */
+export type TrialSharpes = readonly number[] | { count: number; variance: number };
 
 export interface DsrResult {
   trials: number;
@@ -53,11 +56,17 @@ export interface DsrResult {
 export function deflatedSharpe(input: DsrInput): DsrResult {
   const m = moments(input.returns);
   const sharpe = m.std > 0 ? m.mean / m.std : 0;
-  const finite = input.trialSharpes.filter(Number.isFinite);
   let variance = 1 / (m.n - 1);
-  if (finite.length >= 2) {
-    const mean = finite.reduce((a, b) => a + b, 0) / finite.length;
-    variance = finite.reduce((a, b) => a + (b - mean) ** 2, 0) / (finite.length - 1);
+  const t = input.trialSharpes;
+  if (!Array.isArray(t)) {
+    const spread = t as { count: number; variance: number };
+    if (spread.count >= 2 && Number.isFinite(spread.variance)) variance = spread.variance;
+  } else {
+    const finite = (t as readonly number[]).filter(Number.isFinite);
+    if (finite.length >= 2) {
+      const mean = finite.reduce((a, b) => a + b, 0) / finite.length;
+      variance = finite.reduce((a, b) => a + (b - mean) ** 2, 0) / (finite.length - 1);
+    }
   }
   return deflatedSharpeFromMoments({ sharpe, observations: m.n, skew: m.skew, kurtosis: m.kurtosis, trials: input.trials, sharpeVariance: variance });
 }

@@ -34,3 +34,22 @@ export function sharpeOf(x: ArrayLike<number>): number {
   const m = moments(x);
   return m.std > 0 ? m.mean / m.std : 0;
 }
+
+/** Count, mean and sample variance of a stream (Welford): the spread of millions of trials' Sharpe ratios without holding them. */
+export class RunningVariance {
+  count = 0;
+  private mean = 0;
+  private m2 = 0;
+
+  add(x: number): void {
+    this.count += 1;
+    const d = x - this.mean;
+    this.mean += d / this.count;
+    this.m2 += d * (x - this.mean);
+  }
+
+  /** Sample variance (n - 1); NaN below two values. */
+  get variance(): number {
+    return this.count >= 2 ? this.m2 / (this.count - 1) : NaN;
+  }
+}

@@ -4,7 +4,7 @@
  * the same bars, with one sentence that says whether the best is distinguishable from luck.
  */
 import type { OverfittingReport } from '../../report/types.js';
-import { deflatedSharpe } from './dsr.js';
+import { deflatedSharpe, type TrialSharpes } from './dsr.js';
 import { sharpeOf } from './moments.js';
 import { defaultBlocks, probabilityOfBacktestOverfitting, type PboResult } from './pbo.js';
 
@@ -19,8 +19,8 @@ export interface OverfittingInput {
   trials: number;
   /** Per-bar returns of the selected result. */
   best: ArrayLike<number>;
-  /** Per-bar Sharpe ratios of the trials with returns (they set the luck benchmark). */
-  trialSharpes: readonly number[];
+  /** Per-bar Sharpe ratios of the trials with returns, or their streamed spread (they set the luck benchmark). */
+  trialSharpes: TrialSharpes;
   /** PBO over the trials' returns, or null when fewer than two trials cover the same bars. */
   pbo: PboResult | null;
   /** For the sentence: Sharpe ratios are shown annualised by sqrt(barsPerYear). */
