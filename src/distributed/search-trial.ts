@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { ConfigError, defaultConfig, validateConfig, type PipelineConfig } from '../config/index.js';
+import { runSearchTrial, searchSetup } from '../search/objective.js';
 import { searchSpaceOf, trialConfig } from '../search/setup.js';
 import { isActive, type Params, type ParamValue } from '../search/space.js';
 import { KEYS } from './connection.js';
@@ -138,8 +139,6 @@ async function runTrial(p: SearchTrialPayload, ctx: WorkerContext): Promise<stri
   const dir = mkdtempSync(join(tmpdir(), 'ntp-trial-'));
   try {
     const config = workerConfig(p.config, ctx.runtime, join(dir, 'run'));
-    // Loaded on the first trial only: a worker that runs sweep shards never pays for tfjs.
-    const { runSearchTrial, searchSetup } = await import('../search/objective.js');
     const prunes = config.search.pruner !== 'none';
     let pruned = false;
     const started = performance.now();

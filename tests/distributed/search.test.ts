@@ -183,3 +183,19 @@ test.serial('ntp search --queue killed with -9 and started again with the same c
   const s = await stored(await newStudy(t, before));
   t.deepEqual(Object.values(s.runs), Array(TRIALS).fill('1'), 'no trial computed twice');
 });
+
+test.serial('a trial that fails every attempt on the workers is recorded failed with its error', async (t) => {
+  const queue = await openTrialQueue({ url: redis.url, reconcileMs: 500 });
+  const lines: string[] = [];
+  // Valid for the schema, so it is sent; the workers find no such metric in the epoch logs.
+  const config = resolveConfig({ file: configPath, values: { output: { runDir: join(dir, 'failing-run') }, search: { out: join(dir, 'failing'), trials: 1, objective: 'val_no_such_metric' } } });
+  try {
+    await t.throwsAsync(runSearch(config, await loaded, { skipFinal: true, remote: queue.objectiveFor, log: (l) => lines.push(l) }), { message: /search: no trial completed \(1 trials; first failure: failed 3 times on the queue: search\.objective: val_no_such_metric is not among the epoch logs/ });
+  } finally {
+    await queue.close();
+  }
+  const [trial] = new StudyStore(join(dir, 'failing')).trials();
+  t.is(trial.state, 'failed');
+  t.regex(trial.error ?? '', /^failed 3 times on the queue: /);
+  t.true(lines.some((l) => /^trial 1\/1 failed /.test(l)));
+});
