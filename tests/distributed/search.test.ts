@@ -3,8 +3,9 @@
  * and 2 worker processes on 127.0.0.1 (tiny model, 1200 synthetic bars, 4 trials of 2 epochs,
  * 2 in flight, ASHA pruning): the queued study records the same trials as a local study (same
  * params, states, per-epoch values, objective values and returns), and so does one whose
- * worker is killed with -9 mid-trial (the trial is taken again and stored once) and one whose
- * coordinator (`ntp search --queue`) is killed with -9 and started again with the same command.
+ * worker is killed with -9 mid-trial (the trial is taken again and stored once), one whose
+ * coordinator (`ntp search --queue`) is killed with -9 and started again with the same command,
+ * and one whose Redis restarts empty; a trial failing every attempt is recorded failed.
  */
 import test, { type ExecutionContext } from 'ava';
 import { spawn } from 'node:child_process';
@@ -182,6 +183,27 @@ test.serial('ntp search --queue killed with -9 and started again with the same c
   t.truthy(summary.test);
   const s = await stored(await newStudy(t, before));
   t.deepEqual(Object.values(s.runs), Array(TRIALS).fill('1'), 'no trial computed twice');
+});
+
+test.serial('Redis restarted empty mid-study: lost trials are enqueued again with their candles, and the study is the same', async (t) => {
+  const before = await studyIds();
+  const lines: string[] = [];
+  const queue = await openTrialQueue({ url: redis.url, reconcileMs: 1000, log: (l) => lines.push(l) });
+  try {
+    const running = runSearch(studyConfig('redis-restart'), await loaded, { skipFinal: true, remote: queue.objectiveFor });
+    // Mid-study: a trial finished, others queued or running.
+    await until('a first trial result', async () => {
+      const id = [...await studyIds()].find((x) => !before.has(x));
+      return id !== undefined && (await stored(id)).results['0'] !== undefined;
+    }, 180_000, 100);
+    await redis.restart();
+    const r = await running;
+    t.is(r.trials.failed, 0);
+  } finally {
+    await queue.close();
+  }
+  t.true(lines.some((l) => /^trial \d: its job is gone from Redis \(restarted empty\?\); uploading its candles again and re-enqueueing it$/.test(l)), lines.join('\n'));
+  t.deepEqual(comparable(new StudyStore(join(dir, 'redis-restart')).trials()), comparable(await local));
 });
 
 test.serial('a trial that fails every attempt on the workers is recorded failed with its error', async (t) => {
