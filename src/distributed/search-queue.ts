@@ -53,8 +53,12 @@ function sentConfig(config: RemoteStudy['setup']['config']): Record<string, unkn
   return { ...rest, search: { ...config.search, out: null } };
 }
 
-/** A stored result as the study wants it, or null when it is not what a worker writes. */
-function readResult(text: string): { pruned: boolean; result: ObjectiveResult } | null {
+/**
+ * A stored result as the study wants it, or null when it is not what a worker writes. Whether
+ * the trial was pruned is the study's own record (its pruner decided); `pruned` is for people
+ * reading Redis.
+ */
+function readResult(text: string): ObjectiveResult | null {
   try {
     const r = JSON.parse(text) as TrialResult;
     if (typeof r.worker !== 'string' || typeof r.pruned !== 'boolean') return null;
@@ -65,7 +69,7 @@ function readResult(text: string): { pruned: boolean; result: ObjectiveResult } 
       result.returns = Array.from(new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)));
     }
     if (r.attrs !== null && typeof r.attrs === 'object') result.attrs = r.attrs;
-    return { pruned: r.pruned, result };
+    return result;
   } catch {
     return null;
   }
@@ -164,7 +168,7 @@ export async function openTrialQueue(options: TrialQueueOptions): Promise<TrialQ
             const r = readResult(stored);
             if (r !== null) {
               await forget();
-              return r.result;
+              return r;
             }
             log(`trial ${n}: the stored result is unreadable; running it again`);
             await redis.hdel(KEYS.studyResults(studyId), field);
