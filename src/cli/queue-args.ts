@@ -1,4 +1,4 @@
-/** The --queue option of `ntp sweep` and `ntp worker`, over runtime.queue.url. */
+/** The --queue option of `ntp sweep`, `ntp search` and `ntp worker`, over runtime.queue.url. */
 import type { Options } from 'yargs';
 
 import type { PipelineConfig } from '../config/index.js';

@@ -315,7 +315,7 @@ export const CONFIG_SCHEMA = section('Pipeline configuration', {
     seed: int({ default: 42, min: 0, description: 'Sampler seed; same seed and budget = same trials' }),
     parallel: int({
       default: 1, min: 1,
-      description: 'Trials run at once by separate workers (trial n waits for trials up to n - parallel, so results stay reproducible); trials trained in this process run one at a time',
+      description: 'Trials in flight on queue workers (ntp search --queue); trial n waits for trials up to n - parallel, so results stay reproducible; trials trained in this process run one at a time, with the same study',
     }),
     folds: int({ default: 2, min: 1, description: 'Walk-forward folds (split.walkForward.mode, embargo split.embargo) before the test split that a trial trains and scores on' }),
     tpe: section('TPE sampler (Bergstra et al. 2011)', {
@@ -338,12 +338,12 @@ export const CONFIG_SCHEMA = section('Pipeline configuration', {
     backend: oneOf(BACKENDS, { default: 'auto', description: 'tfjs backend; auto = tfjs-node-gpu, tfjs-node, then cpu' }),
     nativeKernels: bool({ default: true, description: 'Register the addon kernels over hot tfjs cpu kernels' }),
     threads: int({ default: 0, min: 0, description: 'Native worker threads; 0 = all cores' }),
-    queue: section('The BullMQ/Redis job queue of `ntp worker` and `ntp sweep --queue` (many machines)', {
+    queue: section('The BullMQ/Redis job queue of `ntp worker`, `ntp sweep --queue` and `ntp search --queue` (many machines)', {
       url: str({
         default: null, nullable: true, pattern: /^rediss?:\/\//, patternHint: 'a redis://[USER:PASSWORD@]HOST:PORT[/DB] or rediss:// URL',
-        description: 'Redis URL; null = sweeps run locally (the --queue flag sets it)',
+        description: 'Redis URL; null = sweeps and searches run locally (the --queue flag sets it)',
       }),
-      lockMs: int({ default: 30_000, min: 1000, description: 'Worker job lock; a killed worker\'s shard is taken again after about this long' }),
+      lockMs: int({ default: 30_000, min: 1000, description: 'Worker job lock; a killed worker\'s shard or trial is taken again after about this long' }),
     }),
   }),
   output: section('Where results go', {

@@ -21,6 +21,8 @@ import type { NativeDevice } from '../native/types.js';
 
 export const DEFAULT_BATCH_SIZE = 144;
 export const PARTS = ['train', 'val', 'test', 'inference'] as const;
+/** Longest stretch of batches handed out without letting the event loop turn (see Dataset.batches). */
+const EVENT_LOOP_TURN_MS = 100;
 export type Part = (typeof PARTS)[number];
 
 export interface DatasetOptions {
@@ -155,7 +157,12 @@ export class Dataset {
     return Math.ceil(this.refs[part].ends.length / this.batchSize);
   }
 
-  /** Batches of `part`; for the training part, `epoch` selects the shuffle order and noise. */
+  /**
+   * Batches of `part`; for the training part, `epoch` selects the shuffle order and noise.
+   * Between batches the event loop gets a turn at least every EVENT_LOOP_TURN_MS, so timers and
+   * I/O run during a long epoch (a queue worker renews its job lock; without it an epoch of
+   * tfjs cpu work would hold the loop for its whole length).
+   */
   async *batches(part: Part, { epoch = 0 } = {}): AsyncGenerator<Batch> {
     if (!PARTS.includes(part)) throw new RangeError(`Dataset.batches: part must be one of ${PARTS.join(', ')} (got "${String(part)}")`);
     const refs = this.refs[part];
@@ -170,7 +177,12 @@ export class Dataset {
       return p;
     };
     let next = count > 0 ? prefetch(0) : null;
+    let turn = performance.now();
     for (let b = 0; b < count; b++) {
+      if (performance.now() - turn > EVENT_LOOP_TURN_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        turn = performance.now();
+      }
       const current: Batch = await next!;
       // Start building the next batch before handing this one out.
       next = b + 1 < count ? prefetch(b + 1) : null;

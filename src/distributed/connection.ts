@@ -24,6 +24,14 @@ export const KEYS = {
   sweepDone: (sweepId: string) => `${QUEUE_PREFIX}:sweep:${sweepId}:done`,
   /** shard number -> how many times a worker finished it (stored or not). */
   sweepRuns: (sweepId: string) => `${QUEUE_PREFIX}:sweep:${sweepId}:runs`,
+  /** trial number -> result JSON of a queued search trial, written once (HSETNX). */
+  studyResults: (studyId: string) => `${QUEUE_PREFIX}:study:${studyId}:results`,
+  /** trial number -> how many times a worker finished it (stored or not). */
+  studyRuns: (studyId: string) => `${QUEUE_PREFIX}:study:${studyId}:runs`,
+  /** A running trial's per-epoch values ({step, value} JSON, in order; a retried trial appends again). */
+  trialReports: (studyId: string, trial: number) => `${QUEUE_PREFIX}:study:${studyId}:trial:${trial}:reports`,
+  /** step -> the coordinator's pruning decision for that report ('1' stop, '0' go on). */
+  trialDecisions: (studyId: string, trial: number) => `${QUEUE_PREFIX}:study:${studyId}:trial:${trial}:decisions`,
 };
 
 /** Thrown for a queue URL that cannot be used; the CLI maps it to exit 2. */

@@ -1,10 +1,11 @@
 /**
  * What a job kind is, and the registry of the kinds a worker runs. A worker runs only these
  * (looked up by the job's name as an own key, so names like "constructor" find nothing);
- * adding a kind (e.g. a search trial) is one file with a JobKind and one entry in JOB_KINDS.
+ * adding a kind is one file with a JobKind and one entry in JOB_KINDS.
  */
 import type { Redis } from 'ioredis';
 
+import type { PipelineConfig } from '../config/index.js';
 import type { CandleCache } from './candle-store.js';
 
 export interface WorkerContext {
@@ -12,6 +13,8 @@ export interface WorkerContext {
   candles: CandleCache;
   /** This worker's name (host:pid unless given). */
   worker: string;
+  /** This worker's own compute settings (tfjs backend, native kernels, threads), never the job's. */
+  runtime: PipelineConfig['runtime'];
 }
 
 export interface JobKind<P> {

@@ -67,6 +67,15 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
+/** A plain object with at most `maxKeys` keys; what its values may be is for a deeper check. */
+export function object(maxKeys: number): Check<Record<string, unknown>> {
+  return (v, at) => {
+    if (!isPlainObject(v)) return reject(at, v, 'must be an object');
+    if (Object.keys(v).length > maxKeys) return reject(at, v, `must have at most ${maxKeys} keys`);
+    return v;
+  };
+}
+
 type Fields = Record<string, Check<unknown>>;
 type Checked<F extends Fields, O extends keyof F> = { [K in Exclude<keyof F, O>]: ReturnType<F[K]> } & { [K in O]?: ReturnType<F[K]> };
 

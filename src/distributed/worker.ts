@@ -10,8 +10,10 @@ import { hostname } from 'node:os';
 
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 
+import { defaultConfig, type PipelineConfig } from '../config/index.js';
 import { CandleCache } from './candle-store.js';
 import { QUEUE_NAME, QUEUE_PREFIX, openRedis, waitForRedis } from './connection.js';
+import type { WorkerContext } from './job-kind.js';
 import { jobKind } from './jobs.js';
 import { checkSize, JobRejection } from './payload-check.js';
 
@@ -23,6 +25,8 @@ export interface WorkerOptions {
   concurrency?: number;
   /** Job lock time; a dead worker's job is taken again after about this long (default 30 s). */
   lockMs?: number;
+  /** Compute settings for search trials (default: the schema's runtime defaults). */
+  runtime?: PipelineConfig['runtime'];
   log?: (line: string) => void;
 }
 
@@ -43,7 +47,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const lockMs = options.lockMs ?? 30_000;
   const redis = openRedis(options.url, { name: `ntp-worker-${name}` });
   await waitForRedis(redis, options.url);
-  const ctx = { redis, candles: new CandleCache(redis), worker: name };
+  const ctx: WorkerContext = { redis, candles: new CandleCache(redis), worker: name, runtime: options.runtime ?? defaultConfig().runtime };
   const stats = { done: 0, rejected: 0, failed: 0 };
 
   const processor = async (job: Job): Promise<string> => {

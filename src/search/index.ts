@@ -4,9 +4,9 @@ export { GridSampler, RandomSampler, TpeSampler, gridPoints, type Direction, typ
 export { AshaPruner, type AshaOptions } from './pruners/asha.js';
 export { StudyStore, type TrialRecord, type StepValue } from './study-store.js';
 export { runStudy, bestTrial, type Objective, type ObjectiveResult, type StudyOptions, type StudyOutcome, type TrialContext } from './study.js';
-export { runSearchTrial, searchSetup, backtestMetricOf, type SearchSetup } from './objective.js';
+export { runSearchTrial, searchSetup, backtestMetricOf, type SearchSetup, type SearchTrial } from './objective.js';
 export { searchSpaceOf, samplerOf, prunerOf, trialConfig, searchFolds, trialFoldSplit } from './setup.js';
-export { runSearch, type SearchRunOptions, type SearchSummary, type FinalEvaluation } from './run-search.js';
+export { runSearch, type SearchRunOptions, type SearchSummary, type FinalEvaluation, type RemoteStudy } from './run-search.js';
 export { sampledRuleSweep, type SampledSweepOptions } from './sampled-sweep.js';
 export { sweepOverfitting, type SweepStatisticsOptions } from './sweep-statistics.js';
 export { deflatedSharpe, deflatedSharpeFromMoments, expectedMaxOfNormals, probabilisticSharpe, type DsrResult } from './statistics/dsr.js';

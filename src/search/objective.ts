@@ -4,7 +4,8 @@
  * the model's signals there after costs. The objective is the mean over folds of either the
  * validation metric at the best epoch or the backtest metric; the per-bar backtest returns of
  * all folds, concatenated, feed the DSR and PBO. Pruning reports the first fold's per-epoch
- * validation value. A queue worker runs a trial by calling runSearchTrial with the same setup.
+ * validation value. A queue worker (distributed/search-trial.ts) runs a trial by calling
+ * runSearchTrial with the same setup, built from the job's config and candles.
  */
 import { join } from 'node:path';
 
@@ -36,7 +37,12 @@ export function backtestMetricOf(objective: string): MetricName | null {
   return objective.startsWith('backtest_') ? (objective.slice('backtest_'.length) as MetricName) : null;
 }
 
-export async function runSearchTrial(setup: SearchSetup, trial: Pick<TrialContext, 'params' | 'dir' | 'report'>): Promise<ObjectiveResult> {
+/** A trial run here or on a queue worker: there `report` waits for the coordinator's pruning decision. */
+export interface SearchTrial extends Pick<TrialContext, 'params' | 'dir'> {
+  report(step: number, value: number): boolean | Promise<boolean>;
+}
+
+export async function runSearchTrial(setup: SearchSetup, trial: SearchTrial): Promise<ObjectiveResult> {
   const config = trialConfig(setup.config, trial.params);
   const objective = config.search.objective;
   const btMetric = backtestMetricOf(objective);
@@ -55,10 +61,10 @@ export async function runSearchTrial(setup: SearchSetup, trial: Pick<TrialContex
     let pruned = false;
     const result = await train({
       config, series: setup.series, runDir, splits, progress: { quiet: true },
-      stopAfter: (epoch, logs) => {
+      stopAfter: async (epoch, logs) => {
         if (f > 0) return false;
         if (!(watched in logs)) throw new Error(`search.objective: ${watched} is not among the epoch logs (${Object.keys(logs).filter((k) => k.startsWith('val_')).join(', ')})`);
-        pruned = trial.report(epoch, flip * logs[watched]);  // epoch 1 = the first trained epoch (0 = initial weights)
+        pruned = await trial.report(epoch, flip * logs[watched]);  // epoch 1 = the first trained epoch (0 = initial weights)
         return pruned;
       },
     });

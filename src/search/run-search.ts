@@ -13,16 +13,28 @@ import { loadReportData, saveReport, symbolReport, trainingReport } from '../pip
 import { runPipeline } from '../pipeline/run.js';
 import type { SearchReport } from '../report/index.js';
 import { writeJsonAtomic } from '../util/atomic-write.js';
-import { runSearchTrial, searchSetup } from './objective.js';
+import { runSearchTrial, searchSetup, type SearchSetup } from './objective.js';
 import { overfittingFromReturns, type OverfittingStatistics } from './statistics/overfitting.js';
 import { prunerOf, samplerOf, searchSpaceOf, trialConfig } from './setup.js';
 import { bestTrial, runStudy, type Objective, type StudyOutcome } from './study.js';
 import { StudyStore, type TrialRecord } from './study-store.js';
 
+/** What a remote trial runner (a job queue) gets of the study it runs trials for. */
+export interface RemoteStudy {
+  /** When the study directory was created (study.json): a study resumed keeps it, a new one in the same place does not. */
+  createdAt: string;
+  setup: SearchSetup;
+}
+
 export interface SearchRunOptions {
   log?: (line: string) => void;
   /** Replace the trial objective (tests, benchmarks); default: train on the folds. */
   objective?: Objective;
+  /**
+   * Run the trials elsewhere, up to search.parallel at once (`ntp search --queue`): the objective
+   * for this study. Without it (and without `objective`) trials train here, one at a time.
+   */
+  remote?: (study: RemoteStudy) => Objective;
   /** Skip the retrain + test evaluation of the chosen trial. */
   skipFinal?: boolean;
 }
@@ -85,11 +97,6 @@ export async function runSearch(config: PipelineConfig, loaded: LoadedSeries, op
   const t0 = Date.now();
   const log = options.log ?? (() => undefined);
   const s = config.search;
-  if (!options.objective && s.parallel > 1) {
-    // Training seeds tfjs through the process-wide Math.random (src/training/seed.ts), so two
-    // trainings interleaved in one process would draw each other's numbers.
-    throw new ConfigError([{ key: 'search.parallel', message: `got ${s.parallel}, but trials trained in one process run one at a time (they share the seeded Math.random of tfjs); more need separate workers (a queue objective)` }]);
-  }
   const space = searchSpaceOf(config);
   const sampler = samplerOf(config, space);
   const setup = searchSetup(config, loaded.series);
@@ -106,10 +113,15 @@ export async function runSearch(config: PipelineConfig, loaded: LoadedSeries, op
   }
   const store = new StudyStore(s.out);
   openStudy(store, config, loaded);
-  const objective = options.objective ?? ((trial) => runSearchTrial(setup, trial));
+  const objective = options.objective
+    ?? options.remote?.({ createdAt: store.readSpec<{ createdAt: string }>().createdAt, setup })
+    ?? ((trial) => runSearchTrial(setup, trial));
+  // Training seeds tfjs through the process-wide Math.random (src/training/seed.ts), so trials
+  // trained here run one at a time; search.parallel still decides what each trial sees.
+  const here = !options.objective && !options.remote;
   let best: TrialRecord | null = null;
   const outcome = await runStudy({
-    store, sampler, pruner: prunerOf(config), direction: s.direction, trials: s.trials, parallel: s.parallel,
+    store, sampler, pruner: prunerOf(config), direction: s.direction, trials: s.trials, parallel: s.parallel, concurrency: here ? 1 : s.parallel,
     timeBudgetMs: s.timeBudget * 1000, objective,
     onTrial: (t) => {
       if (t.state === 'complete' && t.value !== null && (best === null || (s.direction === 'max' ? t.value > best.value! : t.value < best.value!))) best = t;

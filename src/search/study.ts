@@ -40,6 +40,12 @@ export interface StudyOptions {
   /** Stop starting trials after this many ms of this invocation (0 or absent: no limit). */
   timeBudgetMs?: number;
   parallel?: number;
+  /**
+   * Trials actually running at once (default `parallel`). Below `parallel` the study is the
+   * same, only slower: what trial n sees is set by `parallel` alone (trials trained in one
+   * process run one at a time, as they share the seeded Math.random of tfjs).
+   */
+  concurrency?: number;
   objective: Objective;
   /** Called when a trial finishes (for progress lines). */
   onTrial?: (t: TrialRecord) => void;
@@ -66,6 +72,8 @@ export function stepMap(t: TrialRecord): Intermediate {
 export async function runStudy(o: StudyOptions): Promise<StudyOutcome> {
   const parallel = o.parallel ?? 1;
   if (!(Number.isInteger(parallel) && parallel >= 1)) throw new RangeError(`parallel must be an integer >= 1 (got ${parallel})`);
+  const concurrency = o.concurrency ?? parallel;
+  if (!(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= parallel)) throw new RangeError(`concurrency must be an integer in [1, parallel = ${parallel}] (got ${concurrency})`);
   if (!(Number.isInteger(o.trials) && o.trials >= 1)) throw new RangeError(`trials must be an integer >= 1 (got ${o.trials})`);
   const now = o.now ?? Date.now;
   const started = now();
@@ -86,7 +94,7 @@ export async function runStudy(o: StudyOptions): Promise<StudyOutcome> {
     if (records.has(n)) continue;
     if (o.timeBudgetMs && now() - started >= o.timeBudgetMs) { stoppedBy = 'time'; break; }
     // Wait for a free slot and for every trial this one may see.
-    while (running.size >= parallel) await Promise.race(running);
+    while (running.size >= concurrency) await Promise.race(running);
     await Promise.all([...done.entries()].filter(([k]) => k <= n - parallel).map(([, p]) => p));
     const history = visible(n);
     const params = o.sampler.sample(n, history.map(finishedView));

@@ -53,8 +53,11 @@ export interface TrainOptions {
   splits?: DatasetOptions['splits'];
   /** Called after every epoch (0 = the initial weights) with its logs, after checkpoints are written. */
   onEpoch?: (epoch: number, logs: Record<string, number>) => void;
-  /** Asked after every training epoch (1, 2, ...; after onEpoch); true stops training there, like early stopping (a search pruning a trial). */
-  stopAfter?: (epoch: number, logs: Record<string, number>) => boolean;
+  /**
+   * Asked after every training epoch (1, 2, ...; after onEpoch); true stops training there, like
+   * early stopping (a search pruning a trial; on a queue worker the answer comes from the coordinator).
+   */
+  stopAfter?: (epoch: number, logs: Record<string, number>) => boolean | Promise<boolean>;
   /** Messages about the run directory (recovered sets, locks, a kept unfinished run). */
   log?: (line: string) => void;
   /**
@@ -204,7 +207,7 @@ async function trainInto(runDir: string, options: TrainOptions): Promise<TrainRe
     }
     await saveCheckpoint(paths.lastCheckpoint, model, optimizer, state);
     options.onEpoch?.(epoch, logs);
-    return stop || (epoch >= 1 && options.stopAfter?.(epoch, logs) === true);
+    return stop || (epoch >= 1 && (await options.stopAfter?.(epoch, logs)) === true);
   };
 
   if (state.epoch < 0) {

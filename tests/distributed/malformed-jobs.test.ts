@@ -8,14 +8,16 @@ import { deflateSync } from 'node:zlib';
 
 import { Queue } from 'bullmq';
 
+import { resolveConfig } from '../../src/config/index.js';
 import { syntheticMarket } from '../../src/data/synthetic.js';
 import { putCandles } from '../../src/distributed/candle-store.js';
 import { KEYS, QUEUE_NAME, QUEUE_PREFIX, openRedis } from '../../src/distributed/connection.js';
+import { SEARCH_TRIAL, searchTrialJob } from '../../src/distributed/search-trial.js';
 import { SWEEP_SHARD } from '../../src/distributed/sweep-shard.js';
 import { TestRedis } from '../helpers/redis-server.js';
 import { startWorkers, stopWorkers, until } from './workers.js';
 
-test('20+ kinds of malformed jobs are rejected with id and reason, and the worker carries on', async (t) => {
+test('30+ kinds of malformed jobs (sweep shards and search trials) are rejected with id and reason, and the worker carries on', async (t) => {
   const redis = await TestRedis.start();
   const [worker] = await startWorkers(redis.url, ['guard'], 3000);
   const conn = openRedis(redis.url);
@@ -29,6 +31,12 @@ test('20+ kinds of malformed jobs are rejected with id and reason, and the worke
       rules: [{ kind: 'emaCross', fast: 5, slow: 20 }], risk: [{ stopDistance: 0.02, feeBps: 10 }],
     };
     const w = (patch: Record<string, unknown>) => ({ ...valid, ...patch });
+    // A well-formed search trial (its config as a coordinator sends it: no runtime, no output), then variants of it.
+    const { runtime: _runtime, output: _output, ...studyConfig } = resolveConfig({ values: { search: { space: ['training.learningRate: float 1e-3..3e-2 log', 'model.lstm.units: int 4..12 step 4'] } } });
+    const sent = { ...studyConfig, search: { ...studyConfig.search, out: null } };
+    const trial = { v: 1, studyId: 'd'.repeat(64), trial: 0, config: sent, params: { 'training.learningRate': 0.01, 'model.lstm.units': 8 }, series: [{ symbol: 'SYN0', candles: hash }] };
+    t.deepEqual(searchTrialJob.parse(JSON.parse(JSON.stringify(trial))).params, trial.params, 'the unaltered trial passes');
+    const st = (patch: Record<string, unknown>) => ({ ...trial, ...patch });
     const deep: Record<string, unknown> = {};
     let cur = deep;
     for (let i = 0; i < 2000; i++) { cur.a = {}; cur = cur.a as Record<string, unknown>; }
@@ -61,8 +69,18 @@ test('20+ kinds of malformed jobs are rejected with id and reason, and the worke
       [SWEEP_SHARD, w({ symbol: 'BTC\u0000USDT' }), /data\.symbol = .* without control characters/],
       [SWEEP_SHARD, w({ rules: Array.from({ length: 120_000 }, () => ({ kind: 'emaCross', fast: 5, slow: 20 })) }), /payload is \d+ bytes; the limit is 4194304/],
       [SWEEP_SHARD, deep, /data\.a .*is not allowed/],
+      [SEARCH_TRIAL, st({ config: { ...sent, output: { runDir: '/etc' } } }), /data\.config\.output is not allowed/],
+      [SEARCH_TRIAL, st({ config: { ...sent, training: { ...sent.training, epochs: -1 } } }), /data\.config\.training\.epochs/],
+      [SEARCH_TRIAL, st({ config: { ...sent, search: { ...sent.search, space: ['runtime.threads: int 1..4'] } } }), /runtime\.threads cannot be searched/],
+      [SEARCH_TRIAL, st({ params: { ...trial.params, 'training.learningRate': 5 } }), /data\.params\.training\.learningRate = 5 must be a number in \[0\.001, 0\.03\]/],
+      [SEARCH_TRIAL, st({ params: { ...trial.params, 'model.lstm.units': 8.5 } }), /data\.params\.model\.lstm\.units = 8\.5 must be an integer in \[4, 12\]/],
+      [SEARCH_TRIAL, st({ params: { ...trial.params, 'output.runDir': '/tmp/x' } }), /data\.params\.output\.runDir is not a parameter of the config's search\.space/],
+      [SEARCH_TRIAL, st({ params: { 'training.learningRate': 0.01 } }), /data\.params\.model\.lstm\.units is required/],
+      [SEARCH_TRIAL, st({ series: [{ symbol: 'SYN0', candles: '../../x' }] }), /data\.series\[0\]\.candles = .* must be 64 lowercase hex digits/],
+      [SEARCH_TRIAL, st({ trial: -3 }), /data\.trial = -3 must be an integer/],
+      [SEARCH_TRIAL, st({ config: { ...sent, notes: 'x'.repeat(1_100_000) } }), /payload is \d+ bytes; the limit is 1048576/],
     ];
-    t.true(cases.length >= 20);
+    t.true(cases.length >= 30);
     for (const [i, [name, data]] of cases.entries()) await queue.add(name, data, { jobId: `bad-${i}`, attempts: 3 });
     // Hostile content behind a well-formed hash: not zlib, and zlib of bytes that do not hash to their key.
     await conn.set(KEYS.candles('b'.repeat(64)), Buffer.from('not zlib at all'));

@@ -47,7 +47,7 @@ test('a trial config applies the parameters and validates them with the key name
   t.throws(() => trialConfig(base, { 'model.lstm.units': 0 }), { instanceOf: ConfigError, message: /model\.lstm\.units/ });
 });
 
-test('ntp search answers an empty or bad space with exit 2 and the key, before any trial', async (t) => {
+test('ntp search answers an empty or bad space or a bad queue URL with exit 2 and the key, before any trial', async (t) => {
   const { main } = await import('../../src/cli/main.js');
   const { captureIo } = await import('../../src/cli/io.js');
   let io = captureIo();
@@ -60,8 +60,11 @@ test('ntp search answers an empty or bad space with exit 2 and the key, before a
   t.is(await main(['search', '--set', 'search.space=["training.learningRate: float 1e-3..1e-2"]', '--set', 'search.sampler=grid'], io), 2);
   t.regex(io.err, /search\.sampler: grid search needs a step for the float parameter training\.learningRate/);
   io = captureIo();
-  t.is(await main(['search', '--set', 'search.space=["training.learningRate: float 1e-3..1e-2"]', '--set', 'search.parallel=2'], io), 2);
-  t.regex(io.err, /search\.parallel: got 2, but trials trained in one process run one at a time/);
+  t.is(await main(['search', '--set', 'search.space=["training.learningRate: float 1e-3..1e-2"]', '--queue', 'http://127.0.0.1:1'], io), 2);
+  t.regex(io.err, /--queue = "http:\/\/127\.0\.0\.1:1" must start with redis:\/\//);
+  io = captureIo();
+  t.is(await main(['search', '--set', 'search.space=["training.learningRate: float 1e-3..1e-2"]', '--set', 'runtime.queue.url=redis://h:1/x'], io), 2);
+  t.regex(io.err, /runtime\.queue\.url = "redis:\/\/h:1\/x": the database "x" must be a number/);
 });
 
 test('configs/search-example.yaml is a valid study', (t) => {

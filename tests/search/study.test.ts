@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { AshaPruner } from '../../src/search/pruners/asha.js';
-import { RandomSampler } from '../../src/search/samplers/index.js';
+import { RandomSampler, TpeSampler } from '../../src/search/samplers/index.js';
 import { parseSpace } from '../../src/search/space.js';
 import { bestTrial, runStudy } from '../../src/search/study.js';
 import { StudyStore, type TrialRecord } from '../../src/search/study-store.js';
@@ -125,6 +125,42 @@ for (const parallel of [1, 2]) {
     t.deepEqual(comparable(new StudyStore(killed).trials()), comparable(expected));
   });
 }
+
+test('search.parallel sets the study, not how many trials run at once: concurrency 1 and 2 give the same trials', async (t) => {
+  const space = parseSpace(['x: float -3..3', 'k: categorical [a, b, c]']);
+  const study = async (concurrency: number) => {
+    let running = 0;
+    let most = 0;
+    const out = await runStudy({
+      store: new StudyStore(tempDir(t)), sampler: new TpeSampler(space, 7, 'max', { startupTrials: 3 }), pruner: new AshaPruner({ reductionFactor: 2 }),
+      direction: 'max', trials: 10, parallel: 2, concurrency,
+      objective: async (trial) => {
+        most = Math.max(most, ++running);
+        const x = trial.params.x as number;
+        const base = -((x - 1) ** 2) + (trial.params.k === 'b' ? 1 : 0);
+        try {
+          for (let step = 1; step <= 3; step++) {
+            // Uneven durations, so that with 2 at once trials finish out of order.
+            await new Promise((r) => setTimeout(r, 5 * (1 + ((trial.number * 7) % 3))));
+            if (trial.report(step, base - 1 / step)) return { value: NaN };
+          }
+          return { value: base };
+        } finally {
+          running -= 1;
+        }
+      },
+    });
+    return { trials: out.trials, most };
+  };
+  const one = await study(1);
+  const two = await study(2);
+  t.is(one.most, 1);
+  t.is(two.most, 2);
+  t.true(one.trials.some((x) => x.state === 'pruned'));
+  t.deepEqual(comparable(one.trials), comparable(two.trials));
+  await t.throwsAsync(runStudy({ store: new StudyStore(tempDir(t)), sampler: new RandomSampler(space, 1), pruner: null, direction: 'max', trials: 1, parallel: 2, concurrency: 3, objective: async () => ({ value: 0 }) }),
+    { instanceOf: RangeError, message: /concurrency must be an integer in \[1, parallel = 2\] \(got 3\)/ });
+});
 
 test('the time budget stops new trials; a grid that is used up stops the study', async (t) => {
   let clock = 0;

@@ -1,7 +1,8 @@
 /**
  * `ntp worker --queue redis://HOST:PORT`: joins the pool of a BullMQ/Redis queue and runs the
- * project's job kinds (sweep shards) until SIGINT/SIGTERM, which finish the running jobs, then
- * exit 0 (a second signal exits at once).
+ * project's job kinds (sweep shards, search trials) until SIGINT/SIGTERM, which finish the
+ * running jobs, then exit 0 (a second signal exits at once). Trials train on this worker's own
+ * runtime settings (runtime.backend: a GPU worker trains on its GPU), one at a time.
  */
 import type { CommandSpec } from '../command.js';
 import { EXIT, UsageError } from '../command.js';
@@ -10,10 +11,10 @@ import { QUEUE_OPTION, queueUrlOf } from '../queue-args.js';
 
 const worker: CommandSpec = {
   name: 'worker',
-  describe: 'Join a BullMQ/Redis queue and run sweep shards until stopped (SIGINT/SIGTERM finish the current shard)',
+  describe: 'Join a BullMQ/Redis queue and run sweep shards and search trials until stopped (SIGINT/SIGTERM finish the current job)',
   options: {
     ...QUEUE_OPTION,
-    concurrency: { type: 'number', requiresArg: true, default: 1, describe: 'Shards run at once' },
+    concurrency: { type: 'number', requiresArg: true, default: 1, describe: 'Jobs run at once (search trials still train one at a time)' },
     threads: { type: 'number', requiresArg: true, describe: 'Native threads per shard (default runtime.threads; 0 = all cores)' },
     name: { type: 'string', requiresArg: true, describe: 'Worker name in logs and reports (default host:pid)' },
   },
@@ -30,7 +31,7 @@ const worker: CommandSpec = {
     if (threads > 0) process.env.NTP_THREADS = String(threads);
     const log = (line: string) => io.stderr(`worker ${name}: ${line}\n`);
     log(`joining ${redactUrl(url)}`);
-    const running = await startWorker({ url, name, concurrency, lockMs: config.runtime.queue.lockMs, log });
+    const running = await startWorker({ url, name, concurrency, lockMs: config.runtime.queue.lockMs, runtime: { ...config.runtime, threads }, log });
     await new Promise<void>((resolve) => {
       let stopping = false;
       const stop = (signal: string) => {
