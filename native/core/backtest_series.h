@@ -1,0 +1,42 @@
+// The indicator series rules read (SeriesKey, backtest_strategies.h) as streams over the closes:
+// run(x, t0, t1, out) computes bars [t0, t1), continuing where the previous call stopped, with
+// the values of plain_indicators.h bit for bit (indicator_streams.h). CPU only: the sweep engine
+// computes them a chunk at a time (backtest_rule_events.cpp) and whole for the CUDA twin
+// (backtest_rules.cpp). Include no_fp_contract.h first (see indicator_streams.h).
+#pragma once
+#include <cstddef>
+#include <tuple>
+
+#include "backtest_strategies.h"
+#include "indicator_streams.h"
+
+namespace ntp {
+
+// Orders keys so that rules reading the same series share it.
+inline bool operator<(const SeriesKey& x, const SeriesKey& y) {
+  return std::make_tuple(x.kind, x.a, x.b, x.c) < std::make_tuple(y.kind, y.a, y.b, y.c);
+}
+
+class SeriesStream {
+ public:
+  explicit SeriesStream(const SeriesKey& key)
+      : kind_(key.kind), ema_(recurrence_coefficient(RecurrenceKind::kEma, key.a)), sma_(static_cast<int>(key.a)),
+        rsi_(key.a) {}
+
+  template <class Out>
+  void run(const double* x, std::size_t t0, std::size_t t1, Out out) {
+    switch (kind_) {
+      case SeriesKind::kEma: ema_.run(x, t0, t1, out); break;
+      case SeriesKind::kSma: sma_.run(x, t0, t1, out); break;
+      case SeriesKind::kRsi: rsi_.run(x, t0, t1, out); break;
+    }
+  }
+
+ private:
+  SeriesKind kind_;
+  EmaStream<double> ema_;
+  SmaStream sma_;
+  RsiStream rsi_;
+};
+
+}  // namespace ntp
