@@ -2,6 +2,7 @@
 // checks, and (with a GPU) the CUDA twin against the CPU engine within 1e-6.
 #include "../core/no_fp_contract.h"  // run_path is instantiated here too, and the linker may keep this copy
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <vector>
@@ -71,6 +72,26 @@ Traced run_one(const test::OwnedCandles& k, const OwnedSignals& g, const bt::Pat
 }
 
 double field(const Traced& t, int trade, int f) { return t.trades[trade * bt::kTradeFields + f]; }
+
+// A rule of every strategy in the table, parameters from its declared ranges: integer periods
+// 5, 12, 19 in parameter order (so fast < slow), real parameters at 30% then 70% of their range
+// (RSI levels 30 < 70, a Bollinger width of 3).
+std::vector<RuleSpec> one_rule_per_strategy() {
+  std::vector<RuleSpec> rules;
+  for (int32_t kind = 0; kind < RuleStrategies::kCount; ++kind) {
+    RuleSpec r{kind, {}};
+    visit_strategy(kind, [&](auto s) {
+      int reals = 0;
+      for (std::size_t j = 0; j < decltype(s)::kParams.size(); ++j) {
+        const ParamSpec& q = decltype(s)::kParams[j];
+        r.params[j] = q.integer ? std::max(q.min, 5.0 + 7.0 * static_cast<double>(j))
+                                : q.min + (q.max - q.min) * (reals++ == 0 ? 0.3 : 0.7);
+      }
+    });
+    rules.push_back(r);
+  }
+  return rules;
+}
 
 }  // namespace
 
@@ -164,6 +185,7 @@ TEST_CASE(rule_event_lists_match_the_series_scan) {
   std::vector<BacktestSymbol> syms = {{ks[0].view(), 8760}, {ks[1].view(), 8760}};
   std::vector<RuleSpec> rules = {{rule_kind<EmaCross>(), {3, 7}}, {rule_kind<EmaCross>(), {12, 65}}, {rule_kind<SmaCross>(), {5, 64}},
                                  {rule_kind<SmaCross>(), {2, 3}}, {rule_kind<RsiReversal>(), {14, 30, 70}}, {rule_kind<RsiReversal>(), {3, 45, 55}}};
+  for (const RuleSpec& r : one_rule_per_strategy()) rules.push_back(r);
   const RuleSeries rs = compute_rule_series(syms.data(), 2, rules.data(), rules.size());
   const RuleEvents ev = compute_rule_events(syms.data(), 2, rules.data(), rules.size());
   long events = 0;
@@ -338,7 +360,8 @@ TEST_CASE(cuda_matches_cpu) {
   cuda::backtest_signals(syms.data(), cols.data(), 2, ps.data(), ps.size(), b.data());
   for (std::size_t i = 0; i < a.size(); ++i) CHECK_CLOSE(b[i], a[i], 1e-6);
 
-  std::vector<RuleSpec> rules = {{rule_kind<EmaCross>(), {5, 20}}, {rule_kind<SmaCross>(), {10, 50}}, {rule_kind<RsiReversal>(), {14, 30, 70}}};
+  std::vector<RuleSpec> rules = one_rule_per_strategy();
+  rules.push_back({rule_kind<EmaCross>(), {5, 20}});
   std::vector<double> c(2 * rules.size() * ps.size() * bt::kMetricCount), d(c.size());
   backtest_rules(syms.data(), 2, rules.data(), rules.size(), ps.data(), ps.size(), c.data(), nullptr);
   cuda::backtest_rules(syms.data(), 2, rules.data(), rules.size(), ps.data(), ps.size(), d.data());
