@@ -17,11 +17,33 @@ inline bool operator<(const SeriesKey& x, const SeriesKey& y) {
   return std::make_tuple(x.kind, x.a, x.b, x.c) < std::make_tuple(y.kind, y.a, y.b, y.c);
 }
 
+// MACD as plain_indicators' macd_series (one Recurrence step per bar for each EMA): the line
+// EMA(fast) - EMA(slow), or its signal EMA.
+class MacdStream {
+ public:
+  MacdStream(double fast, double slow, double signal, bool signal_line)
+      : fast_(recurrence_coefficient(RecurrenceKind::kEma, fast)), slow_(recurrence_coefficient(RecurrenceKind::kEma, slow)),
+        signal_(recurrence_coefficient(RecurrenceKind::kEma, signal)), signal_line_(signal_line) {}
+  template <class Out>
+  void run(const double* x, std::size_t t0, std::size_t t1, Out out) {
+    for (std::size_t t = t0; t < t1; ++t) {
+      const int step = t == 0 ? 0 : 1;
+      const double line = fast_.step(step, x[t]) - slow_.step(step, x[t]);
+      const double signal = signal_.step(step, line);
+      out(t, signal_line_ ? signal : line);
+    }
+  }
+
+ private:
+  Recurrence<double> fast_, slow_, signal_;
+  bool signal_line_;
+};
+
 class SeriesStream {
  public:
   explicit SeriesStream(const SeriesKey& key)
       : kind_(key.kind), ema_(recurrence_coefficient(RecurrenceKind::kEma, key.a)), sma_(static_cast<int>(key.a)),
-        rsi_(key.a) {}
+        rsi_(key.a), macd_(key.a, key.b, key.c, key.kind == SeriesKind::kMacdSignal) {}
 
   template <class Out>
   void run(const double* x, std::size_t t0, std::size_t t1, Out out) {
@@ -29,6 +51,8 @@ class SeriesStream {
       case SeriesKind::kEma: ema_.run(x, t0, t1, out); break;
       case SeriesKind::kSma: sma_.run(x, t0, t1, out); break;
       case SeriesKind::kRsi: rsi_.run(x, t0, t1, out); break;
+      case SeriesKind::kMacdLine:
+      case SeriesKind::kMacdSignal: macd_.run(x, t0, t1, out); break;
     }
   }
 
@@ -37,6 +61,7 @@ class SeriesStream {
   EmaStream<double> ema_;
   SmaStream sma_;
   RsiStream rsi_;
+  MacdStream macd_;
 };
 
 }  // namespace ntp

@@ -40,6 +40,8 @@ enum class SeriesKind : int32_t {
   kEma = 0,  // (period)
   kSma = 1,  // (period)
   kRsi = 2,  // (period)
+  kMacdLine = 3,    // (fast, slow): EMA(fast) - EMA(slow), one step per bar as macd_series
+  kMacdSignal = 4,  // (fast, slow, signal): EMA(signal) of that line
 };
 struct SeriesKey {
   SeriesKind kind;
@@ -89,12 +91,28 @@ struct RsiReversal {
   template <class V> NTP_HD static auto down(const V* v, const double* p) { return v[0] <= p[2]; }
 };
 
+// MACD signal-line cross: +1 when MACD - signal (the histogram) turns > 0, -1 when it turns < 0,
+// from bar slow + signal.
+struct MacdCross {
+  static constexpr const char* kName = "macd";
+  static constexpr std::array<ParamSpec, 3> kParams{{kPeriod("fast"), kPeriod("slow"), kPeriod("signal")}};
+  static constexpr std::array<ParamOrder, 1> kOrder{{{0, 1}}};
+  static constexpr int kSeries = 2;
+  static void series(const double* p, SeriesKey* s) {
+    s[0] = {SeriesKind::kMacdLine, p[0], p[1]};
+    s[1] = {SeriesKind::kMacdSignal, p[0], p[1], p[2]};
+  }
+  static long warmup(const double* p) { return static_cast<long>(p[1] + p[2]); }
+  template <class V> NTP_HD static auto up(const V* v, const double*) { return v[0] - v[1] > 0.0; }
+  template <class V> NTP_HD static auto down(const V* v, const double*) { return v[0] - v[1] < 0.0; }
+};
+
 // The table: a rule's kind is its strategy's index here.
 template <class... S>
 struct StrategyList {
   static constexpr int kCount = sizeof...(S);
 };
-using RuleStrategies = StrategyList<EmaCross, SmaCross, RsiReversal>;
+using RuleStrategies = StrategyList<EmaCross, SmaCross, RsiReversal, MacdCross>;
 
 // Calls f(S{}) with the strategy of `kind` (nothing when kind is out of range).
 template <class F, class... S>

@@ -60,6 +60,15 @@ test('sma_cross: long where the close crosses above its 2-bar mean, short where 
   t.deepEqual(sides([5, 5, 5, 6, 6, 6, 4, 4, 4], { kind: 'sma_cross', fast: 1, slow: 2 }), [0, 0, 0, 1, 0, 0, -1, 0, 0]);
 });
 
+test('macd: long where the histogram turns positive, short where it turns negative', (t) => {
+  // fast 1 (the close), slow 2, signal 2: after a step the line is 3^-(k+1) and the signal
+  // 2(k+1) 3^-(k+2) bars k after it, so the histogram has the step's sign at the step bar and the
+  // other sign from the next bar on.
+  const xs = [...Array(5).fill(10), ...Array(10).fill(11), ...Array(10).fill(10)];
+  const want = xs.map((_, i) => (i === 5 || i === 16 ? 1 : i === 6 ? -1 : 0));
+  t.deepEqual(sides(xs, { kind: 'macd', fast: 1, slow: 2, signal: 2 }), want);
+});
+
 test('rsi: long when RSI rises back to lower, short when it falls back to upper', (t) => {
   // period 1: RSI is 100 on a rise, 0 on a fall, 50 when flat: 100 0 50 100 100 0 from bar 1.
   t.deepEqual(sides([10, 11, 10, 10, 11, 12, 11], { kind: 'rsi', period: 1, lower: 40, upper: 60 }), [0, 0, -1, 1, 0, 0, -1]);

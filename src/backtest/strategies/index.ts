@@ -8,10 +8,11 @@
 import type { Candles } from '../../data/candles.js';
 import { decideSides, type Strategy, type StrategyParam } from './define.js';
 import { emaCross } from './ema-cross.js';
+import { macd } from './macd.js';
 import { rsi } from './rsi.js';
 import { smaCross } from './sma-cross.js';
 
-export const STRATEGIES = [emaCross, smaCross, rsi] as const;
+export const STRATEGIES = [emaCross, smaCross, rsi, macd] as const;
 
 type Entry = (typeof STRATEGIES)[number];
 export type StrategyName = Entry['name'];
