@@ -39,11 +39,31 @@ class MacdStream {
   bool signal_line_;
 };
 
+// Population standard deviation of the last p values around their mean (SmaStream's), two-pass
+// over the window as plain_indicators' bollinger_series; NaN for t < p-1.
+class StdevStream {
+ public:
+  explicit StdevStream(int period) : p_(static_cast<std::size_t>(period)), mean_(period) {}
+  template <class Out>
+  void run(const double* x, std::size_t t0, std::size_t t1, Out out) {
+    mean_.run(x, t0, t1, [&](std::size_t t, double mid) {
+      if (t + 1 < p_) return out(t, std::numeric_limits<double>::quiet_NaN());
+      double ss = 0.0;
+      for (std::size_t i = t + 1 - p_; i <= t; ++i) ss += (x[i] - mid) * (x[i] - mid);
+      out(t, std::sqrt(ss / static_cast<double>(p_)));
+    });
+  }
+
+ private:
+  std::size_t p_;
+  SmaStream mean_;
+};
+
 class SeriesStream {
  public:
   explicit SeriesStream(const SeriesKey& key)
       : kind_(key.kind), ema_(recurrence_coefficient(RecurrenceKind::kEma, key.a)), sma_(static_cast<int>(key.a)),
-        rsi_(key.a), macd_(key.a, key.b, key.c, key.kind == SeriesKind::kMacdSignal) {}
+        rsi_(key.a), macd_(key.a, key.b, key.c, key.kind == SeriesKind::kMacdSignal), stdev_(static_cast<int>(key.a)) {}
 
   template <class Out>
   void run(const double* x, std::size_t t0, std::size_t t1, Out out) {
@@ -53,6 +73,10 @@ class SeriesStream {
       case SeriesKind::kRsi: rsi_.run(x, t0, t1, out); break;
       case SeriesKind::kMacdLine:
       case SeriesKind::kMacdSignal: macd_.run(x, t0, t1, out); break;
+      case SeriesKind::kClose:
+        for (std::size_t t = t0; t < t1; ++t) out(t, x[t]);
+        break;
+      case SeriesKind::kStdev: stdev_.run(x, t0, t1, out); break;
     }
   }
 
@@ -62,6 +86,7 @@ class SeriesStream {
   SmaStream sma_;
   RsiStream rsi_;
   MacdStream macd_;
+  StdevStream stdev_;
 };
 
 }  // namespace ntp

@@ -42,6 +42,8 @@ enum class SeriesKind : int32_t {
   kRsi = 2,  // (period)
   kMacdLine = 3,    // (fast, slow): EMA(fast) - EMA(slow), one step per bar as macd_series
   kMacdSignal = 4,  // (fast, slow, signal): EMA(signal) of that line
+  kClose = 5,       // the closes themselves
+  kStdev = 6,       // (period): population standard deviation of the last `period` closes
 };
 struct SeriesKey {
   SeriesKind kind;
@@ -107,12 +109,29 @@ struct MacdCross {
   template <class V> NTP_HD static auto down(const V* v, const double*) { return v[0] - v[1] < 0.0; }
 };
 
+// Bollinger breakout: +1 when the close rises above SMA(period) + k sd, -1 when it falls below
+// SMA(period) - k sd (sd: population standard deviation of the same window), from bar period.
+struct BollingerBreakout {
+  static constexpr const char* kName = "bollinger_breakout";
+  static constexpr std::array<ParamSpec, 2> kParams{{{"period", 2, kMaxRulePeriod, true}, {"k", 0, 10, false}}};
+  static constexpr std::array<ParamOrder, 0> kOrder{};
+  static constexpr int kSeries = 3;
+  static void series(const double* p, SeriesKey* s) {
+    s[0] = {SeriesKind::kClose};
+    s[1] = {SeriesKind::kSma, p[0]};
+    s[2] = {SeriesKind::kStdev, p[0]};
+  }
+  static long warmup(const double* p) { return static_cast<long>(p[0]); }
+  template <class V> NTP_HD static auto up(const V* v, const double* p) { return v[0] > v[1] + p[1] * v[2]; }
+  template <class V> NTP_HD static auto down(const V* v, const double* p) { return v[0] < v[1] - p[1] * v[2]; }
+};
+
 // The table: a rule's kind is its strategy's index here.
 template <class... S>
 struct StrategyList {
   static constexpr int kCount = sizeof...(S);
 };
-using RuleStrategies = StrategyList<EmaCross, SmaCross, RsiReversal, MacdCross>;
+using RuleStrategies = StrategyList<EmaCross, SmaCross, RsiReversal, MacdCross, BollingerBreakout>;
 
 // Calls f(S{}) with the strategy of `kind` (nothing when kind is out of range).
 template <class F, class... S>

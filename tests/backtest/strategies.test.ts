@@ -69,6 +69,12 @@ test('macd: long where the histogram turns positive, short where it turns negati
   t.deepEqual(sides(xs, { kind: 'macd', fast: 1, slow: 2, signal: 2 }), want);
 });
 
+test('bollinger_breakout: long where the close breaks above the upper band, short below the lower band', (t) => {
+  // period 3, k 1: bar 4's window 10 10 13 has mean 11 and sd 1.41 (13 is above 12.41); bar 8's
+  // 13 13 7 has mean 11 and sd 2.83 (7 is below 8.17); a flat window's bands are the close itself.
+  t.deepEqual(sides([10, 10, 10, 10, 13, 13, 13, 13, 7, 7], { kind: 'bollinger_breakout', period: 3, k: 1 }), [0, 0, 0, 0, 1, 0, 0, 0, -1, 0]);
+});
+
 test('rsi: long when RSI rises back to lower, short when it falls back to upper', (t) => {
   // period 1: RSI is 100 on a rise, 0 on a fall, 50 when flat: 100 0 50 100 100 0 from bar 1.
   t.deepEqual(sides([10, 11, 10, 10, 11, 12, 11], { kind: 'rsi', period: 1, lower: 40, upper: 60 }), [0, 0, -1, 1, 0, 0, -1]);

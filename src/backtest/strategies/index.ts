@@ -6,13 +6,14 @@
  * Adding a strategy: a file here, a line below, its entry in the C++ table.
  */
 import type { Candles } from '../../data/candles.js';
+import { bollingerBreakout } from './bollinger-breakout.js';
 import { decideSides, type Strategy, type StrategyParam } from './define.js';
 import { emaCross } from './ema-cross.js';
 import { macd } from './macd.js';
 import { rsi } from './rsi.js';
 import { smaCross } from './sma-cross.js';
 
-export const STRATEGIES = [emaCross, smaCross, rsi, macd] as const;
+export const STRATEGIES = [emaCross, smaCross, rsi, macd, bollingerBreakout] as const;
 
 type Entry = (typeof STRATEGIES)[number];
 export type StrategyName = Entry['name'];
