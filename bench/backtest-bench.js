@@ -37,7 +37,7 @@ const symbols = FILES.slice(0, SYMBOLS).map((name) => {
   return { symbol: name, source: m.source, candles: sliceCandles(m.candles, 0, Math.min(BARS, m.candles.close.length)) };
 });
 const rules = [];
-for (const fast of FAST) for (const slow of SLOW) if (rules.length < PAIRS) rules.push({ kind: 'emaCross', fast, slow });
+for (const fast of FAST) for (const slow of SLOW) if (rules.length < PAIRS) rules.push({ kind: 'ema_cross', fast, slow });
 const totalBars = symbols.reduce((a, s) => a + s.candles.close.length, 0);
 const combos = totalBars * rules.length;
 

@@ -30,7 +30,7 @@ const BARS = arg('bars', 100_000);
 
 // 5000 EMA pairs x 4 risk sets x 100k bars = 2e9 bar-combos per symbol: one default-size shard each.
 const symbols = syntheticMarket({ symbols: SYMBOLS, bars: BARS, seed: 7 });
-const rules = expandRuleGrid({ emaCross: { fast: Array.from({ length: 200 }, (_, i) => 5 + i), slow: Array.from({ length: 25 }, (_, i) => 250 + 10 * i) } });
+const rules = expandRuleGrid({ ema_cross: { fast: Array.from({ length: 200 }, (_, i) => 5 + i), slow: Array.from({ length: 25 }, (_, i) => 250 + 10 * i) } });
 const risk = [0.02, 0.05].flatMap((stopDistance) => [5, 10].map((feeBps) => ({ stopDistance, feeBps })));
 const barCombos = SYMBOLS * BARS * rules.length * risk.length;
 

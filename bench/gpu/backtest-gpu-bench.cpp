@@ -70,7 +70,7 @@ int main(int argc, char** argv) {
   const bool quick = argc > 1 && std::string(argv[1]) == "--quick";  // a smoke run of the code path
   std::vector<RuleSpec> rules;
   for (int f : {5, 8, 10, 12, 15, 20, 25, 30, 40, 50})
-    for (int sl = 60; sl <= 250; sl += 10) rules.push_back({kRuleEmaCross, f, sl, 0, 0});
+    for (int sl = 60; sl <= 250; sl += 10) rules.push_back({rule_kind<EmaCross>(), {static_cast<double>(f), static_cast<double>(sl)}});
   bt::PathParams p;
   p.fee = 0.001; p.slip = 0.0005; p.stop_override = 0.02;
   p.target_override[0] = 0.01; p.target_override[1] = 0.02; p.target_override[2] = 0.04;

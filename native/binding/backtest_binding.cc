@@ -9,8 +9,10 @@
 //            signals?: Int8Array [k * stride]}, device?}
 // backtestSignals: each symbol has signals {side: Int8Array, stopDistance, size: Float64Array,
 //   targetDistance: [Float64Array x3]}, all of the candles' length; paths = S * P.
-// backtestRules: rules {kind, fast, slow: Int32Array [R], lower, upper: Float64Array [R]};
-//   paths = S * R * P.
+// backtestRules: rules {kind: Int32Array [R] (index in backtestStrategies), params: Float64Array
+//   [R * maxParams] (each rule's parameters in its strategy's order)}; paths = S * R * P.
+// backtestStrategies: the rule strategy table (core/backtest_strategies.h) as
+//   {maxParams, list: [{name, params: [{name, min, max, integer}]}]}, in kind order.
 // Returns "cpu" | "cuda" (the engine that computed the metrics; traces always run on the CPU).
 // Every argument is checked here, before a job is queued: TypeError for a wrong type,
 // RangeError naming the field, the bad value and what is allowed.
@@ -45,8 +47,8 @@ struct ParamColumns {
 };
 struct RuleColumns {
   std::size_t R = 0;
-  const int32_t *kind, *fast, *slow;
-  const double *lower, *upper;
+  const int32_t* kind;
+  const double* params;
 };
 
 // Everything a job needs, owned so the async worker can outlive the JS call's locals.
@@ -146,17 +148,17 @@ void read_rules(const Args& a, Inputs& in) {
   RuleColumns& c = in.rule_columns;
   c.kind = r.array<int32_t>("kind", kAnyLength, &c.R);
   if (c.R == 0) throw Napi::RangeError::New(a.env(), r.field("kind") + " is empty: the rule grid must hold at least one rule");
-  c.fast = r.array<int32_t>("fast", c.R);
-  c.slow = r.array<int32_t>("slow", c.R);
-  c.lower = r.array<double>("lower", c.R);
-  c.upper = r.array<double>("upper", c.R);
+  c.params = r.array<double>("params", count_of(r.field("params"), {static_cast<int64_t>(c.R), ntp::kMaxRuleParams}));
 }
 
 // Job::check: the rule columns into RuleSpecs.
 void convert_rules(Inputs& in) {
   const RuleColumns& c = in.rule_columns;
   in.rules.resize(c.R);
-  for (std::size_t i = 0; i < c.R; ++i) in.rules[i] = ntp::RuleSpec{c.kind[i], c.fast[i], c.slow[i], c.lower[i], c.upper[i]};
+  for (std::size_t i = 0; i < c.R; ++i) {
+    in.rules[i].kind = c.kind[i];
+    for (int j = 0; j < ntp::kMaxRuleParams; ++j) in.rules[i].params[j] = c.params[i * ntp::kMaxRuleParams + j];
+  }
 }
 
 void read_outputs(const Args& a, std::size_t paths, std::size_t longest, Inputs& in) {
@@ -248,6 +250,32 @@ Job prepare_rules(const Args& a) {
   return finish(std::move(job), in, cuda, true);
 }
 
+Napi::Object strategy_table(Napi::Env env) {
+  Napi::Array list = Napi::Array::New(env);
+  for (int32_t k = 0; k < ntp::RuleStrategies::kCount; ++k) {
+    ntp::visit_strategy(k, [&](auto s) {
+      using S = decltype(s);
+      Napi::Array params = Napi::Array::New(env);
+      for (std::size_t j = 0; j < S::kParams.size(); ++j) {
+        Napi::Object q = Napi::Object::New(env);
+        q.Set("name", S::kParams[j].name);
+        q.Set("min", S::kParams[j].min);
+        q.Set("max", S::kParams[j].max);
+        q.Set("integer", S::kParams[j].integer);
+        params.Set(static_cast<uint32_t>(j), q);
+      }
+      Napi::Object entry = Napi::Object::New(env);
+      entry.Set("name", S::kName);
+      entry.Set("params", params);
+      list.Set(static_cast<uint32_t>(k), entry);
+    });
+  }
+  Napi::Object table = Napi::Object::New(env);
+  table.Set("maxParams", Napi::Number::New(env, ntp::kMaxRuleParams));
+  table.Set("list", list);
+  return table;
+}
+
 }  // namespace
 
 NTP_BINDING(backtest) {
@@ -260,4 +288,5 @@ NTP_BINDING(backtest) {
     o.Set("tradeFields", Napi::Number::New(env, bt::kTradeFields));
     return o;
   }());
+  exports.Set("backtestStrategies", strategy_table(env));
 }

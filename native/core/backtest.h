@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "backtest_step.h"
+#include "backtest_strategies.h"
 #include "candles.h"
 
 namespace ntp {
@@ -47,18 +48,8 @@ void backtest_signals(const BacktestSymbol* symbols, const SignalColumns* signal
                       const bt::PathParams* params, std::size_t P, double* metrics,
                       const TraceRequest* trace, InputCheck input_check = InputCheck::kRun);
 
-// Rule strategies evaluated natively on the close (src/backtest/rules.ts is the TS twin).
-enum RuleKind : int32_t { kRuleEmaCross = 0, kRuleSmaCross = 1, kRuleRsi = 2, kRuleKindCount = 3 };
-
-struct RuleSpec {
-  int32_t kind = kRuleEmaCross;
-  int32_t fast = 0;   // EMA/SMA cross: fast period; RSI: the period
-  int32_t slow = 0;   // EMA/SMA cross: slow period (> fast); RSI: unused
-  double lower = 30;  // RSI: long when it crosses back up through `lower`
-  double upper = 70;  // RSI: short when it crosses back down through `upper`
-};
-
-// Rule strategies: path = (s * R + r) * P + p; metrics is [S * R * P, bt::kMetricCount].
+// Rule strategies (the table of backtest_strategies.h, evaluated on the closes; TypeScript twin
+// src/backtest/strategies/): path = (s * R + r) * P + p; metrics is [S * R * P, bt::kMetricCount].
 // A rule's signals carry no stop, targets or size of their own: size 1, and stop/targets
 // from each path's overrides (none when those are NaN).
 void backtest_rules(const BacktestSymbol* symbols, std::size_t S, const RuleSpec* rules,

@@ -4,22 +4,23 @@
 // Work is split into tasks of one symbol and a block of its rules (one block per symbol when
 // there are at least as many symbols as threads). A task walks its symbol's bars in chunks of
 // kChunkBars: it advances every indicator series its rules use by one chunk (the streams of
-// indicator_streams.h, so the values are those of compute_rule_series bit for bit), then runs
-// each rule over the chunk 64 bars at a time (SIMD compares into bitsets) and appends the
-// events to the rule's list. The series never leave the cache, and each list has one writer.
+// backtest_series.h, so the values are those of compute_rule_series bit for bit), then runs
+// each rule's conditions (backtest_strategies.h) over the chunk 64 bars at a time (SIMD
+// compares into bitsets) and appends the events to the rule's list. The series never leave the cache, and each list has one writer.
 #include "no_fp_contract.h"  // the streams must round as in plain_indicators.cpp
 
-#if defined(__AVX512F__) || defined(__AVX2__)
+#if defined(__AVX512F__) || defined(__AVX__)
 #include <immintrin.h>
 #endif
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "backtest_rules.h"
+#include "backtest_series.h"
 #include "backtest_sources.h"
-#include "indicator_streams.h"
 #include "thread_pool.h"
 
 namespace ntp {
@@ -27,46 +28,44 @@ namespace {
 
 constexpr long kChunkBars = 1024;  // a multiple of 64 (bitset words) and of 4 (EMA blocks)
 
-// Bits k of `pos` / `neg`: fast[k] - slow[k] > 0 / < 0, for count <= 64 bars. The SIMD compares
-// give exactly the scalar answers (a subtraction and a compare, NaN false).
-void sign_bits(const double* fast, const double* slow, int count, uint64_t& pos, uint64_t& neg) {
-  pos = neg = 0;
-  int k = 0;
-#if defined(__AVX512BW__)
-  if (count == 64) {  // a whole word: the eight 8-bar masks are joined in mask registers
-    const __m512d zero = _mm512_setzero_pd();
-    __mmask16 p16[4], n16[4];
-    for (int g = 0; g < 4; ++g) {
-      const double *f = fast + 16 * g, *s = slow + 16 * g;
-      const __m512d d0 = _mm512_sub_pd(_mm512_loadu_pd(f), _mm512_loadu_pd(s));
-      const __m512d d1 = _mm512_sub_pd(_mm512_loadu_pd(f + 8), _mm512_loadu_pd(s + 8));
-      p16[g] = _mm512_kunpackb(_mm512_cmp_pd_mask(d1, zero, _CMP_GT_OQ), _mm512_cmp_pd_mask(d0, zero, _CMP_GT_OQ));
-      n16[g] = _mm512_kunpackb(_mm512_cmp_pd_mask(d1, zero, _CMP_LT_OQ), _mm512_cmp_pd_mask(d0, zero, _CMP_LT_OQ));
-    }
-    pos = _cvtmask64_u64(_mm512_kunpackd(_mm512_kunpackw(p16[3], p16[2]), _mm512_kunpackw(p16[1], p16[0])));
-    neg = _cvtmask64_u64(_mm512_kunpackd(_mm512_kunpackw(n16[3], n16[2]), _mm512_kunpackw(n16[1], n16[0])));
-    return;
-  }
-#endif
+// SIMD lanes for the conditions: a strategy's `up`/`down` on a vector of consecutive bars gives a
+// lane mask, turned into bits here. Plain doubles where the CPU has no AVX.
 #if defined(__AVX512F__)
-  const __m512d zero = _mm512_setzero_pd();
-  for (; k + 8 <= count; k += 8) {
-    const __m512d d = _mm512_sub_pd(_mm512_loadu_pd(fast + k), _mm512_loadu_pd(slow + k));
-    pos |= static_cast<uint64_t>(_mm512_cmp_pd_mask(d, zero, _CMP_GT_OQ)) << k;
-    neg |= static_cast<uint64_t>(_mm512_cmp_pd_mask(d, zero, _CMP_LT_OQ)) << k;
-  }
-#elif defined(__AVX2__)
-  const __m256d zero = _mm256_setzero_pd();
-  for (; k + 4 <= count; k += 4) {
-    const __m256d d = _mm256_sub_pd(_mm256_loadu_pd(fast + k), _mm256_loadu_pd(slow + k));
-    pos |= static_cast<uint64_t>(_mm256_movemask_pd(_mm256_cmp_pd(d, zero, _CMP_GT_OQ))) << k;
-    neg |= static_cast<uint64_t>(_mm256_movemask_pd(_mm256_cmp_pd(d, zero, _CMP_LT_OQ))) << k;
+typedef double RuleLanes __attribute__((vector_size(64)));
+constexpr int kLanes = 8;
+template <class Mask>
+uint64_t lane_bits(Mask m) {
+  return _mm512_test_epi64_mask((__m512i)m, (__m512i)m);
+}
+#elif defined(__AVX__)
+typedef double RuleLanes __attribute__((vector_size(32)));
+constexpr int kLanes = 4;
+template <class Mask>
+uint64_t lane_bits(Mask m) {
+  return static_cast<uint64_t>(_mm256_movemask_pd((__m256d)m));
+}
+#endif
+
+// Bits k of `up` / `down`: the strategy's conditions at bar k of `count` <= 64 bars, reading
+// series i at at[i][k]. The vector lanes give exactly the scalar answers (the same operations
+// on each lane, ordered compares: NaN false).
+template <class S>
+void condition_bits(const double* const* at, const double* p, int count, uint64_t& up, uint64_t& down) {
+  up = down = 0;
+  int k = 0;
+#if defined(__AVX512F__) || defined(__AVX__)
+  for (; k + kLanes <= count; k += kLanes) {
+    RuleLanes v[S::kSeries];
+    for (int i = 0; i < S::kSeries; ++i) std::memcpy(&v[i], at[i] + k, sizeof(RuleLanes));
+    up |= lane_bits(S::up(v, p)) << k;
+    down |= lane_bits(S::down(v, p)) << k;
   }
 #endif
   for (; k < count; ++k) {
-    const double d = fast[k] - slow[k];
-    pos |= static_cast<uint64_t>(d > 0) << k;
-    neg |= static_cast<uint64_t>(d < 0) << k;
+    double v[kMaxRuleSeries];
+    for (int i = 0; i < S::kSeries; ++i) v[i] = at[i][k];
+    up |= static_cast<uint64_t>(S::up(v, p)) << k;
+    down |= static_cast<uint64_t>(S::down(v, p)) << k;
   }
 }
 
@@ -77,34 +76,25 @@ uint64_t from_warmup(long base, long warmup) {
   return below >= 64 ? 0 : ~uint64_t{0} << below;
 }
 
-// A cross's decided sides for the `count` bars from bar `base` as bitsets: +1 where fast - slow
-// turns > 0 from <= 0 (a positive bar whose previous bar was not), -1 where it turns < 0 from
-// >= 0; the same decisions as bt::CrossSource. fast/slow point at bar `base`; [-1] is read
-// when base > 0.
-void cross_word(const double* fast, const double* slow, long base, int count, long warmup, uint64_t& up,
-                uint64_t& down) {
-  uint64_t pos, neg;
-  sign_bits(fast, slow, count, pos, neg);
-  uint64_t prev_pos = 0, prev_neg = 0;  // the bar before this word
+// A rule's decided sides for the `count` bars from bar `base` as bitsets: +1 where `up` holds
+// and did not at the bar before, -1 likewise for `down` (bt::RuleSource's decisions). at[i]
+// points at bar `base` of series i; at[i][-1] is read when base > 0.
+template <class S>
+void rule_word(const double* const* at, const double* p, long base, int count, long warmup, uint64_t& up,
+               uint64_t& down) {
+  uint64_t u, d;
+  condition_bits<S>(at, p, count, u, d);
+  uint64_t prev_u = 0, prev_d = 0;  // the bar before this word
   if (base > 0) {
-    const double d = fast[-1] - slow[-1];
-    prev_pos = d > 0;
-    prev_neg = d < 0;
+    double v[kMaxRuleSeries];
+    for (int i = 0; i < S::kSeries; ++i) v[i] = at[i][-1];
+    prev_u = S::up(v, p);
+    prev_d = S::down(v, p);
   }
-  const uint64_t keep = from_warmup(base, warmup);  // no decision before the slow average exists
-  up = pos & ~((pos << 1) | prev_pos) & keep;
-  down = neg & ~((neg << 1) | prev_neg) & keep;
-}
-
-// The same for an RSI reversal (bt::RsiSource's decisions); rsi points at bar `base`.
-void rsi_word(const double* rsi, long base, int count, const RuleSpec& rule, uint64_t& up, uint64_t& down) {
-  up = down = 0;
-  const long warmup = rule_warmup(rule);
-  for (int k = base < warmup ? static_cast<int>(std::min<long>(warmup - base, count)) : 0; k < count; ++k) {
-    const int32_t side = bt::RsiSource::decide(rsi[k - 1], rsi[k], rule.lower, rule.upper);
-    up |= static_cast<uint64_t>(side > 0) << k;
-    down |= static_cast<uint64_t>(side < 0) << k;
-  }
+  const uint64_t keep = from_warmup(base, warmup);
+  const uint64_t rising = u & ~((u << 1) | prev_u) & keep, falling = d & ~((d << 1) | prev_d) & keep;
+  up = rising & ~falling;  // both at once decide nothing, as +1 - 1
+  down = falling & ~rising;
 }
 
 void append_events(long base, uint64_t up, uint64_t down, std::vector<int32_t>& out) {
@@ -123,20 +113,17 @@ class ChunkSeries {
     for (const int32_t id : ids) {
       row_of_[id] = static_cast<int32_t>(rows_.size());
       rows_.push_back(id);
-      const auto [kind, period] = plan.list[id];
-      if (kind == kRuleEmaCross) emas.push_back(id);
-      else if (kind == kRuleSmaCross) smas_.push_back({SmaStream(period), row_of_[id]});
-      else rsis_.push_back({RsiStream(period), row_of_[id]});
+      if (plan.list[id].kind == SeriesKind::kEma) emas.push_back(id);
+      else streams_.push_back({SeriesStream(plan.list[id]), row_of_[id]});
     }
     // EMAs four at a time (their recurrences overlap), the rest one by one.
     std::size_t i = 0;
     for (; i + 4 <= emas.size(); i += 4) {
       F64x4 a;
-      for (int l = 0; l < 4; ++l) a[l] = recurrence_coefficient(RecurrenceKind::kEma, plan.list[emas[i + l]].second);
+      for (int l = 0; l < 4; ++l) a[l] = recurrence_coefficient(RecurrenceKind::kEma, plan.list[emas[i + l]].a);
       quads_.push_back({EmaStream<F64x4>(a), {row_of_[emas[i]], row_of_[emas[i + 1]], row_of_[emas[i + 2]], row_of_[emas[i + 3]]}});
     }
-    for (; i < emas.size(); ++i)
-      emas_.push_back({EmaStream<double>(recurrence_coefficient(RecurrenceKind::kEma, plan.list[emas[i]].second)), row_of_[emas[i]]});
+    for (; i < emas.size(); ++i) streams_.push_back({SeriesStream(plan.list[emas[i]]), row_of_[emas[i]]});
     values_.assign(rows_.size() * kRow, 0.0);
   }
 
@@ -148,9 +135,10 @@ class ChunkSeries {
       q.stream.run(close, ut0, ut1, [&](std::size_t t, const F64x4& y) {
         for (int l = 0; l < 4; ++l) values_[q.rows[l] * kRow + 1 + (t - ut0)] = y[l];
       });
-    for (auto& e : emas_) e.stream.run(close, ut0, ut1, store(e.row, ut0));
-    for (auto& e : smas_) e.stream.run(close, ut0, ut1, store(e.row, ut0));
-    for (auto& e : rsis_) e.stream.run(close, ut0, ut1, store(e.row, ut0));
+    for (auto& e : streams_) {
+      double* row = values_.data() + static_cast<std::size_t>(e.row) * kRow + 1;
+      e.stream.run(close, ut0, ut1, [row, ut0](std::size_t t, double y) { row[t - ut0] = y; });
+    }
     last_ = static_cast<std::size_t>(t1 - t0);
   }
 
@@ -159,28 +147,19 @@ class ChunkSeries {
 
  private:
   static constexpr std::size_t kRow = 1 + static_cast<std::size_t>(kChunkBars);
-  template <class Stream>
   struct One {
-    Stream stream;
+    SeriesStream stream;
     int32_t row;
   };
   struct EmaQuad {
     EmaStream<F64x4> stream;
     int32_t rows[4];
   };
-  struct RowStore {  // a stream's output into a row: bar t of the chunk starting at t0
-    double* row;
-    std::size_t t0;
-    void operator()(std::size_t t, double y) const { row[t - t0] = y; }
-  };
-  RowStore store(int32_t row, std::size_t t0) { return {values_.data() + static_cast<std::size_t>(row) * kRow + 1, t0}; }
 
   std::vector<int32_t> row_of_;  // series id -> row, -1 when this task does not use it
   std::vector<int32_t> rows_;    // row -> series id
   std::vector<EmaQuad> quads_;
-  std::vector<One<EmaStream<double>>> emas_;
-  std::vector<One<SmaStream>> smas_;
-  std::vector<One<RsiStream>> rsis_;
+  std::vector<One> streams_;
   std::vector<double> values_;
   std::size_t last_ = 0;  // bars in the chunk just computed
 };
@@ -189,10 +168,9 @@ class ChunkSeries {
 void symbol_events(const BacktestSymbol& symbol, const RuleSeries& plan, const RuleSpec* rules, std::size_t r0,
                    std::size_t r1, std::vector<int32_t>* lists) {
   std::vector<int32_t> ids;
-  for (std::size_t r = r0; r < r1; ++r) {
-    ids.push_back(plan.first[r]);
-    if (plan.second[r] >= 0) ids.push_back(plan.second[r]);
-  }
+  for (std::size_t r = r0; r < r1; ++r)
+    for (const int32_t id : plan.ids[r])
+      if (id >= 0) ids.push_back(id);
   std::sort(ids.begin(), ids.end());
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
   ChunkSeries series(plan, ids);
@@ -201,17 +179,19 @@ void symbol_events(const BacktestSymbol& symbol, const RuleSeries& plan, const R
     const long t1 = std::min(n, t0 + kChunkBars);
     series.advance(symbol.candles.close, t0, t1);
     for (std::size_t r = r0; r < r1; ++r) {
-      const RuleSpec& rule = rules[r];
-      const double* first = series.at(plan.first[r]);
-      const double* second = rule.kind == kRuleRsi ? nullptr : series.at(plan.second[r]);
-      for (long base = t0; base < t1; base += 64) {
-        const int count = static_cast<int>(std::min<long>(64, t1 - base));
-        const long k = base - t0;
-        uint64_t up, down;
-        if (rule.kind == kRuleRsi) rsi_word(first + k, base, count, rule, up, down);
-        else cross_word(first + k, second + k, base, count, rule_warmup(rule), up, down);
-        append_events(base, up, down, lists[r]);
-      }
+      visit_strategy(rules[r].kind, [&](auto s) {
+        using S = decltype(s);
+        const double* at[kMaxRuleSeries];
+        for (int i = 0; i < S::kSeries; ++i) at[i] = series.at(plan.ids[r][i]);
+        for (long base = t0; base < t1; base += 64) {
+          const int count = static_cast<int>(std::min<long>(64, t1 - base));
+          const double* word[kMaxRuleSeries];
+          for (int i = 0; i < S::kSeries; ++i) word[i] = at[i] + (base - t0);
+          uint64_t up, down;
+          rule_word<S>(word, rules[r].params, base, count, plan.warmup[r], up, down);
+          append_events(base, up, down, lists[r]);
+        }
+      });
     }
   }
 }

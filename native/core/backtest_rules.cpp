@@ -1,61 +1,95 @@
-// Rule strategies on the CPU: rule checks, the plan of indicator series (each (indicator,
-// period) once), whole series for the CUDA twin, and every (symbol, rule, params) path through
-// run_path on its pair's precomputed events (backtest_rule_events.cpp).
+// Rule strategies on the CPU: rule checks (the table's parameter ranges), the plan of indicator
+// series (each key once), whole series for the CUDA twin, and every (symbol, rule, params) path
+// through run_path on its pair's precomputed events (backtest_rule_events.cpp).
 #include "no_fp_contract.h"  // round as the TypeScript reference (see backtest.cpp)
 
 #include "backtest_rules.h"
 
 #include <algorithm>
 #include <cmath>
+#include <iomanip>
 #include <map>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <tuple>
-#include <utility>
 
 #include "backtest_path.h"
+#include "backtest_series.h"
 #include "backtest_sources.h"
 #include "backtest_trace.h"
-#include "plain_indicators.h"
 #include "thread_pool.h"
 
 namespace ntp {
 
+namespace {
+
+std::string number(double v) {
+  std::ostringstream o;
+  o << std::setprecision(15) << v;
+  return o.str();
+}
+
+// The table's kinds for messages: "0 (ema_cross), 1 (sma_cross), ...".
+std::string kind_list() {
+  std::string out;
+  for (int32_t k = 0; k < RuleStrategies::kCount; ++k)
+    visit_strategy(k, [&](auto s) { out += (k > 0 ? ", " : "") + std::to_string(k) + " (" + decltype(s)::kName + ")"; });
+  return out;
+}
+
+}  // namespace
+
 void check_rules(const RuleSpec* rules, std::size_t R) {
   if (R == 0) throw std::invalid_argument("rules must hold at least one rule (the grid is empty)");
-  constexpr int32_t kMaxPeriod = 1 << 20;
   for (std::size_t i = 0; i < R; ++i) {
     const RuleSpec& r = rules[i];
     const std::string at = "rules[" + std::to_string(i) + "]";
-    if (r.kind < 0 || r.kind >= kRuleKindCount)
-      throw std::invalid_argument(at + ".kind = " + std::to_string(r.kind) + " must be 0 (emaCross), 1 (smaCross) or 2 (rsi)");
-    if (r.fast < 1 || r.fast > kMaxPeriod)
-      throw std::invalid_argument(at + (r.kind == kRuleRsi ? ".period" : ".fast") + " = " + std::to_string(r.fast) +
-                                  " must be an integer in [1, " + std::to_string(kMaxPeriod) + "]");
-    if (r.kind != kRuleRsi && (r.slow <= r.fast || r.slow > kMaxPeriod))
-      throw std::invalid_argument(at + ".slow = " + std::to_string(r.slow) + " must be an integer in (fast = " +
-                                  std::to_string(r.fast) + ", " + std::to_string(kMaxPeriod) + "]");
-    if (r.kind == kRuleRsi && !(r.lower >= 0 && r.lower < r.upper && r.upper <= 100))
-      throw std::invalid_argument(at + ".lower/upper = " + std::to_string(r.lower) + "/" + std::to_string(r.upper) +
-                                  " must satisfy 0 <= lower < upper <= 100");
+    if (r.kind < 0 || r.kind >= RuleStrategies::kCount)
+      throw std::invalid_argument(at + ".kind = " + std::to_string(r.kind) + " must be one of " + kind_list());
+    visit_strategy(r.kind, [&](auto s) {
+      using S = decltype(s);
+      for (std::size_t j = 0; j < S::kParams.size(); ++j) {
+        const ParamSpec& q = S::kParams[j];
+        const double v = r.params[j];
+        if (!(v >= q.min && v <= q.max) || (q.integer && v != std::floor(v)))
+          throw std::invalid_argument(at + "." + q.name + " = " + number(v) + " must be " + (q.integer ? "an integer" : "a number") +
+                                      " in [" + number(q.min) + ", " + number(q.max) + "] (" + S::kName + ")");
+      }
+      for (const ParamOrder& o : S::kOrder) {
+        if (!(r.params[o.below] < r.params[o.above]))
+          throw std::invalid_argument(at + ": " + S::kParams[o.below].name + " = " + number(r.params[o.below]) + " must be < " +
+                                      S::kParams[o.above].name + " = " + number(r.params[o.above]) + " (" + S::kName + ")");
+      }
+    });
   }
+}
+
+long rule_warmup(const RuleSpec& r) {
+  long w = 1;
+  visit_strategy(r.kind, [&](auto s) { w = std::max(w, decltype(s)::warmup(r.params)); });
+  return w;
 }
 
 RuleSeries plan_rule_series(const RuleSpec* rules, std::size_t R) {
   check_rules(rules, R);
-  // Distinct (indicator, period) pairs; indicator: 0 EMA, 1 SMA, 2 RSI (= the rule kind).
-  std::map<std::pair<int32_t, int32_t>, int32_t> ids;
+  std::map<SeriesKey, int32_t> ids;  // distinct keys
   RuleSeries rs;
-  const auto id_of = [&](int32_t ind, int32_t period) {
-    auto [it, inserted] = ids.emplace(std::make_pair(ind, period), static_cast<int32_t>(rs.list.size()));
-    if (inserted) rs.list.emplace_back(ind, period);
-    return it->second;
-  };
-  rs.first.resize(R);
-  rs.second.resize(R);
+  rs.ids.resize(R);
+  rs.warmup.resize(R);
   for (std::size_t i = 0; i < R; ++i) {
-    rs.first[i] = id_of(rules[i].kind, rules[i].fast);
-    rs.second[i] = rules[i].kind == kRuleRsi ? -1 : id_of(rules[i].kind, rules[i].slow);
+    rs.ids[i].fill(-1);
+    rs.warmup[i] = rule_warmup(rules[i]);
+    visit_strategy(rules[i].kind, [&](auto s) {
+      using S = decltype(s);
+      SeriesKey keys[kMaxRuleSeries];
+      S::series(rules[i].params, keys);
+      for (int k = 0; k < S::kSeries; ++k) {
+        auto [it, inserted] = ids.emplace(keys[k], static_cast<int32_t>(rs.list.size()));
+        if (inserted) rs.list.push_back(keys[k]);
+        rs.ids[i][k] = it->second;
+      }
+    });
   }
   rs.unique = rs.list.size();
   return rs;
@@ -66,11 +100,8 @@ void fill_rule_series(const BacktestSymbol& symbol, const RuleSeries& plan, doub
   const double* x = symbol.candles.close;
   parallel_for(plan.unique, 1, [&](std::size_t begin, std::size_t end) {
     for (std::size_t u = begin; u < end; ++u) {
-      const auto [ind, period] = plan.list[u];
       double* y = out + u * n;
-      if (ind == kRuleEmaCross) ema_series(x, n, period, y);
-      else if (ind == kRuleSmaCross) sma_series(x, n, period, y);
-      else rsi_series(x, n, period, y);
+      SeriesStream(plan.list[u]).run(x, 0, n, [y](std::size_t t, double v) { y[t] = v; });
     }
   });
 }

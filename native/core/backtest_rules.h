@@ -1,9 +1,9 @@
-// Indicator series for rule strategies, computed once per (symbol, indicator, period) and
-// shared by every path that uses them (CPU engine and CUDA twin alike).
+// Indicator series for rule strategies, computed once per (symbol, series key) and shared by
+// every path that uses them (CPU engine and CUDA twin alike).
 #pragma once
+#include <array>
 #include <cstddef>
 #include <cstdint>
-#include <utility>
 #include <vector>
 
 #include "backtest.h"
@@ -11,10 +11,11 @@
 namespace ntp {
 
 struct RuleSeries {
-  std::size_t unique = 0;                 // U distinct (indicator, period) series
-  std::vector<std::pair<int32_t, int32_t>> list;  // (indicator = rule kind, period) of each
+  std::size_t unique = 0;                  // U distinct series
+  std::vector<SeriesKey> list;             // the key of each
   std::vector<std::size_t> symbol_offset;  // start of symbol s's U series in `data` (each n_s long)
-  std::vector<int32_t> first, second;      // per rule: series ids (second = -1 for RSI)
+  std::vector<std::array<int32_t, kMaxRuleSeries>> ids;  // per rule: the ids of the series it reads
+  std::vector<long> warmup;                // per rule: rule_warmup
   std::vector<double> data;
   const double* series(std::size_t s, int32_t id, std::size_t n) const {
     return data.data() + symbol_offset[s] + static_cast<std::size_t>(id) * n;
@@ -38,7 +39,7 @@ struct RuleEvents {
 // with values equal to compute_rule_series'.
 RuleEvents compute_rule_events(const BacktestSymbol* symbols, std::size_t S, const RuleSpec* rules, std::size_t R);
 
-// First bar whose decided signal can be non-zero (the indicators are defined at t-1 and t).
-inline long rule_warmup(const RuleSpec& r) { return r.kind == kRuleRsi ? r.fast + 1 : r.slow; }
+// First bar whose decided signal can be non-zero (>= 1: the decision reads the bar before).
+long rule_warmup(const RuleSpec& r);
 
 }  // namespace ntp

@@ -1,7 +1,8 @@
 // CUDA twin of core/backtest.cpp and core/backtest_rules.cpp: one thread per path running
 // the same run_path (backtest_path.h). Consecutive threads are parameter sets of one symbol,
 // so a warp reads the same bars together (the candles are shared across parameter sets).
-// Rule indicators are computed once on the host (compute_rule_series) and uploaded.
+// Rule indicators are computed once on the host (compute_rule_series) and uploaded; each rule
+// decides through its strategy's entry in the table (core/backtest_strategies.h).
 #include <vector>
 
 #include "../core/backtest_path.h"
@@ -24,7 +25,7 @@ struct DevSymbol {
 
 struct DevRule {
   RuleSpec spec;
-  int32_t first, second;
+  int32_t ids[kMaxRuleSeries];  // its series in the symbol's list (RuleSeries::ids)
   long warmup;
 };
 
@@ -49,14 +50,16 @@ __global__ void rules_kernel(const DevSymbol* syms, std::size_t S, const DevRule
   const bt::PathParams& pp = params[path % P];
   double* m = metrics + path * bt::kMetricCount;
   bt::NoTrace none;
-  const double* first = sy.series + static_cast<std::size_t>(rule.first) * sy.n;
-  if (rule.spec.kind == kRuleRsi) {
-    const bt::RsiSource src{first, rule.warmup, rule.spec.lower, rule.spec.upper};
+  // The rule's strategy from the table: its RuleSource reads the rule's series (the same
+  // decisions as the CPU engine's event lists).
+  visit_strategy(rule.spec.kind, [&](auto strategy) {
+    using Strategy = decltype(strategy);
+    bt::RuleSource<Strategy> src{};
+    for (int i = 0; i < Strategy::kSeries; ++i) src.series[i] = sy.series + static_cast<std::size_t>(rule.ids[i]) * sy.n;
+    for (int i = 0; i < kMaxRuleParams; ++i) src.params[i] = rule.spec.params[i];
+    src.warmup = rule.warmup;
     bt::run_path(bars_of(sy), src, pp, sy.bars_per_year, m, none);
-  } else {
-    const bt::CrossSource src{first, sy.series + static_cast<std::size_t>(rule.second) * sy.n, rule.warmup};
-    bt::run_path(bars_of(sy), src, pp, sy.bars_per_year, m, none);
-  }
+  });
 }
 
 // All symbols' columns concatenated on the device; pointers into them per symbol.
@@ -135,7 +138,11 @@ void backtest_rules(const BacktestSymbol* symbols, std::size_t S, const RuleSpec
   if (input_check == InputCheck::kRun) check_backtest_common(symbols, S, params, P);
   const RuleSeries rs = compute_rule_series(symbols, S, rules, R);
   std::vector<DevRule> dr(R);
-  for (std::size_t r = 0; r < R; ++r) dr[r] = DevRule{rules[r], rs.first[r], rs.second[r], rule_warmup(rules[r])};
+  for (std::size_t r = 0; r < R; ++r) {
+    dr[r].spec = rules[r];
+    for (int i = 0; i < kMaxRuleSeries; ++i) dr[r].ids[i] = rs.ids[r][i];
+    dr[r].warmup = rs.warmup[r];
+  }
   Uploaded up(symbols, S, nullptr, &rs);
   DeviceBuffer<DevSymbol> d_syms(up.syms.data(), S);
   DeviceBuffer<DevRule> d_rules(dr.data(), R);

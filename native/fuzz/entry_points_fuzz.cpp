@@ -356,11 +356,8 @@ void fuzz_backtest(FuzzedDataProvider& in) {
   const bool rules = in.ConsumeBool();
   std::vector<ntp::RuleSpec> specs(static_cast<std::size_t>(in.ConsumeIntegralInRange<int>(1, 3)));
   for (auto& r : specs) {
-    r.kind = in.ConsumeIntegralInRange<int32_t>(-1, 3);
-    r.fast = in.ConsumeIntegralInRange<int32_t>(-1, 40);
-    r.slow = in.ConsumeIntegralInRange<int32_t>(-1, 80);
-    r.lower = in.ConsumeFloatingPointInRange<double>(-10, 110);
-    r.upper = in.ConsumeFloatingPointInRange<double>(-10, 110);
+    r.kind = in.ConsumeIntegralInRange<int32_t>(-1, ntp::RuleStrategies::kCount);
+    for (double& v : r.params) v = in.ConsumeBool() ? in.ConsumeIntegralInRange<int32_t>(-1, 80) : in.ConsumeFloatingPointInRange<double>(-10, 110);
   }
   const std::size_t paths = S * P * (rules ? specs.size() : 1);
   std::vector<double> metrics(paths * ntp::bt::kMetricCount);

@@ -2,6 +2,7 @@
 // checks, and (with a GPU) the CUDA twin against the CPU engine within 1e-6.
 #include "../core/no_fp_contract.h"  // run_path is instantiated here too, and the linker may keep this copy
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <vector>
@@ -71,6 +72,26 @@ Traced run_one(const test::OwnedCandles& k, const OwnedSignals& g, const bt::Pat
 }
 
 double field(const Traced& t, int trade, int f) { return t.trades[trade * bt::kTradeFields + f]; }
+
+// A rule of every strategy in the table, parameters from its declared ranges: integer periods
+// 5, 12, 19 in parameter order (so fast < slow), real parameters at 30% then 70% of their range
+// (RSI levels 30 < 70, a Bollinger width of 3).
+std::vector<RuleSpec> one_rule_per_strategy() {
+  std::vector<RuleSpec> rules;
+  for (int32_t kind = 0; kind < RuleStrategies::kCount; ++kind) {
+    RuleSpec r{kind, {}};
+    visit_strategy(kind, [&](auto s) {
+      int reals = 0;
+      for (std::size_t j = 0; j < decltype(s)::kParams.size(); ++j) {
+        const ParamSpec& q = decltype(s)::kParams[j];
+        r.params[j] = q.integer ? std::max(q.min, 5.0 + 7.0 * static_cast<double>(j))
+                                : q.min + (q.max - q.min) * (reals++ == 0 ? 0.3 : 0.7);
+      }
+    });
+    rules.push_back(r);
+  }
+  return rules;
+}
 
 }  // namespace
 
@@ -162,8 +183,9 @@ TEST_CASE(rule_event_lists_match_the_series_scan) {
   // including word and chunk edges.
   std::vector<test::OwnedCandles> ks = {test::random_candles(3001, 21), test::random_candles(130, 22)};
   std::vector<BacktestSymbol> syms = {{ks[0].view(), 8760}, {ks[1].view(), 8760}};
-  std::vector<RuleSpec> rules = {{kRuleEmaCross, 3, 7, 0, 0}, {kRuleEmaCross, 12, 65, 0, 0}, {kRuleSmaCross, 5, 64, 0, 0},
-                                 {kRuleSmaCross, 2, 3, 0, 0}, {kRuleRsi, 14, 0, 30, 70}, {kRuleRsi, 3, 0, 45, 55}};
+  std::vector<RuleSpec> rules = {{rule_kind<EmaCross>(), {3, 7}}, {rule_kind<EmaCross>(), {12, 65}}, {rule_kind<SmaCross>(), {5, 64}},
+                                 {rule_kind<SmaCross>(), {2, 3}}, {rule_kind<RsiReversal>(), {14, 30, 70}}, {rule_kind<RsiReversal>(), {3, 45, 55}}};
+  for (const RuleSpec& r : one_rule_per_strategy()) rules.push_back(r);
   const RuleSeries rs = compute_rule_series(syms.data(), 2, rules.data(), rules.size());
   const RuleEvents ev = compute_rule_events(syms.data(), 2, rules.data(), rules.size());
   long events = 0;
@@ -172,13 +194,17 @@ TEST_CASE(rule_event_lists_match_the_series_scan) {
     for (std::size_t r = 0; r < rules.size(); ++r) {
       const std::vector<int32_t>& list = ev.lists[s * rules.size() + r];
       bt::EventListSource src{list.data(), list.data() + list.size()};
-      const double* a = rs.series(s, rs.first[r], static_cast<std::size_t>(n));
-      const long warmup = rule_warmup(rules[r]);
       long next = src.next_event(0, n);
       for (long t = 0; t < n; ++t) {
-        const int32_t want = rules[r].kind == kRuleRsi
-            ? bt::RsiSource{a, warmup, rules[r].lower, rules[r].upper}.side(t)
-            : bt::CrossSource{a, rs.series(s, rs.second[r], static_cast<std::size_t>(n)), warmup}.side(t);
+        int32_t want = 0;
+        visit_strategy(rules[r].kind, [&](auto strategy) {
+          bt::RuleSource<decltype(strategy)> scan{};
+          for (int i = 0; i < kMaxRuleSeries; ++i)
+            if (rs.ids[r][i] >= 0) scan.series[i] = rs.series(s, rs.ids[r][i], static_cast<std::size_t>(n));
+          for (int i = 0; i < kMaxRuleParams; ++i) scan.params[i] = rules[r].params[i];
+          scan.warmup = rs.warmup[r];
+          want = scan.side(t);
+        });
         if (want != 0) {
           CHECK(next == t);  // next_event finds every event in order, with its side
           CHECK(src.side(t) == want);
@@ -216,13 +242,13 @@ TEST_CASE(bad_arguments_throw) {
   sym.candles = k.view();
   CHECK_THROWS(backtest_signals(&sym, &cols, 1, &p, 1, m.data(), nullptr));
   k.h[7] = k.o[7] * 1.01;
-  RuleSpec bad_rule{kRuleEmaCross, 20, 10, 30, 70};  // slow <= fast
+  RuleSpec bad_rule{rule_kind<EmaCross>(), {20, 10}};  // slow <= fast
   CHECK_THROWS(backtest_rules(&sym, 1, &bad_rule, 1, &p, 1, m.data(), nullptr));
   CHECK_THROWS(backtest_rules(&sym, 1, &bad_rule, 0, &p, 1, m.data(), nullptr));
   // Too many bars for int32 bar indices: refused before any bar is read.
   BacktestSymbol huge = sym;
   huge.candles.length = kMaxBacktestBars;
-  RuleSpec ok_rule{kRuleEmaCross, 10, 20, 30, 70};
+  RuleSpec ok_rule{rule_kind<EmaCross>(), {10, 20}};
   CHECK_THROWS(backtest_rules(&huge, 1, &ok_rule, 1, &p, 1, m.data(), nullptr));
   CHECK_THROWS(backtest_signals(&huge, &cols, 1, &p, 1, m.data(), nullptr));
 }
@@ -334,7 +360,8 @@ TEST_CASE(cuda_matches_cpu) {
   cuda::backtest_signals(syms.data(), cols.data(), 2, ps.data(), ps.size(), b.data());
   for (std::size_t i = 0; i < a.size(); ++i) CHECK_CLOSE(b[i], a[i], 1e-6);
 
-  std::vector<RuleSpec> rules = {{kRuleEmaCross, 5, 20, 0, 0}, {kRuleSmaCross, 10, 50, 0, 0}, {kRuleRsi, 14, 0, 30, 70}};
+  std::vector<RuleSpec> rules = one_rule_per_strategy();
+  rules.push_back({rule_kind<EmaCross>(), {5, 20}});
   std::vector<double> c(2 * rules.size() * ps.size() * bt::kMetricCount), d(c.size());
   backtest_rules(syms.data(), 2, rules.data(), rules.size(), ps.data(), ps.size(), c.data(), nullptr);
   cuda::backtest_rules(syms.data(), 2, rules.data(), rules.size(), ps.data(), ps.size(), d.data());

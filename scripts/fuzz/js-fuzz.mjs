@@ -77,8 +77,12 @@ async function child(seed, calls, verbose) {
     backtestSignals: () => { const n = 20 + int(40), P = 1 + int(2), side = Int8Array.from({ length: n }, () => int(3) - 1);
       return { symbols: [{ candles: candles(n), barsPerYear: 8760, signals: { side, stopDistance: f64(n, 1, 3), size: f64(n, 0.5, 1), targetDistance: [f64(n, 1, 2), f64(n, 2, 3), f64(n, 3, 4)] } }],
         params: params(P), out: { metrics: new Float64Array(P * M) }, trace: { paths: i32(0), stride: n, trades: new Float64Array(n * (A.backtestLayout?.tradeFields ?? 20)), tradeCounts: new Int32Array(1), equity: new Float64Array(n) } }; },
-    backtestRules: () => { const n = 30 + int(40), P = 1 + int(2);
-      return { symbols: [{ candles: candles(n), barsPerYear: 8760 }], rules: { kind: i32(0, 2), fast: i32(3, 5), slow: i32(8, 0), lower: Float64Array.of(30, 30), upper: Float64Array.of(70, 70) }, params: params(P), out: { metrics: new Float64Array(2 * P * M) } }; },
+    backtestRules: () => { const n = 30 + int(40), P = 1 + int(2), mp = A.backtestStrategies?.maxParams ?? 4;
+      const ruleParams = new Float64Array(2 * mp);  // ema_cross (3, 8) and rsi (5, 30, 70), kinds by name from the addon's table
+      ruleParams.set([3, 8]);
+      ruleParams.set([5, 30, 70], mp);
+      const kind = (name) => Math.max(0, A.backtestStrategies?.list.findIndex((e) => e.name === name) ?? 0);
+      return { symbols: [{ candles: candles(n), barsPerYear: 8760 }], rules: { kind: i32(kind('ema_cross'), kind('rsi')), params: ruleParams }, params: params(P), out: { metrics: new Float64Array(2 * P * M) } }; },
     binaryOp: () => { const n = small() * 4; return { op: int(5), a: f32(n), b: f32(pick([n, 1, 4])), out: new Float32Array(n) }; },
     adamStep: () => { const n = small(); return { params: [f32(n)], grads: [f32(n)], m: [new Float32Array(n)], v: [new Float32Array(n)], learningRate: 1e-3, step: 1 + int(5), clipNorm: 1 }; },
   };

@@ -3,7 +3,11 @@ export * from './types.js';
 export * from './metrics.js';
 export { runReferenceBacktest } from './reference.js';
 export * from './native.js';
-export { ruleSides, ruleSignals, sidesToSignals } from './rules.js';
+export { ruleSignals, sidesToSignals } from './rules.js';
+export {
+  STRATEGIES, STRATEGY_NAMES, findStrategy, strategyOf, paramNames, ruleParams, ruleIssue, ruleSides, ruleLabel, defaultRule, allParams, gridAxes,
+  type Strategy, type StrategyParam, type StrategyName,
+} from './strategies/index.js';
 export * from './sweep.js';
 export { assertSignals } from './signals-check.js';
 export { backtestOptionsFromConfig } from './from-config.js';

@@ -18,14 +18,10 @@ import type { NativeDevice } from '../native/types.js';
 import type { SignalArrays } from '../signals/types.js';
 import { METRIC_NAMES, inferBarsPerYear, type BacktestMetrics } from './metrics.js';
 import { assertSignals } from './signals-check.js';
+import { ruleIssue, strategyOf, type RuleStrategy } from './strategies/index.js';
 import { EXIT_REASONS, resolveBacktestOptions, type BacktestOptions, type TierExit, type Trade } from './types.js';
 
-export type RuleStrategy =
-  | { kind: 'emaCross'; fast: number; slow: number }
-  | { kind: 'smaCross'; fast: number; slow: number }
-  | { kind: 'rsi'; period: number; lower: number; upper: number };
-
-export const RULE_KINDS = ['emaCross', 'smaCross', 'rsi'] as const;
+export type { RuleStrategy } from './strategies/index.js';
 
 export interface NativeSymbol {
   symbol?: string;
@@ -72,14 +68,21 @@ const FLAG = { optimistic: 1, breakeven: 2, allowReverse: 4, allowLong: 8, allow
 interface NativeBacktestOptions {
   symbols: { candles: Candles; barsPerYear: number; signals?: SignalArrays }[];
   params: Record<string, Float64Array | Int32Array>;
-  rules?: { kind: Int32Array; fast: Int32Array; slow: Int32Array; lower: Float64Array; upper: Float64Array };
+  rules?: { kind: Int32Array; params: Float64Array };
   out: { metrics: Float64Array };
   trace?: { paths: Int32Array; stride: number; trades: Float64Array; tradeCounts: Int32Array; equity?: Float64Array; signals?: Int8Array };
   device?: NativeDevice;
 }
 
+/** The native strategy table (native/core/backtest_strategies.h), in kind order. */
+interface NativeStrategyTable {
+  maxParams: number;
+  list: { name: string; params: { name: string; min: number; max: number; integer: boolean }[] }[];
+}
+
 declare module '../native/types.js' {
   interface NativeAddon {
+    backtestStrategies: NativeStrategyTable;
     backtestSignals(o: NativeBacktestOptions): 'cpu' | 'cuda';
     backtestSignalsAsync(o: NativeBacktestOptions): Promise<'cpu' | 'cuda'>;
     backtestRules(o: NativeBacktestOptions): 'cpu' | 'cuda';
@@ -129,28 +132,21 @@ function packParams(sets: Partial<BacktestOptions>[]): { columns: Record<string,
   return { columns: c, resolved };
 }
 
+/** The rules as the addon's columns: each kind found by name in its table, parameters in its order. */
 function packRules(rules: RuleStrategy[]): NonNullable<NativeBacktestOptions['rules']> {
   if (!Array.isArray(rules) || rules.length === 0) throw new RangeError('rules must be a non-empty array (the rule grid is empty)');
+  const table = nativeAddon().backtestStrategies;
   const R = rules.length;
-  const out = { kind: new Int32Array(R), fast: new Int32Array(R), slow: new Int32Array(R), lower: new Float64Array(R), upper: new Float64Array(R) };
-  const int = (v: unknown, where: string): number => {
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 2 ** 20) throw new RangeError(`${where} = ${String(v)} must be an integer in [1, 1048576]`);
-    return v;
-  };
+  const out = { kind: new Int32Array(R), params: new Float64Array(R * table.maxParams) };
   rules.forEach((r, i) => {
-    const kind = RULE_KINDS.indexOf(r?.kind);
-    if (kind < 0) throw new RangeError(`rules[${i}].kind = ${JSON.stringify(r?.kind)} must be one of ${RULE_KINDS.join(', ')}`);
-    out.kind[i] = kind;
-    if (r.kind === 'rsi') {
-      out.fast[i] = int(r.period, `rules[${i}].period`);
-      if (!(r.lower >= 0 && r.lower < r.upper && r.upper <= 100)) throw new RangeError(`rules[${i}].lower/upper = ${r.lower}/${r.upper} must satisfy 0 <= lower < upper <= 100`);
-      out.lower[i] = r.lower;
-      out.upper[i] = r.upper;
-    } else {
-      out.fast[i] = int(r.fast, `rules[${i}].fast`);
-      out.slow[i] = int(r.slow, `rules[${i}].slow`);
-      if (r.slow <= r.fast) throw new RangeError(`rules[${i}].slow = ${r.slow} must be > fast = ${r.fast}`);
-    }
+    const at = `rules[${i}]`;
+    const strategy = strategyOf((r as { kind?: unknown } | null)?.kind, `${at}.kind`);
+    const values = r as unknown as Record<string, number>;
+    const issue = ruleIssue(strategy, values, (k) => `${at}.${k}`);
+    if (issue) throw new RangeError(issue);
+    out.kind[i] = table.list.findIndex((e) => e.name === strategy.name);
+    if (out.kind[i] < 0) throw new Error(`the native addon has no strategy ${strategy.name}: rebuild it (npx cmake-js compile --out build)`);
+    table.list[out.kind[i]].params.forEach((p, j) => { out.params[i * table.maxParams + j] = values[p.name]; });
   });
   return out;
 }

@@ -9,38 +9,66 @@
 import type { NativeDevice } from '../native/types.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { METRIC_NAMES, type BacktestMetrics, type MetricName } from './metrics.js';
-import { metricsOf, runNativeBacktestAsync, type NativeSymbol, type RuleStrategy } from './native.js';
+import { metricsOf, runNativeBacktestAsync, type NativeSymbol } from './native.js';
+import { paramNames, ruleIssue, ruleLabel, strategyOf, STRATEGY_NAMES, type RuleStrategy, type Strategy, type StrategyName } from './strategies/index.js';
 import type { BacktestOptions } from './types.js';
 
-/** Axes of a rule grid; every combination is one strategy (crosses keep fast < slow, RSI lower < upper). */
-export interface RuleGridSpec {
-  emaCross?: { fast: number[]; slow: number[] };
-  smaCross?: { fast: number[]; slow: number[] };
-  rsi?: { period: number[]; lower: number[]; upper: number[] };
+/**
+ * Axes of a rule grid, by strategy name and parameter name (e.g. { ema_cross: { fast: [5, 10],
+ * slow: [50] } }); every combination is one rule, less those breaking the strategy's order
+ * constraints (fast < slow, lower < upper).
+ */
+export type RuleGridSpec = Partial<Record<StrategyName, Record<string, readonly number[]>>>;
+
+/** Each strategy of the spec with its axes in parameter order (a missing or empty axis is an error). */
+function gridStrategies(spec: RuleGridSpec): { strategy: Strategy; axes: (readonly number[])[] }[] {
+  return Object.entries(spec).map(([name, axes]) => {
+    const strategy = strategyOf(name, 'rule grid strategy');
+    return {
+      strategy,
+      axes: paramNames(strategy).map((k) => {
+        const values = axes?.[k];
+        if (!Array.isArray(values) || values.length === 0) throw new RangeError(`rule grid ${name}.${k} must be a non-empty array of values`);
+        return values;
+      }),
+    };
+  });
+}
+
+/** Calls visit with every valid combination of one strategy's axes, in order (last axis fastest). */
+function forEachRule(strategy: Strategy, axes: readonly (readonly number[])[], visit: (params: Record<string, number>) => void): void {
+  const names = paramNames(strategy);
+  const at = new Array<number>(axes.length).fill(0);
+  for (;;) {
+    const params = Object.fromEntries(names.map((k, i) => [k, axes[i][at[i]]]));
+    if (strategy.below.every(([a, b]) => params[a] < params[b])) visit(params);
+    let i = axes.length - 1;
+    while (i >= 0 && ++at[i] === axes[i].length) at[i--] = 0;
+    if (i < 0) return;
+  }
 }
 
 export function expandRuleGrid(spec: RuleGridSpec): RuleStrategy[] {
   const out: RuleStrategy[] = [];
-  for (const kind of ['emaCross', 'smaCross'] as const) {
-    const axes = spec[kind];
-    if (!axes) continue;
-    for (const fast of axes.fast) for (const slow of axes.slow) if (fast < slow) out.push({ kind, fast, slow });
+  for (const { strategy, axes } of gridStrategies(spec)) {
+    forEachRule(strategy, axes, (params) => {
+      const issue = ruleIssue(strategy, params, (k) => `rule grid ${strategy.name}.${k}`);
+      if (issue) throw new RangeError(issue);
+      out.push({ kind: strategy.name, ...params } as RuleStrategy);
+    });
   }
-  if (spec.rsi) {
-    for (const period of spec.rsi.period) for (const lower of spec.rsi.lower) for (const upper of spec.rsi.upper) {
-      if (lower < upper) out.push({ kind: 'rsi', period, lower, upper });
-    }
+  if (out.length === 0) {
+    const constraints = gridStrategies(spec).map(({ strategy }) => `${strategy.name}: ${strategy.below.map(([a, b]) => `${a} < ${b}`).join(', ')}`);
+    throw new RangeError(constraints.length > 0 ? `the rule grid is empty: no combination of its values satisfies ${constraints.join('; ')}`
+      : `the rule grid is empty: give the axes of at least one of ${STRATEGY_NAMES.join(', ')}`);
   }
-  if (out.length === 0) throw new RangeError('the rule grid is empty: give at least one of emaCross/smaCross (with some fast < slow) or rsi (with some lower < upper)');
   return out;
 }
 
 /** How many strategies expandRuleGrid(spec) gives, without building them (for estimates before a sweep). */
 export function countRuleGrid(spec: RuleGridSpec): number {
-  const below = (xs: readonly number[], ys: readonly number[]) => xs.reduce((n, x) => n + ys.filter((y) => x < y).length, 0);
   let n = 0;
-  for (const kind of ['emaCross', 'smaCross'] as const) if (spec[kind]) n += below(spec[kind]!.fast, spec[kind]!.slow);
-  if (spec.rsi) n += spec.rsi.period.length * below(spec.rsi.lower, spec.rsi.upper);
+  for (const { strategy, axes } of gridStrategies(spec)) forEachRule(strategy, axes, () => { n++; });
   return n;
 }
 
@@ -83,7 +111,7 @@ export interface SweepRow {
   /** Path number in the grid: (symbol * R + rule) * P + risk. */
   path: number;
   symbol: string;
-  /** e.g. "emaCross(12,26)" or "signals". */
+  /** e.g. "ema_cross(12,26)" or "signals" (ruleLabel). */
   strategy: string;
   rule: RuleStrategy | null;
   riskIndex: number;
@@ -161,11 +189,6 @@ export class TopRows {
   ranked(): SweepRow[] {
     return [...this.heap].sort(this.compare);
   }
-}
-
-export function ruleLabel(rule: RuleStrategy | null): string {
-  if (!rule) return 'signals';
-  return rule.kind === 'rsi' ? `rsi(${rule.period},${rule.lower},${rule.upper})` : `${rule.kind}(${rule.fast},${rule.slow})`;
 }
 
 export async function runSweep(grid: SweepGrid, options: SweepOptions = {}): Promise<SweepResult> {

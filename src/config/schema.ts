@@ -2,9 +2,10 @@
  * The pipeline configuration, declared once (SPEC §3–§10 defaults). `PipelineConfig` is inferred
  * from this object; validation, defaults, `describeConfig()` and configs/default.yaml read it.
  */
+import { allParams, gridAxes, STRATEGY_NAMES } from '../backtest/strategies/index.js';
 import { DEFAULT_SHARD_BAR_COMBOS } from '../distributed/shards.js';
 import type { BackendChoice } from '../runtime/backend.js';
-import { bool, int, list, num, oneOf, section, str, type Infer } from './schema-types.js';
+import { bool, int, list, num, oneOf, section, str, type Fields, type Infer, type ListField } from './schema-types.js';
 import { barsPerYear, TIMEFRAME_HINT, TIMEFRAME_PATTERN } from './timeframe.js';
 
 /** Base per-bar features of SPEC §4, in their canonical order. */
@@ -18,8 +19,16 @@ export type BaseFeature = (typeof BASE_FEATURES)[number];
 const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'cpu'] as const satisfies readonly BackendChoice[];
 
 const fraction = { min: 0, max: 1, exclusiveMin: true, exclusiveMax: true } as const;
-/** Sweep parameters a heatmap can put on an axis (rule parameters, then risk parameters). */
-const SWEEP_PARAMETERS = ['fast', 'slow', 'period', 'lower', 'upper', 'stopLoss', 'feeBps', 'symbol'] as const;
+/** Sweep parameters a heatmap can put on an axis (the strategies' parameters, then risk parameters). */
+const SWEEP_PARAMETERS = [...allParams().map((p) => p.name), 'stopLoss', 'feeBps', 'symbol'];
+/** sweep.grid: a key per parameter declared in src/backtest/strategies/ (shared keys once), then `rest`. */
+function withStrategyGrid<F extends Fields>(rest: F): Record<string, ListField<number>> & F {
+  const keys = gridAxes().map(({ key, param, strategies }) => [key, list(
+    { kind: 'number', integer: param.integer, min: param.min, max: param.max },
+    { default: [...param.grid], minItems: 1, unique: true, description: `${param.describe} (${strategies.join(', ')})` },
+  )]);
+  return { ...Object.fromEntries(keys), ...rest } as Record<string, ListField<number>> & F;
+}
 const fractionItem = { kind: 'number', ...fraction } as const;
 const positiveInt = { kind: 'number', integer: true, min: 1 } as const;
 /** 10000 basis points = 100%: no market charges more per fill. */
@@ -255,7 +264,7 @@ export const CONFIG_SCHEMA = section('Pipeline configuration', {
     direction: oneOf(['both', 'long', 'short'], { default: 'both', description: 'Sides a strategy may open (a signal for another side still closes a position)' }),
   }),
   sweep: section('Parameter sweeps over many symbols (SPEC §9)', {
-    strategy: oneOf(['ema_cross', 'sma_cross', 'rsi', 'model'], { default: 'ema_cross', description: 'Rule or model strategy' }),
+    strategy: oneOf([...STRATEGY_NAMES, 'model'], { default: 'ema_cross', description: 'A rule strategy (README: Rule strategies) or model, the trained model\'s signals' }),
     symbols: list({ kind: 'string' }, { default: [], unique: true, description: 'Symbols to sweep; empty = all of data' }),
     device: oneOf(['auto', 'cpu', 'cuda'], { default: 'auto', description: 'Native engine device; auto = CUDA when available' }),
     rankBy: oneOf(['sharpe', 'sortino', 'calmar', 'totalReturn', 'cagr', 'profitFactor', 'expectancy', 'winRate'], {
@@ -277,20 +286,13 @@ export const CONFIG_SCHEMA = section('Pipeline configuration', {
       x: oneOf(SWEEP_PARAMETERS, { default: 'fast', description: 'Parameter on the horizontal axis' }),
       y: oneOf(SWEEP_PARAMETERS, { default: 'slow', description: 'Parameter on the vertical axis' }),
     }),
-    grid: section('Values tried (the grid is the product of the keys the strategy uses)', {
-      fast: list(positiveInt, { default: [5, 10, 20], minItems: 1, unique: true, description: 'Fast MA period (ema_cross, sma_cross)' }),
-      slow: list(positiveInt, {
-        default: [50, 100, 200], minItems: 1, unique: true, description: 'Slow MA period (pairs with fast >= slow are skipped)',
-      }),
-      rsiPeriod: list(positiveInt, { default: [14], minItems: 1, unique: true, description: 'RSI period (rsi)' }),
-      rsiLower: list({ kind: 'number', min: 0, max: 100 }, { default: [30], minItems: 1, unique: true, description: 'Go long below (rsi)' }),
-      rsiUpper: list({ kind: 'number', min: 0, max: 100 }, { default: [70], minItems: 1, unique: true, description: 'Go short above (rsi)' }),
+    grid: section('Values tried (the grid is the product of the keys the strategy uses; combinations breaking its order, such as fast >= slow, are skipped)', withStrategyGrid({
       entryThreshold: list({ kind: 'number', min: 0.5, max: 1, exclusiveMax: true }, {
         default: [0.55], minItems: 1, unique: true, description: 'P(up, h1) entry thresholds (model; short below 1 - threshold)',
       }),
       stopLoss: list(fractionItem, { default: [0.05], minItems: 1, unique: true, description: 'Fixed stop distance, fraction of entry' }),
       feeBps: list({ kind: 'number', min: 0, max: MAX_BPS }, { default: [10], minItems: 1, unique: true, description: 'Fee variants, basis points' }),
-    }),
+    })),
     sampler: oneOf(['grid', 'random', 'tpe'], {
       default: 'grid', description: 'grid: every combination; random or tpe: sweep.trials parameter sets drawn from the grid values (rule strategies)',
     }),

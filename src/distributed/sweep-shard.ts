@@ -4,7 +4,9 @@
  * and stored in Redis keyed by shard number with HSETNX: a shard run twice (a stalled job taken
  * again) is stored once.
  */
-import { RULE_KINDS, resolveBacktestOptions, runNativeBacktestAsync, type BacktestOptions, type RuleStrategy } from '../backtest/index.js';
+import {
+  resolveBacktestOptions, ruleIssue, runNativeBacktestAsync, STRATEGIES, STRATEGY_NAMES, strategyOf, type BacktestOptions, type RuleStrategy, type Strategy,
+} from '../backtest/index.js';
 import { KEYS } from './connection.js';
 import { bool, int, JobRejection, list, num, oneOf, record, str, type Check } from './payload-check.js';
 import type { JobKind } from './job-kind.js';
@@ -14,23 +16,22 @@ export const SWEEP_SHARD = 'sweepShard';
 /** Limits: far above what the planner produces (it sizes shards to seconds of work). */
 const MAX_RULES = 100_000;
 const MAX_RISK_SETS = 10_000;
-const MAX_PERIOD = 2 ** 20;
 
 const hex64 = str(/^[0-9a-f]{64}$/, 64, '64 lowercase hex digits');
 
-const rsiRule = record({ kind: oneOf(['rsi'] as const), period: int(1, MAX_PERIOD), lower: num(0, 100), upper: num(0, 100) });
-const crossRule = record({ kind: oneOf(['emaCross', 'smaCross'] as const), fast: int(1, MAX_PERIOD), slow: int(1, MAX_PERIOD) });
+/** Per strategy: a record of `kind` and its parameters, each checked against its declared range. */
+const ruleShapes = new Map((STRATEGIES as readonly Strategy[]).map((st) => [st.name, record({
+  kind: oneOf([st.name]),
+  ...Object.fromEntries(Object.entries(st.params).map(([k, p]) => [k, p.integer ? int(p.min, p.max) : num(p.min, p.max)])),
+})]));
 
 const rule: Check<RuleStrategy> = (v, at) => {
-  const kind = v !== null && typeof v === 'object' && !Array.isArray(v) ? oneOf(RULE_KINDS)((v as { kind?: unknown }).kind, `${at}.kind`) : undefined;
-  if (kind === 'rsi') {
-    const r = rsiRule(v, at);
-    if (!(r.lower < r.upper)) throw new JobRejection(`${at}: lower = ${r.lower} must be < upper = ${r.upper}`);
-    return r;
-  }
-  const r = crossRule(v, at);
-  if (!(r.fast < r.slow)) throw new JobRejection(`${at}: fast = ${r.fast} must be < slow = ${r.slow}`);
-  return r;
+  const kind = v !== null && typeof v === 'object' && !Array.isArray(v) ? oneOf(STRATEGY_NAMES)((v as { kind?: unknown }).kind, `${at}.kind`) : undefined;
+  const strategy = strategyOf(kind ?? STRATEGY_NAMES[0]);
+  const r = ruleShapes.get(strategy.name)!(v, at) as Record<string, unknown>;
+  const issue = ruleIssue(strategy, r);
+  if (issue) throw new JobRejection(`${at}: ${issue}`);
+  return r as unknown as RuleStrategy;
 };
 
 const finite = num(-Number.MAX_VALUE, Number.MAX_VALUE);

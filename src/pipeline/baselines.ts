@@ -2,8 +2,8 @@
  * A backtest beside its baselines: buy-and-hold and an EMA cross (12/26), run by the same
  * engine on exactly the same bars with the same execution settings, and what each paid in
  * costs. Buy-and-hold buys at the first open a signal can act on (bar 1) and sells at the last
- * close; the EMA cross is the rule strategy of src/backtest/rules.ts (native: the sweep's
- * CrossSource), without stop or targets.
+ * close; the EMA cross is the ema_cross rule strategy (src/backtest/strategies/), without stop
+ * or targets.
  */
 import { costSummary, sidesToSignals, type BacktestOptions, type CostSummary, type RuleStrategy } from '../backtest/index.js';
 import { EMA_CROSS_BASELINE } from '../metrics/baselines.js';
@@ -11,7 +11,7 @@ import { COMPARISON_ROWS, formatComparisonValue, type ReportComparison } from '.
 import { backtestSeries, type Engine, type SymbolBacktest } from './backtest-series.js';
 
 /** The same EMA periods as the direction baseline of the forecast evaluation. */
-export const BASELINE_EMA_CROSS: RuleStrategy = { kind: 'emaCross', ...EMA_CROSS_BASELINE };
+export const BASELINE_EMA_CROSS = { kind: 'ema_cross', ...EMA_CROSS_BASELINE } as const satisfies RuleStrategy;
 
 export interface ComparedRun {
   name: string;
@@ -42,7 +42,7 @@ export async function compareWithBaselines(
   // Buy-and-hold is long whatever sides the strategy may open.
   const hold = await backtestSeries(series, { kind: 'signals', signals: holdSignals }, { ...options, direction: 'both' }, engine);
   const ema = await backtestSeries(series, { kind: 'rule', rule: BASELINE_EMA_CROSS }, options, engine);
-  const emaName = `ema cross ${BASELINE_EMA_CROSS.kind === 'emaCross' ? `${BASELINE_EMA_CROSS.fast}/${BASELINE_EMA_CROSS.slow}` : ''}`;
+  const emaName = `ema cross ${BASELINE_EMA_CROSS.fast}/${BASELINE_EMA_CROSS.slow}`;
   return results.map((r, s) => [
     { name: strategyName, result: r, costs: costsOf(r, options) },
     { name: 'buy and hold', result: hold[s], costs: costsOf(hold[s], options) },

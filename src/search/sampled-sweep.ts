@@ -1,14 +1,16 @@
 /**
  * Rule-strategy sweeps too large for a full grid: random or TPE proposals over the grid's
  * values (sweep.sampler, sweep.trials). A trial is one rule x risk set, scored by the mean of
- * rankBy over the symbols; pairs a rule cannot use (fast >= slow, lower >= upper) fail
+ * rankBy over the symbols; parameters a rule cannot use (fast >= slow, lower >= upper) fail
  * without a backtest. The tried pairs come back as an ordinary ranked SweepResult (rows of
  * the grid "tried rules x tried risk sets", only tried pairs kept), so tables, reports and the
  * overfitting statistics treat them like a grid sweep.
  */
 import { rmSync } from 'node:fs';
 
-import { runSweep, type BacktestOptions, type MetricName, type NativeSymbol, type RuleStrategy, type SweepGrid, type SweepResult } from '../backtest/index.js';
+import {
+  ruleIssue, runSweep, strategyOf, type BacktestOptions, type MetricName, type NativeSymbol, type RuleStrategy, type Strategy, type SweepGrid, type SweepResult,
+} from '../backtest/index.js';
 import type { SweepConfig } from '../config/index.js';
 import type { NativeDevice } from '../native/types.js';
 import { RandomSampler, TpeSampler } from './samplers/index.js';
@@ -18,7 +20,8 @@ import { StudyStore } from './study-store.js';
 
 export interface SampledSweepOptions {
   symbols: NativeSymbol[];
-  strategy: 'ema_cross' | 'sma_cross' | 'rsi';
+  /** A rule strategy's name (src/backtest/strategies/). */
+  strategy: string;
   grid: SweepConfig['grid'];
   base: Partial<BacktestOptions>;
   sampler: 'random' | 'tpe';
@@ -33,22 +36,18 @@ export interface SampledSweepOptions {
 
 const list = (key: string, values: readonly number[]) => `${key}: categorical [${values.join(', ')}]`;
 
-function ruleOf(strategy: SampledSweepOptions['strategy'], p: Params): RuleStrategy {
-  if (strategy === 'rsi') {
-    const rule = { kind: 'rsi' as const, period: p.rsiPeriod as number, lower: p.rsiLower as number, upper: p.rsiUpper as number };
-    if (rule.lower >= rule.upper) throw new Error(`rsi lower ${rule.lower} >= upper ${rule.upper}: skipped`);
-    return rule;
-  }
-  const rule = { kind: strategy === 'ema_cross' ? 'emaCross' as const : 'smaCross' as const, fast: p.fast as number, slow: p.slow as number };
-  if (rule.fast >= rule.slow) throw new Error(`fast ${rule.fast} >= slow ${rule.slow}: skipped`);
-  return rule;
+/** The rule of a trial's parameters (named by the strategy's sweep.grid keys); an Error for one it cannot use. */
+function ruleOf(strategy: Strategy, p: Params): RuleStrategy {
+  const params = Object.fromEntries(Object.entries(strategy.params).map(([k, q]) => [k, p[q.gridKey] as number]));
+  const issue = ruleIssue(strategy, params);
+  if (issue) throw new Error(`${strategy.name} ${issue}: skipped`);
+  return { kind: strategy.name, ...params } as RuleStrategy;
 }
 
 export async function sampledRuleSweep(o: SampledSweepOptions): Promise<{ result: SweepResult; grid: SweepGrid; trials: number }> {
   const g = o.grid;
-  const lines = o.strategy === 'rsi'
-    ? [list('rsiPeriod', g.rsiPeriod), list('rsiLower', g.rsiLower), list('rsiUpper', g.rsiUpper)]
-    : [list('fast', g.fast), list('slow', g.slow)];
+  const strategy = strategyOf(o.strategy, 'sweep.strategy');
+  const lines = Object.values(strategy.params).map((q) => list(q.gridKey, g[q.gridKey]));
   const space = parseSpace([...lines, list('stopLoss', g.stopLoss), list('feeBps', g.feeBps)]);
   rmSync(o.dir, { recursive: true, force: true });
   const started = performance.now();
@@ -57,7 +56,7 @@ export async function sampledRuleSweep(o: SampledSweepOptions): Promise<{ result
     sampler: o.sampler === 'tpe' ? new TpeSampler(space, o.seed, 'max') : new RandomSampler(space, o.seed),
     pruner: null, direction: 'max', trials: o.trials,
     objective: async (trial) => {
-      const rule = ruleOf(o.strategy, trial.params);
+      const rule = ruleOf(strategy, trial.params);
       const risk = { ...o.base, stopDistance: trial.params.stopLoss as number, feeBps: trial.params.feeBps as number };
       const r = await runSweep({ symbols: o.symbols, rules: [rule], risk: [risk] }, { device: o.device, rankBy: o.rankBy });
       const values = r.rows.map((row) => row.metrics[o.rankBy]);
@@ -66,12 +65,12 @@ export async function sampledRuleSweep(o: SampledSweepOptions): Promise<{ result
     onTrial: (t) => o.onTrial?.(t.number + 1, o.trials),
   });
   const tried = out.trials.filter((t) => t.state === 'complete');
-  if (tried.length === 0) throw new Error(`sweep: none of the ${out.trials.length} sampled parameter sets is a valid ${o.strategy} rule (check sweep.grid)`);
+  if (tried.length === 0) throw new Error(`sweep: none of the ${out.trials.length} sampled parameter sets is a valid ${strategy.name} rule (check sweep.grid)`);
   const rules: RuleStrategy[] = [];
   const risk: Partial<BacktestOptions>[] = [];
   const pairs = new Set<string>();
   for (const t of tried) {
-    const rule = ruleOf(o.strategy, t.params);
+    const rule = ruleOf(strategy, t.params);
     let r = rules.findIndex((x) => JSON.stringify(x) === JSON.stringify(rule));
     if (r < 0) r = rules.push(rule) - 1;
     let p = risk.findIndex((x) => x.stopDistance === t.params.stopLoss && x.feeBps === t.params.feeBps);

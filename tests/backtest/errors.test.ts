@@ -63,11 +63,17 @@ for (const [name, corrupt, type, message] of bindingCases) {
 test('binding refuses a bad rule grid', (t) => {
   const r = rawRequest();
   delete r.symbols[0].signals;
-  const rules = (kind: number, fast: number, slow: number) => ({ kind: new Int32Array([kind]), fast: new Int32Array([fast]), slow: new Int32Array([slow]), lower: new Float64Array([30]), upper: new Float64Array([70]) });
-  t.throws(() => nativeAddon().backtestRules({ ...r, rules: rules(0, 20, 10) } as never), { instanceOf: RangeError, message: /rules\[0\]\.slow = 10 must be an integer in \(fast = 20/ });
-  t.throws(() => nativeAddon().backtestRules({ ...r, rules: rules(7, 5, 10) } as never), { instanceOf: RangeError, message: /rules\[0\]\.kind = 7/ });
-  const empty = rules(0, 5, 10);
-  t.throws(() => nativeAddon().backtestRules({ ...r, rules: { kind: empty.kind.subarray(0, 0), fast: empty.fast.subarray(0, 0), slow: empty.slow.subarray(0, 0), lower: empty.lower.subarray(0, 0), upper: empty.upper.subarray(0, 0) } } as never), { instanceOf: RangeError, message: /rules\.kind is empty/ });
+  const { maxParams } = nativeAddon().backtestStrategies;
+  const rules = (kind: number, ...params: number[]) => {
+    const p = new Float64Array(maxParams);
+    p.set(params);
+    return { kind: new Int32Array([kind]), params: p };
+  };
+  t.throws(() => nativeAddon().backtestRules({ ...r, rules: rules(0, 20, 10) } as never), { instanceOf: RangeError, message: /rules\[0\]: fast = 20 must be < slow = 10 \(ema_cross\)/ });
+  t.throws(() => nativeAddon().backtestRules({ ...r, rules: rules(0, 2.5, 10) } as never), { instanceOf: RangeError, message: /rules\[0\]\.fast = 2\.5 must be an integer in \[1, 1048576\]/ });
+  t.throws(() => nativeAddon().backtestRules({ ...r, rules: rules(7, 5, 10) } as never), { instanceOf: RangeError, message: /rules\[0\]\.kind = 7 must be one of 0 \(ema_cross\), 1 \(sma_cross\)/ });
+  t.throws(() => nativeAddon().backtestRules({ ...r, rules: { kind: new Int32Array([0]), params: new Float64Array(maxParams + 1) } } as never), { instanceOf: RangeError, message: /rules\.params/ });
+  t.throws(() => nativeAddon().backtestRules({ ...r, rules: { kind: new Int32Array(0), params: new Float64Array(0) } } as never), { instanceOf: RangeError, message: /rules\.kind is empty/ });
 });
 
 test('the async binding rejects bad input the same way', async (t) => {
@@ -84,6 +90,6 @@ test('the TS wrapper and the reference name the bad option', (t) => {
   t.throws(() => runReferenceBacktest(c, { ...s, size: new Float64Array(3) }), { instanceOf: RangeError, message: /signals\.size has length 3, expected 6/ });
   t.throws(() => runNativeBacktest({ symbols: [{ candles: c, signals: s }], params: [] }), { instanceOf: RangeError, message: /parameter grid is empty/ });
   t.throws(() => runNativeBacktest({ symbols: [{ candles: c }], rules: [] }), { instanceOf: RangeError, message: /rule grid is empty/ });
-  t.throws(() => runNativeBacktest({ symbols: [{ candles: c }], rules: [{ kind: 'emaCross', fast: 30, slow: 10 }] }), { instanceOf: RangeError, message: /rules\[0\]\.slow = 10 must be > fast = 30/ });
+  t.throws(() => runNativeBacktest({ symbols: [{ candles: c }], rules: [{ kind: 'ema_cross', fast: 30, slow: 10 }] }), { instanceOf: RangeError, message: /rules\[0\]\.fast = 30 must be < rules\[0\]\.slow = 10/ });
   t.throws(() => runNativeBacktest({ symbols: [{ candles: c, signals: s }], params: [{ intrabar: 'random' as never }] }), { instanceOf: RangeError, message: /params\[0\]\.intrabar = "random"/ });
 });

@@ -10,7 +10,9 @@ import { sliceCandles } from '../../src/data/candles.js';
 import { METRIC_NAMES } from '../../src/backtest/metrics.js';
 import { metricsOf, pathIndex, runNativeBacktest, runNativeBacktestAsync, type RuleStrategy } from '../../src/backtest/native.js';
 import { runReferenceBacktest } from '../../src/backtest/reference.js';
-import { ruleSides, sidesToSignals } from '../../src/backtest/rules.js';
+import { sidesToSignals } from '../../src/backtest/rules.js';
+import { defaultRule, ruleLabel, ruleSides, STRATEGIES, type Strategy } from '../../src/backtest/strategies/index.js';
+import { expandRuleGrid } from '../../src/backtest/sweep.js';
 import type { BacktestOptions, Trade } from '../../src/backtest/types.js';
 import type { SignalArrays } from '../../src/signals/types.js';
 import { loadMarketData } from '../helpers/market-data.js';
@@ -133,11 +135,15 @@ test('liquidation: leveraged paths on many stretches of real candles, native (tr
   t.log(`${liquidations} liquidations, ${trades} trades over ${all.length} paths (${MARKETS.map((m) => m.source).join(', ')})`);
 });
 
-test('rule grid: native rule paths match the reference run on the same decided sides', async (t) => {
-  const rules: RuleStrategy[] = [
-    { kind: 'emaCross', fast: 12, slow: 26 }, { kind: 'emaCross', fast: 5, slow: 50 },
-    { kind: 'smaCross', fast: 10, slow: 40 }, { kind: 'rsi', period: 14, lower: 30, upper: 70 },
-  ];
+/** Every registered strategy at its defaults and at the first rule of its default sweep grid. */
+function everyStrategy(): RuleStrategy[] {
+  const rules = (STRATEGIES as readonly Strategy[]).flatMap((s) => [defaultRule(s),
+    expandRuleGrid({ [s.name]: Object.fromEntries(Object.entries(s.params).map(([k, p]) => [k, p.grid])) })[0]]);
+  return rules.filter((r, i) => rules.findIndex((x) => ruleLabel(x) === ruleLabel(r)) === i);
+}
+
+test('rule grid: native rule paths of every strategy match the reference run on the same decided sides', async (t) => {
+  const rules: RuleStrategy[] = [...everyStrategy(), { kind: 'sma_cross', fast: 10, slow: 40 }];
   const params: Partial<BacktestOptions>[] = [
     { stopDistance: 0.02, targetDistance: [0.01, 0.02, 0.04] },
     { stopDistance: 0.03, targetDistance: [0.015, 0.03, 0.06], intrabar: 'optimistic', maxHoldBars: 48 },
@@ -147,23 +153,27 @@ test('rule grid: native rule paths match the reference run on the same decided s
   const shape = { rules: rules.length, params: params.length };
   const paths = Array.from({ length: candles.length * rules.length * params.length }, (_, i) => i);
   const nat = await runNativeBacktestAsync({ symbols: candles.map((c) => ({ candles: c })), rules, params, device: 'cpu', trace: { paths, signals: true } });
+  t.log(rules.map(ruleLabel).join(', '));
   let trades = 0, sideMismatches = 0;
+  const events = new Map<string, number>();
   candles.forEach((c, s) => rules.forEach((rule, r) => {
     const tsSides = ruleSides(c, rule);
+    events.set(rule.kind, (events.get(rule.kind) ?? 0) + tsSides.reduce((a, x) => a + Math.abs(x), 0));
     params.forEach((opts, p) => {
       const path = pathIndex(shape, s, r, p);
       const nativeSides = nat.traces[path].side!;
       for (let i = 0; i < nativeSides.length; i++) sideMismatches += nativeSides[i] !== tsSides[i] ? 1 : 0;
       const ref = runReferenceBacktest(c, sidesToSignals(nativeSides), opts);
-      const label = `symbol ${s} ${JSON.stringify(rule)} params[${p}]`;
+      const label = `symbol ${s} ${ruleLabel(rule)} params[${p}]`;
       assertSameMetrics(t, ref.metrics, metricsOf(nat, path), label);
       assertSameTrades(t, ref.trades, nat.traces[path].trades, label);
       trades += ref.trades.length;
     });
   }));
-  // The TS rule twin decides the same sides as the native indicators (both follow
+  // The TypeScript strategies decide the same sides as the native table (both follow
   // plain_indicators.h; only a cross within rounding of a tie could differ).
-  t.log(`${trades} trades; ${sideMismatches} decided sides differ from rules.ts`);
-  t.true(sideMismatches <= 2, `${sideMismatches} decided sides differ between rules.ts and the native engine`);
+  t.log(`${trades} trades; ${sideMismatches} decided sides differ from src/backtest/strategies/`);
+  t.true(sideMismatches <= 2, `${sideMismatches} decided sides differ between src/backtest/strategies/ and the native engine`);
   t.true(trades > 5_000, `exercised ${trades} trades`);
+  for (const s of STRATEGIES) t.true((events.get(s.name) ?? 0) > 100, `${s.name} decided ${events.get(s.name) ?? 0} sides`);
 });

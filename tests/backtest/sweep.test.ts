@@ -17,20 +17,20 @@ import { closeTo } from './helpers.js';
 const symbols = ['BTCUSDT-1h', 'ETHUSDT-1h'].map((name) => ({ symbol: name, candles: sliceCandles(loadMarketData(name).candles, 0, 20_000) }));
 
 test('grids expand to every valid combination', (t) => {
-  const rules = expandRuleGrid({ emaCross: { fast: [5, 10, 30], slow: [20, 30] }, rsi: { period: [14], lower: [30, 80], upper: [70] } });
+  const rules = expandRuleGrid({ ema_cross: { fast: [5, 10, 30], slow: [20, 30] }, rsi: { period: [14], lower: [30, 80], upper: [70] } });
   t.deepEqual(rules.map((r) => JSON.stringify(r)), [
-    '{"kind":"emaCross","fast":5,"slow":20}', '{"kind":"emaCross","fast":5,"slow":30}', '{"kind":"emaCross","fast":10,"slow":20}',
-    '{"kind":"emaCross","fast":10,"slow":30}', '{"kind":"rsi","period":14,"lower":30,"upper":70}',
+    '{"kind":"ema_cross","fast":5,"slow":20}', '{"kind":"ema_cross","fast":5,"slow":30}', '{"kind":"ema_cross","fast":10,"slow":20}',
+    '{"kind":"ema_cross","fast":10,"slow":30}', '{"kind":"rsi","period":14,"lower":30,"upper":70}',
   ]);
   const risk = expandRiskGrid({ feeBps: 5 }, { stopDistance: [0.01, 0.02], intrabar: ['pessimistic', 'optimistic'] });
   t.is(risk.length, 4);
   t.deepEqual(risk[3], { feeBps: 5, stopDistance: 0.02, intrabar: 'optimistic' });
-  t.throws(() => expandRuleGrid({ emaCross: { fast: [50], slow: [20] } }), { instanceOf: RangeError, message: /rule grid is empty/ });
+  t.throws(() => expandRuleGrid({ ema_cross: { fast: [50], slow: [20] } }), { instanceOf: RangeError, message: /rule grid is empty/ });
   t.throws(() => expandRiskGrid({}, { feeBps: [] }), { instanceOf: RangeError, message: /axis feeBps/ });
 });
 
 test('a sweep ranks every path, reports progress, and matches direct runs', async (t) => {
-  const rules = expandRuleGrid({ emaCross: { fast: [8, 12], slow: [26, 50] }, smaCross: { fast: [10], slow: [30] } });
+  const rules = expandRuleGrid({ ema_cross: { fast: [8, 12], slow: [26, 50] }, sma_cross: { fast: [10], slow: [30] } });
   const risk = expandRiskGrid({ targetDistance: [0.01, 0.02, 0.04] }, { stopDistance: [0.015, 0.03] });
   const progress: number[] = [];
   const res = await runSweep({ symbols, rules, risk }, { device: 'cpu', chunkPaths: 4, onProgress: (done, total) => { progress.push(done); t.is(total, 2 * 5 * 2); } });
@@ -53,14 +53,14 @@ test('a sweep ranks every path, reports progress, and matches direct runs', asyn
 
 test('CSV and JSON are written atomically with every metric', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'ntp-sweep-'));
-  const res = await runSweep({ symbols, rules: [{ kind: 'emaCross', fast: 10, slow: 30 }], risk: [{}, { stopDistance: 0.02 }] }, { rankBy: 'maxDrawdown', ascending: true });
+  const res = await runSweep({ symbols, rules: [{ kind: 'ema_cross', fast: 10, slow: 30 }], risk: [{}, { stopDistance: 0.02 }] }, { rankBy: 'maxDrawdown', ascending: true });
   writeSweepCsv(join(dir, 'sweep.csv'), res);
   writeSweepJson(join(dir, 'sweep.json'), res);
   t.deepEqual(readdirSync(dir).sort(), ['sweep.csv', 'sweep.json'], 'no temp files left behind');
   const csv = readFileSync(join(dir, 'sweep.csv'), 'utf8').trim().split('\n');
   t.is(csv.length, 1 + 4);
   t.deepEqual(csv[0].split(','), ['rank', 'path', 'symbol', 'strategy', 'stopDistance', ...METRIC_NAMES]);
-  t.true(csv[1].includes(',"emaCross(10,30)",'), 'labels with commas are quoted');
+  t.true(csv[1].includes(',"ema_cross(10,30)",'), 'labels with commas are quoted');
   t.is(readFileSync(join(dir, 'sweep.csv'), 'utf8'), sweepCsv(res));
   const json = JSON.parse(readFileSync(join(dir, 'sweep.json'), 'utf8'));
   t.is(json.rows.length, 4);
@@ -69,7 +69,7 @@ test('CSV and JSON are written atomically with every metric', async (t) => {
 });
 
 test('streaming: every path reaches onRow in path order, and the kept top N equal the head of a full sort', async (t) => {
-  const rules = expandRuleGrid({ emaCross: { fast: [5, 8, 12, 20], slow: [26, 50, 100] }, rsi: { period: [14], lower: [25, 30], upper: [70] } });
+  const rules = expandRuleGrid({ ema_cross: { fast: [5, 8, 12, 20], slow: [26, 50, 100] }, rsi: { period: [14], lower: [25, 30], upper: [70] } });
   const risk = expandRiskGrid({}, { stopDistance: [0.01, 0.02, 0.05], feeBps: [0, 10] });
   const small = symbols.map((s) => ({ ...s, candles: sliceCandles(s.candles, 0, 3000) }));
   const total = small.length * rules.length * risk.length;
@@ -87,8 +87,8 @@ test('streaming: every path reaches onRow in path order, and the kept top N equa
 });
 
 test('a sweep is estimated before it starts and refused above the limits with the numbers and the key', (t) => {
-  t.is(countRuleGrid({ emaCross: { fast: [5, 10, 30], slow: [20, 30] }, rsi: { period: [14, 21], lower: [30, 80], upper: [70] } }),
-    expandRuleGrid({ emaCross: { fast: [5, 10, 30], slow: [20, 30] }, rsi: { period: [14, 21], lower: [30, 80], upper: [70] } }).length);
+  t.is(countRuleGrid({ ema_cross: { fast: [5, 10, 30], slow: [20, 30] }, rsi: { period: [14, 21], lower: [30, 80], upper: [70] } }),
+    expandRuleGrid({ ema_cross: { fast: [5, 10, 30], slow: [20, 30] }, rsi: { period: [14, 21], lower: [30, 80], upper: [70] } }).length);
   const limits = { maxPaths: 1e8, maxSeconds: 7200, maxMemoryMB: 2048, maxDiskMB: 20480 };
   const plan = { bars: [10_000, 10_000], rules: 2_000, risk: 100_000, keep: 1000, allPaths: false, riskColumns: 2, labelBytes: 40 };
   const huge = estimateSweep(plan);

@@ -54,7 +54,7 @@ for (const [flags, name] of [[['--fast', '0'], '--fast'], [['--slow', '1e12'], '
   test(`backtest ${flags.join(' ')} exits 2 naming ${name}`, async (t) => {
     const r = await ntp('backtest', runDir, '--strategy', 'ema_cross', ...flags);
     t.is(r.code, 2);
-    t.regex(r.err, new RegExp(`^ntp backtest: ${name}: got ${Number(flags[1])}, expected an integer from 1 to 1000000`));
+    t.regex(r.err, new RegExp(`^ntp backtest: ${name}: got ${Number(flags[1])}, expected an integer from 1 to 1048576`));
   });
 }
 

@@ -28,7 +28,7 @@ test('30+ kinds of malformed jobs (sweep shards and search trials) are rejected 
     const sweepId = 'a'.repeat(64);
     const valid = {
       v: 1, sweepId, shard: 0, symbol: 'SYN0', candles: hash, device: 'cpu',
-      rules: [{ kind: 'emaCross', fast: 5, slow: 20 }], risk: [{ stopDistance: 0.02, feeBps: 10 }],
+      rules: [{ kind: 'ema_cross', fast: 5, slow: 20 }], risk: [{ stopDistance: 0.02, feeBps: 10 }],
     };
     const w = (patch: Record<string, unknown>) => ({ ...valid, ...patch });
     // A well-formed search trial (its config as a coordinator sends it: no runtime, no output), then variants of it.
@@ -56,18 +56,18 @@ test('30+ kinds of malformed jobs (sweep shards and search trials) are rejected 
       [SWEEP_SHARD, w({ shard: -1 }), /data\.shard = -1 must be an integer/],
       [SWEEP_SHARD, w({ shard: 1.5 }), /data\.shard = 1\.5 must be an integer/],
       [SWEEP_SHARD, w({ v: 2 }), /data\.v = 2 must be an integer in \[1, 1\]/],
-      [SWEEP_SHARD, w({ rules: { kind: 'emaCross' } }), /data\.rules = an object must be an array/],
+      [SWEEP_SHARD, w({ rules: { kind: 'ema_cross' } }), /data\.rules = an object must be an array/],
       [SWEEP_SHARD, w({ rules: [] }), /data\.rules = an array of 0 must hold 1\.\.100000 items/],
-      [SWEEP_SHARD, w({ rules: [{ kind: 'exec', fast: 1, slow: 2 }] }), /data\.rules\[0\]\.kind = "exec" must be one of emaCross, smaCross, rsi/],
-      [SWEEP_SHARD, w({ rules: [{ kind: 'emaCross', fast: 30, slow: 20 }] }), /fast = 30 must be < slow = 20/],
-      [SWEEP_SHARD, w({ rules: [{ kind: 'emaCross', fast: 'process.exit(1)', slow: 20 }] }), /data\.rules\[0\]\.fast = "process\.exit\(1\)" must be an integer/],
+      [SWEEP_SHARD, w({ rules: [{ kind: 'exec', fast: 1, slow: 2 }] }), /data\.rules\[0\]\.kind = "exec" must be one of ema_cross, sma_cross, rsi/],
+      [SWEEP_SHARD, w({ rules: [{ kind: 'ema_cross', fast: 30, slow: 20 }] }), /fast = 30 must be < slow = 20/],
+      [SWEEP_SHARD, w({ rules: [{ kind: 'ema_cross', fast: 'process.exit(1)', slow: 20 }] }), /data\.rules\[0\]\.fast = "process\.exit\(1\)" must be an integer/],
       [SWEEP_SHARD, w({ rules: [{ kind: 'rsi', period: 14, lower: 80, upper: 20 }] }), /lower = 80 must be < upper = 20/],
       [SWEEP_SHARD, w({ risk: [{ leverage: 100 }] }), /data\.risk\[0\]\.leverage .*is not allowed/],
       [SWEEP_SHARD, w({ risk: [{ feeBps: '10' }] }), /data\.risk\[0\]\.feeBps = "10" must be a number/],
       [SWEEP_SHARD, w({ risk: [{ riskFraction: -1 }] }), /riskFraction = -1 must be a finite number > 0/],
       [SWEEP_SHARD, w({ device: 'gpu0' }), /data\.device = "gpu0" must be one of auto, cpu, cuda/],
       [SWEEP_SHARD, w({ symbol: 'BTC\u0000USDT' }), /data\.symbol = .* without control characters/],
-      [SWEEP_SHARD, w({ rules: Array.from({ length: 120_000 }, () => ({ kind: 'emaCross', fast: 5, slow: 20 })) }), /payload is \d+ bytes; the limit is 4194304/],
+      [SWEEP_SHARD, w({ rules: Array.from({ length: 120_000 }, () => ({ kind: 'ema_cross', fast: 5, slow: 20 })) }), /payload is \d+ bytes; the limit is 4194304/],
       [SWEEP_SHARD, deep, /data\.a .*is not allowed/],
       [SEARCH_TRIAL, st({ config: { ...sent, output: { runDir: '/etc' } } }), /data\.config\.output is not allowed/],
       [SEARCH_TRIAL, st({ config: { ...sent, training: { ...sent.training, epochs: -1 } } }), /data\.config\.training\.epochs/],

@@ -29,9 +29,9 @@ test('shards cover every (symbol, rule, risk) path exactly once, each near the t
 });
 
 test('sweep ids are deterministic in the inputs', (t) => {
-  const a = contentId({ rules: [{ kind: 'emaCross', fast: 5, slow: 20 }], risk: [{ stopDistance: Infinity }] });
-  t.is(a, contentId({ rules: [{ kind: 'emaCross', fast: 5, slow: 20 }], risk: [{ stopDistance: Infinity }] }));
-  t.not(a, contentId({ rules: [{ kind: 'emaCross', fast: 5, slow: 21 }], risk: [{ stopDistance: Infinity }] }));
+  const a = contentId({ rules: [{ kind: 'ema_cross', fast: 5, slow: 20 }], risk: [{ stopDistance: Infinity }] });
+  t.is(a, contentId({ rules: [{ kind: 'ema_cross', fast: 5, slow: 20 }], risk: [{ stopDistance: Infinity }] }));
+  t.not(a, contentId({ rules: [{ kind: 'ema_cross', fast: 5, slow: 21 }], risk: [{ stopDistance: Infinity }] }));
   t.regex(a, /^[0-9a-f]{64}$/);
 });
 

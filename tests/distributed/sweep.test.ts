@@ -222,12 +222,12 @@ test.serial('Redis restarted empty mid-sweep: the coordinator re-uploads candles
 test.serial('a shard that fails every attempt is reported with its error; the result says which part is missing', async (t) => {
   const [good, bad] = syntheticMarket({ symbols: 2, bars: 3000, seed: 5 });
   bad.candles.close[100] = NaN;
-  const rules = expandRuleGrid({ emaCross: { fast: [5, 10], slow: [50, 100] } });
+  const rules = expandRuleGrid({ ema_cross: { fast: [5, 10], slow: [50, 100] } });
   const lines: string[] = [];
   const res = await runDistributedSweep({ symbols: [good, bad], rules, risk: [{ stopDistance: 0.02 }] }, { url: redis.url, device: 'cpu', log: (l) => lines.push(l), reconcileMs: 1000 });
   const missing = res.distributed!.missing;
   t.is(missing.length, 1);
-  t.like(missing[0], { shard: 1, symbol: 'SYN1', rules: 'emaCross(5,50)..emaCross(10,100)', risk: 'risk set 0', paths: 4 });
+  t.like(missing[0], { shard: 1, symbol: 'SYN1', rules: 'ema_cross(5,50)..ema_cross(10,100)', risk: 'risk set 0', paths: 4 });
   t.regex(missing[0].error, /close/, 'the engine\'s own error');
   t.is(res.rows.length, 4);
   t.true(res.rows.every((r) => r.symbol === 'SYN0'));
@@ -264,7 +264,7 @@ test.serial('SIGTERM mid-shard: the worker finishes its shard, stores it, and ex
 
 test.serial('a stored result that is not what a worker writes is dropped and that shard computed again', async (t) => {
   const symbols = syntheticMarket({ symbols: 2, bars: 2000, seed: 8 });
-  const rules = expandRuleGrid({ emaCross: { fast: [5, 10, 15], slow: [50, 100] } });
+  const rules = expandRuleGrid({ ema_cross: { fast: [5, 10, 15], slow: [50, 100] } });
   const grid = { symbols, rules, risk: [{ stopDistance: 0.02 }, { stopDistance: 0.05 }] };
   const options = { url: redis.url, device: 'cpu' as const, shardBarCombos: 4 * 2000, reconcileMs: 500 };
   const first = await runDistributedSweep(grid, options);

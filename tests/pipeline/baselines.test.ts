@@ -20,7 +20,7 @@ const market = loadMarketData('BTCUSDT-1h');
 const candles = sliceCandles(market.candles, 20_000, 26_000);
 const options = resolveBacktestOptions({ feeBps: 10, slippageBps: 5 });
 // A strategy to compare: the 5/50 EMA cross with a stop (any signals would do).
-const strategySignals = ruleSignals(candles, { kind: 'emaCross', fast: 5, slow: 50 });
+const strategySignals = ruleSignals(candles, { kind: 'ema_cross', fast: 5, slow: 50 });
 
 test('buy-and-hold and the EMA cross run on exactly the strategy\'s bars, by both engines alike', async (t) => {
   const compared: ReturnType<typeof comparisonReport>[] = [];

@@ -8,7 +8,7 @@ test('the sweep heatmap holds the best rankBy value per pair of the chosen param
   const [{ symbol, candles }] = syntheticMarket({ bars: 3000, seed: 4, symbols: 1 });
   const result = await runSweep({
     symbols: [{ symbol, candles }],
-    rules: expandRuleGrid({ emaCross: { fast: [5, 10], slow: [20, 40] } }),
+    rules: expandRuleGrid({ ema_cross: { fast: [5, 10], slow: [20, 40] } }),
     risk: [0.01, 0.03].flatMap((stop) => [0, 10].map((fee) => ({ stopDistance: stop, feeBps: fee }))),
   }, { device: 'cpu', rankBy: 'sharpe' });
   for (const [x, y] of [['fast', 'slow'], ['stopLoss', 'feeBps']] as const) {

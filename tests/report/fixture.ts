@@ -119,7 +119,7 @@ export function makeReportData(): ReportData {
     sweep: {
       rankBy: 'sharpe',
       columns: ['rank', 'strategy', 'fast', 'slow', 'sharpe', 'total_return'],
-      rows: ranked.map((g, i) => [i + 1, `emaCross(${g.fast},${g.slow})`, g.fast, g.slow, g.sharpe, g.sharpe / 10]),
+      rows: ranked.map((g, i) => [i + 1, `ema_cross(${g.fast},${g.slow})`, g.fast, g.slow, g.sharpe, g.sharpe / 10]),
       heatmap: { x: 'fast', y: 'slow', metric: 'sharpe', cells: grid.map((g) => ({ x: g.fast, y: g.slow, value: g.sharpe })) },
     },
   };

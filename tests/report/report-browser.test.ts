@@ -63,7 +63,7 @@ test('a report written by the pipeline from a real backtest shows the backtest\'
   const market = loadMarketData('BTCUSDT-1h');
   const n = market.candles.close.length;
   const series = [{ symbol: 'BTCUSDT', candles: sliceCandles(market.candles, n - 3000, n) }];
-  const [result] = await backtestSeries(series, { kind: 'rule', rule: { kind: 'emaCross', fast: 12, slow: 26 } },
+  const [result] = await backtestSeries(series, { kind: 'rule', rule: { kind: 'ema_cross', fast: 12, slow: 26 } },
     resolveBacktestOptions({ stopDistance: 0.03, targetDistance: [0.01, 0.02, 0.04] }));
   t.true(result.trades.length > 10, `${result.trades.length} trades`);
   const dir = mkdtempSync(join(tmpdir(), 'ntp-report-pipeline-'));

@@ -25,7 +25,7 @@ test('a sampled rule sweep tries at most sweep.trials parameter sets from the gr
   const sets = result.rows.length / symbols.length;
   t.true(sets >= 1 && sets <= 15);
   for (const rule of tried.rules!) {
-    t.true(rule.kind === 'emaCross' && grid.fast.includes(rule.fast) && grid.slow.includes(rule.slow) && rule.fast < rule.slow);
+    t.true(rule.kind === 'ema_cross' && grid.fast.includes(rule.fast) && grid.slow.includes(rule.slow) && rule.fast < rule.slow);
   }
   // Each row's metrics are those of its own rule and risk set run alone.
   const top = result.rows[0];
@@ -35,7 +35,7 @@ test('a sampled rule sweep tries at most sweep.trials parameter sets from the gr
 });
 
 test('sweep overfitting statistics: DSR counts every ranked row, PBO runs over the configurations on all symbols', async (t) => {
-  const rules = expandRuleGrid({ emaCross: { fast: [3, 5, 8], slow: [20, 50] } });
+  const rules = expandRuleGrid({ ema_cross: { fast: [3, 5, 8], slow: [20, 50] } });
   const risk = [{ stopDistance: 0.02 }, { stopDistance: 0.05 }];
   const grid = { symbols, rules, risk };
   const result = await runSweep(grid, { rankBy: 'sharpe' });

@@ -1,7 +1,7 @@
 /** `ntp backtest [RUN_DIR]`: one configuration over each symbol, with metrics and the trade log (SPEC §9). */
 import { join } from 'node:path';
 
-import { backtestOptionsFromConfig, METRIC_NAMES, type RuleStrategy } from '../../backtest/index.js';
+import { allParams, backtestOptionsFromConfig, findStrategy, METRIC_NAMES, paramNames, STRATEGIES, STRATEGY_NAMES, type RuleStrategy, type Strategy } from '../../backtest/index.js';
 import { Predictor } from '../../inference/predictor.js';
 import { modelSignals } from '../../inference/model-signals.js';
 import { sliceCandles } from '../../data/candles.js';
@@ -14,22 +14,25 @@ import { writeOutputSet } from '../../util/output-set.js';
 import { EXIT, UsageError, emit, logTo, numberFlag, type CommandSpec } from '../command.js';
 import { DATA_OPTION, RUN_DIR_POSITIONAL, runDirOf, seriesFor } from '../data-args.js';
 
-const STRATEGIES = ['model', 'ema_cross', 'sma_cross', 'rsi'] as const;
+/** One flag per strategy parameter (a name shared by strategies is one flag), described with each strategy's default. */
+const PARAM_FLAGS = Object.fromEntries(allParams().map(({ name, strategies }) => [name, {
+  type: 'number' as const,
+  describe: `${strategies.map((k) => { const p = findStrategy(k)!.params[name]; return `${k}: ${p.describe}, default ${p.default}`; }).join('; ')}`,
+}]));
 
-/** Longest indicator period a flag accepts (a million bars: beyond any series it could trade on). */
-const MAX_PERIOD = 1_000_000;
-
-function ruleFrom(args: Record<string, unknown>, strategy: string): RuleStrategy {
-  const period = (k: string, fallback: number) => numberFlag(args, k, fallback, { min: 1, max: MAX_PERIOD });
-  if (strategy === 'rsi') {
-    const level = (k: string, fallback: number) => numberFlag(args, k, fallback, { min: 0, max: 100, real: true });
-    const rule = { kind: 'rsi' as const, period: period('period', 14), lower: level('lower', 30), upper: level('upper', 70) };
-    if (!(rule.lower < rule.upper)) throw new UsageError(`--lower (${rule.lower}) must be below --upper (${rule.upper})`);
-    return rule;
+/** The rule the flags give (each parameter's default when its flag is absent); usage errors name the flag. */
+function ruleFrom(args: Record<string, unknown>, strategy: Strategy): RuleStrategy {
+  const own = paramNames(strategy);
+  const stray = allParams().map((p) => p.name).filter((k) => !own.includes(k) && args[k] !== undefined);
+  if (stray.length > 0) throw new UsageError(`--${stray[0]} does not apply to --strategy ${strategy.name} (its parameters: ${own.map((k) => `--${k}`).join(', ')})`);
+  const params = Object.fromEntries(own.map((k) => {
+    const p = strategy.params[k];
+    return [k, numberFlag(args, k, p.default, { min: p.min, max: p.max, real: !p.integer })];
+  }));
+  for (const [a, b] of strategy.below) {
+    if (!(params[a] < params[b])) throw new UsageError(`--${a} (${params[a]}) must be below --${b} (${params[b]})`);
   }
-  const rule = { kind: strategy === 'ema_cross' ? 'emaCross' : 'smaCross', fast: period('fast', 12), slow: period('slow', 26) } as RuleStrategy;
-  if (rule.kind !== 'rsi' && !(rule.fast < rule.slow)) throw new UsageError(`--fast (${rule.fast}) must be below --slow (${rule.slow})`);
-  return rule;
+  return { kind: strategy.name, ...params } as RuleStrategy;
 }
 
 const backtest: CommandSpec = {
@@ -39,12 +42,11 @@ const backtest: CommandSpec = {
   positionals: RUN_DIR_POSITIONAL,
   options: {
     ...DATA_OPTION,
-    strategy: { type: 'string', choices: [...STRATEGIES], default: 'model', describe: 'Signals from the trained model, or a rule' },
-    fast: { type: 'number', describe: 'Fast MA period (ema_cross, sma_cross; default 12)' },
-    slow: { type: 'number', describe: 'Slow MA period (default 26)' },
-    period: { type: 'number', describe: 'RSI period (default 14)' },
-    lower: { type: 'number', describe: 'RSI long below (default 30)' },
-    upper: { type: 'number', describe: 'RSI short above (default 70)' },
+    strategy: {
+      type: 'string', choices: ['model', ...STRATEGY_NAMES], default: 'model',
+      describe: `model: the trained model's signals; ${STRATEGIES.map((s) => `${s.name}: ${s.describe}`).join('; ')}`,
+    },
+    ...PARAM_FLAGS,
     engine: { type: 'string', choices: ['native', 'reference'], default: 'native', describe: 'Native engine or the TypeScript reference' },
     trades: { type: 'number', default: 10, describe: 'Trades listed per symbol' },
     out: { type: 'string', requiresArg: true, describe: 'Output folder (default <runDir>/backtest)' },
@@ -54,7 +56,7 @@ const backtest: CommandSpec = {
     const runDir = runDirOf(args, config);
     const shownTrades = numberFlag(args, 'trades', 10, { min: 0, max: Number.MAX_SAFE_INTEGER });
     // Flags are checked before anything is loaded: a bad one costs nothing.
-    const rule = strategy === 'model' ? null : ruleFrom(args, strategy);
+    const rule = strategy === 'model' ? null : ruleFrom(args, findStrategy(strategy)!);
     let source: SignalSource;
     let loaded;
     let signalReport = null;

@@ -10,7 +10,7 @@ import { existsSync, statfsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 import {
-  backtestOptionsFromConfig, countRuleGrid, expandRuleGrid, METRIC_NAMES, runSweep, sweepRiskColumns,
+  backtestOptionsFromConfig, countRuleGrid, expandRuleGrid, METRIC_NAMES, runSweep, STRATEGY_NAMES, strategyOf, sweepRiskColumns,
   type BacktestOptions, type MetricName, type NativeSymbol, type RuleGridSpec, type SweepGrid, type SweepResult,
 } from '../../backtest/index.js';
 import { describeEstimate, estimateSweep, sweepLimitIssue } from '../../backtest/sweep-estimate.js';
@@ -64,7 +64,7 @@ const sweep: CommandSpec = {
     const s = config.sweep;
     // Usage checked before the model is loaded. With a queue the shards run on `ntp worker`s; the output is the same as a local sweep's.
     const queueUrl = queueUrlOf(args, config);
-    if (queueUrl !== null && s.strategy === 'model') throw new UsageError('sweep --queue runs rule strategies (sweep.strategy ema_cross, sma_cross, rsi); strategy model sweeps run locally');
+    if (queueUrl !== null && s.strategy === 'model') throw new UsageError(`sweep --queue runs rule strategies (sweep.strategy ${STRATEGY_NAMES.join(', ')}); strategy model sweeps run locally`);
     if (queueUrl !== null && s.sampler !== 'grid') throw new UsageError(`sweep --queue runs the full grid (sweep.sampler: grid); sweep.sampler ${s.sampler} runs locally`);
     if (s.strategy === 'model' && s.sampler !== 'grid') throw new UsageError(`sweep.sampler ${s.sampler} applies to rule strategies; the model strategy sweeps its grid (sweep.sampler: grid)`);
     const predictor = s.strategy === 'model' ? await Predictor.load((args['run-dir'] as string | undefined) ?? config.output.runDir) : null;
@@ -81,15 +81,16 @@ const sweep: CommandSpec = {
     const riskKeys = sweepRiskColumns(risk);
     const out = outDir(args, config);
     const g = s.grid;
-    const ruleSpec: RuleGridSpec = s.strategy === 'rsi'
-      ? { rsi: { period: g.rsiPeriod, lower: g.rsiLower, upper: g.rsiUpper } }
-      : { [s.strategy === 'ema_cross' ? 'emaCross' : 'smaCross']: { fast: g.fast, slow: g.slow } };
+    // The strategy's axes: each of its parameters' sweep.grid key.
+    const ruleStrategy = s.strategy === 'model' ? null : strategyOf(s.strategy, 'sweep.strategy');
+    const ruleSpec: RuleGridSpec = ruleStrategy
+      ? { [ruleStrategy.name]: Object.fromEntries(Object.entries(ruleStrategy.params).map(([k, p]) => [k, g[p.gridKey]])) } : {};
     const sampled = !predictor && s.sampler !== 'grid';
 
     // Estimated and checked before anything is computed or written. With --from, a model
     // sweep's paths start at --from (the bars before it only feed the first windows).
     const pathBars = series.map((y) => y.candles.close.length - (predictor ? startOf.get(y.symbol)! : 0));
-    const ruleCount = countRuleGrid(ruleSpec);
+    const ruleCount = ruleStrategy ? countRuleGrid(ruleSpec) : 0;
     const estimate = estimateSweep({
       bars: predictor ? pathBars.flatMap((n) => g.entryThreshold.map(() => n)) : pathBars,
       // A sampled sweep ends with one sweep over the distinct rules x risk sets its trials drew.
@@ -132,9 +133,9 @@ const sweep: CommandSpec = {
           predictor.dispose();
           grid = { symbols, risk };
           r = await runSweep(grid, options);
-        } else if (s.sampler !== 'grid' && s.strategy !== 'model') {
+        } else if (s.sampler !== 'grid' && ruleStrategy) {
           const run = await sampledRuleSweep({
-            symbols: series.map(({ symbol, candles }) => ({ symbol, candles })), strategy: s.strategy, grid: g,
+            symbols: series.map(({ symbol, candles }) => ({ symbol, candles })), strategy: ruleStrategy.name, grid: g,
             base: backtestOptionsFromConfig(config.backtest, config.signals.targets.fractions), sampler: s.sampler, trials: s.trials, seed: s.seed,
             rankBy: s.rankBy, device, dir: join(set.staging, 'study'), onTrial: onProgress,
           });
