@@ -2,7 +2,7 @@
 //
 // Common options: {symbols: [{candles, barsPerYear, signals?}], params: {feeBps, slippageBps,
 //   riskFraction, fraction1, fraction2, fraction3, stopDistance, target1, target2, target3,
-//   initialCapital: Float64Array [P], maxHoldBars, flags: Int32Array [P]},
+//   initialEquity: Float64Array [P], maxHoldBars, flags: Int32Array [P]},
 //   out: {metrics: Float64Array [paths * METRICS]},
 //   trace?: {paths: Int32Array [k], stride, trades: Float64Array [k * stride * TRADE_FIELDS],
 //            tradeCounts: Int32Array [k], equity?: Float64Array [k * stride],
@@ -16,9 +16,11 @@
 // RangeError naming the field, the bad value and what is allowed.
 #include <napi.h>
 
+#include <iterator>
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "../core/backtest.h"
@@ -110,7 +112,7 @@ void read_params(const Args& a, Inputs& in) {
   c.t1 = p.array<double>("target1", c.P);
   c.t2 = p.array<double>("target2", c.P);
   c.t3 = p.array<double>("target3", c.P);
-  c.cap = p.array<double>("initialCapital", c.P);
+  c.cap = p.array<double>("initialEquity", c.P);
   c.hold = p.array<int32_t>("maxHoldBars", c.P);
   c.flags = p.array<int32_t>("flags", c.P);
 }
@@ -135,7 +137,7 @@ void convert_params(const std::string& flags_field, Inputs& in) {
     q.target_override[0] = c.t1[i];
     q.target_override[1] = c.t2[i];
     q.target_override[2] = c.t3[i];
-    q.initial_capital = c.cap[i];
+    q.initial_equity = c.cap[i];
     q.max_hold = c.hold[i];
     q.flags = c.flags[i];
   }
@@ -248,16 +250,54 @@ Job prepare_rules(const Args& a) {
   return finish(std::move(job), in, cuda, true);
 }
 
+// Names of a C++ enum's values in code order, so TypeScript reads the order instead of copying it.
+template <std::size_t N>
+Napi::Array names(Napi::Env env, const char* const (&list)[N]) {
+  Napi::Array a = Napi::Array::New(env, N);
+  for (std::size_t i = 0; i < N; ++i) a.Set(static_cast<uint32_t>(i), Napi::String::New(env, list[i]));
+  return a;
+}
+
+// The record layouts, flags and enum orders the TypeScript wrapper (src/backtest/native.ts)
+// builds its buffers and decodes traces with; tests check METRIC_NAMES, EXIT_REASONS and
+// RULE_KINDS (which the reference engine also needs without the addon) against it.
+Napi::Object layout(Napi::Env env) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("metrics", Napi::Number::New(env, bt::kMetricCount));
+  o.Set("tradeFields", Napi::Number::New(env, bt::kTradeFields));
+  Napi::Object t = Napi::Object::New(env);
+  const std::pair<const char*, int32_t> fields[] = {
+      {"entry", bt::kTEntryIndex}, {"exit", bt::kTExitIndex}, {"side", bt::kTSide}, {"entryPrice", bt::kTEntryPrice},
+      {"exitPrice", bt::kTExitPrice}, {"qty", bt::kTQuantity}, {"notional", bt::kTNotional}, {"reason", bt::kTReason},
+      {"fees", bt::kTFees}, {"pnl", bt::kTPnl}, {"held", bt::kTBarsHeld}, {"tierIndex", bt::kTTierIndex},
+      {"tierPrice", bt::kTTierPrice}, {"tierQty", bt::kTTierQty}};
+  for (const auto& [name, index] : fields) t.Set(name, Napi::Number::New(env, index));
+  o.Set("trade", t);
+  Napi::Object f = Napi::Object::New(env);
+  const std::pair<const char*, int32_t> flags[] = {{"optimistic", bt::kOptimistic}, {"breakeven", bt::kBreakeven},
+      {"allowReverse", bt::kAllowReverse}, {"allowLong", bt::kAllowLong}, {"allowShort", bt::kAllowShort}};
+  for (const auto& [name, bit] : flags) f.Set(name, Napi::Number::New(env, bit));
+  o.Set("flags", f);
+  static const char* const metric_names[] = {
+      "totalReturn", "cagr", "annualVolatility", "sharpe", "sortino", "maxDrawdown", "maxDrawdownBars", "calmar",
+      "trades", "winRate", "profitFactor", "avgWin", "avgLoss", "expectancy", "exposure", "feesPaid", "tier1Hits",
+      "tier2Hits", "tier3Hits", "stopOuts", "finalEquity"};
+  static_assert(std::size(metric_names) == std::size_t{bt::kMetricCount}, "one name per bt::Metric");
+  o.Set("metricNames", names(env, metric_names));
+  // Exit reason codes start at 1 (kReasonStop); entry i names code i + 1.
+  static const char* const reasons[] = {"stop", "target", "signal", "maxHold", "end", "liquidation"};
+  static_assert(std::size(reasons) == std::size_t{bt::kReasonLiquidation}, "one name per bt::ExitReason");
+  o.Set("exitReasons", names(env, reasons));
+  static const char* const rule_kinds[] = {"emaCross", "smaCross", "rsi"};
+  static_assert(std::size(rule_kinds) == std::size_t{ntp::kRuleKindCount}, "one name per RuleKind");
+  o.Set("ruleKinds", names(env, rule_kinds));
+  return o;
+}
+
 }  // namespace
 
 NTP_BINDING(backtest) {
   export_job(env, exports, "backtestSignals", prepare_signals);
   export_job(env, exports, "backtestRules", prepare_rules);
-  exports.Set("backtestLayout", [&] {
-    // Record widths the TypeScript wrapper sizes its buffers with.
-    Napi::Object o = Napi::Object::New(env);
-    o.Set("metrics", Napi::Number::New(env, bt::kMetricCount));
-    o.Set("tradeFields", Napi::Number::New(env, bt::kTradeFields));
-    return o;
-  }());
+  exports.Set("backtestLayout", layout(env));
 }

@@ -52,7 +52,7 @@ struct PathParams {
   double frac[3] = {1.0 / 3, 1.0 / 3, 1.0 / 3};  // of the initial quantity, tiers 1..3
   double stop_override = NAN;                    // finite or +inf: replaces the signal's stop distance
   double target_override[3] = {NAN, NAN, NAN};   // same for the target distances
-  double initial_capital = 10000;
+  double initial_equity = 10000;
   int32_t max_hold = 0;      // bars, 0 = no limit
   int32_t flags = kBreakeven | kAllowReverse | kAllowLong | kAllowShort;
 };
@@ -113,9 +113,9 @@ struct NoTrace {
 
 NTP_HD void init_state(PathState& s, const PathParams& p) {
   s = PathState();
-  s.cash = p.initial_capital;
-  s.prev_equity = p.initial_capital;
-  s.peak = p.initial_capital;
+  s.cash = p.initial_equity;
+  s.prev_equity = p.initial_equity;
+  s.peak = p.initial_equity;
 }
 
 // Records one fill of `q` units at `px` (fee on its notional) against the open position.
@@ -312,7 +312,7 @@ NTP_HD double ratio(double num, double den) {
 // Summary metrics from the accumulators after the last bar (n bars, n-1 returns).
 NTP_HD void finalize(const PathState& s, const PathParams& p, long n, double bars_per_year, double* m) {
   const double final_eq = s.prev_equity;
-  const double growth = final_eq / p.initial_capital;
+  const double growth = final_eq / p.initial_equity;
   const double nr = n > 1 ? static_cast<double>(n - 1) : 0.0;
   const double mean = nr > 0 ? s.sum_r / nr : 0.0;
   // Sample variance from the streaming sums (clamped: rounding can make it slightly negative).
