@@ -315,7 +315,7 @@ export const CONFIG_SCHEMA = section('Pipeline configuration', {
     seed: int({ default: 42, min: 0, description: 'Sampler seed; same seed and budget = same trials' }),
     parallel: int({
       default: 1, min: 1,
-      description: 'Trials run at once by separate workers (trial n waits for trials up to n - parallel, so results stay reproducible); trials trained in this process run one at a time',
+      description: 'Trials run at once (trial n waits for trials up to n - parallel, so results stay reproducible); in one process they take turns on its thread, each seeded on its own, so the same trials result',
     }),
     folds: int({ default: 2, min: 1, description: 'Walk-forward folds (split.walkForward.mode, embargo split.embargo) before the test split that a trial trains and scores on' }),
     tpe: section('TPE sampler (Bergstra et al. 2011)', {

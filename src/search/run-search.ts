@@ -85,11 +85,6 @@ export async function runSearch(config: PipelineConfig, loaded: LoadedSeries, op
   const t0 = Date.now();
   const log = options.log ?? (() => undefined);
   const s = config.search;
-  if (!options.objective && s.parallel > 1) {
-    // Training seeds tfjs through the process-wide Math.random (src/training/seed.ts), so two
-    // trainings interleaved in one process would draw each other's numbers.
-    throw new ConfigError([{ key: 'search.parallel', message: `got ${s.parallel}, but trials trained in one process run one at a time (they share the seeded Math.random of tfjs); more need separate workers (a queue objective)` }]);
-  }
   const space = searchSpaceOf(config);
   const sampler = samplerOf(config, space);
   const setup = searchSetup(config, loaded.series);

@@ -59,9 +59,6 @@ test('ntp search answers an empty or bad space with exit 2 and the key, before a
   io = captureIo();
   t.is(await main(['search', '--set', 'search.space=["training.learningRate: float 1e-3..1e-2"]', '--set', 'search.sampler=grid'], io), 2);
   t.regex(io.err, /search\.sampler: grid search needs a step for the float parameter training\.learningRate/);
-  io = captureIo();
-  t.is(await main(['search', '--set', 'search.space=["training.learningRate: float 1e-3..1e-2"]', '--set', 'search.parallel=2'], io), 2);
-  t.regex(io.err, /search\.parallel: got 2, but trials trained in one process run one at a time/);
 });
 
 test('configs/search-example.yaml is a valid study', (t) => {
