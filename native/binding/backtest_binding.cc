@@ -259,8 +259,8 @@ Napi::Array names(Napi::Env env, const char* const (&list)[N]) {
 }
 
 // The record layouts, flags and enum orders the TypeScript wrapper (src/backtest/native.ts)
-// builds its buffers and decodes traces with; tests check METRIC_NAMES, EXIT_REASONS and
-// RULE_KINDS (which the reference engine also needs without the addon) against it.
+// builds its buffers and decodes traces with; tests check METRIC_NAMES and EXIT_REASONS (which
+// the reference engine also needs without the addon) against it.
 Napi::Object layout(Napi::Env env) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("metrics", Napi::Number::New(env, bt::kMetricCount));
@@ -288,9 +288,6 @@ Napi::Object layout(Napi::Env env) {
   static const char* const reasons[] = {"stop", "target", "signal", "maxHold", "end", "liquidation"};
   static_assert(std::size(reasons) == std::size_t{bt::kReasonLiquidation}, "one name per bt::ExitReason");
   o.Set("exitReasons", names(env, reasons));
-  static const char* const rule_kinds[] = {"emaCross", "smaCross", "rsi"};
-  static_assert(std::size(rule_kinds) == std::size_t{ntp::kRuleKindCount}, "one name per RuleKind");
-  o.Set("ruleKinds", names(env, rule_kinds));
   return o;
 }
 

@@ -75,14 +75,13 @@ export interface BacktestLayout {
   metricNames: string[];
   /** Exit reason code i + 1 is exitReasons[i]. */
   exitReasons: string[];
-  ruleKinds: string[];
 }
 
 let checkedLayout: BacktestLayout | null = null;
 
 /**
  * The addon's layout, checked once against the orders the TypeScript side also needs without the
- * addon (the reference engine's METRIC_NAMES, EXIT_REASONS, RULE_KINDS): a stale build fails here
+ * addon (the reference engine's METRIC_NAMES and EXIT_REASONS): a stale build fails here
  * with the difference instead of decoding shifted fields.
  */
 export function backtestLayout(): BacktestLayout {
@@ -93,7 +92,6 @@ export function backtestLayout(): BacktestLayout {
   };
   agree('metrics', layout.metricNames, METRIC_NAMES);
   agree('exit reasons', layout.exitReasons, EXIT_REASONS);
-  agree('rule kinds', layout.ruleKinds, RULE_KINDS);
   checkedLayout = layout;
   return layout;
 }
@@ -169,7 +167,7 @@ function packRules(rules: RuleStrategy[]): NonNullable<NativeBacktestOptions['ru
     return v;
   };
   rules.forEach((r, i) => {
-    const kind = backtestLayout().ruleKinds.indexOf(r?.kind);
+    const kind = RULE_KINDS.indexOf(r?.kind);
     if (kind < 0) throw new RangeError(`rules[${i}].kind = ${JSON.stringify(r?.kind)} must be one of ${RULE_KINDS.join(', ')}`);
     out.kind[i] = kind;
     if (r.kind === 'rsi') {
