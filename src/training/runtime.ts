@@ -13,7 +13,7 @@ export interface RuntimeReport extends BackendReport {
 }
 
 export async function prepareRuntime(config: PipelineConfig): Promise<RuntimeReport> {
-  if (config.runtime.threads > 0 && process.env.NTP_THREADS === undefined) tryNativeAddon()?.setThreads(config.runtime.threads);
+  if (config.runtime.threads > 0 && !('NTP_THREADS' in process.env)) tryNativeAddon()?.setThreads(config.runtime.threads);
   const backend = await initBackend(config.runtime.backend);
   const nativeKernels = backend.backend === 'cpu' && config.runtime.nativeKernels;
   setNativeKernels(nativeKernels);
