@@ -16,7 +16,6 @@
 // RangeError naming the field, the bad value and what is allowed.
 #include <napi.h>
 
-#include <iterator>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -278,16 +277,8 @@ Napi::Object layout(Napi::Env env) {
       {"allowReverse", bt::kAllowReverse}, {"allowLong", bt::kAllowLong}, {"allowShort", bt::kAllowShort}};
   for (const auto& [name, bit] : flags) f.Set(name, Napi::Number::New(env, bit));
   o.Set("flags", f);
-  static const char* const metric_names[] = {
-      "totalReturn", "cagr", "annualVolatility", "sharpe", "sortino", "maxDrawdown", "maxDrawdownBars", "calmar",
-      "trades", "winRate", "profitFactor", "avgWin", "avgLoss", "expectancy", "exposure", "feesPaid", "tier1Hits",
-      "tier2Hits", "tier3Hits", "stopOuts", "finalEquity"};
-  static_assert(std::size(metric_names) == std::size_t{bt::kMetricCount}, "one name per bt::Metric");
-  o.Set("metricNames", names(env, metric_names));
-  // Exit reason codes start at 1 (kReasonStop); entry i names code i + 1.
-  static const char* const reasons[] = {"stop", "target", "signal", "maxHold", "end", "liquidation"};
-  static_assert(std::size(reasons) == std::size_t{bt::kReasonLiquidation}, "one name per bt::ExitReason");
-  o.Set("exitReasons", names(env, reasons));
+  o.Set("metricNames", names(env, bt::kMetricNames));
+  o.Set("exitReasons", names(env, bt::kExitReasonNames));
   return o;
 }
 

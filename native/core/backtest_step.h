@@ -35,6 +35,9 @@ namespace ntp::bt {
 
 enum ExitReason : int32_t { kReasonStop = 1, kReasonTarget = 2, kReasonSignal = 3, kReasonMaxHold = 4, kReasonEnd = 5,
                           kReasonLiquidation = 6 };
+// Their names (code i + 1 is entry i), exported to TypeScript (backtestLayout.exitReasons).
+inline constexpr const char* kExitReasonNames[] = {"stop", "target", "signal", "maxHold", "end", "liquidation"};
+static_assert(sizeof(kExitReasonNames) / sizeof(kExitReasonNames[0]) == kReasonLiquidation, "one name per ExitReason");
 
 enum PathFlags : int32_t {
   kOptimistic = 1,      // targets before the stop when both are inside one bar
@@ -74,12 +77,18 @@ enum TradeField : int32_t {
   kTradeFields = 20,
 };
 
-// Summary metrics, in this order (src/backtest/metrics.ts METRIC_NAMES mirrors it).
+// Summary metrics, in this order, and their names, exported to TypeScript
+// (backtestLayout.metricNames; tests check src/backtest/metrics.ts METRIC_NAMES against them).
 enum Metric : int32_t {
   kMTotalReturn = 0, kMCagr, kMAnnVol, kMSharpe, kMSortino, kMMaxDrawdown, kMMaxDrawdownBars,
   kMCalmar, kMTrades, kMWinRate, kMProfitFactor, kMAvgWin, kMAvgLoss, kMExpectancy, kMExposure,
   kMFees, kMTier1Hits, kMTier2Hits, kMTier3Hits, kMStopOuts, kMFinalEquity, kMetricCount,
 };
+inline constexpr const char* kMetricNames[] = {
+    "totalReturn", "cagr", "annualVolatility", "sharpe", "sortino", "maxDrawdown", "maxDrawdownBars", "calmar",
+    "trades", "winRate", "profitFactor", "avgWin", "avgLoss", "expectancy", "exposure", "feesPaid", "tier1Hits",
+    "tier2Hits", "tier3Hits", "stopOuts", "finalEquity"};
+static_assert(sizeof(kMetricNames) / sizeof(kMetricNames[0]) == kMetricCount, "one name per Metric");
 
 // Everything one path carries from bar to bar: the open position, the trade being built,
 // and the streaming metric accumulators (no equity curve needed).
