@@ -6,12 +6,15 @@
 //     same process, same inputs. Target >= 50x.
 //  2. Plain EMA / RSI / Bollinger bars per second on one long close series: the native library
 //     (src/indicators/plain.ts) vs `technicalindicators`. Target >= 20x.
+// The kernel-only step and part 2 are sampled by the `benchmark` package (mean time, margins of
+// error in the result's `margins`); the layer steps of part 1 keep best-of-N timing, as the
+// tfjs baseline runs too few calls per second for the package's statistics.
 // Writes bench/results/indicators.json.
 import { register } from 'tsx/esm/api';
 import { createRequire } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot, report, time } from './lib.js';
+import { margins, repoRoot, report, sample, time } from './lib.js';
 
 register();
 const require = createRequire(import.meta.url);
@@ -62,40 +65,47 @@ const tTfjs = time(layerStep(tfjsLayer), { repeats: 3, minSeconds: 1 });
 // Kernel time alone (no tfjs around it), to show where the native step spends its time.
 const { indicatorAddon } = await import('../src/indicators/native.ts');
 const addon = indicatorAddon();
-const kernelOnly = time(() => {
+const kernelOnly = sample(() => {
   for (const part of nativeLayer.parts) {
     const p = Float32Array.from(part.currentPeriods());
     const K = p.length, out = new Float32Array(B * K);
     addon.indicatorForward({ kind: part.kind, close: windows, batch: B, time: T, periods: p, out, device: 'cpu' });
     addon.indicatorBackward({ kind: part.kind, close: windows, batch: B, time: T, periods: p, gradOut: out, gradClose: new Float32Array(B * T), gradPeriods: new Float32Array(K), device: 'cpu' });
   }
-}, { repeats: 5, minSeconds: 0.3 });
+});
 
 // ---- 2. plain indicators vs technicalindicators --------------------------------------------
 const n = close.length;
 const values = Array.from(close);
 const P = 14;
 const plainRows = [];
+const sampled = [['native kernels alone', kernelOnly]];
 for (const [name, ours, theirs] of [
   ['EMA(14)', () => plain.emaMany(close, [P]), () => ti.EMA.calculate({ period: P, values })],
   ['RSI(14)', () => plain.rsiMany(close, [P]), () => ti.RSI.calculate({ period: P, values })],
   ['Bollinger(20, 2)', () => plain.bollingerMany(close, [20], 2), () => ti.BollingerBands.calculate({ period: 20, stdDev: 2, values })],
 ]) {
-  const a = time(ours, { repeats: 5 }), b = time(theirs, { repeats: 3 });
+  // Both sides sampled by the benchmark package in this run; its margins go into the result.
+  const sa = sample(ours), sb = sample(theirs);
+  sampled.push([`plain ${name} (native)`, sa], [`plain ${name} (technicalindicators)`, sb]);
+  const a = sa.seconds, b = sb.seconds;
   plainRows.push({ metric: `plain ${name} (native)`, value: n / a, unit: 'bars/s', baseline: 'technicalindicators', baselineValue: n / b, ratio: b / a, target: '>= 20x', pass: b / a >= 20 });
 }
 // Many periods in one call (the sweep use): 32 EMA periods, bars x periods per second.
 const periods32 = Array.from({ length: 32 }, (_, i) => 5 + 3 * i);
-const many = time(() => plain.emaMany(close, periods32), { repeats: 5 });
-const manyTi = time(() => { for (const p of periods32) ti.EMA.calculate({ period: p, values }); }, { repeats: 2 });
+const manyS = sample(() => plain.emaMany(close, periods32));
+const manyTiS = sample(() => { for (const p of periods32) ti.EMA.calculate({ period: p, values }); }, { maxTime: 2 });
+sampled.push(['plain EMA x 32 periods (native)', manyS], ['plain EMA x 32 periods (technicalindicators)', manyTiS]);
+const many = manyS.seconds, manyTi = manyTiS.seconds;
 plainRows.push({ metric: 'plain EMA x 32 periods, one call (native)', value: (n * 32) / many, unit: 'bar-periods/s', baseline: 'technicalindicators, 32 calls', baselineValue: (n * 32) / manyTi, ratio: manyTi / many, target: '>= 20x', pass: manyTi / many >= 20 });
 
 const samples = (s) => B / s;
 report('indicators', [
   { metric: 'learnable indicators fwd+bwd, 6 layers, B=144 T=64 (native)', value: samples(tNative), unit: 'windows/s', baseline: 'same layers in tfjs ops (cpu)', baselineValue: samples(tTfjs), ratio: tTfjs / tNative, target: '>= 50x', pass: tTfjs / tNative >= 50 },
-  { metric: '  of which native kernels alone (fwd+bwd)', value: samples(kernelOnly), unit: 'windows/s', baseline: '', baselineValue: null, ratio: null, target: '', pass: null },
+  { metric: '  of which native kernels alone (fwd+bwd)', value: samples(kernelOnly.seconds), unit: 'windows/s', baseline: '', baselineValue: null, ratio: null, target: '', pass: null },
   ...plainRows,
 ], {
   params: { batch: B, time: T, periods: 30, plainBars: n, data: source, threads: addon.deviceInfo().threads },
-  millisecondsPerStep: { native: tNative * 1e3, tfjs: tTfjs * 1e3, kernelsOnly: kernelOnly * 1e3 },
+  millisecondsPerStep: { native: tNative * 1e3, tfjs: tTfjs * 1e3, kernelsOnly: kernelOnly.seconds * 1e3 },
+  margins: margins(sampled),
 });

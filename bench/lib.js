@@ -3,6 +3,7 @@ import { cpus, totalmem } from 'node:os';
 import { mkdirSync, writeFileSync, renameSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Benchmark from 'benchmark';
 
 export const benchDir = dirname(fileURLToPath(import.meta.url));
 export const repoRoot = join(benchDir, '..');
@@ -24,6 +25,24 @@ export function time(fn, { repeats = 5, minSeconds = 0.2 } = {}) {
     best = Math.min(best, el / n);
   }
   return best;
+}
+
+/**
+ * Mean seconds per call of a synchronous fn() as the `benchmark` package samples it (warm-up,
+ * calls per sample sized to the timer, samples until `maxTime` seconds), with its relative
+ * margin of error at 95% confidence (`rme`, percent) and the sample count. For micro-benchmarks:
+ * a call should take well under `maxTime`.
+ */
+export function sample(fn, { maxTime = 1, minSamples = 5 } = {}) {
+  const bench = new Benchmark({ fn, maxTime, minSamples });
+  bench.run();
+  if (bench.error) throw bench.error;
+  return { seconds: bench.stats.mean, rme: bench.stats.rme, samples: bench.stats.sample.length };
+}
+
+/** `{ metric: ±rme% }` of `sample` results, for a report's extra fields. */
+export function margins(entries) {
+  return Object.fromEntries(entries.map(([metric, s]) => [metric, `±${s.rme.toFixed(1)}% (${s.samples} samples)`]));
 }
 
 export async function timeAsync(fn, { repeats = 3 } = {}) {

@@ -1,8 +1,9 @@
 // Fused windowing throughput (SPEC §12, issue 2): GB/s of [N,T,F] output from the native
-// kernel vs a plain JS loop doing the same work and vs a memcpy of the same byte count.
+// kernel vs a plain JS loop doing the same work and vs a memcpy of the same byte count, each
+// sampled by the `benchmark` package in this run (margins of error in the result's `margins`).
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { repoRoot, report, time } from './lib.js';
+import { margins, repoRoot, report, sample } from './lib.js';
 
 const addon = createRequire(import.meta.url)(join(repoRoot, 'build', 'Release', 'ntp_native.node'));
 
@@ -28,7 +29,8 @@ const center = new Float64Array(F), scale = new Float64Array(F).fill(1);
 const out = { features: new Float32Array(N * T * F), close: new Float32Array(N * T), targets: new Float32Array(N * 3) };
 const bytes = out.features.byteLength + out.close.byteLength + out.targets.byteLength;
 
-const native = time(() => addon.buildWindows({ candles, lookback: T, features, center, scale, horizons, ends, out, device: 'cpu' }), { repeats: 5 });
+const nativeS = sample(() => addon.buildWindows({ candles, lookback: T, features, center, scale, horizons, ends, out, device: 'cpu' }));
+const native = nativeS.seconds;
 
 // The same computation as a straightforward JS loop (what a user would write without the addon).
 function jsWindows(sub) {
@@ -48,13 +50,18 @@ function jsWindows(sub) {
   }
 }
 const jsSub = 20_000;
-const js = time(() => jsWindows(jsSub), { repeats: 3 }) * (N / jsSub);
+const jsS = sample(() => jsWindows(jsSub), { maxTime: 2 });
+const js = jsS.seconds * (N / jsSub);
 
 const src = Buffer.alloc(bytes), dst = Buffer.alloc(bytes);
-const memcpy = time(() => src.copy(dst), { repeats: 5 });
+const memcpyS = sample(() => src.copy(dst));
+const memcpy = memcpyS.seconds;
 
 const gbps = (s) => bytes / s / 1e9;
 report('windowing', [
   { metric: 'fused windowing (native cpu)', value: gbps(native), unit: 'GB/s', baseline: 'plain JS loop', baselineValue: gbps(js), ratio: js / native, target: '>= 20x', pass: js / native >= 20 },
   { metric: 'fused windowing (native cpu)', value: gbps(native), unit: 'GB/s', baseline: 'memcpy same bytes', baselineValue: gbps(memcpy), ratio: memcpy / native, target: '>= 0.5x', pass: memcpy / native >= 0.5 },
-], { params: { bars: n, windows: N, lookback: T, features: F, outputBytes: bytes } });
+], {
+  params: { bars: n, windows: N, lookback: T, features: F, outputBytes: bytes },
+  margins: margins([['native', nativeS], ['plain JS loop', jsS], ['memcpy', memcpyS]]),
+});

@@ -18,8 +18,8 @@ export * from './report/index.js';
 export * from './pipeline/index.js';
 export * from './search/index.js';
 export * from './distributed/index.js';
-// Names two domains both export: the model factory's ModelConfig (the config's is the
-// `model` section type, PipelineConfig['model']) and the heads list, which is the same in both.
+// Names two domains both export: the model factory's ModelConfig (the config's `model` section,
+// PipelineConfig['model'], plus the data's shape) and the heads list, which is the same in both.
 export { type ModelConfig, HEADS } from './models/index.js';
 export { initBackend, backendReport, BACKEND_CHOICES, type BackendChoice, type BackendReport } from './runtime/backend.js';
 export { nativeAddon, tryNativeAddon, nativeAddonStatus } from './native/addon.js';

@@ -2,7 +2,7 @@
 //
 // Common options: {symbols: [{candles, barsPerYear, signals?}], params: {feeBps, slippageBps,
 //   riskFraction, fraction1, fraction2, fraction3, stopDistance, target1, target2, target3,
-//   initialCapital: Float64Array [P], maxHoldBars, flags: Int32Array [P]},
+//   initialEquity: Float64Array [P], maxHoldBars, flags: Int32Array [P]},
 //   out: {metrics: Float64Array [paths * METRICS]},
 //   trace?: {paths: Int32Array [k], stride, trades: Float64Array [k * stride * TRADE_FIELDS],
 //            tradeCounts: Int32Array [k], equity?: Float64Array [k * stride],
@@ -21,6 +21,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "../core/backtest.h"
@@ -112,7 +113,7 @@ void read_params(const Args& a, Inputs& in) {
   c.t1 = p.array<double>("target1", c.P);
   c.t2 = p.array<double>("target2", c.P);
   c.t3 = p.array<double>("target3", c.P);
-  c.cap = p.array<double>("initialCapital", c.P);
+  c.cap = p.array<double>("initialEquity", c.P);
   c.hold = p.array<int32_t>("maxHoldBars", c.P);
   c.flags = p.array<int32_t>("flags", c.P);
 }
@@ -137,7 +138,7 @@ void convert_params(const std::string& flags_field, Inputs& in) {
     q.target_override[0] = c.t1[i];
     q.target_override[1] = c.t2[i];
     q.target_override[2] = c.t3[i];
-    q.initial_capital = c.cap[i];
+    q.initial_equity = c.cap[i];
     q.max_hold = c.hold[i];
     q.flags = c.flags[i];
   }
@@ -276,17 +277,44 @@ Napi::Object strategy_table(Napi::Env env) {
   return table;
 }
 
+// Names of a C++ enum's values in code order, so TypeScript reads the order instead of copying it.
+template <std::size_t N>
+Napi::Array names(Napi::Env env, const char* const (&list)[N]) {
+  Napi::Array a = Napi::Array::New(env, N);
+  for (std::size_t i = 0; i < N; ++i) a.Set(static_cast<uint32_t>(i), Napi::String::New(env, list[i]));
+  return a;
+}
+
+// The record layouts, flags and enum orders the TypeScript wrapper (src/backtest/native.ts)
+// builds its buffers and decodes traces with; tests check METRIC_NAMES and EXIT_REASONS (which
+// the reference engine also needs without the addon) against it.
+Napi::Object layout(Napi::Env env) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("metrics", Napi::Number::New(env, bt::kMetricCount));
+  o.Set("tradeFields", Napi::Number::New(env, bt::kTradeFields));
+  Napi::Object t = Napi::Object::New(env);
+  const std::pair<const char*, int32_t> fields[] = {
+      {"entry", bt::kTEntryIndex}, {"exit", bt::kTExitIndex}, {"side", bt::kTSide}, {"entryPrice", bt::kTEntryPrice},
+      {"exitPrice", bt::kTExitPrice}, {"qty", bt::kTQuantity}, {"notional", bt::kTNotional}, {"reason", bt::kTReason},
+      {"fees", bt::kTFees}, {"pnl", bt::kTPnl}, {"held", bt::kTBarsHeld}, {"tierIndex", bt::kTTierIndex},
+      {"tierPrice", bt::kTTierPrice}, {"tierQty", bt::kTTierQty}};
+  for (const auto& [name, index] : fields) t.Set(name, Napi::Number::New(env, index));
+  o.Set("trade", t);
+  Napi::Object f = Napi::Object::New(env);
+  const std::pair<const char*, int32_t> flags[] = {{"optimistic", bt::kOptimistic}, {"breakeven", bt::kBreakeven},
+      {"allowReverse", bt::kAllowReverse}, {"allowLong", bt::kAllowLong}, {"allowShort", bt::kAllowShort}};
+  for (const auto& [name, bit] : flags) f.Set(name, Napi::Number::New(env, bit));
+  o.Set("flags", f);
+  o.Set("metricNames", names(env, bt::kMetricNames));
+  o.Set("exitReasons", names(env, bt::kExitReasonNames));
+  return o;
+}
+
 }  // namespace
 
 NTP_BINDING(backtest) {
   export_job(env, exports, "backtestSignals", prepare_signals);
   export_job(env, exports, "backtestRules", prepare_rules);
-  exports.Set("backtestLayout", [&] {
-    // Record widths the TypeScript wrapper sizes its buffers with.
-    Napi::Object o = Napi::Object::New(env);
-    o.Set("metrics", Napi::Number::New(env, bt::kMetricCount));
-    o.Set("tradeFields", Napi::Number::New(env, bt::kTradeFields));
-    return o;
-  }());
+  exports.Set("backtestLayout", layout(env));
   exports.Set("backtestStrategies", strategy_table(env));
 }

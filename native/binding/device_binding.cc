@@ -1,4 +1,5 @@
 // deviceInfo(): what this build of the addon can do (for `ntp doctor` and backend choice).
+// setThreads(n): the native thread pool's size for the kernels that follow (0 = the default).
 #include <napi.h>
 
 #include "../core/thread_pool.h"
@@ -52,4 +53,11 @@ NTP_BINDING(device) {
     o.Set("cudaError", d.error.empty() ? e.Null() : Napi::String::New(e, d.error));
     return o;
   }, "deviceInfo"));
+  exports.Set("setThreads", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
+    Napi::Env e = info.Env();
+    const double n = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : -1;
+    if (!(n >= 0 && n <= 1024 && n == static_cast<double>(static_cast<int>(n))))
+      throw Napi::RangeError::New(e, "setThreads: threads must be an integer in [0, 1024] (0 = the default)");
+    return Napi::Number::New(e, static_cast<double>(ntp::set_thread_count(static_cast<std::size_t>(n))));
+  }, "setThreads"));
 }

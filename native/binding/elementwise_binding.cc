@@ -16,7 +16,7 @@ namespace {
 using namespace ntp::binding;
 
 Job prepare_binary(const Args& a) {
-  const auto op = static_cast<ntp::BinaryOp>(a.integer("op", 0, 4));
+  const auto op = static_cast<ntp::BinaryOp>(a.integer("op", 0, ntp::kReluGrad));
   std::size_t na = 0, nb = 0;
   const float* x = a.array<float>("a", kAnyLength, &na);
   const float* y = a.array<float>("b", kAnyLength, &nb);
@@ -33,4 +33,12 @@ Job prepare_binary(const Args& a) {
 
 NTP_BINDING(elementwise) {
   export_sync(env, exports, "binaryOp", prepare_binary);
+  // The op codes by name, so the TypeScript side never copies the enum.
+  Napi::Object ops = Napi::Object::New(env);
+  ops.Set("add", Napi::Number::New(env, ntp::kAdd));
+  ops.Set("sub", Napi::Number::New(env, ntp::kSub));
+  ops.Set("mul", Napi::Number::New(env, ntp::kMul));
+  ops.Set("max", Napi::Number::New(env, ntp::kMax));
+  ops.Set("reluGrad", Napi::Number::New(env, ntp::kReluGrad));
+  exports.Set("binaryOps", ops);
 }

@@ -60,8 +60,8 @@ void check_backtest_common(const BacktestSymbol* symbols, std::size_t S, const b
       bad(field("slippageBps") + " = " + num(q.slip * 1e4) + " must be in [0, 10000)");
     if (!(std::isfinite(q.risk_fraction) && q.risk_fraction > 0))
       bad(field("riskFraction") + " = " + num(q.risk_fraction) + " must be finite and > 0");
-    if (!(std::isfinite(q.initial_capital) && q.initial_capital > 0))
-      bad(field("initialCapital") + " = " + num(q.initial_capital) + " must be finite and > 0");
+    if (!(std::isfinite(q.initial_equity) && q.initial_equity > 0))
+      bad(field("initialEquity") + " = " + num(q.initial_equity) + " must be finite and > 0");
     if (q.max_hold < 0) bad(field("maxHoldBars") + " = " + std::to_string(q.max_hold) + " must be >= 0 (0 = no limit)");
     double sum = 0;
     for (int k = 0; k < 3; ++k) {

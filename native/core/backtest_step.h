@@ -35,6 +35,9 @@ namespace ntp::bt {
 
 enum ExitReason : int32_t { kReasonStop = 1, kReasonTarget = 2, kReasonSignal = 3, kReasonMaxHold = 4, kReasonEnd = 5,
                           kReasonLiquidation = 6 };
+// Their names (code i + 1 is entry i), exported to TypeScript (backtestLayout.exitReasons).
+inline constexpr const char* kExitReasonNames[] = {"stop", "target", "signal", "maxHold", "end", "liquidation"};
+static_assert(sizeof(kExitReasonNames) / sizeof(kExitReasonNames[0]) == kReasonLiquidation, "one name per ExitReason");
 
 enum PathFlags : int32_t {
   kOptimistic = 1,      // targets before the stop when both are inside one bar
@@ -52,7 +55,7 @@ struct PathParams {
   double frac[3] = {1.0 / 3, 1.0 / 3, 1.0 / 3};  // of the initial quantity, tiers 1..3
   double stop_override = NAN;                    // finite or +inf: replaces the signal's stop distance
   double target_override[3] = {NAN, NAN, NAN};   // same for the target distances
-  double initial_capital = 10000;
+  double initial_equity = 10000;
   int32_t max_hold = 0;      // bars, 0 = no limit
   int32_t flags = kBreakeven | kAllowReverse | kAllowLong | kAllowShort;
 };
@@ -74,12 +77,18 @@ enum TradeField : int32_t {
   kTradeFields = 20,
 };
 
-// Summary metrics, in this order (src/backtest/metrics.ts METRIC_NAMES mirrors it).
+// Summary metrics, in this order, and their names, exported to TypeScript
+// (backtestLayout.metricNames; tests check src/backtest/metrics.ts METRIC_NAMES against them).
 enum Metric : int32_t {
   kMTotalReturn = 0, kMCagr, kMAnnVol, kMSharpe, kMSortino, kMMaxDrawdown, kMMaxDrawdownBars,
   kMCalmar, kMTrades, kMWinRate, kMProfitFactor, kMAvgWin, kMAvgLoss, kMExpectancy, kMExposure,
   kMFees, kMTier1Hits, kMTier2Hits, kMTier3Hits, kMStopOuts, kMFinalEquity, kMetricCount,
 };
+inline constexpr const char* kMetricNames[] = {
+    "totalReturn", "cagr", "annualVolatility", "sharpe", "sortino", "maxDrawdown", "maxDrawdownBars", "calmar",
+    "trades", "winRate", "profitFactor", "avgWin", "avgLoss", "expectancy", "exposure", "feesPaid", "tier1Hits",
+    "tier2Hits", "tier3Hits", "stopOuts", "finalEquity"};
+static_assert(sizeof(kMetricNames) / sizeof(kMetricNames[0]) == kMetricCount, "one name per Metric");
 
 // Everything one path carries from bar to bar: the open position, the trade being built,
 // and the streaming metric accumulators (no equity curve needed).
@@ -113,9 +122,9 @@ struct NoTrace {
 
 NTP_HD void init_state(PathState& s, const PathParams& p) {
   s = PathState();
-  s.cash = p.initial_capital;
-  s.prev_equity = p.initial_capital;
-  s.peak = p.initial_capital;
+  s.cash = p.initial_equity;
+  s.prev_equity = p.initial_equity;
+  s.peak = p.initial_equity;
 }
 
 // Records one fill of `q` units at `px` (fee on its notional) against the open position.
@@ -312,7 +321,7 @@ NTP_HD double ratio(double num, double den) {
 // Summary metrics from the accumulators after the last bar (n bars, n-1 returns).
 NTP_HD void finalize(const PathState& s, const PathParams& p, long n, double bars_per_year, double* m) {
   const double final_eq = s.prev_equity;
-  const double growth = final_eq / p.initial_capital;
+  const double growth = final_eq / p.initial_equity;
   const double nr = n > 1 ? static_cast<double>(n - 1) : 0.0;
   const double mean = nr > 0 ? s.sum_r / nr : 0.0;
   // Sample variance from the streaming sums (clamped: rounding can make it slightly negative).

@@ -1,6 +1,7 @@
 #include "thread_pool.h"
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <cstdlib>
 #include <exception>
@@ -15,8 +16,8 @@ thread_local bool tls_in_worker = false;
 
 class ThreadPool {
  public:
-  explicit ThreadPool(std::size_t n) {
-    for (std::size_t i = 0; i + 1 < n; ++i) workers_.emplace_back([this] { loop(); });
+  explicit ThreadPool(std::size_t n) : active_(n) {
+    for (std::size_t i = 0; i + 1 < n; ++i) workers_.emplace_back([this, i] { loop(i); });
   }
   ~ThreadPool() {
     {
@@ -27,7 +28,18 @@ class ThreadPool {
     for (auto& t : workers_) t.join();
   }
 
-  std::size_t size() const { return workers_.size() + 1; }
+  std::size_t size() const { return active_.load(); }
+
+  // Between jobs (job_mu_ held): workers [0, n - 1) take chunks from now on.
+  std::size_t resize(std::size_t n) {
+    std::lock_guard<std::mutex> job_lock(job_mu_);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      active_ = n;
+    }
+    for (std::size_t i = workers_.size(); i + 1 < n; ++i) workers_.emplace_back([this, i] { loop(i); });
+    return n;
+  }
 
   // One job at a time: concurrent callers (several JS async workers) take turns, which keeps
   // each kernel's chunks on all cores instead of oversubscribing them.
@@ -55,13 +67,14 @@ class ThreadPool {
   }
 
  private:
-  void loop() {
+  void loop(std::size_t index) {
     tls_in_worker = true;
     std::size_t seen = 0;
     for (;;) {
       {
         std::unique_lock<std::mutex> lock(mu_);
-        cv_.wait(lock, [&] { return stop_ || (generation_ != seen && task_ != nullptr); });
+        // A worker beyond the active count sleeps through jobs until the pool grows again.
+        cv_.wait(lock, [&] { return stop_ || (generation_ != seen && task_ != nullptr && index + 1 < active_.load()); });
         if (stop_) return;
         seen = generation_;
       }
@@ -99,6 +112,7 @@ class ThreadPool {
   std::size_t next_ = 0, total_ = 0, done_ = 0, generation_ = 0;
   std::exception_ptr error_;
   bool stop_ = false;
+  std::atomic<std::size_t> active_;  // threads that take chunks, the calling thread included
 };
 
 std::size_t configured_threads() {
@@ -118,6 +132,8 @@ ThreadPool& pool() {
 }  // namespace
 
 std::size_t thread_count() { return pool().size(); }
+
+std::size_t set_thread_count(std::size_t n) { return pool().resize(n > 0 ? n : configured_threads()); }
 
 void parallel_for(std::size_t n, std::size_t min_chunk,
                   const std::function<void(std::size_t, std::size_t)>& body, std::size_t chunks_per_thread) {

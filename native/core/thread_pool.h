@@ -6,8 +6,14 @@
 
 namespace ntp {
 
-// Number of threads kernels may use (hardware_concurrency, overridable by NTP_THREADS).
+// Number of threads kernels may use: set_thread_count's, else NTP_THREADS (read once, when the
+// pool starts), else hardware_concurrency.
 std::size_t thread_count();
+
+// Sets the pool's thread count (the calling thread included) for the kernels that start after
+// it; 0 restores the default above. Waits for a running kernel; grows the pool when needed, and
+// a smaller count leaves the extra threads idle. Returns the count now in effect.
+std::size_t set_thread_count(std::size_t n);
 
 // Runs body(begin, end) over [0, n) split into contiguous chunks of at least min_chunk items
 // (at most chunks_per_thread per thread), in parallel on the pool; returns when all chunks are

@@ -349,7 +349,7 @@ void fuzz_backtest(FuzzedDataProvider& in) {
     for (double& f : q.frac) f = in.ConsumeFloatingPointInRange<double>(0, 1);
     q.stop_override = in.ConsumeBool() ? NAN : in.ConsumeFloatingPointInRange<double>(-1, 10);
     for (double& t : q.target_override) t = in.ConsumeBool() ? NAN : in.ConsumeFloatingPointInRange<double>(0, 10);
-    q.initial_capital = in.ConsumeFloatingPointInRange<double>(-1, 1e6);
+    q.initial_equity = in.ConsumeFloatingPointInRange<double>(-1, 1e6);
     q.max_hold = in.ConsumeIntegralInRange<int32_t>(-1, 50);
     q.flags = in.ConsumeIntegralInRange<int32_t>(0, 31);
   }

@@ -46,7 +46,7 @@ struct OwnedSignals {
 
 bt::PathParams frictionless() {
   bt::PathParams p;
-  p.fee = 0; p.slip = 0; p.initial_capital = 1000;
+  p.fee = 0; p.slip = 0; p.initial_equity = 1000;
   return p;
 }
 

@@ -16,7 +16,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 // The project's seeded generator (compiled by `npm install`/`npm test` into dist/).
-import { mulberry32 } from '../../dist/src/training/seed.js';
+import { mulberry32 } from '../../dist/src/data/random.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const addonPath = process.env.NTP_ADDON_PATH || join(root, 'build', 'Release', 'ntp_native.node');
@@ -51,7 +51,7 @@ async function child(seed, calls, verbose) {
   const params = (P) => {
     const f = (v) => new Float64Array(P).fill(v);
     return { feeBps: f(5), slippageBps: f(1), riskFraction: f(0.5), fraction1: f(0.5), fraction2: f(0.3), fraction3: f(0.2), stopDistance: f(NaN),
-      target1: f(NaN), target2: f(NaN), target3: f(NaN), initialCapital: f(1e4), maxHoldBars: new Int32Array(P), flags: new Int32Array(P).fill(30) };
+      target1: f(NaN), target2: f(NaN), target3: f(NaN), initialEquity: f(1e4), maxHoldBars: new Int32Array(P), flags: new Int32Array(P).fill(30) };
   };
   const M = A.backtestLayout?.metrics ?? 32;
 

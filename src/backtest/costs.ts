@@ -60,7 +60,7 @@ export function costSummary(trades: readonly Trade[], open: ArrayLike<number>, o
   }
   const n = trades.length;
   const years = bars / barsPerYear;
-  const share = (x: number): number => x / options.initialCapital;
+  const share = (x: number): number => x / options.initialEquity;
   const perYear = (x: number): number => (years > 0 ? share(x) / years : 0);
   return {
     trades: n, grossPnl: net + fees + slippage, netPnl: net, fees, slippage,

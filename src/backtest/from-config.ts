@@ -4,7 +4,7 @@ import { resolveBacktestOptions, type BacktestOptions } from './types.js';
 
 export function backtestOptionsFromConfig(b: BacktestConfig, fractions: readonly number[]): BacktestOptions {
   return resolveBacktestOptions({
-    initialCapital: b.initialEquity,
+    initialEquity: b.initialEquity,
     riskFraction: b.riskFraction,
     feeBps: b.feeBps,
     slippageBps: b.slippageBps,

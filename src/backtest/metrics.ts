@@ -34,10 +34,10 @@ function ratio(num: number, den: number): number {
   return num === 0 ? 0 : num > 0 ? Infinity : -Infinity;
 }
 
-export function computeMetrics(equity: Float64Array, trades: readonly Trade[], initialCapital: number, barsPerYear: number): BacktestMetrics {
+export function computeMetrics(equity: Float64Array, trades: readonly Trade[], initialEquity: number, barsPerYear: number): BacktestMetrics {
   const n = equity.length;
   let sumR = 0, sumR2 = 0, sumDown2 = 0;
-  let peak = initialCapital, maxDd = 0, ddRun = 0, maxDdRun = 0;
+  let peak = initialEquity, maxDd = 0, ddRun = 0, maxDdRun = 0;
   for (let t = 0; t < n; t++) {
     const e = equity[t];
     if (t > 0) {
@@ -57,8 +57,8 @@ export function computeMetrics(equity: Float64Array, trades: readonly Trade[], i
       if (ddRun > maxDdRun) maxDdRun = ddRun;
     }
   }
-  const finalEquity = n > 0 ? equity[n - 1] : initialCapital;
-  const growth = finalEquity / initialCapital;
+  const finalEquity = n > 0 ? equity[n - 1] : initialEquity;
+  const growth = finalEquity / initialEquity;
   const nr = n > 1 ? n - 1 : 0;
   const mean = nr > 0 ? sumR / nr : 0;
   let variance = nr > 1 ? (sumR2 - nr * mean * mean) / (nr - 1) : 0;

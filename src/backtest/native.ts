@@ -60,10 +60,37 @@ export interface NativeBacktestResult {
   traces: PathTrace[];
 }
 
-// Layout of the native records (backtest_step.h TradeField / Metric).
-const TRADE_FIELDS = 20;
-const T = { entry: 0, exit: 1, side: 2, entryPrice: 3, exitPrice: 4, qty: 5, notional: 6, reason: 7, fees: 8, pnl: 9, held: 10, tierIndex: 11, tierPrice: 14, tierQty: 17 } as const;
-const FLAG = { optimistic: 1, breakeven: 2, allowReverse: 4, allowLong: 8, allowShort: 16 } as const;
+/** The addon's record layouts and enum orders (native/binding/backtest_binding.cc `layout`). */
+export interface BacktestLayout {
+  metrics: number;
+  tradeFields: number;
+  /** Offset of each field in a trade record; tierIndex/tierPrice/tierQty start 3 fields each. */
+  trade: Record<'entry' | 'exit' | 'side' | 'entryPrice' | 'exitPrice' | 'qty' | 'notional' | 'reason' | 'fees' | 'pnl' | 'held'
+    | 'tierIndex' | 'tierPrice' | 'tierQty', number>;
+  flags: Record<'optimistic' | 'breakeven' | 'allowReverse' | 'allowLong' | 'allowShort', number>;
+  metricNames: string[];
+  /** Exit reason code i + 1 is exitReasons[i]. */
+  exitReasons: string[];
+}
+
+let checkedLayout: BacktestLayout | null = null;
+
+/**
+ * The addon's layout, checked once against the orders the TypeScript side also needs without the
+ * addon (the reference engine's METRIC_NAMES and EXIT_REASONS): a stale build fails here
+ * with the difference instead of decoding shifted fields.
+ */
+export function backtestLayout(): BacktestLayout {
+  if (checkedLayout) return checkedLayout;
+  const layout = nativeAddon().backtestLayout;
+  const agree = (what: string, native: readonly string[], ts: readonly string[]) => {
+    if (native.join() !== ts.join()) throw new Error(`the native addon's ${what} (${native.join(', ')}) differ from TypeScript's (${ts.join(', ')}): rebuild the addon (npm run build)`);
+  };
+  agree('metrics', layout.metricNames, METRIC_NAMES);
+  agree('exit reasons', layout.exitReasons, EXIT_REASONS);
+  checkedLayout = layout;
+  return layout;
+}
 
 interface NativeBacktestOptions {
   symbols: { candles: Candles; barsPerYear: number; signals?: SignalArrays }[];
@@ -83,6 +110,7 @@ interface NativeStrategyTable {
 declare module '../native/types.js' {
   interface NativeAddon {
     backtestStrategies: NativeStrategyTable;
+    backtestLayout: BacktestLayout;
     backtestSignals(o: NativeBacktestOptions): 'cpu' | 'cuda';
     backtestSignalsAsync(o: NativeBacktestOptions): Promise<'cpu' | 'cuda'>;
     backtestRules(o: NativeBacktestOptions): 'cpu' | 'cuda';
@@ -114,9 +142,10 @@ function packParams(sets: Partial<BacktestOptions>[]): { columns: Record<string,
   const f64 = (): Float64Array => new Float64Array(P);
   const c = {
     feeBps: f64(), slippageBps: f64(), riskFraction: f64(), fraction1: f64(), fraction2: f64(), fraction3: f64(),
-    stopDistance: f64(), target1: f64(), target2: f64(), target3: f64(), initialCapital: f64(),
+    stopDistance: f64(), target1: f64(), target2: f64(), target3: f64(), initialEquity: f64(),
     maxHoldBars: new Int32Array(P), flags: new Int32Array(P),
   };
+  const FLAG = backtestLayout().flags;
   resolved.forEach((o, i) => {
     c.feeBps[i] = o.feeBps;
     c.slippageBps[i] = o.slippageBps;
@@ -124,7 +153,7 @@ function packParams(sets: Partial<BacktestOptions>[]): { columns: Record<string,
     [c.fraction1[i], c.fraction2[i], c.fraction3[i]] = o.fractions;
     c.stopDistance[i] = o.stopDistance ?? NaN;  // NaN: the signal's own
     [c.target1[i], c.target2[i], c.target3[i]] = o.targetDistance ?? [NaN, NaN, NaN];
-    c.initialCapital[i] = o.initialCapital;
+    c.initialEquity[i] = o.initialEquity;
     c.maxHoldBars[i] = o.maxHoldBars;
     c.flags[i] = (o.intrabar === 'optimistic' ? FLAG.optimistic : 0) | (o.breakevenAfterTp1 ? FLAG.breakeven : 0)
       | (o.allowReverse ? FLAG.allowReverse : 0) | (o.direction !== 'short' ? FLAG.allowLong : 0) | (o.direction !== 'long' ? FLAG.allowShort : 0);
@@ -178,7 +207,7 @@ function prepare(req: NativeBacktestRequest): { options: NativeBacktestOptions; 
   const shape = { symbols: symbols.length, rules: rules ? rules.kind.length : 1, params: resolved.length };
   const paths = shape.symbols * shape.rules * shape.params;
   const stride = Math.max(...symbols.map((s) => s.candles.close.length));
-  const options: NativeBacktestOptions = { symbols, params: columns, out: { metrics: new Float64Array(paths * METRIC_NAMES.length) }, device: req.device ?? 'auto' };
+  const options: NativeBacktestOptions = { symbols, params: columns, out: { metrics: new Float64Array(paths * backtestLayout().metrics) }, device: req.device ?? 'auto' };
   if (rules) options.rules = rules;
   if (req.trace && req.trace.paths.length > 0) {
     const k = req.trace.paths.length;
@@ -188,7 +217,7 @@ function prepare(req: NativeBacktestRequest): { options: NativeBacktestOptions; 
     options.trace = {
       paths: Int32Array.from(req.trace.paths),
       stride,
-      trades: new Float64Array(k * stride * TRADE_FIELDS),
+      trades: new Float64Array(k * stride * backtestLayout().tradeFields),
       tradeCounts: new Int32Array(k),
       ...(req.trace.equity ? { equity: new Float64Array(k * stride) } : {}),
       ...(req.trace.signals ? { signals: new Int8Array(k * stride) } : {}),
@@ -198,6 +227,7 @@ function prepare(req: NativeBacktestRequest): { options: NativeBacktestOptions; 
 }
 
 function decodeTrades(records: Float64Array, count: number, timestamp: Float64Array): Trade[] {
+  const { trade: T, tradeFields: TRADE_FIELDS } = backtestLayout();
   const trades: Trade[] = [];
   for (let i = 0; i < count; i++) {
     const r = records.subarray(i * TRADE_FIELDS, (i + 1) * TRADE_FIELDS);
@@ -235,7 +265,7 @@ function finish(req: NativeBacktestRequest, prep: ReturnType<typeof prepare>, de
       const path = tr.paths[i];
       const sym = req.symbols[pathCoordinates(shape, path).symbol];
       const n = sym.candles.close.length;
-      const trace: PathTrace = { path, trades: decodeTrades(tr.trades.subarray(i * stride * TRADE_FIELDS), tr.tradeCounts[i], sym.candles.timestamp) };
+      const trace: PathTrace = { path, trades: decodeTrades(tr.trades.subarray(i * stride * backtestLayout().tradeFields), tr.tradeCounts[i], sym.candles.timestamp) };
       if (tr.equity) trace.equity = tr.equity.slice(i * stride, i * stride + n);
       if (tr.signals) trace.side = tr.signals.slice(i * stride, i * stride + n);
       traces.push(trace);

@@ -78,7 +78,7 @@ export function runReferenceBacktest(candles: Candles, signals: SignalArrays, op
   const barsPerYear = o.barsPerYear ?? inferBarsPerYear(candles.timestamp);
   const { open, high, low, close, timestamp } = candles;
 
-  let cash = o.initialCapital;
+  let cash = o.initialEquity;
   let pos = null as OpenPosition | null; // widened: the closures below reassign it
   let liquidated = false;
   const trades: Trade[] = [];
@@ -234,5 +234,5 @@ export function runReferenceBacktest(candles: Candles, signals: SignalArrays, op
     equity[t] = p !== null ? cash + p.side * p.quantity * (close[t] - p.entryPrice) : cash;
   }
 
-  return { trades, equity, metrics: computeMetrics(equity, trades, o.initialCapital, barsPerYear), barsPerYear };
+  return { trades, equity, metrics: computeMetrics(equity, trades, o.initialEquity, barsPerYear), barsPerYear };
 }

@@ -243,7 +243,7 @@ export function rankSweepRows(rows: SweepRow[], rankBy: MetricName, ascending = 
   rows.forEach((row, i) => { row.rank = i + 1; });
 }
 
-const RISK_COLUMNS = ['initialCapital', 'riskFraction', 'feeBps', 'slippageBps', 'intrabar', 'breakevenAfterTp1', 'fractions', 'allowReverse', 'maxHoldBars', 'direction', 'stopDistance', 'targetDistance', 'barsPerYear'] as const;
+const RISK_COLUMNS = ['initialEquity', 'riskFraction', 'feeBps', 'slippageBps', 'intrabar', 'breakevenAfterTp1', 'fractions', 'allowReverse', 'maxHoldBars', 'direction', 'stopDistance', 'targetDistance', 'barsPerYear'] as const;
 
 function csvCell(v: unknown): string {
   if (v === undefined || v === null) return '';

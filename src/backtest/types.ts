@@ -16,7 +16,7 @@ export const EXIT_REASONS: readonly ExitReason[] = ['stop', 'target', 'signal', 
 
 export interface BacktestOptions {
   /** Starting equity (quote currency). */
-  initialCapital: number;
+  initialEquity: number;
   /** Notional at entry = equity * riskFraction * signal size; > 0 (values above 1 are leverage). */
   riskFraction: number;
   /** Fee in basis points of each fill's notional, entry and every exit. */
@@ -47,7 +47,7 @@ export interface BacktestOptions {
 }
 
 export const DEFAULT_BACKTEST_OPTIONS: Readonly<BacktestOptions> = Object.freeze({
-  initialCapital: 10_000,
+  initialEquity: 10_000,
   riskFraction: 1,
   feeBps: 10,
   slippageBps: 5,
@@ -111,7 +111,7 @@ export function resolveBacktestOptions(options: Partial<BacktestOptions> = {}, w
     if (typeof v !== 'number') throw new TypeError(`${where}.${key} must be a number (got ${typeof v})`);
     if (!ok(v)) throw new RangeError(`${where}.${key} = ${v} ${allowed}`);
   };
-  num('initialCapital', (v) => Number.isFinite(v) && v > 0, 'must be a finite number > 0');
+  num('initialEquity', (v) => Number.isFinite(v) && v > 0, 'must be a finite number > 0');
   num('riskFraction', (v) => Number.isFinite(v) && v > 0, 'must be a finite number > 0');
   num('feeBps', (v) => Number.isFinite(v) && v >= 0, 'must be a finite number >= 0');
   num('slippageBps', (v) => Number.isFinite(v) && v >= 0 && v < 10_000, 'must be in [0, 10000)');

@@ -12,5 +12,6 @@ export { getPath, setPath } from './path.js';
 export { deepMerge } from './merge.js';
 export { envKey, ENV_PREFIX } from './overrides.js';
 export { ConfigError, type ConfigIssue } from './errors.js';
+export { sectionIssues } from './validate.js';
 export { timeframeMinutes, barsPerYear } from './timeframe.js';
 export { closestName, didYouMean } from './suggest.js';

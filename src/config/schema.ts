@@ -317,7 +317,7 @@ export const CONFIG_SCHEMA = section('Pipeline configuration', {
     seed: int({ default: 42, min: 0, description: 'Sampler seed; same seed and budget = same trials' }),
     parallel: int({
       default: 1, min: 1,
-      description: 'Trials in flight on queue workers (ntp search --queue); trial n waits for trials up to n - parallel, so results stay reproducible; trials trained in this process run one at a time, with the same study',
+      description: 'Trials in flight at once: on queue workers with ntp search --queue, else taking turns in this process (each seeded on its own, so the same trials result); trial n waits for trials up to n - parallel, so results stay reproducible',
     }),
     folds: int({ default: 2, min: 1, description: 'Walk-forward folds (split.walkForward.mode, embargo split.embargo) before the test split that a trial trains and scores on' }),
     tpe: section('TPE sampler (Bergstra et al. 2011)', {

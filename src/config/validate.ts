@@ -7,9 +7,9 @@ import { allowedText, fieldAllowedText, listProblem, scalarOk } from './constrai
 import { showValue, type ConfigIssue } from './errors.js';
 import { isPlainObject } from './path.js';
 import { CONFIG_SCHEMA } from './schema.js';
-import type { ListField, Node, ScalarField, Section } from './schema-types.js';
+import { isSection, type ListField, type Node, type ScalarField, type Section } from './schema-types.js';
 import { closestName } from './suggest.js';
-import { schemaLeaves, schemaSections } from './walk.js';
+import { schemaLeaves, schemaNodeAt, schemaSections } from './walk.js';
 
 function unknownKeyIssue(key: string, name: string, siblings: string[]): ConfigIssue {
   const parent = key.slice(0, key.length - name.length);
@@ -68,5 +68,14 @@ function checkNode(node: Node, value: unknown, key: string, partial: boolean, ou
 export function schemaIssues(value: unknown, partial = false): ConfigIssue[] {
   const out: ConfigIssue[] = [];
   checkSection(CONFIG_SCHEMA, value, '', partial, out);
+  return out;
+}
+
+/** Every schema problem of `value` as the section at `key` (e.g. `model`), keys named in full. */
+export function sectionIssues(key: string, value: unknown, partial = false): ConfigIssue[] {
+  const node = schemaNodeAt(key);
+  if (!node || !isSection(node)) throw new Error(`sectionIssues: ${key} is not a config section`);
+  const out: ConfigIssue[] = [];
+  checkSection(node, value, key, partial, out);
   return out;
 }

@@ -1,5 +1,6 @@
 /**
- * Small seeded PRNG (xoshiro128**, seeded through splitmix32) with normal and Student-t draws.
+ * Seeded generators: xoshiro128** (seeded through splitmix32) with normal and Student-t draws,
+ * and mulberry32 for model op seeds.
  * Own implementation so that the same seed gives the same numbers on every platform and
  * Node version (Math.random cannot be seeded).
  */
@@ -77,4 +78,23 @@ export class Rng {
 
 function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0;
+}
+
+/** mulberry32: a small 32-bit generator, uniform in [0, 1) (model op seeds, fuzz cases). */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A seed for phase `phase` (e.g. 'build', 'epoch:3') of a run seeded with `seed`. */
+export function deriveSeed(seed: number, phase: string): number {
+  let h = (seed ^ 0x9e3779b9) >>> 0;
+  for (let i = 0; i < phase.length; i++) h = Math.imul(h ^ phase.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
 }

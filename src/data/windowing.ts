@@ -12,10 +12,37 @@ import { assertCandles, type Candles } from './candles.js';
 import { DEFAULT_FEATURES, resolveFeatures } from './features.js';
 import { rangeEnds } from './splits.js';
 import { nativeAddon } from '../native/addon.js';
-import type { BuildWindowsOptions, NativeDevice } from '../native/types.js';
+import type { NativeDevice } from '../native/types.js';
 
 export const DEFAULT_LOOKBACK = 64;
 export const DEFAULT_HORIZONS: readonly number[] = [1, 4, 12];
+
+export interface BuildWindowsOptions {
+  candles: Candles;
+  lookback: number;
+  features: Int32Array;
+  center?: Float64Array;
+  scale?: Float64Array;
+  horizons: Int32Array;
+  ends: Int32Array;
+  out: { features: Float32Array; close?: Float32Array; targets?: Float32Array };
+  device?: NativeDevice;
+}
+
+interface ComputeBarFeaturesOptions {
+  candles: Candles;
+  features: Int32Array;
+  out: Float64Array;
+}
+
+declare module '../native/types.js' {
+  interface NativeAddon {
+    buildWindows(options: BuildWindowsOptions): 'cpu' | 'cuda';
+    buildWindowsAsync(options: BuildWindowsOptions): Promise<'cpu' | 'cuda'>;
+    computeBarFeatures(options: ComputeBarFeaturesOptions): void;
+    computeBarFeaturesAsync(options: ComputeBarFeaturesOptions): Promise<void>;
+  }
+}
 
 /** Per-feature affine scaling applied inside the kernel: (x - center) / scale. */
 export interface FeatureScaling {

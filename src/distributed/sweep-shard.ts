@@ -37,11 +37,11 @@ const rule: Check<RuleStrategy> = (v, at) => {
 const finite = num(-Number.MAX_VALUE, Number.MAX_VALUE);
 const anyNumber = num(-Number.MAX_VALUE, Number.MAX_VALUE, { nonFinite: true });
 const riskShape = record({
-  initialCapital: finite, riskFraction: finite, feeBps: finite, slippageBps: finite,
+  initialEquity: finite, riskFraction: finite, feeBps: finite, slippageBps: finite,
   intrabar: oneOf(['pessimistic', 'optimistic'] as const), breakevenAfterTp1: bool, fractions: list(finite, 3, 3),
   allowReverse: bool, maxHoldBars: int(0, 2 ** 31 - 1), direction: oneOf(['both', 'long', 'short'] as const),
   stopDistance: anyNumber, targetDistance: list(anyNumber, 3, 3), barsPerYear: finite,
-}, ['initialCapital', 'riskFraction', 'feeBps', 'slippageBps', 'intrabar', 'breakevenAfterTp1', 'fractions', 'allowReverse', 'maxHoldBars', 'direction', 'stopDistance', 'targetDistance', 'barsPerYear']);
+}, ['initialEquity', 'riskFraction', 'feeBps', 'slippageBps', 'intrabar', 'breakevenAfterTp1', 'fractions', 'allowReverse', 'maxHoldBars', 'direction', 'stopDistance', 'targetDistance', 'barsPerYear']);
 
 /** A risk set: known keys of the right types, then the engines' own range checks. */
 const riskSet: Check<Partial<BacktestOptions>> = (v, at) => {

@@ -17,6 +17,7 @@
 import * as tf from '@tensorflow/tfjs';
 
 import { indicatorAddon, type IndicatorKind } from './native.js';
+import { float32Data as float32Of } from '../native/tensor-data.js';
 
 export type { IndicatorKind } from './native.js';
 export const INDICATOR_KINDS: readonly IndicatorKind[] = ['ma', 'macd', 'rsi', 'bollinger', 'momentum'];
@@ -94,11 +95,7 @@ function checkPeriodValues(kind: IndicatorKind, values: ArrayLike<number>, T: nu
 // ---------------------------------------------------------------------------------------------
 // native
 
-function float32Data(t: tf.Tensor): Float32Array {
-  // On the cpu backend dataSync() of a float32 tensor is its backing store (no copy).
-  const d = t.dataSync();
-  return d instanceof Float32Array ? d : Float32Array.from(d as ArrayLike<number>);
-}
+const float32Data = (t: tf.Tensor): Float32Array => float32Of(t, 'learnable indicators');
 
 const nativeOps = new Map<IndicatorKind, (close: tf.Tensor, periods: tf.Tensor) => tf.Tensor2D>();
 

@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 
 import { multiHeadAttention } from './fused-ops.js';
+import { drawSeed, type SeededLayer, type SeedStream } from './seeds.js';
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
 
@@ -14,12 +15,15 @@ export interface MultiHeadSelfAttentionArgs extends LayerArgs {
   heads: number;
   keyDim: number;
   dropout?: number;
+  /** Seeds of the initialisers and dropout masks (see seeds.ts). */
+  seeds?: SeedStream;
 }
 
 type Kwargs = { training?: boolean } & Record<string, unknown>;
 
-export class MultiHeadSelfAttention extends tf.layers.Layer {
+export class MultiHeadSelfAttention extends tf.layers.Layer implements SeededLayer {
   static readonly className = 'MultiHeadSelfAttention';
+  seeds: SeedStream | null;
   readonly heads: number;
   readonly keyDim: number;
   readonly dropout: number;
@@ -35,6 +39,7 @@ export class MultiHeadSelfAttention extends tf.layers.Layer {
     this.heads = args.heads;
     this.keyDim = args.keyDim;
     this.dropout = dropout;
+    this.seeds = args.seeds ?? null;
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
@@ -43,12 +48,12 @@ export class MultiHeadSelfAttention extends tf.layers.Layer {
       throw new RangeError(`MultiHeadSelfAttention ${this.name}: input must be [batch, steps, dim] with known dim (got [${shape}])`);
     }
     const D = shape[2], HK = this.heads * this.keyDim;
-    const glorot = tf.initializers.glorotUniform({});
+    const glorot = () => tf.initializers.glorotUniform({ seed: drawSeed(this) });
     for (const p of ['query', 'key', 'value'] as const) {
-      this.weightsByName[`${p}_kernel`] = this.addWeight(`${p}_kernel`, [D, HK], 'float32', glorot);
+      this.weightsByName[`${p}_kernel`] = this.addWeight(`${p}_kernel`, [D, HK], 'float32', glorot());
       this.weightsByName[`${p}_bias`] = this.addWeight(`${p}_bias`, [HK], 'float32', tf.initializers.zeros());
     }
-    this.weightsByName.output_kernel = this.addWeight('output_kernel', [HK, D], 'float32', glorot);
+    this.weightsByName.output_kernel = this.addWeight('output_kernel', [HK, D], 'float32', glorot());
     this.weightsByName.output_bias = this.addWeight('output_bias', [D], 'float32', tf.initializers.zeros());
     this.built = true;
   }
@@ -69,7 +74,7 @@ export class MultiHeadSelfAttention extends tf.layers.Layer {
       const bias = tf.concat([w('query_bias'), w('key_bias'), w('value_bias')], 0);
       const qkv = tf.fused.matMul({ a: x.reshape([B * T, D]), b: kernel, bias }).reshape([B, T, 3 * H * K]) as tf.Tensor3D;
       const rate = kwargs?.training ? this.dropout : 0;
-      const ctx = multiHeadAttention(qkv, H, K, rate).reshape([B * T, H * K]);
+      const ctx = multiHeadAttention(qkv, H, K, rate, rate > 0 ? drawSeed(this) : undefined).reshape([B * T, H * K]);
       return tf.fused.matMul({ a: ctx as tf.Tensor2D, b: w('output_kernel') as tf.Tensor2D, bias: w('output_bias') })
         .reshape([B, T, D]);
     });

@@ -9,8 +9,9 @@ import { LearnableIndicators } from '../indicators/learnable-indicators.js';
 import { MultiHeadSelfAttention } from './attention.js';
 import { FusedLSTM } from './fused-lstm.js';
 import { nativeKernelsEnabled } from './native-kernels.js';
-import { FastReLU, LayerNorm, ReverseTime } from './small-layers.js';
+import { FastReLU, LayerNorm, ReverseTime, SeededDropout } from './small-layers.js';
 import { withoutOrthogonalWarning } from './quiet-init.js';
+import type { SeedStream } from './seeds.js';
 
 type Sym = tf.SymbolicTensor;
 
@@ -18,13 +19,19 @@ function l2(factor: number) {
   return factor > 0 ? tf.regularizers.l2({ l2: factor }) : undefined;
 }
 
+/** Dense's default kernel initialiser, seeded from the model's build stream. */
+export function glorotUniform(seeds: SeedStream) {
+  return tf.initializers.glorotUniform({ seed: seeds.draw() });
+}
+
 export interface TransformerBlockOptions {
   heads: number;
   keyDim: number;
-  ffDim: number;
+  ffnDim: number;
   dropout: number;
   l2: number;
   name: string;
+  seeds: SeedStream;
 }
 
 /**
@@ -34,15 +41,15 @@ export interface TransformerBlockOptions {
 export function transformerBlock(x: Sym, o: TransformerBlockOptions): Sym {
   const D = x.shape[2];
   if (x.shape.length !== 3 || D == null) throw new RangeError(`transformerBlock ${o.name}: input must be [batch, steps, dim] (got [${x.shape}])`);
-  const attn = new MultiHeadSelfAttention({ heads: o.heads, keyDim: o.keyDim, dropout: o.dropout, name: `${o.name}_mhsa` }).apply(x) as Sym;
+  const attn = new MultiHeadSelfAttention({ heads: o.heads, keyDim: o.keyDim, dropout: o.dropout, seeds: o.seeds, name: `${o.name}_mhsa` }).apply(x) as Sym;
   // Residual, dropout and LayerNorm as one fused layer: LayerNorm(x + Dropout(branch)).
-  const h = new LayerNorm({ dropout: o.dropout, name: `${o.name}_ln1` }).apply([x, attn]) as Sym;
+  const h = new LayerNorm({ dropout: o.dropout, seeds: o.seeds, name: `${o.name}_ln1` }).apply([x, attn]) as Sym;
   // Linear Dense + separate ReLU: tfjs fuses bias (and activation) into the native GEMM only for
   // linear activations while recording gradients, and an unfused bias add broadcasts slowly.
   const ff1 = new FastReLU({ name: `${o.name}_ff1_relu` }).apply(
-    tf.layers.dense({ units: o.ffDim, kernelRegularizer: l2(o.l2), name: `${o.name}_ff1` }).apply(h) as Sym) as Sym;
-  const ff2 = tf.layers.dense({ units: D, kernelRegularizer: l2(o.l2), name: `${o.name}_ff2` }).apply(ff1) as Sym;
-  return new LayerNorm({ dropout: o.dropout, name: `${o.name}_ln2` }).apply([h, ff2]) as Sym;
+    tf.layers.dense({ units: o.ffnDim, kernelRegularizer: l2(o.l2), kernelInitializer: glorotUniform(o.seeds), name: `${o.name}_ff1` }).apply(h) as Sym) as Sym;
+  const ff2 = tf.layers.dense({ units: D, kernelRegularizer: l2(o.l2), kernelInitializer: glorotUniform(o.seeds), name: `${o.name}_ff2` }).apply(ff1) as Sym;
+  return new LayerNorm({ dropout: o.dropout, seeds: o.seeds, name: `${o.name}_ln2` }).apply([h, ff2]) as Sym;
 }
 
 export interface LstmBlockOptions {
@@ -53,12 +60,16 @@ export interface LstmBlockOptions {
   /** 'auto': FusedLSTM when the native kernels are on, tf.layers.lstm otherwise. */
   implementation: 'auto' | 'fused' | 'layers';
   name: string;
+  seeds: SeedStream;
 }
 
-function lstmLayer(units: number, returnSequences: boolean, goBackwards: boolean, fused: boolean, name: string): tf.layers.Layer {
-  if (fused) return new FusedLSTM({ units, returnSequences, goBackwards, name });
+function lstmLayer(units: number, returnSequences: boolean, goBackwards: boolean, fused: boolean, name: string, seeds: SeedStream): tf.layers.Layer {
+  if (fused) return new FusedLSTM({ units, returnSequences, goBackwards, name, seeds });
   // Same cell as FusedLSTM (sigmoid gates, forget bias 1), so weights copy between the two.
-  return tf.layers.lstm({ units, returnSequences, goBackwards, recurrentActivation: 'sigmoid', unitForgetBias: true, name });
+  return tf.layers.lstm({
+    units, returnSequences, goBackwards, recurrentActivation: 'sigmoid', unitForgetBias: true, name,
+    kernelInitializer: glorotUniform(seeds), recurrentInitializer: tf.initializers.orthogonal({ seed: seeds.draw() }),
+  });
 }
 
 /**
@@ -72,12 +83,12 @@ export function lstmBlock(x: Sym, o: LstmBlockOptions): Sym {
   for (let l = 0; l < o.layers; l++) {
     const seq = l < o.layers - 1 || o.returnSequences;
     // tf.layers.lstm builds its orthogonal recurrent kernel on apply (FusedLSTM quiets its own).
-    const fwd = withoutOrthogonalWarning(() => lstmLayer(o.units, seq, false, fused, `${o.name}_l${l}_fwd`).apply(h) as Sym);
+    const fwd = withoutOrthogonalWarning(() => lstmLayer(o.units, seq, false, fused, `${o.name}_l${l}_fwd`, o.seeds).apply(h) as Sym);
     if (!o.bidirectional) {
       h = fwd;
       continue;
     }
-    let bwd = withoutOrthogonalWarning(() => lstmLayer(o.units, seq, true, fused, `${o.name}_l${l}_bwd`).apply(h) as Sym);
+    let bwd = withoutOrthogonalWarning(() => lstmLayer(o.units, seq, true, fused, `${o.name}_l${l}_bwd`, o.seeds).apply(h) as Sym);
     if (seq) bwd = new ReverseTime({ name: `${o.name}_l${l}_bwd_reverse` }).apply(bwd) as Sym;
     h = tf.layers.concatenate({ axis: -1, name: `${o.name}_l${l}_concat` }).apply([fwd, bwd]) as Sym;
   }
@@ -86,6 +97,8 @@ export function lstmBlock(x: Sym, o: LstmBlockOptions): Sym {
 
 export interface IndicatorSubnetOptions {
   hidden: number[];
+  /** Width of the branch's last layer. */
+  output: number;
   dropout: number;
   l2: number;
   name: string;
@@ -93,18 +106,19 @@ export interface IndicatorSubnetOptions {
   learnPeriods: boolean;
   /** > 0: learn ln(period) / periodLogScale (see LearnableIndicatorLayer); 0: raw periods. */
   periodLogScale: number;
+  seeds: SeedStream;
 }
 
 /**
  * The 30 learnable indicator features of the close channel [B, T] (`LearnableIndicators`), then
- * an MLP (ReLU, dropout between layers): [B, T] -> [B, hidden.at(-1)].
+ * an MLP (ReLU, dropout between layers) over `hidden` then `output`: [B, T] -> [B, output].
  */
 export function indicatorSubnet(close: Sym, o: IndicatorSubnetOptions): Sym {
   let h = learnableIndicators(close, o);
-  o.hidden.forEach((units, i) => {
-    h = tf.layers.dense({ units, activation: 'relu', kernelRegularizer: l2(o.l2), name: `${o.name}_dense${i}` }).apply(h) as Sym;
-    if (i < o.hidden.length - 1 && o.dropout > 0) {
-      h = tf.layers.dropout({ rate: o.dropout, name: `${o.name}_dropout${i}` }).apply(h) as Sym;
+  [...o.hidden, o.output].forEach((units, i) => {
+    h = tf.layers.dense({ units, activation: 'relu', kernelRegularizer: l2(o.l2), kernelInitializer: glorotUniform(o.seeds), name: `${o.name}_dense${i}` }).apply(h) as Sym;
+    if (i < o.hidden.length && o.dropout > 0) {
+      h = new SeededDropout({ rate: o.dropout, seeds: o.seeds, name: `${o.name}_dropout${i}` }).apply(h) as Sym;
     }
   });
   return h;

@@ -12,9 +12,11 @@ import * as tf from '@tensorflow/tfjs';
 
 import { tryNativeAddon } from '../native/addon.js';
 import { kernelOutput } from '../native/kernel-output.js';
+import { float32Data } from '../native/tensor-data.js';
 import { recordingGradients } from './gradient-mode.js';
 import { nativeKernelsEnabled } from './native-kernels.js';
 import { withoutOrthogonalWarning } from './quiet-init.js';
+import { drawSeed, type SeededLayer, type SeedStream } from './seeds.js';
 
 interface LstmShapeOptions {
   batch: number;
@@ -54,6 +56,8 @@ export interface LstmBackwardOptions extends LstmShapeOptions {
   out: { dx: Float32Array; dKernel: Float32Array; dRecurrentKernel: Float32Array; dBias: Float32Array };
 }
 
+const f32 = (t: tf.Tensor): Float32Array => float32Data(t, 'fusedLstm');
+
 declare module '../native/types.js' {
   interface NativeAddon {
     lstmForward(options: LstmForwardOptions): 'cpu' | 'cuda';
@@ -63,13 +67,6 @@ declare module '../native/types.js' {
     lstmBackward(options: LstmBackwardOptions): 'cpu' | 'cuda';
     lstmBackwardAsync(options: LstmBackwardOptions): Promise<'cpu' | 'cuda'>;
   }
-}
-
-function f32(t: tf.Tensor): Float32Array {
-  // On the cpu backend dataSync returns the tensor's own buffer (no copy).
-  const v = t.dataSync();
-  if (!(v instanceof Float32Array)) throw new TypeError(`fusedLstm: expected a float32 tensor, got ${t.dtype}`);
-  return v;
 }
 
 function checkShapes(x: tf.Tensor, kernel: tf.Tensor, recurrentKernel: tf.Tensor, bias: tf.Tensor): [number, number, number, number] {
@@ -176,10 +173,13 @@ export interface FusedLSTMArgs extends LayerArgs {
   units: number;
   returnSequences?: boolean;
   goBackwards?: boolean;
+  /** Seeds of the initialisers (see seeds.ts). */
+  seeds?: SeedStream;
 }
 
-export class FusedLSTM extends tf.layers.Layer {
+export class FusedLSTM extends tf.layers.Layer implements SeededLayer {
   static readonly className = 'FusedLSTM';
+  seeds: SeedStream | null;
   readonly units: number;
   readonly returnSequences: boolean;
   readonly goBackwards: boolean;
@@ -189,6 +189,7 @@ export class FusedLSTM extends tf.layers.Layer {
 
   constructor(args: FusedLSTMArgs) {
     super(args);
+    this.seeds = args.seeds ?? null;
     if (!Number.isInteger(args.units) || args.units < 1) {
       throw new RangeError(`FusedLSTM: units must be a positive integer (got ${JSON.stringify(args.units)})`);
     }
@@ -203,8 +204,8 @@ export class FusedLSTM extends tf.layers.Layer {
       throw new RangeError(`FusedLSTM ${this.name}: input must be [batch, steps, features] with known features (got [${shape}])`);
     }
     const F = shape[2], U = this.units;
-    this.kernel = this.addWeight('kernel', [F, 4 * U], 'float32', tf.initializers.glorotNormal({}));
-    this.recurrentKernel = withoutOrthogonalWarning(() => this.addWeight('recurrent_kernel', [U, 4 * U], 'float32', tf.initializers.orthogonal({})));
+    this.kernel = this.addWeight('kernel', [F, 4 * U], 'float32', tf.initializers.glorotNormal({ seed: drawSeed(this) }));
+    this.recurrentKernel = withoutOrthogonalWarning(() => this.addWeight('recurrent_kernel', [U, 4 * U], 'float32', tf.initializers.orthogonal({ seed: drawSeed(this) })));
     // Keras' unitForgetBias: forget-gate bias starts at 1, the rest at 0.
     const bias = new Float32Array(4 * U);
     bias.fill(1, U, 2 * U);

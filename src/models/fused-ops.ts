@@ -10,8 +10,9 @@ import * as tf from '@tensorflow/tfjs';
 
 import { tryNativeAddon } from '../native/addon.js';
 import { kernelOutput } from '../native/kernel-output.js';
+import { float32Data as f32 } from '../native/tensor-data.js';
 import { recordingGradients } from './gradient-mode.js';
-import { BINARY_OP, nativeElementwise, nativeKernelsEnabled } from './native-kernels.js';
+import { nativeElementwise, nativeKernelsEnabled } from './native-kernels.js';
 
 interface AttentionShape { batch: number; steps: number; heads: number; keyDim: number; dropout?: number; seed?: number }
 
@@ -28,27 +29,22 @@ declare module '../native/types.js' {
   }
 }
 
-function f32(t: tf.Tensor, what: string): Float32Array {
-  const v = t.dataSync();  // the tensor's own buffer on the cpu backend
-  if (!(v instanceof Float32Array)) throw new TypeError(`${what}: expected a float32 tensor (got ${t.dtype})`);
-  return v;
-}
-
 /**
  * qkv [B, T, 3*H*Kd] (Q, K, V blocks, each [H, Kd]) -> context [B, T, H*Kd]:
  * softmax(Q K^T / sqrt(Kd)) V per head, dropout `rate` on the attention weights when > 0.
  */
-export function multiHeadAttention(qkv: tf.Tensor3D, heads: number, keyDim: number, rate = 0): tf.Tensor3D {
+export function multiHeadAttention(qkv: tf.Tensor3D, heads: number, keyDim: number, rate = 0, seed?: number): tf.Tensor3D {
   const [B, T, W] = qkv.shape;
   if (qkv.rank !== 3 || W !== 3 * heads * keyDim) {
     throw new RangeError(`multiHeadAttention: qkv must be [batch, steps, ${3 * heads * keyDim}] for ${heads} heads of ${keyDim} (got [${qkv.shape}])`);
   }
   if (!(rate >= 0 && rate < 1)) throw new RangeError(`multiHeadAttention: dropout rate must be in [0, 1) (got ${rate})`);
+  if (rate > 0 && seed === undefined) throw new RangeError('multiHeadAttention: a dropout rate > 0 needs the seed of its mask');
   const addon = nativeKernelsEnabled() ? tryNativeAddon() : null;
-  if (!addon) return attentionWithTfOps(qkv, heads, keyDim, rate);
+  if (!addon) return attentionWithTfOps(qkv, heads, keyDim, rate, seed);
   const HK = heads * keyDim;
-  // A fresh mask per call; the backward pass regenerates the same mask from the seed.
-  const shape = { batch: B, steps: T, heads, keyDim, dropout: rate, seed: Math.floor(Math.random() * 2 ** 52) };
+  // The caller's seed decides the mask; the backward pass regenerates the same mask from it.
+  const shape = { batch: B, steps: T, heads, keyDim, dropout: rate, seed: seed ?? 0 };
   if (!recordingGradients()) {  // no backward pass: the weights stay in the kernel's scratch
     const out = kernelOutput(B * T * HK);
     addon.attentionForward({ ...shape, qkv: f32(qkv, 'multiHeadAttention'), out: { out } });
@@ -72,13 +68,13 @@ export function multiHeadAttention(qkv: tf.Tensor3D, heads: number, keyDim: numb
 }
 
 /** The same attention with tfjs ops (fallback and test reference). */
-export function attentionWithTfOps(qkv: tf.Tensor3D, heads: number, keyDim: number, rate = 0): tf.Tensor3D {
+export function attentionWithTfOps(qkv: tf.Tensor3D, heads: number, keyDim: number, rate = 0, seed?: number): tf.Tensor3D {
   return tf.tidy(() => {
     const [B, T] = qkv.shape;
     const [q, k, v] = tf.unstack(qkv.reshape([B, T, 3, heads, keyDim]).transpose([2, 0, 3, 1, 4]))
       .map((t) => t.reshape([B * heads, T, keyDim]));
     let w = tf.softmax(tf.matMul(q, k, false, true).mul(1 / Math.sqrt(keyDim)));
-    if (rate > 0) w = tf.dropout(w, rate);
+    if (rate > 0) w = tf.dropout(w, rate, undefined, seed);
     return tf.matMul(w, v).reshape([B, heads, T, keyDim]).transpose([0, 2, 1, 3]).reshape([B, T, heads * keyDim]) as tf.Tensor3D;
   });
 }
@@ -86,10 +82,10 @@ export function attentionWithTfOps(qkv: tf.Tensor3D, heads: number, keyDim: numb
 /**
  * Layer normalisation over the last axis: (x - mean) / sqrt(var + epsilon) * gamma + beta.
  * With `residual`, the Transformer's residual step is fused in: LayerNorm(x + Dropout(residual)),
- * dropout `rate` applied to the residual branch (pass 0 at inference).
+ * dropout `rate` applied to the residual branch (pass 0 at inference) with the mask `seed` decides.
  */
 export function layerNorm(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon = 1e-3,
-  residual?: tf.Tensor, rate = 0): tf.Tensor {
+  residual?: tf.Tensor, rate = 0, seed?: number): tf.Tensor {
   const dim = x.shape[x.rank - 1];
   if (gamma.shape[0] !== dim || beta.shape[0] !== dim) {
     throw new RangeError(`layerNorm: gamma and beta must be [${dim}] (got [${gamma.shape}] and [${beta.shape}])`);
@@ -98,16 +94,16 @@ export function layerNorm(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, e
     throw new RangeError(`layerNorm: residual must have the input's shape [${x.shape}] (got [${residual.shape}])`);
   }
   if (!(rate >= 0 && rate < 1)) throw new RangeError(`layerNorm: dropout rate must be in [0, 1) (got ${rate})`);
+  if (residual && rate > 0 && seed === undefined) throw new RangeError('layerNorm: a dropout rate > 0 needs the seed of its mask');
   const addon = nativeKernelsEnabled() ? tryNativeAddon() : null;
-  if (!addon) return layerNormWithTfOps(x, gamma, beta, epsilon, residual, rate);
+  if (!addon) return layerNormWithTfOps(x, gamma, beta, epsilon, residual, rate, seed);
   const rows = x.size / dim;
-  const seed = Math.floor(Math.random() * 2 ** 52);
   // y, and with `keep` what the backward pass needs: the statistics and s = x + dropout(residual).
   const run = (xi: tf.Tensor, g: tf.Tensor, b: tf.Tensor, r: tf.Tensor | null | undefined, keep: boolean) => {
     const out = { y: kernelOutput(x.size),
       ...(keep ? { mean: kernelOutput(rows), rstd: kernelOutput(rows), ...(r ? { sum: kernelOutput(x.size) } : {}) } : {}) };
     addon.layerNormForward({ x: f32(xi, 'layerNorm'), gamma: f32(g, 'layerNorm'), beta: f32(b, 'layerNorm'), rows, dim, epsilon,
-      ...(r ? { residual: f32(r, 'layerNorm'), dropout: rate, seed } : {}), out });
+      ...(r ? { residual: f32(r, 'layerNorm'), dropout: rate, seed: seed ?? 0 } : {}), out });
     return out;
   };
   if (!recordingGradients()) return tf.tensor(run(x, gamma, beta, residual, false).y, x.shape);
@@ -121,7 +117,7 @@ export function layerNorm(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, e
     const grads = { dx: kernelOutput(x.size), dgamma: kernelOutput(dim), dbeta: kernelOutput(dim),
       ...(withResidual ? { dresidual: kernelOutput(x.size) } : {}) };
     addon.layerNormBackward({ x: f32(saved[0], 'layerNorm'), gamma: f32(saved[1], 'layerNorm'), mean: f32(saved[2], 'layerNorm'),
-      rstd: f32(saved[3], 'layerNorm'), dy: f32(dy, 'layerNorm'), rows, dim, dropout: rate, seed, out: grads });
+      rstd: f32(saved[3], 'layerNorm'), dy: f32(dy, 'layerNorm'), rows, dim, dropout: rate, seed: seed ?? 0, out: grads });
     return grads;
   };
   if (!residual) {
@@ -153,9 +149,9 @@ export function layerNorm(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, e
 }
 
 export function layerNormWithTfOps(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon = 1e-3,
-  residual?: tf.Tensor, rate = 0): tf.Tensor {
+  residual?: tf.Tensor, rate = 0, seed?: number): tf.Tensor {
   return tf.tidy(() => {
-    const s = residual ? tf.add(x, rate > 0 ? tf.dropout(residual, rate) : residual) : x;
+    const s = residual ? tf.add(x, rate > 0 ? tf.dropout(residual, rate, undefined, seed) : residual) : x;
     const { mean, variance } = tf.moments(s, -1, true);
     return tf.add(tf.mul(tf.mul(tf.sub(s, mean), tf.rsqrt(tf.add(variance, epsilon))), gamma), beta);
   });
@@ -173,7 +169,7 @@ export function reluOp(x: tf.Tensor): tf.Tensor {
   const op = tf.customGrad(((xi: tf.Tensor, save: tf.GradSaveFunc) => {
     const v = f32(xi, 'reluOp');
     const y = kernelOutput(v.length);
-    if (!nativeElementwise(BINARY_OP.max, v, ZERO, y)) for (let i = 0; i < v.length; i++) y[i] = v[i] > 0 ? v[i] : 0;
+    if (!nativeElementwise('max', v, ZERO, y)) for (let i = 0; i < v.length; i++) y[i] = v[i] > 0 ? v[i] : 0;
     const out = tf.tensor(y, xi.shape);
     save([out]);
     return {
@@ -181,7 +177,7 @@ export function reluOp(x: tf.Tensor): tf.Tensor {
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const g = f32(dy, 'reluOp'), yv = f32(saved[0], 'reluOp');
         const dx = kernelOutput(g.length);
-        if (!nativeElementwise(BINARY_OP.reluGrad, g, yv, dx)) for (let i = 0; i < g.length; i++) dx[i] = yv[i] > 0 ? g[i] : 0;
+        if (!nativeElementwise('reluGrad', g, yv, dx)) for (let i = 0; i < g.length; i++) dx[i] = yv[i] > 0 ? g[i] : 0;
         return tf.tensor(dx, xi.shape);
       },
     };

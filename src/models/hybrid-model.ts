@@ -7,9 +7,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
-import { indicatorSubnet, lstmBlock, transformerBlock } from './blocks.js';
+import { deriveSeed } from '../data/random.js';
+import { glorotUniform, indicatorSubnet, lstmBlock, transformerBlock } from './blocks.js';
 import { resolveModelConfig, type DeepPartial, type ModelConfig } from './config.js';
-import { MeanOverTime, PositionalEmbedding, PositiveVariance } from './small-layers.js';
+import { SeedStream } from './seeds.js';
+import { MeanOverTime, PositionalEmbedding, PositiveVariance, SeededDropout } from './small-layers.js';
 
 type Sym = tf.SymbolicTensor;
 
@@ -22,40 +24,46 @@ export function outputNames(horizons: number): string[] {
   return names;
 }
 
-export function buildModel(partial: DeepPartial<ModelConfig> = {}): tf.LayersModel {
+/**
+ * The model with its initial weights drawn from `seed` (phase 'build' of it, see seeds.ts): the
+ * same seed and backend give the same weights, whatever else the process runs.
+ */
+export function buildModel(partial: DeepPartial<ModelConfig> = {}, options: { seed?: number } = {}): tf.LayersModel {
   const c = resolveModelConfig(partial);
+  const seeds = new SeedStream(deriveSeed(options.seed ?? 0, 'build'));
   const reg = c.l2 > 0 ? () => tf.regularizers.l2({ l2: c.l2 }) : () => undefined;
+  const dense = (args: Parameters<typeof tf.layers.dense>[0]) => tf.layers.dense({ kernelInitializer: glorotUniform(seeds), kernelRegularizer: reg(), ...args });
   const features = tf.input({ shape: [c.lookback, c.features], name: 'features' });
   const close = tf.input({ shape: [c.lookback], name: 'close' });
 
   // Transformer branch -> [B, dModel].
   const t = c.transformer;
-  let x = tf.layers.dense({ units: t.dModel, kernelRegularizer: reg(), name: 'tf_input_proj' }).apply(features) as Sym;
-  x = new PositionalEmbedding({ name: 'tf_pos_embedding' }).apply(x) as Sym;
+  let x = dense({ units: t.dModel, name: 'tf_input_proj' }).apply(features) as Sym;
+  x = new PositionalEmbedding({ name: 'tf_pos_embedding', seeds }).apply(x) as Sym;
   for (let b = 0; b < t.blocks; b++) {
-    x = transformerBlock(x, { heads: t.heads, keyDim: t.keyDim, ffDim: t.ffDim, dropout: t.dropout, l2: c.l2, name: `tf_block${b}` });
+    x = transformerBlock(x, { heads: t.heads, keyDim: t.keyDim, ffnDim: t.ffnDim, dropout: t.dropout, l2: c.l2, name: `tf_block${b}`, seeds });
   }
   const transformerOut = new MeanOverTime({ name: 'tf_mean_time' }).apply(x) as Sym;
 
   // LSTM branch -> [B, units * (bidirectional ? 2 : 1)].
-  const lstmSeq = lstmBlock(features, { ...c.lstm, implementation: c.lstmImplementation, name: 'lstm' });
+  const lstmSeq = lstmBlock(features, { ...c.lstm, implementation: c.lstmImplementation, name: 'lstm', seeds });
   const lstmOut = c.lstm.returnSequences ? new MeanOverTime({ name: 'lstm_mean_time' }).apply(lstmSeq) as Sym : lstmSeq;
 
-  // Indicator branch -> [B, hidden.at(-1)].
-  const indOut = indicatorSubnet(close, { ...c.indicators, l2: c.l2, name: 'ind' });
+  // Indicator branch -> [B, indicators.output].
+  const indOut = indicatorSubnet(close, { ...c.indicators, l2: c.l2, name: 'ind', seeds });
 
   const merged = tf.layers.concatenate({ axis: -1, name: 'merge' }).apply([transformerOut, lstmOut, indOut]) as Sym;
 
   const outputs: Sym[] = [];
   for (let h = 0; h < c.horizons; h++) {
     let z = merged;
-    c.towers.hidden.forEach((units, i) => {
-      z = tf.layers.dense({ units, activation: 'relu', kernelRegularizer: reg(), name: `tower_h${h}_dense${i}` }).apply(z) as Sym;
-      if (i === 0 && c.towers.dropout > 0) z = tf.layers.dropout({ rate: c.towers.dropout, name: `tower_h${h}_dropout` }).apply(z) as Sym;
+    c.tower.hidden.forEach((units, i) => {
+      z = dense({ units, activation: 'relu', name: `tower_h${h}_dense${i}` }).apply(z) as Sym;
+      if (i === 0 && c.tower.dropout > 0) z = new SeededDropout({ rate: c.tower.dropout, seeds, name: `tower_h${h}_dropout` }).apply(z) as Sym;
     });
-    outputs.push(tf.layers.dense({ units: 1, kernelRegularizer: reg(), name: `price_h${h}` }).apply(z) as Sym);
-    outputs.push(tf.layers.dense({ units: 1, activation: 'sigmoid', kernelRegularizer: reg(), name: `direction_h${h}` }).apply(z) as Sym);
-    const v = tf.layers.dense({ units: 1, kernelRegularizer: reg(), name: `variance_h${h}_linear` }).apply(z) as Sym;
+    outputs.push(dense({ units: 1, name: `price_h${h}` }).apply(z) as Sym);
+    outputs.push(dense({ units: 1, activation: 'sigmoid', name: `direction_h${h}` }).apply(z) as Sym);
+    const v = dense({ units: 1, name: `variance_h${h}_linear` }).apply(z) as Sym;
     outputs.push(new PositiveVariance({ name: `variance_h${h}` }).apply(v) as Sym);
   }
   return tf.model({ inputs: [features, close], outputs, name: 'hybrid' });

@@ -2,7 +2,8 @@
 export { setNativeKernels, nativeKernelsEnabled } from './native-kernels.js';
 export { FusedLSTM, fusedLstm, lstmWithTfOps } from './fused-lstm.js';
 export { MultiHeadSelfAttention } from './attention.js';
-export { PositionalEmbedding, ReverseTime, PositiveVariance, LayerNorm, MeanOverTime, FastReLU } from './small-layers.js';
+export { PositionalEmbedding, ReverseTime, PositiveVariance, LayerNorm, MeanOverTime, FastReLU, SeededDropout } from './small-layers.js';
+export { SeedStream, reseedModel } from './seeds.js';
 export { multiHeadAttention, attentionWithTfOps, layerNorm, layerNormWithTfOps, reluOp } from './fused-ops.js';
 export { transformerBlock, lstmBlock, indicatorSubnet } from './blocks.js';
 export { DEFAULT_MODEL_CONFIG, resolveModelConfig, type ModelConfig, type DeepPartial } from './config.js';

@@ -44,8 +44,12 @@ export interface MatMulOptions {
   alpha?: number;
 }
 
+/** The addon's binary elementwise ops (native/core/elementwise.h); it exports their codes as `binaryOps`. */
+export type BinaryOpName = 'add' | 'sub' | 'mul' | 'max' | 'reluGrad';
+
 declare module '../native/types.js' {
   interface NativeAddon {
+    binaryOps: Record<BinaryOpName, number>;
     binaryOp(options: { op: number; a: Float32Array; b: Float32Array; out: Float32Array }): void;
     matMul(options: MatMulOptions): void;
     matMulAsync(options: MatMulOptions): Promise<void>;
@@ -62,9 +66,7 @@ interface CpuBackend {
 
 const NATIVE_ACTIVATIONS = new Set<string>(['linear', 'relu', 'relu6', 'sigmoid', 'elu', 'leakyrelu']);
 const KERNELS = ['BatchMatMul', '_FusedMatMul', 'Sum', 'Mean', 'SplitV', 'Transpose', 'Add', 'Sub', 'Multiply'] as const;
-/** The addon's binaryOp codes (native/core/elementwise.h). */
-export const BINARY_OP = { add: 0, sub: 1, mul: 2, max: 3, reluGrad: 4 } as const;
-const BINARY_OPS: Partial<Record<(typeof KERNELS)[number], number>> = { Add: BINARY_OP.add, Sub: BINARY_OP.sub, Multiply: BINARY_OP.mul };
+const BINARY_OPS: Partial<Record<(typeof KERNELS)[number], BinaryOpName>> = { Add: 'add', Sub: 'sub', Multiply: 'mul' };
 const MIN_NATIVE_ELEMENTS = 4096;
 const originals = new Map<string, tf.KernelConfig>();
 let enabled = false;
@@ -210,7 +212,7 @@ function trailingBlockOf(shape: number[], out: number[]): boolean {
   return tail.length <= out.length && tail.every((d, k) => d === out[out.length - tail.length + k]);
 }
 
-function nativeBinary(backend: CpuBackend, op: number, a: tf.TensorInfo, b: tf.TensorInfo): tf.TensorInfo | null {
+function nativeBinary(backend: CpuBackend, op: BinaryOpName, a: tf.TensorInfo, b: tf.TensorInfo): tf.TensorInfo | null {
   const addon = tryNativeAddon();
   if (!addon || a.dtype !== 'float32' || b.dtype !== 'float32') return null;
   const shape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
@@ -219,7 +221,7 @@ function nativeBinary(backend: CpuBackend, op: number, a: tf.TensorInfo, b: tf.T
   const av = values(backend, a), bv = values(backend, b);
   if (!av || !bv) return null;
   const out = kernelOutput(n);
-  addon.binaryOp({ op, a: av, b: bv, out });
+  addon.binaryOp({ op: addon.binaryOps[op], a: av, b: bv, out });
   return backend.makeTensorInfo(shape, 'float32', out);
 }
 
@@ -227,10 +229,10 @@ function nativeBinary(backend: CpuBackend, op: number, a: tf.TensorInfo, b: tf.T
  * out = a op b (b the same length as a, or one element) on the addon when the native kernels are
  * on and the arrays are large enough to gain from it; returns false, having done nothing, otherwise.
  */
-export function nativeElementwise(op: number, a: Float32Array, b: Float32Array, out: Float32Array): boolean {
+export function nativeElementwise(op: BinaryOpName, a: Float32Array, b: Float32Array, out: Float32Array): boolean {
   const addon = enabled ? tryNativeAddon() : null;
   if (!addon || a.length < MIN_NATIVE_ELEMENTS) return false;
-  addon.binaryOp({ op, a, b, out });
+  addon.binaryOp({ op: addon.binaryOps[op], a, b, out });
   return true;
 }
 

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 
 import { layerNorm, reluOp } from './fused-ops.js';
+import { drawSeed, type SeededLayer, type SeedStream } from './seeds.js';
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
 
@@ -18,12 +19,14 @@ function first(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
 }
 
 /** Adds a trainable [T, D] embedding of the position to every window: x [B, T, D] -> [B, T, D]. */
-export class PositionalEmbedding extends tf.layers.Layer {
+export class PositionalEmbedding extends tf.layers.Layer implements SeededLayer {
   static readonly className = 'PositionalEmbedding';
+  seeds: SeedStream | null;
   private embedding!: tf.LayerVariable;
 
-  constructor(args: LayerArgs = {}) {
+  constructor(args: LayerArgs & { seeds?: SeedStream } = {}) {
     super(args);
+    this.seeds = args.seeds ?? null;
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
@@ -31,7 +34,7 @@ export class PositionalEmbedding extends tf.layers.Layer {
     if (s.length !== 3 || s[1] == null || s[2] == null) {
       throw new RangeError(`PositionalEmbedding ${this.name}: input must be [batch, steps, dim] with known steps and dim (got [${s}])`);
     }
-    this.embedding = this.addWeight('embedding', [s[1], s[2]], 'float32', tf.initializers.randomUniform({ minval: -0.05, maxval: 0.05 }));
+    this.embedding = this.addWeight('embedding', [s[1], s[2]], 'float32', tf.initializers.randomUniform({ minval: -0.05, maxval: 0.05, seed: drawSeed(this) }));
     this.built = true;
   }
 
@@ -44,6 +47,39 @@ export class PositionalEmbedding extends tf.layers.Layer {
   }
 }
 tf.serialization.registerClass(PositionalEmbedding);
+
+/**
+ * Dropout (inverted, as tfjs-layers' Dropout) whose mask seed comes from the layer's stream on
+ * every training call: tfjs-layers' own takes one fixed seed (the same mask every step) or draws
+ * from Math.random.
+ */
+export class SeededDropout extends tf.layers.Layer implements SeededLayer {
+  static readonly className = 'SeededDropout';
+  seeds: SeedStream | null;
+  readonly rate: number;
+
+  constructor(args: LayerArgs & { rate: number; seeds?: SeedStream }) {
+    super(args);
+    if (!(args.rate >= 0 && args.rate < 1)) throw new RangeError(`SeededDropout: rate must be in [0, 1) (got ${args.rate})`);
+    this.rate = args.rate;
+    this.seeds = args.seeds ?? null;
+  }
+
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
+    return single(inputShape);
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean }): tf.Tensor {
+    const x = first(inputs);
+    if (!kwargs?.training || this.rate === 0) return x;
+    return tf.tidy(() => tf.dropout(x, this.rate, undefined, drawSeed(this)));
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), rate: this.rate };
+  }
+}
+tf.serialization.registerClass(SeededDropout);
 
 /** Reverses the time axis of [B, T, ...] (aligns a backward LSTM's sequence with the forward one). */
 export class ReverseTime extends tf.layers.Layer {
@@ -88,15 +124,17 @@ tf.serialization.registerClass(PositiveVariance);
  * computes the Transformer's residual step LayerNorm(x + Dropout(branch)) as one op, `dropout`
  * applying to the branch while training.
  */
-export class LayerNorm extends tf.layers.Layer {
+export class LayerNorm extends tf.layers.Layer implements SeededLayer {
   static readonly className = 'LayerNorm';
+  seeds: SeedStream | null;
   readonly epsilon: number;
   readonly dropout: number;
   private gamma!: tf.LayerVariable;
   private beta!: tf.LayerVariable;
 
-  constructor(args: LayerArgs & { epsilon?: number; dropout?: number } = {}) {
+  constructor(args: LayerArgs & { epsilon?: number; dropout?: number; seeds?: SeedStream } = {}) {
     super(args);
+    this.seeds = args.seeds ?? null;
     this.epsilon = args.epsilon ?? 1e-3;
     this.dropout = args.dropout ?? 0;
     if (!(this.epsilon > 0)) throw new RangeError(`LayerNorm: epsilon must be > 0 (got ${this.epsilon})`);
@@ -120,7 +158,8 @@ export class LayerNorm extends tf.layers.Layer {
     return tf.tidy(() => {
       const residual = Array.isArray(inputs) && inputs.length > 1 ? inputs[1] : undefined;
       const rate = residual && kwargs?.training ? this.dropout : 0;
-      return layerNorm(first(inputs), this.gamma.read() as tf.Tensor1D, this.beta.read() as tf.Tensor1D, this.epsilon, residual, rate);
+      return layerNorm(first(inputs), this.gamma.read() as tf.Tensor1D, this.beta.read() as tf.Tensor1D, this.epsilon, residual, rate,
+        rate > 0 ? drawSeed(this) : undefined);
     });
   }
 

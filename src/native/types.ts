@@ -3,8 +3,6 @@
  * naming the field); these types document the contract. Each binding `x` that can run long
  * also exists as `xAsync`, which runs off the JS thread and returns a Promise.
  */
-import type { Candles } from '../data/candles.js';
-
 export type NativeDevice = 'auto' | 'cpu' | 'cuda';
 
 export interface DeviceInfo {
@@ -18,30 +16,10 @@ export interface DeviceInfo {
   cudaError: string | null;
 }
 
-export interface BuildWindowsOptions {
-  candles: Candles;
-  lookback: number;
-  features: Int32Array;
-  center?: Float64Array;
-  scale?: Float64Array;
-  horizons: Int32Array;
-  ends: Int32Array;
-  out: { features: Float32Array; close?: Float32Array; targets?: Float32Array };
-  device?: NativeDevice;
-}
-
-export interface ComputeBarFeaturesOptions {
-  candles: Candles;
-  features: Int32Array;
-  out: Float64Array;
-}
-
 export interface NativeAddon {
   deviceInfo(): DeviceInfo;
-  buildWindows(options: BuildWindowsOptions): 'cpu' | 'cuda';
-  buildWindowsAsync(options: BuildWindowsOptions): Promise<'cpu' | 'cuda'>;
-  computeBarFeatures(options: ComputeBarFeaturesOptions): void;
-  computeBarFeaturesAsync(options: ComputeBarFeaturesOptions): Promise<void>;
-  // Further kernels add their signatures here as their bindings land.
+  /** Sizes the native thread pool for the kernels that follow (0 = NTP_THREADS or all cores); returns the size. */
+  setThreads(threads: number): number;
+  // Each domain's wrapper adds its kernels' signatures (module augmentation), e.g. data/windowing.ts.
   [name: string]: unknown;
 }

@@ -116,12 +116,9 @@ export async function runSearch(config: PipelineConfig, loaded: LoadedSeries, op
   const objective = options.objective
     ?? options.remote?.({ createdAt: store.readSpec<{ createdAt: string }>().createdAt, setup })
     ?? ((trial) => runSearchTrial(setup, trial));
-  // Training seeds tfjs through the process-wide Math.random (src/training/seed.ts), so trials
-  // trained here run one at a time; search.parallel still decides what each trial sees.
-  const here = !options.objective && !options.remote;
   let best: TrialRecord | null = null;
   const outcome = await runStudy({
-    store, sampler, pruner: prunerOf(config), direction: s.direction, trials: s.trials, parallel: s.parallel, concurrency: here ? 1 : s.parallel,
+    store, sampler, pruner: prunerOf(config), direction: s.direction, trials: s.trials, parallel: s.parallel,
     timeBudgetMs: s.timeBudget * 1000, objective,
     onTrial: (t) => {
       if (t.state === 'complete' && t.value !== null && (best === null || (s.direction === 'max' ? t.value > best.value! : t.value < best.value!))) best = t;

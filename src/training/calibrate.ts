@@ -18,7 +18,6 @@ import { buildModel } from '../models/index.js';
 import { batchTensors, disposeBatch, namedOutputs } from './batch-tensors.js';
 import { lossOptionsFor, modelConfigFor } from './model-config.js';
 import { prepareRuntime } from './runtime.js';
-import { withSeededRandom } from './seed.js';
 
 export interface Calibration {
   batches: number;
@@ -36,8 +35,8 @@ export async function calibrateLossWeights(config: PipelineConfig, series: reado
     fractions: [config.split.train, config.split.val, config.split.test], embargo: config.split.embargo,
     scaler: config.scaler.method, batchSize: config.dataset.batchSize, seed: config.training.seed,
   });
-  const model = await withSeededRandom(config.training.seed, 'build', () =>
-    buildModel(modelConfigFor(config, dataset.features.length, dataset.horizons.length, runtime.nativeKernels)));
+  const model = buildModel(modelConfigFor(config, dataset.features.length, dataset.horizons.length, runtime.nativeKernels),
+    { seed: config.training.seed });
   const sums = Object.fromEntries(TERMS.map((t) => [t, 0])) as Record<Term, number>;
   let seen = 0;
   for await (const batch of dataset.batches('train', { epoch: 0 })) {

@@ -6,6 +6,5 @@ export { runPaths, type RunPaths } from './run-dir.js';
 export { prepareRuntime, type RuntimeReport } from './runtime.js';
 export { TensorBoardWriter, readScalarEvents, crc32c, maskedCrc32c } from './tensorboard.js';
 export { createEarlyStopping, observeEpoch, type EarlyStoppingState } from './early-stopping.js';
-export { withSeededRandom, deriveSeed } from './seed.js';
 export { Progress, type ProgressOptions } from './progress.js';
 export { modelConfigFor, lossOptionsFor } from './model-config.js';

@@ -1,30 +1,19 @@
 /**
- * Maps the pipeline config's `model` section (plus the data shape) onto the model factory's
- * ModelConfig: the one place where configuration meets the network's sizes.
+ * The model factory's ModelConfig from the pipeline config: its `model` section as is, plus the
+ * data shape: the one place where configuration meets the network's sizes.
  */
 import { existsSync, readFileSync } from 'node:fs';
 
 import type { PipelineConfig } from '../config/index.js';
-import type { DeepPartial, ModelConfig } from '../models/index.js';
+import type { ModelConfig } from '../models/index.js';
 import { runPaths } from './run-dir.js';
 
-export function modelConfigFor(config: PipelineConfig, features: number, horizons: number, nativeKernels: boolean): DeepPartial<ModelConfig> {
-  const m = config.model;
+export function modelConfigFor(config: PipelineConfig, features: number, horizons: number, nativeKernels: boolean): ModelConfig {
   return {
+    ...structuredClone(config.model),
     lookback: config.windows.lookback,
     features,
     horizons,
-    transformer: {
-      dModel: m.transformer.dModel, blocks: m.transformer.blocks, heads: m.transformer.heads,
-      keyDim: m.transformer.keyDim, ffDim: m.transformer.ffnDim, dropout: m.transformer.dropout,
-    },
-    lstm: { units: m.lstm.units, bidirectional: m.lstm.bidirectional, layers: m.lstm.layers, returnSequences: m.lstm.returnSequences },
-    indicators: {
-      hidden: [...m.indicators.hidden, m.indicators.output], dropout: m.indicators.dropout,
-      learnPeriods: m.indicators.learnPeriods, periodLogScale: m.indicators.periodLogScale,
-    },
-    towers: { hidden: [...m.tower.hidden], dropout: m.tower.dropout },
-    l2: m.l2,
     lstmImplementation: nativeKernels ? 'auto' : 'layers',
   };
 }

@@ -1,10 +1,11 @@
 /**
- * Applies the config's `runtime` section before any model work: native thread count (read by
- * the addon's pool when it first starts), the tfjs backend, and the native kernel overrides
- * (only meaningful on the cpu backend).
+ * Applies the config's `runtime` section before any model work: the native thread pool's size
+ * (runtime.threads; an NTP_THREADS set in the environment, which the pool reads itself, wins),
+ * the tfjs backend, and the native kernel overrides (only meaningful on the cpu backend).
  */
 import type { PipelineConfig } from '../config/index.js';
 import { setNativeKernels } from '../models/index.js';
+import { tryNativeAddon } from '../native/addon.js';
 import { initBackend, type BackendReport } from '../runtime/backend.js';
 
 export interface RuntimeReport extends BackendReport {
@@ -12,9 +13,7 @@ export interface RuntimeReport extends BackendReport {
 }
 
 export async function prepareRuntime(config: PipelineConfig): Promise<RuntimeReport> {
-  if (config.runtime.threads > 0 && process.env.NTP_THREADS === undefined) {
-    process.env.NTP_THREADS = String(config.runtime.threads);
-  }
+  if (config.runtime.threads > 0 && !('NTP_THREADS' in process.env)) tryNativeAddon()?.setThreads(config.runtime.threads);
   const backend = await initBackend(config.runtime.backend);
   const nativeKernels = backend.backend === 'cpu' && config.runtime.nativeKernels;
   setNativeKernels(nativeKernels);

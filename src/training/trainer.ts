@@ -21,7 +21,7 @@ import { Dataset, type DatasetOptions } from '../data/dataset.js';
 import { scalerFromJson, scalerToJson } from '../data/scaler.js';
 import { readIndicatorPeriods } from '../indicators/index.js';
 import { compositeLoss } from '../losses/index.js';
-import { buildModel, loadModel, saveModel, writeCalibration } from '../models/index.js';
+import { buildModel, loadModel, reseedModel, saveModel, writeCalibration } from '../models/index.js';
 import { writeJsonAtomic } from '../util/atomic-write.js';
 import { OutputSet } from '../util/output-set.js';
 import { readJsonFile } from '../util/read-json.js';
@@ -37,7 +37,6 @@ import { createOptimizer, type TrainingOptimizer } from './optimizer.js';
 import { Progress, type ProgressOptions } from './progress.js';
 import { runPaths } from './run-dir.js';
 import { prepareRuntime } from './runtime.js';
-import { withSeededRandom } from './seed.js';
 import { TensorBoardWriter } from './tensorboard.js';
 
 export interface TrainOptions {
@@ -163,7 +162,7 @@ async function trainInto(runDir: string, options: TrainOptions): Promise<TrainRe
     ({ model, state } = await loadCheckpoint(paths.lastCheckpoint, optimizer));
   } else {
     const modelConfig = modelConfigFor(config, dataset.features.length, dataset.horizons.length, runtime.nativeKernels);
-    model = await withSeededRandom(seed, 'build', () => buildModel(modelConfig));
+    model = buildModel(modelConfig, { seed });
     state = {
       epoch: -1,
       earlyStopping: createEarlyStopping(config.training.monitor, config.training.mode, config.training.patience),
@@ -225,22 +224,22 @@ async function trainInto(runDir: string, options: TrainOptions): Promise<TrainRe
     let lossSum = 0;
     let seen = 0;
     let batches = 0;
-    await withSeededRandom(seed, `epoch:${epoch}`, async () => {
-      for await (const batch of dataset.batches('train', { epoch })) {
-        const t = batchTensors(batch);
-        try {
-          const loss = trainStep(model, optimizer, variables, t, lossOptions);
-          lossSum += loss * batch.size;
-        } finally {
-          disposeBatch(t);
-        }
-        // Projections (indicator period bounds) apply after each update, as in Keras.
-        for (const w of weights) if (w.constraint) w.write(w.read());
-        seen += batch.size;
-        batches += 1;
-        progress.update(batches, { loss: lossSum / seen, 'samples/s': seen / Math.max(1e-3, (Date.now() - started) / 1000) });
+    // Epoch e's dropout masks come from its own stream, so a resumed run replays it exactly.
+    reseedModel(model, seed, `epoch:${epoch}`);
+    for await (const batch of dataset.batches('train', { epoch })) {
+      const t = batchTensors(batch);
+      try {
+        const loss = trainStep(model, optimizer, variables, t, lossOptions);
+        lossSum += loss * batch.size;
+      } finally {
+        disposeBatch(t);
       }
-    });
+      // Projections (indicator period bounds) apply after each update, as in Keras.
+      for (const w of weights) if (w.constraint) w.write(w.read());
+      seen += batch.size;
+      batches += 1;
+      progress.update(batches, { loss: lossSum / seen, 'samples/s': seen / Math.max(1e-3, (Date.now() - started) / 1000) });
+    }
     const trainSeconds = (Date.now() - started) / 1000;
     stoppedEarly = await endEpoch(epoch, { loss: lossSum / seen, samples_per_s: seen / Math.max(1e-3, trainSeconds) }, progress);
     epochsRun += 1;

@@ -13,7 +13,7 @@ test('gross = net + fees + slippage; slippage on market fills only; shares per y
   // Tier 1 (2%) fills at 102.102 (a limit: no slippage); the rest stops at 95.095 (5% below
   // the entry fill; no breakeven) and fills at 95.095 x 0.999.
   const c = bars([[100, 100, 100, 100], [100, 103, 99, 101], [101, 101, 94, 95], [95, 95, 95, 95]]);
-  const options = resolveBacktestOptions({ feeBps: 10, slippageBps: 10, initialCapital: 1000, barsPerYear: 2, breakevenAfterTp1: false });
+  const options = resolveBacktestOptions({ feeBps: 10, slippageBps: 10, initialEquity: 1000, barsPerYear: 2, breakevenAfterTp1: false });
   const r = runReferenceBacktest(c, signalsAt(4, [{ t: 0, side: 1 }]), options);
   t.is(r.trades.length, 1);
   const tr = r.trades[0];

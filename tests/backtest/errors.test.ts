@@ -21,7 +21,7 @@ function rawRequest(): Record<string, any> {
     symbols: [{ candles: candles(), barsPerYear: 8760, signals: signalsAt(N, [{ t: 1, side: 1 }]) }],
     params: {
       feeBps: f(10), slippageBps: f(5), riskFraction: f(1), fraction1: f(1 / 3), fraction2: f(1 / 3), fraction3: f(1 / 3),
-      stopDistance: f(NaN), target1: f(NaN), target2: f(NaN), target3: f(NaN), initialCapital: f(1000),
+      stopDistance: f(NaN), target1: f(NaN), target2: f(NaN), target3: f(NaN), initialEquity: f(1000),
       maxHoldBars: new Int32Array(1), flags: new Int32Array([2 | 4 | 8 | 16]),
     },
     out: { metrics: new Float64Array(21) },

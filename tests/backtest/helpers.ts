@@ -42,7 +42,7 @@ export function signalsAt(n: number, entries: readonly Entry[]): SignalArrays {
 }
 
 /** No fees, no slippage, 1000 of capital (10 units at a 100 entry). */
-export const FRICTIONLESS: Partial<BacktestOptions> = { feeBps: 0, slippageBps: 0, initialCapital: 1000 };
+export const FRICTIONLESS: Partial<BacktestOptions> = { feeBps: 0, slippageBps: 0, initialEquity: 1000 };
 
 export interface EngineRun { engine: 'reference' | 'native'; trades: Trade[]; equity: Float64Array; metrics: BacktestMetrics }
 

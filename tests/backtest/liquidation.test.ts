@@ -37,7 +37,7 @@ test('inside a bar: liquidated at the price where equity after the exit fee is z
   // Short without a stop, 10 bps fee, no slippage, 1000 of cash: 10 units at 100, entry fee 1.
   // Zero equity at L: 999 + 10 (100 - L) - 10 L 0.001 = 0 -> L = 1999 / 10.01.
   const c = bars([[100, 100, 100, 100], [100, 101, 99, 100], [150, 230, 140, 160], [160, 161, 159, 160]]);
-  const opts: Partial<BacktestOptions> = { feeBps: 10, slippageBps: 0, initialCapital: 1000, ...NO_LEVELS };
+  const opts: Partial<BacktestOptions> = { feeBps: 10, slippageBps: 0, initialEquity: 1000, ...NO_LEVELS };
   const L = 1999 / 10.01;
   for (const r of runBoth(c, signalsAt(4, [{ t: 0, side: -1 }, { t: 2, side: 1 }]), opts)) {
     t.is(r.trades.length, 1, `${r.engine}: the long decided after the liquidation never opens`);

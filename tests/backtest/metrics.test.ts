@@ -1,7 +1,7 @@
 import test from 'ava';
 
 import { inferBarsPerYear, medianInPlace } from '../../src/backtest/metrics.js';
-import { mulberry32 } from '../../src/training/seed.js';
+import { mulberry32 } from '../../src/data/random.js';
 
 function sortedMedian(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);

@@ -50,7 +50,7 @@ const PARAM_SETS: Partial<BacktestOptions>[] = [
   { direction: 'long', riskFraction: 0.5 },
   { direction: 'short', fractions: [0.5, 0.5, 0] },
   { stopDistance: 0.01, targetDistance: [0.005, NaN, 0.03], maxHoldBars: 7, intrabar: 'optimistic' },
-  { feeBps: 0, slippageBps: 0, fractions: [0.25, 0.25, 0.5], initialCapital: 1 },
+  { feeBps: 0, slippageBps: 0, fractions: [0.25, 0.25, 0.5], initialEquity: 1 },
 ];
 
 function assertSameTrades(t: import('ava').ExecutionContext, a: Trade[], b: Trade[], label: string): void {
@@ -123,7 +123,7 @@ test('liquidation: leveraged paths on many stretches of real candles, native (tr
     const eq = traced.traces[path].equity!;
     let worst = 0;
     for (let i = 0; i < eq.length; i++) worst = Math.max(worst, Math.abs(eq[i] - ref.equity[i]));
-    t.true(worst <= 1e-9 * (opts.initialCapital ?? 10_000), `${label}: equity curve differs by ${worst}`);
+    t.true(worst <= 1e-9 * (opts.initialEquity ?? 10_000), `${label}: equity curve differs by ${worst}`);
     const last = ref.trades.at(-1);
     if (last?.exitReason === 'liquidation') {
       liquidations++;

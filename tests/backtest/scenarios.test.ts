@@ -137,7 +137,7 @@ test('shorts mirror: targets below, stop above, breakeven, gap exit', (t) => {
 
 test('fees and slippage: market fills move against the trade, fees on each fill notional', (t) => {
   const c = bars([[100, 100, 100, 100], [100, 101, 99, 100], [105, 110, 104, 110]]);
-  const opts = { initialCapital: 1000, feeBps: 10, slippageBps: 5, stopDistance: Infinity, targetDistance: [Infinity, Infinity, Infinity] as [number, number, number] };
+  const opts = { initialEquity: 1000, feeBps: 10, slippageBps: 5, stopDistance: Infinity, targetDistance: [Infinity, Infinity, Infinity] as [number, number, number] };
   const entry = 100 * (1 + 0.0005);
   const qty = 1000 / entry;
   const exit = 110 * (1 - 0.0005);
@@ -161,7 +161,7 @@ test('fees and slippage: market fills move against the trade, fees on each fill 
   }
   // A stop fill pays slippage too (stop-market), a target fill does not (limit).
   const c2 = bars([[100, 100, 100, 100], [100, 102.5, 99, 100], [100, 100, 90, 92]]);
-  for (const r of runBoth(c2, signalsAt(3, [{ t: 0, side: 1 }]), { initialCapital: 1000, feeBps: 0, slippageBps: 5, breakevenAfterTp1: false })) {
+  for (const r of runBoth(c2, signalsAt(3, [{ t: 0, side: 1 }]), { initialEquity: 1000, feeBps: 0, slippageBps: 5, breakevenAfterTp1: false })) {
     const [tier1] = r.trades[0].tierExits;
     t.true(near(tier1.price, entry * 1.02), `${r.engine}: target at its own price`);
     const stopFill = entry * 0.95 * (1 - 0.0005);

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 
 import { buildModel, checkModelInputs, outputNames, predictNamed } from '../../src/models/hybrid-model.js';
+import { reseedModel } from '../../src/models/seeds.js';
+import { ConfigError, defaultConfig, getPath } from '../../src/config/index.js';
 import { DEFAULT_MODEL_CONFIG, resolveModelConfig } from '../../src/models/config.js';
 import { loadModel, saveModel } from '../../src/models/io.js';
 import { setNativeKernels } from '../../src/models/native-kernels.js';
@@ -12,7 +14,7 @@ import { setNativeKernels } from '../../src/models/native-kernels.js';
 await tf.setBackend('cpu');
 
 // A smaller model keeps the tests quick; the defaults are checked separately.
-const SMALL = { lookback: 32, features: 4, transformer: { dModel: 16, heads: 2, keyDim: 8, ffDim: 32 }, lstm: { units: 8 } };
+const SMALL = { lookback: 32, features: 4, transformer: { dModel: 16, heads: 2, keyDim: 8, ffnDim: 32 }, lstm: { units: 8 } };
 
 function batch(B: number, T: number, F: number, seed = 1) {
   return {
@@ -47,16 +49,21 @@ test.serial('default config: SPEC sizes, nine named outputs with valid ranges', 
   }
 });
 
-test.serial('config: every size configurable, bad values named', (t) => {
+test.serial('config: every size configurable, bad values named by the config keys a user sets', (t) => {
   const c = resolveModelConfig({ lstm: { bidirectional: false, layers: 2 }, horizons: 2 });
   t.is(c.lstm.units, DEFAULT_MODEL_CONFIG.lstm.units);
   t.is(c.lstm.layers, 2);
-  const model = buildModel({ ...SMALL, horizons: 2, lstm: { units: 8, bidirectional: false, layers: 2 }, indicators: { hidden: [8, 4] } });
+  const model = buildModel({ ...SMALL, horizons: 2, lstm: { units: 8, bidirectional: false, layers: 2 }, indicators: { hidden: [8], output: 4 } });
   t.is(model.outputs.length, 6);
   t.is(model.getLayer('merge').outputShape[1], 16 + 8 + 4);
-  t.throws(() => resolveModelConfig({ transformer: { heads: 0 } }), { message: /model\.transformer\.heads must be an integer >= 1 \(got 0\)/ });
-  t.throws(() => resolveModelConfig({ lstm: { unit: 3 } } as never), { message: /unknown key model\.lstm\.unit/ });
-  t.throws(() => resolveModelConfig({ towers: { dropout: 1 } }), { message: /model\.towers\.dropout must be a number in \[0, 1\)/ });
+  // The same keys, and messages, as a config file's (docs/CONFIG.md).
+  t.throws(() => resolveModelConfig({ transformer: { heads: 0 } }), { instanceOf: ConfigError, message: /model\.transformer\.heads: got 0, expected integer ≥ 1/ });
+  t.throws(() => resolveModelConfig({ transformer: { ffnDim: 0 } }), { instanceOf: ConfigError, message: /model\.transformer\.ffnDim: got 0/ });
+  t.throws(() => resolveModelConfig({ lstm: { unit: 3 } } as never), { instanceOf: ConfigError, message: /model\.lstm\.unit: unknown key \(did you mean model\.lstm\.units\?\)/ });
+  t.throws(() => resolveModelConfig({ tower: { dropout: 1 } }), { instanceOf: ConfigError, message: /model\.tower\.dropout: got 1, expected number ≥ 0 and < 1/ });
+  t.throws(() => resolveModelConfig({ lookback: 2 }), { instanceOf: ConfigError, message: /windows\.lookback: the model needs lookback >= 3 from it \(got 2\)/ });
+  // Every key a model error can name is one the config file has.
+  for (const key of ['model.transformer.ffnDim', 'model.tower.dropout', 'windows.lookback']) t.not(getPath(defaultConfig(), key), undefined, key);
 });
 
 test.serial('native kernels on and off give the same predictions and gradients', (t) => {
@@ -85,6 +92,31 @@ test.serial('native kernels on and off give the same predictions and gradients',
     worst = Math.max(worst, maxDiff(g, off.grads[i]) / scale);
   });
   t.true(worst < 1e-3, `worst relative gradient difference ${worst}`);
+});
+
+test.serial('the seed decides the initial weights and every dropout mask; Math.random is never drawn', (t) => {
+  setNativeKernels(true);
+  const calls = { n: 0 };
+  const original = Math.random;
+  Math.random = () => { calls.n++; return original(); };  // a spy: counts, changes nothing
+  try {
+    const config = { ...SMALL, transformer: { ...SMALL.transformer, dropout: 0.3 }, tower: { hidden: [8], dropout: 0.3 } };
+    const weights = (m: tf.LayersModel) => m.getWeights().map((w) => Array.from(w.dataSync()));
+    const a = buildModel(config, { seed: 1 }), b = buildModel(config, { seed: 1 }), c = buildModel(config, { seed: 2 });
+    t.deepEqual(weights(b), weights(a));
+    t.notDeepEqual(weights(c), weights(a));
+    const { features, close } = batch(4, 32, 4, 9);
+    const train = () => (a.apply([features, close], { training: true }) as tf.Tensor[]).map((o) => Array.from(o.dataSync()));
+    reseedModel(a, 1, 'epoch:1');
+    const first = train(), second = train();
+    t.notDeepEqual(second, first, 'a fresh mask every training call');
+    reseedModel(a, 1, 'epoch:1');
+    t.deepEqual(train(), first, 'the same phase replays the same masks');
+    t.false(a.layers.some((l) => l.getClassName() === 'Dropout'), 'no tfjs Dropout (one fixed seed, or Math.random)');
+    t.is(calls.n, 0);
+  } finally {
+    Math.random = original;
+  }
 });
 
 test.serial('trains: a few steps lower the loss', async (t) => {

@@ -187,7 +187,7 @@ test('backtestRulesAsync with its candles transferred during the job equals the 
       low: close.map((c) => c * 0.99), close: close.slice(), volume: new Float64Array(n).fill(1) });
     const P = 2, f = (v) => new Float64Array(P).fill(v);
     const params = { feeBps: f(5), slippageBps: f(1), riskFraction: f(1), fraction1: f(1), fraction2: f(0), fraction3: f(0), stopDistance: f(NaN),
-      target1: f(NaN), target2: f(NaN), target3: f(NaN), initialCapital: f(1e4), maxHoldBars: new Int32Array(P), flags: Int32Array.of(24, 25) };
+      target1: f(NaN), target2: f(NaN), target3: f(NaN), initialEquity: f(1e4), maxHoldBars: new Int32Array(P), flags: Int32Array.of(24, 25) };
     const rules = { kind: Int32Array.of(0, 1), fast: Int32Array.of(5, 10), slow: Int32Array.of(20, 40), lower: new Float64Array(2).fill(30), upper: new Float64Array(2).fill(70) };
     const M = A.backtestLayout.metrics;
     const sync = new Float64Array(4 * M);

@@ -96,6 +96,32 @@ test('a small real search (8 trials x 2 epochs, one symbol) writes the study, th
   });
 });
 
+test('trials trained side by side in one process (search.parallel 2) score what they score one at a time', async (t) => {
+  const dir = tempDir(t);
+  const market = loadMarketData('BTCUSDT-1h');
+  const n = market.candles.close.length;
+  const loaded = { series: [{ symbol: 'BTCUSDT', candles: sliceCandles(market.candles, n - 1200, n) }], source: 'test', synthetic: market.source === 'synthetic', cleaning: [], range: { from: null, to: null }, starts: [0] };
+  // Random sampling without pruning: each trial's parameters and training depend on nothing else.
+  const study = async (parallel: number) => {
+    const out = join(dir, `parallel-${parallel}`);
+    const config = resolveConfig({
+      values: {
+        ...TINY,
+        model: { ...TINY.model, transformer: { ...TINY.model.transformer, dropout: 0.2 } },
+        output: { runDir: join(dir, 'run') },
+        search: { space: ['training.learningRate: float 1e-3..3e-2 log', 'model.lstm.units: int 4..8 step 4'], sampler: 'random', pruner: 'none', trials: 3, folds: 1, parallel, out },
+      },
+    });
+    await runSearch(config, loaded, { skipFinal: true });
+    return new StudyStore(out).trials();
+  };
+  const alone = await study(1);
+  const together = await study(2);
+  t.is(alone.length, 3);
+  t.true(alone.every((x) => x.state === 'complete' && Number.isFinite(x.value)));
+  t.deepEqual(comparable(together), comparable(alone));
+});
+
 function runCli(args: string[], killOn?: RegExp): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import=tsx', join(REPO_ROOT, 'src/cli/entry.ts'), ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });

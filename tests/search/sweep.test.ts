@@ -57,7 +57,7 @@ test('sweep overfitting statistics: DSR counts every ranked row, PBO runs over t
 });
 
 test('sweep overfitting statistics rerun only the chosen configurations, and their PBO is the whole grid\'s', async (t) => {
-  const rules = expandRuleGrid({ emaCross: { fast: [3, 5, 8], slow: [20, 50] } });
+  const rules = expandRuleGrid({ ema_cross: { fast: [3, 5, 8], slow: [20, 50] } });
   const risk = [{ stopDistance: 0.02 }, { stopDistance: 0.05 }, { stopDistance: 0.1 }];
   const grid = { symbols, rules, risk };
   const result = await runSweep(grid, { rankBy: 'sharpe' });
@@ -74,7 +74,7 @@ test('sweep overfitting statistics rerun only the chosen configurations, and the
 });
 
 test('a sweep that keeps only its best rows still counts every path in its DSR (streamed trial spread)', async (t) => {
-  const rules = expandRuleGrid({ emaCross: { fast: [3, 5, 8], slow: [20, 50] } });
+  const rules = expandRuleGrid({ ema_cross: { fast: [3, 5, 8], slow: [20, 50] } });
   const grid = { symbols, rules, risk: [{ stopDistance: 0.02 }, { stopDistance: 0.05 }] };
   const full = await runSweep(grid, { rankBy: 'sharpe' });
   const spread = new RunningVariance();

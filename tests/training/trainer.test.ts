@@ -12,7 +12,6 @@ import { evaluate } from '../../src/training/evaluate.js';
 import { modelConfigFor, runLossOptions } from '../../src/training/model-config.js';
 import { runPaths } from '../../src/training/run-dir.js';
 import { siblingsOf } from '../../src/util/output-set.js';
-import { withSeededRandom } from '../../src/training/seed.js';
 import { readScalarEvents } from '../../src/training/tensorboard.js';
 import { train } from '../../src/training/trainer.js';
 import { loadMarketData, REPO_ROOT } from '../helpers/market-data.js';
@@ -30,9 +29,8 @@ test('a short run on real candles: epoch 0 is the initial weights, training lowe
   const result = await train({ config, series, progress: { quiet: true } });
   t.log(`data: ${market.source}`);
 
-  // The untrained model, rebuilt exactly as the trainer built it (same seeded phase).
-  const initial = await withSeededRandom(config.training.seed, 'build', () =>
-    buildModel(modelConfigFor(config, result.dataset.features.length, result.dataset.horizons.length, true)));
+  // The untrained model, rebuilt exactly as the trainer built it (same seed).
+  const initial = buildModel(modelConfigFor(config, result.dataset.features.length, result.dataset.horizons.length, true), { seed: config.training.seed });
   const before = await evaluate(initial, result.dataset, 'val', series.map((s) => s.candles), runLossOptions(runDir, config));
   t.is(result.history[0].epoch, 0);
   t.is(result.history[0].val_loss, before.values.loss, 'epoch 0 is the initial weights, evaluated before any step');
@@ -80,8 +78,7 @@ test('early stopping stops after `patience` epochs and restores the best weights
   t.true(result.stoppedEarly);
   t.is(result.epochsRun, 2);
   t.is(result.bestEpoch, 0);
-  const initial = await withSeededRandom(config.training.seed, 'build', () =>
-    buildModel(modelConfigFor(config, result.dataset.features.length, result.dataset.horizons.length, true)));
+  const initial = buildModel(modelConfigFor(config, result.dataset.features.length, result.dataset.horizons.length, true), { seed: config.training.seed });
   const a = initial.getWeights(), b = result.model.getWeights();
   t.true(a.every((w, i) => Buffer.from(w.dataSync().buffer).equals(Buffer.from(b[i].dataSync().buffer))), 'the initial weights are back');
   // Resuming a run that stopped early trains no further.
@@ -89,6 +86,24 @@ test('early stopping stops after `patience` epochs and restores the best weights
   t.is(resumed.epochsRun, 0);
   t.is(resumed.history.length, 3);
   initial.dispose();
+});
+
+test('trainings with the same seed in one process end with the same weights, one after the other and interleaved', async (t) => {
+  const series = syntheticMarket({ bars: 600, seed: 9, symbols: 1 });
+  // Dropout everywhere, so the masks (not only the initial weights) must be reproducible.
+  const config = (runDir: string, seed: number) => tinyConfig(runDir, {
+    training: { epochs: 2, patience: 10, seed },
+    model: { transformer: { dropout: 0.3 }, indicators: { hidden: [8, 6], dropout: 0.3 }, tower: { dropout: 0.3 } },
+  });
+  const run = (seed: number) => train({ config: config(tmp(), seed), series, progress: { quiet: true } });
+  const bytes = (r: Awaited<ReturnType<typeof run>>) => r.model.getWeights().map((w) => Buffer.from(w.dataSync().buffer));
+  const first = bytes(await run(5));
+  const second = bytes(await run(5));
+  // Interleaved: both loops run at once in this process, taking turns at every await.
+  const both = await Promise.all([run(5), run(6)]);
+  t.deepEqual(second, first, 'same seed, one after the other');
+  t.deepEqual(bytes(both[0]), first, 'same seed while another training runs beside it');
+  t.notDeepEqual(bytes(both[1]), first, 'another seed gives other weights');
 });
 
 function runChild(args: object, onLine?: (line: string, kill: () => void) => void): Promise<{ code: number | null; signal: string | null; out: string }> {

@@ -8,6 +8,7 @@ import type { CommandSpec } from '../command.js';
 import { EXIT, UsageError } from '../command.js';
 import { defaultWorkerName, redactUrl, startWorker } from '../../distributed/index.js';
 import { QUEUE_OPTION, queueUrlOf } from '../queue-args.js';
+import { nativeAddon } from '../../native/addon.js';
 
 const worker: CommandSpec = {
   name: 'worker',
@@ -27,8 +28,7 @@ const worker: CommandSpec = {
     if (!(Number.isInteger(threads) && threads >= 0 && threads <= 1024)) throw new UsageError(`--threads = ${String(args.threads)} must be an integer in [0, 1024] (0 = all cores)`);
     const name = typeof args.name === 'string' ? args.name : defaultWorkerName();
     if (!/^[\w.:@-]{1,100}$/.test(name)) throw new UsageError(`--name = ${JSON.stringify(name)} must be 1..100 letters, digits or . : @ - _`);
-    // Read by the addon's thread pool when it starts (the first shard).
-    if (threads > 0) process.env.NTP_THREADS = String(threads);
+    if (threads > 0) nativeAddon().setThreads(threads);
     const log = (line: string) => io.stderr(`worker ${name}: ${line}\n`);
     log(`joining ${redactUrl(url)}`);
     const running = await startWorker({ url, name, concurrency, lockMs: config.runtime.queue.lockMs, runtime: { ...config.runtime, threads }, log });
