@@ -188,7 +188,14 @@ test('backtestRulesAsync with its candles transferred during the job equals the 
     const P = 2, f = (v) => new Float64Array(P).fill(v);
     const params = { feeBps: f(5), slippageBps: f(1), riskFraction: f(1), fraction1: f(1), fraction2: f(0), fraction3: f(0), stopDistance: f(NaN),
       target1: f(NaN), target2: f(NaN), target3: f(NaN), initialEquity: f(1e4), maxHoldBars: new Int32Array(P), flags: Int32Array.of(24, 25) };
-    const rules = { kind: Int32Array.of(0, 1), fast: Int32Array.of(5, 10), slow: Int32Array.of(20, 40), lower: new Float64Array(2).fill(30), upper: new Float64Array(2).fill(70) };
+    // Two rules in the addon's own table layout: kinds found by name, parameters in its order.
+    const table = A.backtestStrategies, K = table.maxParams;
+    const pick = [['ema_cross', { fast: 5, slow: 20 }], ['rsi', { period: 10, lower: 30, upper: 70 }]];
+    const rules = { kind: new Int32Array(2), params: new Float64Array(2 * K) };
+    pick.forEach(([name, values], i) => {
+      rules.kind[i] = table.list.findIndex((e) => e.name === name);
+      table.list[rules.kind[i]].params.forEach((q, j) => { rules.params[i * K + j] = values[q.name]; });
+    });
     const M = A.backtestLayout.metrics;
     const sync = new Float64Array(4 * M);
     A.backtestRules({ symbols: [{ candles: candles(), barsPerYear: 8760 }], rules, params, out: { metrics: sync }, device: 'cpu' });
