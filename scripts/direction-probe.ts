@@ -9,7 +9,7 @@
  * the files before that split's validation part (years more history) instead. Seconds of CPU:
  * the check a quant makes before spending hours on a network (bench/RESULTS.md, "Forecast quality").
  *
- *   npx tsx scripts/direction-probe.ts [--config configs/forecast-quality.yaml] [--lags 8] [--history]
+ *   npx tsx scripts/direction-probe.ts [--config configs/forecast-quality.yaml] [--set key=value ...] [--lags 8] [--history]
  */
 import { parseArgs } from 'node:util';
 
@@ -27,11 +27,11 @@ function usage(message: string): never {
 }
 
 const { values } = parseArgs({
-  options: { config: { type: 'string', default: 'configs/forecast-quality.yaml' }, lags: { type: 'string', default: '8' }, history: { type: 'boolean', default: false } },
+  options: { config: { type: 'string', default: 'configs/forecast-quality.yaml' }, set: { type: 'string', multiple: true }, lags: { type: 'string', default: '8' }, history: { type: 'boolean', default: false } },
 });
 let config: PipelineConfig;
 try {
-  config = resolveConfig({ file: values.config });
+  config = resolveConfig({ file: values.config, set: values.set ?? [] });
 } catch (e) {
   usage(e instanceof ConfigError ? e.message : `--config ${values.config}: ${(e as Error).message}`);
 }
