@@ -4,14 +4,13 @@
  *  - P(up) per horizon by a temperature T: p' = sigmoid(logit(p) / T). T > 1 softens an
  *    over-confident head, T < 1 sharpens a timid one; p = 0.5 stays 0.5, so the direction
  *    calls (and accuracy, MCC) are unchanged and only the confidence moves.
- *  - sigma per horizon, regime-adaptive: sigma' = s sigma^a rv^(1 - a), where rv is the
- *    realised volatility of the window's own closes (RMS of its 1-bar log returns: causal) and
- *    a in [0, 1] comes from a least-squares fit over the validation windows (fitRegimeSigma).
- *    s is then chosen so that |y - mu| <= sigma' holds on 68.27% of them (1-sigma coverage of
- *    a Gaussian). A scale alone (a = 1: sigma' = s sigma) fit on one period does not carry to a
- *    calmer or wilder one when the model's sigma does not follow the regime; |y - mu| / rv
- *    does, so the same s holds on later bars (bench/RESULTS.md, "Forecast quality").
- *    Calibrations without `regime` (older runs) are the scale alone.
+ *  - sigma per horizon by a factor s: sigma' = s sigma, chosen so that |y - mu| <= sigma'
+ *    holds on 68.27% of the validation windows (1-sigma coverage of a Gaussian); or, with
+ *    `regime` (training.sigmaCalibration: regime), sigma' = s sigma^a rv^(1 - a), where rv is
+ *    the realised volatility of the window's own closes (RMS of its 1-bar log returns: causal)
+ *    and a in [0, 1] comes from a fit over the validation windows (fitRegimeSigma). A scale
+ *    alone fit on one period does not carry to a calmer or wilder one when the model's sigma
+ *    does not follow the regime; |y - mu| / rv does (bench/RESULTS.md, "Forecast quality").
  * A run without the file (older runs) predicts uncalibrated: the identity (T = 1, s = 1).
  */
 import { existsSync, readFileSync } from 'node:fs';

@@ -1,8 +1,9 @@
 /**
  * Fits the output calibration (../models/output-calibration.ts) of a trained model on a
  * dataset part (the validation split after training): a temperature for P(up) and, per
- * horizon, the regime-adaptive sigma (exponents on the model's sigma and the window's realised
- * volatility, and a scale), or with `regime: false` the scale alone. Windows come in the
+ * horizon a scale on sigma, or with `regime` (training.sigmaCalibration: regime) the
+ * regime-adaptive sigma (exponents on the model's sigma and the window's realised volatility,
+ * and a scale). Windows come in the
  * dataset's fixed order, so the fit is deterministic.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -12,7 +13,7 @@ import { fitRegimeSigma, fitSigmaScale, fitTemperature, noiseVariance, volatilit
 import { batchTensors, disposeBatch, namedOutputs } from './batch-tensors.js';
 
 export async function fitOutputCalibration(
-  model: tf.LayersModel, dataset: Dataset, part: Part = 'val', { regime = true }: { regime?: boolean } = {},
+  model: tf.LayersModel, dataset: Dataset, part: Part = 'val', { regime = false }: { regime?: boolean } = {},
 ): Promise<OutputCalibration> {
   const H = dataset.horizons.length;
   const n = dataset.refs[part].ends.length;

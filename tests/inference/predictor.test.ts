@@ -23,7 +23,7 @@ let runDir = '';
 test.before(async () => {
   runDir = mkdtempSync(join(tmpdir(), 'ntp-pred-'));
   const series = syntheticMarket({ bars: BARS, seed: SEED, symbols: 1 });
-  await train({ config: tinyConfig(runDir, { training: { epochs: 1 } }), series, progress: { quiet: true } });
+  await train({ config: tinyConfig(runDir, { training: { epochs: 1, sigmaCalibration: 'regime' } }), series, progress: { quiet: true } });
 });
 
 test('predictions are identical after loading the run in a fresh process', async (t) => {
@@ -78,7 +78,7 @@ test('predictions carry the run\'s calibration; a run without calibration.json p
   const [{ candles }] = syntheticMarket({ bars: BARS, seed: SEED, symbols: 1 });
   const calibration = readCalibration(runPaths(runDir).calibration, 3);
   t.is(calibration.temperature.length, 3);
-  t.truthy(calibration.regime, 'a new run fits the regime-adaptive sigma');
+  t.truthy(calibration.regime, 'training.sigmaCalibration: regime fits the regime-adaptive sigma');
   const calibrated = await Predictor.load(runDir);
   const withIt = await calibrated.predictBatch(candles);
 
