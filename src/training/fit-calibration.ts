@@ -31,9 +31,11 @@ export async function fitOutputCalibration(
     const t = batchTensors(batch);
     try {
       const out = namedOutputs(model, model.predict([t.features, t.close], { batchSize: batch.size }) as tf.Tensor[]);
-      volatility.set(windowVolatility(batch.close, batch.size, batch.T), k);
-      const b = volatilityNoise(batch.close, batch.size, batch.T);
-      noise.sum += b.sum; noise.sumSq += b.sumSq; noise.count += b.count;
+      if (regime) {
+        volatility.set(windowVolatility(batch.close, batch.size, batch.T), k);
+        const b = volatilityNoise(batch.close, batch.size, batch.T);
+        noise.sum += b.sum; noise.sumSq += b.sumSq; noise.count += b.count;
+      }
       for (let h = 0; h < H; h++) {
         const p = out[`direction_h${h}`].dataSync(), mu = out[`price_h${h}`].dataSync(), v = out[`variance_h${h}`].dataSync();
         for (let i = 0; i < batch.size; i++) {
