@@ -193,6 +193,10 @@ export const CONFIG_SCHEMA = section('Pipeline configuration', {
       description: 'Best and last checkpoints (written atomically)',
     }),
     tensorboard: bool({ default: true, description: 'Write TensorBoard event files into the run directory' }),
+    sigmaCalibration: oneOf(['scale', 'regime'], {
+      default: 'scale',
+      description: 'Sigma calibration fit on validation after training: scale = one factor per horizon; regime = s sigma^a rv^(1-a) with rv the window\'s realised volatility (no better on the real 1h pairs measured, bench/RESULTS.md "Forecast quality")',
+    }),
   }),
   evaluation: section('Forecast evaluation against naive baselines (ntp evaluate, walkforward; the edge gate of signals/run)', {
     bootstrap: section('Moving-block bootstrap of accuracy and MCC (95% percentile intervals)', {

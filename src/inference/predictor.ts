@@ -3,7 +3,7 @@
  * for the newest complete window or for every window of a series. Outputs are per horizon and
  * in the units a trader reads: the unscaled log return and the price it implies, P(up), and the
  * variance and sigma of the unscaled return, after the run's output calibration (P(up)
- * temperature and sigma scale fit on validation; the identity for runs without one). predictBatch streams the series through the native
+ * temperature and sigma scale, or regime-adaptive sigma, fit on validation; the identity for runs without one). predictBatch streams the series through the native
  * windowing in chunks, so memory stays bounded however long the series is.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -14,7 +14,7 @@ import { loadConfig, type PipelineConfig } from '../config/index.js';
 import { assertCandles, type Candles } from '../data/candles.js';
 import { scalerFromJson, type Scaler } from '../data/scaler.js';
 import { buildWindowsAsync } from '../data/windowing.js';
-import { applyCalibration, loadModel, readCalibration, type OutputCalibration } from '../models/index.js';
+import { applyCalibration, loadModel, readCalibration, usesVolatility, windowVolatility, type OutputCalibration } from '../models/index.js';
 import { runPaths } from '../training/run-dir.js';
 import { prepareRuntime } from '../training/runtime.js';
 import { committedDir } from '../util/output-set.js';
@@ -109,6 +109,8 @@ export class Predictor {
       predictedReturn: alloc(H, N), predictedPrice: alloc(H, N), pUp: alloc(H, N), variance: alloc(H, N), sigma: alloc(H, N),
     };
     const std = this.scaler.targetStd;
+    // The windows' realised volatility, which a regime-adaptive calibration scales sigma by.
+    const volatility = this.horizons.some((_, h) => usesVolatility(this.calibration, h)) ? new Float64Array(N) : undefined;
     for (let start = 0; start < N; start += chunk) {
       const sub = ends.subarray(start, Math.min(N, start + chunk));
       const w = await buildWindowsAsync(candles, {
@@ -120,6 +122,7 @@ export class Predictor {
         const y = this.model.predict([x, c], { batchSize: chunk }) as tf.Tensor[];
         return Object.fromEntries(this.model.outputNames.map((name, i) => [name, y[i]]));
       });
+      volatility?.set(windowVolatility(w.close, w.n, w.T), start);
       for (let h = 0; h < H; h++) {
         const price = outputs[`price_h${h}`].dataSync();
         const dir = outputs[`direction_h${h}`].dataSync();
@@ -137,7 +140,7 @@ export class Predictor {
       options.onProgress?.(Math.min(N, start + chunk), N);
     }
     for (let h = 0; h < H; h++) {
-      applyCalibration(this.calibration, h, out.pUp[h], out.variance[h]);
+      applyCalibration(this.calibration, h, out.pUp[h], out.variance[h], volatility);
       out.sigma[h] = out.variance[h].map(Math.sqrt);
     }
     return out;

@@ -1,35 +1,48 @@
 /**
  * Fits the output calibration (../models/output-calibration.ts) of a trained model on a
- * dataset part (the validation split after training): a temperature for P(up) and a factor on
- * sigma per horizon. Windows come in the dataset's fixed order, so the fit is deterministic.
+ * dataset part (the validation split after training): a temperature for P(up) and, per
+ * horizon a scale on sigma, or with `regime` (training.sigmaCalibration: regime) the
+ * regime-adaptive sigma (exponents on the model's sigma and the window's realised volatility,
+ * and a scale). Windows come in the
+ * dataset's fixed order, so the fit is deterministic.
  */
 import * as tf from '@tensorflow/tfjs';
 
 import type { Dataset, Part } from '../data/dataset.js';
-import { fitSigmaScale, fitTemperature, type OutputCalibration } from '../models/index.js';
+import { fitRegimeSigma, fitSigmaScale, fitTemperature, noiseVariance, volatilityNoise, windowVolatility, type OutputCalibration } from '../models/index.js';
 import { batchTensors, disposeBatch, namedOutputs } from './batch-tensors.js';
 
-export async function fitOutputCalibration(model: tf.LayersModel, dataset: Dataset, part: Part = 'val'): Promise<OutputCalibration> {
+export async function fitOutputCalibration(
+  model: tf.LayersModel, dataset: Dataset, part: Part = 'val', { regime = false }: { regime?: boolean } = {},
+): Promise<OutputCalibration> {
   const H = dataset.horizons.length;
   const n = dataset.refs[part].ends.length;
   if (n === 0) throw new Error(`calibration: the ${part} split has no windows`);
-  // Scaled units throughout: the ratio |y - mu| / sigma does not depend on the target scale.
+  // Unscaled returns, as evaluate and the predictor apply the calibration to.
+  const std = dataset.scaler?.targetStd ?? new Array<number>(H).fill(1);
   const pUp = Array.from({ length: H }, () => new Float64Array(n));
   const up = Array.from({ length: H }, () => new Float64Array(n));
   const residual = Array.from({ length: H }, () => new Float64Array(n));
   const variance = Array.from({ length: H }, () => new Float64Array(n));
+  const volatility = new Float64Array(n);
+  const noise = { sum: 0, sumSq: 0, count: 0 };
   let k = 0;
   for await (const batch of dataset.batches(part)) {
     const t = batchTensors(batch);
     try {
       const out = namedOutputs(model, model.predict([t.features, t.close], { batchSize: batch.size }) as tf.Tensor[]);
+      if (regime) {
+        volatility.set(windowVolatility(batch.close, batch.size, batch.T), k);
+        const b = volatilityNoise(batch.close, batch.size, batch.T);
+        noise.sum += b.sum; noise.sumSq += b.sumSq; noise.count += b.count;
+      }
       for (let h = 0; h < H; h++) {
         const p = out[`direction_h${h}`].dataSync(), mu = out[`price_h${h}`].dataSync(), v = out[`variance_h${h}`].dataSync();
         for (let i = 0; i < batch.size; i++) {
           pUp[h][k + i] = p[i];
           up[h][k + i] = batch.direction[i * H + h];
-          residual[h][k + i] = batch.targets[i * H + h] - mu[i];
-          variance[h][k + i] = v[i];
+          residual[h][k + i] = (batch.targets[i * H + h] - mu[i]) * std[h];
+          variance[h][k + i] = v[i] * std[h] * std[h];
         }
       }
       tf.dispose(Object.values(out));
@@ -39,12 +52,15 @@ export async function fitOutputCalibration(model: tf.LayersModel, dataset: Datas
     }
   }
   const temps = pUp.map((p, h) => fitTemperature(p, up[h]));
-  const scales = residual.map((r, h) => fitSigmaScale(r, variance[h]));
+  const sigmas = residual.map((r, h) => (regime
+    ? fitRegimeSigma(r, variance[h], volatility, noiseVariance(noise))
+    : { ...fitSigmaScale(r, variance[h]), modelExponent: 1, volatilityExponent: 0 }));
   return {
     temperature: temps.map((x) => x.temperature),
-    sigmaScale: scales.map((x) => x.sigmaScale),
+    sigmaScale: sigmas.map((x) => x.sigmaScale),
+    ...(regime ? { regime: { modelExponent: sigmas.map((x) => x.modelExponent), volatilityExponent: sigmas.map((x) => x.volatilityExponent) } } : {}),
     fit: {
-      split: part, windows: n, coverageBefore: scales.map((x) => x.coverageBefore),
+      split: part, windows: n, coverageBefore: sigmas.map((x) => x.coverageBefore),
       nllBefore: temps.map((x) => x.nllBefore), nllAfter: temps.map((x) => x.nllAfter),
     },
   };

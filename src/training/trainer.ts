@@ -252,7 +252,7 @@ async function trainInto(runDir: string, options: TrainOptions): Promise<TrainRe
     model.setWeights(best.getWeights());
     best.dispose();
   }
-  writeCalibration(paths.calibration, await fitOutputCalibration(model, dataset, 'val'));
+  writeCalibration(paths.calibration, await fitOutputCalibration(model, dataset, 'val', { regime: config.training.sigmaCalibration === 'regime' }));
   return {
     runDir, epochsRun, bestEpoch: state.earlyStopping.bestEpoch, best: state.earlyStopping.best,
     monitor: config.training.monitor, stoppedEarly, history: state.history, model, dataset,

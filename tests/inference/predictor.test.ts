@@ -8,7 +8,8 @@ import { promisify } from 'node:util';
 import { sliceCandles } from '../../src/data/candles.js';
 import { syntheticMarket } from '../../src/data/synthetic.js';
 import { Predictor } from '../../src/inference/predictor.js';
-import { calibrateProbability } from '../../src/models/index.js';
+import { buildWindows } from '../../src/data/windowing.js';
+import { calibrateProbability, readCalibration, windowVolatility } from '../../src/models/index.js';
 import { runPaths } from '../../src/training/run-dir.js';
 import { train } from '../../src/training/trainer.js';
 import { REPO_ROOT } from '../helpers/market-data.js';
@@ -22,7 +23,7 @@ let runDir = '';
 test.before(async () => {
   runDir = mkdtempSync(join(tmpdir(), 'ntp-pred-'));
   const series = syntheticMarket({ bars: BARS, seed: SEED, symbols: 1 });
-  await train({ config: tinyConfig(runDir, { training: { epochs: 1 } }), series, progress: { quiet: true } });
+  await train({ config: tinyConfig(runDir, { training: { epochs: 1, sigmaCalibration: 'regime' } }), series, progress: { quiet: true } });
 });
 
 test('predictions are identical after loading the run in a fresh process', async (t) => {
@@ -75,8 +76,9 @@ test('too few bars, missing parts and incompatible parts give clear errors', asy
 
 test('predictions carry the run\'s calibration; a run without calibration.json predicts the raw outputs', async (t) => {
   const [{ candles }] = syntheticMarket({ bars: BARS, seed: SEED, symbols: 1 });
-  const calibration = JSON.parse(readFileSync(runPaths(runDir).calibration, 'utf8')) as { temperature: number[]; sigmaScale: number[] };
+  const calibration = readCalibration(runPaths(runDir).calibration, 3);
   t.is(calibration.temperature.length, 3);
+  t.truthy(calibration.regime, 'training.sigmaCalibration: regime fits the regime-adaptive sigma');
   const calibrated = await Predictor.load(runDir);
   const withIt = await calibrated.predictBatch(candles);
 
@@ -86,11 +88,15 @@ test('predictions carry the run\'s calibration; a run without calibration.json p
   const raw = await Predictor.load(old);
   t.deepEqual(raw.calibration.temperature, [1, 1, 1]);
   const without = await raw.predictBatch(candles);
+  // sigma' = s sigma^a rv^b, rv = the window's realised volatility from the close channel.
+  const w = buildWindows(candles, { lookback: calibrated.lookback, ends: without.ends });
+  const rv = windowVolatility(w.close, w.n, w.T);
   for (let h = 0; h < 3; h++) {
-    const s = calibration.sigmaScale[h];
+    const s = calibration.sigmaScale[h], a = calibration.regime!.modelExponent[h], b = calibration.regime!.volatilityExponent[h];
     for (const i of [0, 100, without.ends.length - 1]) {
       t.true(Math.abs(withIt.pUp[h][i] - calibrateProbability(without.pUp[h][i], calibration.temperature[h])) < 1e-12);
-      t.true(Math.abs(withIt.sigma[h][i] - s * without.sigma[h][i]) <= 1e-12 * without.sigma[h][i]);
+      const expected = s * without.sigma[h][i] ** a * rv[i] ** b;
+      t.true(Math.abs(withIt.sigma[h][i] - expected) <= 1e-9 * expected, `h${h} window ${i}: sigma ${withIt.sigma[h][i]}, expected ${expected}`);
       t.is(withIt.predictedReturn[h][i], without.predictedReturn[h][i]);
       // The temperature never flips a side.
       t.is(withIt.pUp[h][i] > 0.5, without.pUp[h][i] > 0.5);

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 
 import { Rng } from '../../src/data/random.js';
 import {
-  applyCalibration, calibrateProbability, fitSigmaScale, fitTemperature, identityCalibration, readCalibration, writeCalibration,
+  applyCalibration, calibrateProbability, fitRegimeSigma, fitSigmaScale, fitTemperature, identityCalibration, noiseVariance, readCalibration,
+  volatilityNoise, windowVolatility, writeCalibration, type OutputCalibration,
 } from '../../src/models/index.js';
 
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
@@ -76,4 +77,123 @@ test('a run without calibration.json reads as the identity; a bad file is an err
   t.throws(() => readCalibration(path, 3), { message: /calibration\.json/ });
   t.throws(() => fitTemperature([0.5], []), { instanceOf: RangeError });
   t.throws(() => fitSigmaScale([1], [0]), { message: /no sample/ });
+});
+
+/**
+ * Closes whose 1-bar log returns have the volatility `vol[t]`; `windows(ends)` gives the close
+ * channel of the windows ending there (normalised by each window's last close, as the windowing writes it).
+ */
+function regimeSeries(vol: Float64Array, seed: number, T: number) {
+  const rng = new Rng(seed);
+  const ret = Float64Array.from(vol, (v) => v * rng.normal());
+  const logClose = new Float64Array(vol.length);
+  for (let t = 1; t < vol.length; t++) logClose[t] = logClose[t - 1] + ret[t];
+  const windows = (ends: Int32Array) => {
+    const close = new Float32Array(ends.length * T);
+    ends.forEach((e, i) => { for (let r = 0; r < T; r++) close[i * T + r] = Math.exp(logClose[e - T + 1 + r] - logClose[e]); });
+    return close;
+  };
+  return { ret, windows };
+}
+
+test('windowVolatility: the RMS of the window\'s 1-bar log returns, floored; bad shapes are errors', (t) => {
+  const close = Float32Array.of(1, 1.01, 1.01 * Math.exp(-0.02), 1, 1, 1);
+  const rv = windowVolatility(close, 2, 3);
+  t.true(Math.abs(rv[0] - Math.sqrt((Math.log(1.01) ** 2 + 0.02 ** 2) / 2)) < 1e-6);
+  t.is(rv[1], 1e-6);
+  t.throws(() => windowVolatility(close, 3, 3), { instanceOf: RangeError, message: /6 closes for 3 windows of 3/ });
+  t.throws(() => windowVolatility(Float32Array.of(1, 2), 2, 1), { instanceOf: RangeError, message: /at least 2 closes/ });
+});
+
+test('regime-adaptive sigma: fit on a wild validation period, coverage on a later calmer one stays near 68% (a scale alone does not)', (t) => {
+  const T = 64;
+  // Validation: volatility switching between 1% and 2.5% every 500 bars; then a calm 0.4% period.
+  const valBars = 6000, calmBars = 6000;
+  const vol = Float64Array.from({ length: T + valBars + calmBars }, (_, i) =>
+    (i < T + valBars ? (Math.floor(i / 500) % 2 === 0 ? 0.01 : 0.025) : 0.004));
+  const { ret, windows } = regimeSeries(vol, 21, T);
+  const segment = (start: number, end: number) => {
+    const ends = Int32Array.from({ length: end - start }, (_, i) => start + i);
+    // The target is the next bar's return; the model's mean is 0 and its sigma a constant 1.5%
+    // (a head that does not follow the regime), with a little noise so it is not exactly constant.
+    const rng = new Rng(start);
+    const close = windows(ends);
+    return {
+      residual: Float64Array.from(ends, (e) => ret[e + 1]),
+      variance: Float64Array.from(ends, () => (0.015 * (1 + 0.01 * rng.normal())) ** 2),
+      volatility: windowVolatility(close, ends.length, T),
+      noise: noiseVariance(volatilityNoise(close, ends.length, T)),
+    };
+  };
+  const val = segment(T, T + valBars - 1);
+  const calm = segment(T + valBars, T + valBars + calmBars - 1);
+  const coverage = (c: OutputCalibration, s: ReturnType<typeof segment>) => {
+    const variance = Float64Array.from(s.variance);
+    applyCalibration(c, 0, new Float64Array(variance.length), variance, s.volatility);
+    return s.residual.filter((r, i) => Math.abs(r) <= Math.sqrt(variance[i])).length / s.residual.length;
+  };
+
+  // Without the noise correction a constant sigma looks informative (rv's noise is on both sides of the fit).
+  t.true(fitRegimeSigma(val.residual, val.variance, val.volatility).modelExponent > 0.05);
+  const fit = fitRegimeSigma(val.residual, val.variance, val.volatility, val.noise);
+  t.true(fit.modelExponent < 0.02, `model exponent ${fit.modelExponent}: the constant sigma carries no information`);
+  t.is(fit.volatilityExponent, 1 - fit.modelExponent);
+  const regime: OutputCalibration = {
+    temperature: [1], sigmaScale: [fit.sigmaScale], regime: { modelExponent: [fit.modelExponent], volatilityExponent: [fit.volatilityExponent] },
+  };
+  const scaleOnly: OutputCalibration = { temperature: [1], sigmaScale: [fitSigmaScale(val.residual, val.variance).sigmaScale] };
+  t.true(Math.abs(coverage(regime, val) - 0.6827) < 0.01, `validation coverage ${coverage(regime, val)}`);
+  t.true(Math.abs(coverage(scaleOnly, val) - 0.6827) < 0.01);
+  const calmRegime = coverage(regime, calm), calmScale = coverage(scaleOnly, calm);
+  t.true(Math.abs(calmRegime - 0.6827) < 0.02, `calm-period coverage with the regime-adaptive sigma ${calmRegime}`);
+  t.true(calmScale > 0.9, `calm-period coverage with the scale alone ${calmScale}: sigma far too wide`);
+});
+
+test('the noise of ln rv from the two halves of each window: 1 / (2 (T - 1)) for Gaussian returns of one volatility', (t) => {
+  const T = 64;
+  const { windows } = regimeSeries(new Float64Array(T + 20000).fill(0.01), 41, T);
+  const ends = Int32Array.from({ length: 20000 }, (_, i) => T + i);
+  const noise = noiseVariance(volatilityNoise(windows(ends), ends.length, T));
+  t.true(Math.abs(noise / (1 / (2 * (T - 1))) - 1) < 0.15, `noise ${noise}`);
+  t.is(noiseVariance(volatilityNoise(new Float32Array(T).fill(1), 1, T)), 0, 'flat windows are left out');
+});
+
+test('regime-adaptive sigma keeps an informative model sigma (a near 1, b near 0)', (t) => {
+  const rng = new Rng(31);
+  const n = 20000;
+  // The model's sigma is right up to a factor 2; the volatility is unrelated noise.
+  const sample = () => {
+    const sigma = Float64Array.from({ length: n }, () => 0.005 * Math.exp(rng.normal()));
+    return {
+      residual: Float64Array.from(sigma, (s) => 2 * s * rng.normal()),
+      variance: Float64Array.from(sigma, (s) => s * s),
+      volatility: Float64Array.from({ length: n }, () => 0.01 * Math.exp(0.3 * rng.normal())),
+    };
+  };
+  const a = sample(), b = sample();
+  const fit = fitRegimeSigma(a.residual, a.variance, a.volatility);
+  t.true(Math.abs(fit.modelExponent - 1) < 0.05, `model exponent ${fit.modelExponent}`);
+  t.true(fit.volatilityExponent < 0.05, `volatility exponent ${fit.volatilityExponent}`);
+  const c: OutputCalibration = { temperature: [1], sigmaScale: [fit.sigmaScale], regime: { modelExponent: [fit.modelExponent], volatilityExponent: [fit.volatilityExponent] } };
+  applyCalibration(c, 0, new Float64Array(n), b.variance, b.volatility);
+  const covered = b.residual.filter((r, i) => Math.abs(r) <= Math.sqrt(b.variance[i])).length / n;
+  t.true(Math.abs(covered - 0.6827) < 0.015, `coverage on a fresh sample ${covered}`);
+});
+
+test('a regime-adaptive calibration needs the windows\' volatility and round-trips through calibration.json', (t) => {
+  const c: OutputCalibration = { temperature: [1, 1], sigmaScale: [2, 1], regime: { modelExponent: [0, 1], volatilityExponent: [1, 0] } };
+  const variance = Float64Array.of(4, 9);
+  t.throws(() => applyCalibration(c, 0, new Float64Array(2), variance), { instanceOf: RangeError, message: /regime-adaptive/ });
+  applyCalibration(c, 0, new Float64Array(2), variance, Float64Array.of(0.01, 0.02));
+  t.true(Math.abs(variance[0] - 4 * 0.01 ** 2) < 1e-15 && Math.abs(variance[1] - 4 * 0.02 ** 2) < 1e-15);
+  // Exponents 1 and 0 are the scale alone: no volatility needed.
+  const v1 = Float64Array.of(4);
+  applyCalibration(c, 1, new Float64Array(1), v1);
+  t.deepEqual(Array.from(v1), [4]);
+  const dir = mkdtempSync(join(tmpdir(), 'ntp-cal-regime-'));
+  const path = join(dir, 'calibration.json');
+  writeCalibration(path, c);
+  t.deepEqual(readCalibration(path, 2), c);
+  writeFileSync(path, JSON.stringify({ ...c, regime: { modelExponent: [0], volatilityExponent: [1, 0] } }));
+  t.throws(() => readCalibration(path, 2), { message: /calibration\.json: regime\.modelExponent/ });
 });
