@@ -13,11 +13,19 @@
 //   [R * maxParams] (each rule's parameters in its strategy's order)}; paths = S * R * P.
 // backtestStrategies: the rule strategy table (core/backtest_strategies.h) as
 //   {maxParams, list: [{name, params: [{name, min, max, integer}]}]}, in kind order.
+// backtestSweep: the same symbols/params and optional rules (without rules, every symbol has
+//   signals), plus pathBegin, pathEnd (the window of the S * R * P paths to run), launchPaths?
+//   (threads per launch, default 2^18 on CUDA, 2^14 on the CPU), devices? (GPUs to split over,
+//   0 = all usable), progress?: Int32Array [1] (paths of the window done, raised as launches
+//   finish: readable with Atomics.load while the async job runs); out.metrics is
+//   [(pathEnd - pathBegin) * METRICS]. It runs the window's launch plan (core/sweep_plan.h).
 // Returns "cpu" | "cuda" (the engine that computed the metrics; traces always run on the CPU).
 // Every argument is checked here, before a job is queued: TypeError for a wrong type,
 // RangeError naming the field, the bad value and what is allowed.
 #include <napi.h>
 
+#include <algorithm>
+#include <atomic>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -25,6 +33,7 @@
 #include <vector>
 
 #include "../core/backtest.h"
+#include "../core/sweep_run.h"
 #include "../cuda/cuda_api.h"
 #include "candles_arg.h"
 #include "device_choice.h"
@@ -310,11 +319,91 @@ Napi::Object layout(Napi::Env env) {
   return o;
 }
 
+// Threads per launch: enough to fill a GPU (1e5-1e6 paths, SPEC §9) or, on the CPU, launches
+// short enough that progress moves every second or so; kernels read risk sets in warps of 32.
+constexpr int64_t kCudaLaunchPaths = int64_t{1} << 18, kCpuLaunchPaths = int64_t{1} << 14;
+constexpr std::size_t kWarp = 32;
+// At most this many paths per call (progress is an int32, and the metrics a buffer of JS's).
+constexpr int64_t kMaxWindowPaths = int64_t{1} << 30;
+
+struct SweepWindow {
+  uint64_t begin = 0, end = 0;
+  ntp::sweep::Limits limits;
+  int32_t* progress = nullptr;
+};
+
+Job prepare_sweep(const Args& a) {
+  auto in = std::make_shared<Inputs>();
+  const bool rules = a.has("rules");
+  read_symbols(a, !rules, *in);
+  if (rules) read_rules(a, *in);
+  read_params(a, *in);
+  const std::size_t S = in->symbols.size(), R = rules ? in->rule_columns.R : 1, P = in->param_columns.P;
+  const std::size_t paths = path_count(a, {static_cast<int64_t>(S), static_cast<int64_t>(R), static_cast<int64_t>(P)});
+  const bool cuda = use_cuda(a);
+  auto w = std::make_shared<SweepWindow>();
+  w->begin = static_cast<uint64_t>(a.integer("pathBegin", 0, static_cast<int64_t>(paths) - 1));
+  const int64_t last = std::min<int64_t>(static_cast<int64_t>(paths), static_cast<int64_t>(w->begin) + kMaxWindowPaths);
+  w->end = static_cast<uint64_t>(a.integer("pathEnd", static_cast<int64_t>(w->begin) + 1, last));
+  w->limits.launch_slots = static_cast<std::size_t>(a.integer("launchPaths", kWarp, kMaxWindowPaths, cuda ? kCudaLaunchPaths : kCpuLaunchPaths));
+  w->limits.lane_group = cuda ? kWarp : 1;
+  const int64_t usable = std::max(1, ntp::device_info().device_count);
+  const int64_t devices = a.integer("devices", 0, 64, 0);
+  if (cuda && devices > usable)
+    throw Napi::RangeError::New(a.env(), a.field("devices") + " = " + std::to_string(devices) + " but only " +
+                                             std::to_string(usable) + " CUDA devices are usable");
+  w->limits.devices = cuda ? static_cast<std::size_t>(devices == 0 ? usable : devices) : 1;
+  const Args out = a.child("out");
+  in->metrics = out.output<double>("metrics", count_of(out.field("metrics"), {static_cast<int64_t>(w->end - w->begin), bt::kMetricCount}));
+  w->progress = a.optional_output<int32_t>("progress", 1);
+  // CUDA: per GPU, a ring of three launches' metrics in pinned memory.
+  if (cuda) a.need_memory(3.0 * static_cast<double>(w->limits.devices * w->limits.launch_slots) * bt::kMetricCount * sizeof(double));
+  Job job;
+  job.check = [in, rules, flags = a.field("params.flags")] {
+    convert_params(flags, *in);
+    ntp::check_backtest_common(in->symbols.data(), in->symbols.size(), in->params.data(), in->params.size());
+    if (rules) {
+      convert_rules(*in);
+      ntp::check_rules(in->rules.data(), in->rules.size());
+    } else {
+      ntp::check_signal_columns(in->signals.data(), in->symbols.data(), in->symbols.size());
+    }
+  };
+  job.work = [in, w, cuda, rules] {
+    ntp::SweepInputs si;
+    si.symbols = in->symbols.data();
+    si.S = in->symbols.size();
+    if (rules) {
+      si.rules = in->rules.data();
+      si.R = in->rules.size();
+    } else {
+      si.signals = in->signals.data();
+    }
+    si.params = in->params.data();
+    si.P = in->params.size();
+    const ntp::sweep::Plan plan = ntp::sweep::plan_sweep(ntp::sweep_shape(si), w->limits, w->begin, w->end);
+    // Called from the GPUs' threads too: one counter, mirrored into JS's Int32Array.
+    std::atomic<uint64_t> done{0};
+    const auto progress = [&done, p = w->progress](uint64_t paths) {
+      const uint64_t now = done.fetch_add(paths) + paths;
+      if (p) __atomic_store_n(p, static_cast<int32_t>(now), __ATOMIC_RELAXED);
+    };
+#ifdef NTP_HAVE_CUDA
+    if (cuda) return ntp::cuda::run_sweep(si, plan, in->metrics, progress);
+#endif
+    (void)cuda;
+    ntp::run_sweep(si, plan, in->metrics, progress);
+  };
+  job.result = [cuda](Napi::Env env) { return Napi::String::New(env, cuda ? "cuda" : "cpu"); };
+  return job;
+}
+
 }  // namespace
 
 NTP_BINDING(backtest) {
   export_job(env, exports, "backtestSignals", prepare_signals);
   export_job(env, exports, "backtestRules", prepare_rules);
+  export_job(env, exports, "backtestSweep", prepare_sweep);
   exports.Set("backtestLayout", layout(env));
   exports.Set("backtestStrategies", strategy_table(env));
 }

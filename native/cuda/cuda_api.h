@@ -10,6 +10,7 @@
 #include "../core/gemm.h"
 #include "../core/lstm.h"
 #include "../core/indicator_layers.h"
+#include "../core/sweep_run.h"
 #include "../core/windowing.h"
 
 namespace ntp {
@@ -48,6 +49,9 @@ void backtest_signals(const BacktestSymbol* symbols, const SignalColumns* signal
 void backtest_rules(const BacktestSymbol* symbols, std::size_t S, const RuleSpec* rules, std::size_t R,
                     const bt::PathParams* params, std::size_t P, double* metrics,
                     InputCheck input_check = InputCheck::kRun);
+// A planned sweep window on the GPUs, each launch on GPU plan.launches[i].device (cuda/sweep.cu):
+// the same placement, progress and paths as ntp::run_sweep, on the same event lists.
+void run_sweep(const SweepInputs& in, const sweep::Plan& plan, double* metrics, const SweepProgress& progress = {});
 }  // namespace cuda
 #endif
 

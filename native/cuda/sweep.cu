@@ -1,0 +1,336 @@
+// CUDA engine of a planned sweep (core/sweep_plan.h). Per GPU, one host thread walks that GPU's
+// launches with a stream per stage: uploads (a symbol's bars and event lists from a pinned
+// staging buffer, and the launch's units), kernels, and downloads into pinned buffers, over a
+// ring of three launch slots, so one launch's upload, the previous one's kernel and the one
+// before's download overlap. A symbol is uploaded once per GPU before its first launch there and
+// freed, stream-ordered, after its last. One thread per slot runs run_path (the CPU engine's
+// state machine) on the same event lists as the CPU engine (core/sweep_run.cpp).
+#include <algorithm>
+#include <cstring>
+#include <exception>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "../core/backtest_path.h"
+#include "../core/backtest_sources.h"
+#include "cuda_api.h"
+#include "device_buffer.cuh"
+
+namespace ntp::cuda {
+namespace {
+
+// One symbol as the kernel reads it (device pointers); a table of S per GPU.
+struct SweepSymbol {
+  const double *open, *high, *low, *close;
+  long n;
+  double bars_per_year;
+  const uint64_t* offsets;  // rule sweeps: rule rule_lo + k owns events[offsets[k], offsets[k + 1])
+  const int32_t* events;
+  uint32_t rule_lo;
+  const int8_t* side;  // signal sweeps: the symbol's columns
+  const double *stop, *t0, *t1, *t2, *size;
+};
+
+template <bool kRules>
+__global__ void sweep_kernel(const sweep::Unit* units, std::size_t unit_count, uint64_t slots, uint64_t params_per_rule,
+                             uint64_t lane_group, const SweepSymbol* syms, const bt::PathParams* params,
+                             uint64_t path_begin, double* metrics) {
+  const uint64_t slot = blockIdx.x * static_cast<uint64_t>(blockDim.x) + threadIdx.x;
+  if (slot >= slots) return;
+  const sweep::SlotTarget t = sweep::locate_slot(units, unit_count, slot, params_per_rule, lane_group);
+  if (!t.used) return;
+  const SweepSymbol& sy = syms[t.symbol];
+  const bt::Bars bars{sy.open, sy.high, sy.low, sy.close, sy.n};
+  double* m = metrics + (t.path - path_begin) * bt::kMetricCount;
+  bt::NoTrace none;
+  if constexpr (kRules) {
+    const uint64_t k = t.rule - sy.rule_lo;
+    const bt::EventListSource src{sy.events + sy.offsets[k], sy.events + sy.offsets[k + 1]};
+    bt::run_path(bars, src, params[t.param], sy.bars_per_year, m, none);
+  } else {
+    const bt::SignalSource src{sy.side, sy.stop, sy.t0, sy.t1, sy.t2, sy.size};
+    bt::run_path(bars, src, params[t.param], sy.bars_per_year, m, none);
+  }
+}
+
+constexpr unsigned kThreads = 128;
+constexpr std::size_t kRing = 3;  // launch slots in flight per GPU: upload, kernel, download
+
+struct Stream {
+  cudaStream_t s = nullptr;
+  Stream() { check(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking), "cudaStreamCreate"); }
+  ~Stream() { if (s) cudaStreamDestroy(s); }
+  Stream(const Stream&) = delete;
+  Stream& operator=(const Stream&) = delete;
+};
+
+struct Event {
+  cudaEvent_t e = nullptr;
+  Event() { check(cudaEventCreateWithFlags(&e, cudaEventDisableTiming), "cudaEventCreate"); }
+  ~Event() { if (e) cudaEventDestroy(e); }
+  Event(const Event&) = delete;
+  Event& operator=(const Event&) = delete;
+};
+
+// Page-locked host memory: the only kind a copy can overlap with kernels from.
+template <class T>
+struct Pinned {
+  T* p = nullptr;
+  std::size_t n = 0;
+  explicit Pinned(std::size_t count) : n(count) {
+    if (n) check(cudaMallocHost(reinterpret_cast<void**>(&p), n * sizeof(T)), "cudaMallocHost");
+  }
+  ~Pinned() { if (p) cudaFreeHost(p); }
+  Pinned(const Pinned&) = delete;
+  Pinned& operator=(const Pinned&) = delete;
+};
+
+// Event lists computed once per symbol for every GPU (and kept for the window).
+class EventCache {
+ public:
+  EventCache(const SweepInputs& in, const sweep::Plan& plan) : in_(in), ranges_(plan_rule_ranges(plan)) {}
+  const SymbolEvents& get(uint32_t s) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = lists_.find(s);
+    if (it == lists_.end()) it = lists_.emplace(s, symbol_rule_events(in_, s, ranges_[s])).first;
+    return it->second;
+  }
+
+ private:
+  const SweepInputs& in_;
+  std::vector<std::pair<uint32_t, uint32_t>> ranges_;
+  std::mutex mu_;
+  std::map<uint32_t, SymbolEvents> lists_;
+};
+
+// One symbol's bytes on the device: OHLC, then the event offsets and events (rules) or the
+// five level columns and the sides (signals); every part 8-byte aligned.
+struct Blob {
+  std::size_t bytes = 0;
+  std::size_t ohlc = 0, offsets = 0, events = 0, levels = 0, side = 0;  // byte offsets
+};
+
+Blob layout(std::size_t n, const SymbolEvents* ev) {
+  const auto up8 = [](std::size_t b) { return (b + 7) / 8 * 8; };
+  Blob b;
+  b.bytes = 4 * n * sizeof(double);
+  if (ev) {
+    b.offsets = b.bytes;
+    b.bytes += ev->offsets.size() * sizeof(uint64_t);
+    b.events = b.bytes;
+    b.bytes += up8(ev->events.size() * sizeof(int32_t));
+  } else {
+    b.levels = b.bytes;
+    b.bytes += 5 * n * sizeof(double);
+    b.side = b.bytes;
+    b.bytes += up8(n);
+  }
+  return b;
+}
+
+// The launches of one GPU, run through the stage streams.
+class DeviceRun {
+ public:
+  DeviceRun(const SweepInputs& in, const sweep::Plan& plan, EventCache& cache, double* metrics,
+            const SweepProgress& progress)
+      : in_(in), plan_(plan), cache_(cache), metrics_(metrics), progress_(progress),
+        table_host_(in.S), table_(in.S), params_(in.params, in.P), resident_(in.S, nullptr) {
+    std::memset(table_host_.p, 0, in.S * sizeof(SweepSymbol));
+  }
+
+  ~DeviceRun() {
+    // After a failure: wait for the streams, then free what is still resident.
+    cudaDeviceSynchronize();
+    for (void* p : resident_)
+      if (p) cudaFree(p);
+  }
+
+  void run(const std::vector<std::size_t>& mine) {
+    std::size_t max_paths = 1, max_units = 1;
+    for (const std::size_t i : mine) {
+      const sweep::Launch& l = plan_.launches[i];
+      max_paths = std::max<std::size_t>(max_paths, l.path_end - l.path_begin);
+      max_units = std::max(max_units, l.unit_end - l.unit_begin);
+    }
+    std::vector<std::unique_ptr<Slot>> ring;
+    for (std::size_t k = 0; k < std::min(kRing, mine.size()); ++k) ring.push_back(std::make_unique<Slot>(max_paths, max_units));
+    for (std::size_t j = 0; j < mine.size(); ++j) {
+      Slot& slot = *ring[j % ring.size()];
+      if (slot.launch != kNone) place(slot);
+      issue(mine[j], slot);
+    }
+    for (std::size_t j = mine.size() > ring.size() ? mine.size() - ring.size() : 0; j < mine.size(); ++j)
+      place(*ring[j % ring.size()]);
+    check(cudaStreamSynchronize(run_.s), "sweep frees");
+  }
+
+ private:
+  static constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+
+  struct Slot {
+    DeviceBuffer<double> d_metrics;
+    Pinned<double> h_metrics;
+    DeviceBuffer<sweep::Unit> d_units;
+    Pinned<sweep::Unit> h_units;
+    Event uploaded, ran, downloaded;
+    std::size_t launch = kNone;
+    Slot(std::size_t paths, std::size_t units)
+        : d_metrics(paths * bt::kMetricCount), h_metrics(paths * bt::kMetricCount), d_units(units), h_units(units) {}
+  };
+
+  // Launch i: its new symbols and units on the upload stream, the kernel once they are there,
+  // its metrics back once it ran.
+  void issue(std::size_t i, Slot& slot) {
+    const sweep::Launch& l = plan_.launches[i];
+    for (const uint32_t s : l.upload) upload(s);
+    const std::size_t units = l.unit_end - l.unit_begin;
+    std::memcpy(slot.h_units.p, plan_.units.data() + l.unit_begin, units * sizeof(sweep::Unit));
+    check(cudaMemcpyAsync(slot.d_units.get(), slot.h_units.p, units * sizeof(sweep::Unit), cudaMemcpyHostToDevice, up_.s),
+          "sweep units upload");
+    check(cudaEventRecord(slot.uploaded.e, up_.s), "cudaEventRecord");
+    check(cudaStreamWaitEvent(run_.s, slot.uploaded.e, 0), "cudaStreamWaitEvent");
+    const unsigned blocks = blocks_for(l.slots, kThreads);
+    const uint64_t P = plan_.shape.params, G = plan_.limits.lane_group;
+    if (in_.rules)
+      sweep_kernel<true><<<blocks, kThreads, 0, run_.s>>>(slot.d_units.get(), units, l.slots, P, G, table_.get(),
+                                                         params_.get(), l.path_begin, slot.d_metrics.get());
+    else
+      sweep_kernel<false><<<blocks, kThreads, 0, run_.s>>>(slot.d_units.get(), units, l.slots, P, G, table_.get(),
+                                                          params_.get(), l.path_begin, slot.d_metrics.get());
+    check(cudaGetLastError(), "sweep_kernel launch");
+    check(cudaEventRecord(slot.ran.e, run_.s), "cudaEventRecord");
+    for (const uint32_t s : l.release) {
+      check(cudaFreeAsync(resident_[s], run_.s), "cudaFreeAsync");
+      resident_[s] = nullptr;
+    }
+    check(cudaStreamWaitEvent(down_.s, slot.ran.e, 0), "cudaStreamWaitEvent");
+    const std::size_t bytes = (l.path_end - l.path_begin) * bt::kMetricCount * sizeof(double);
+    check(cudaMemcpyAsync(slot.h_metrics.p, slot.d_metrics.get(), bytes, cudaMemcpyDeviceToHost, down_.s), "sweep metrics download");
+    check(cudaEventRecord(slot.downloaded.e, down_.s), "cudaEventRecord");
+    slot.launch = i;
+  }
+
+  // A launch's metrics, once downloaded, to their place in path order.
+  void place(Slot& slot) {
+    check(cudaEventSynchronize(slot.downloaded.e), "sweep_kernel");
+    const sweep::Launch& l = plan_.launches[slot.launch];
+    const std::size_t paths = l.path_end - l.path_begin;
+    std::memcpy(metrics_ + (l.path_begin - plan_.path_begin) * bt::kMetricCount, slot.h_metrics.p,
+                paths * bt::kMetricCount * sizeof(double));
+    if (progress_) progress_(paths);
+    slot.launch = kNone;
+  }
+
+  // Symbol s into device memory through a pinned staging buffer (two, alternating, each reused
+  // once its previous copy is done), and its table entry.
+  void upload(uint32_t s) {
+    const Candles& c = in_.symbols[s].candles;
+    const std::size_t n = c.length;
+    const SymbolEvents* ev = in_.rules ? &cache_.get(s) : nullptr;
+    const Blob b = layout(n, ev);
+    Staging& st = staging_[next_staging_];
+    next_staging_ = 1 - next_staging_;
+    check(cudaEventSynchronize(st.free.e), "sweep symbol upload");
+    if (!st.buf || st.buf->n < b.bytes) {
+      st.buf.reset();
+      st.buf = std::make_unique<Pinned<unsigned char>>(b.bytes);
+    }
+    unsigned char* h = st.buf->p;
+    const double* cols[4] = {c.open, c.high, c.low, c.close};
+    for (int k = 0; k < 4; ++k) std::memcpy(h + k * n * sizeof(double), cols[k], n * sizeof(double));
+    if (ev) {
+      std::memcpy(h + b.offsets, ev->offsets.data(), ev->offsets.size() * sizeof(uint64_t));
+      std::memcpy(h + b.events, ev->events.data(), ev->events.size() * sizeof(int32_t));
+    } else {
+      const SignalColumns& g = in_.signals[s];
+      const double* levels[5] = {g.stop, g.target[0], g.target[1], g.target[2], g.size};
+      for (int k = 0; k < 5; ++k) std::memcpy(h + b.levels + k * n * sizeof(double), levels[k], n * sizeof(double));
+      std::memcpy(h + b.side, g.side, n);
+    }
+    void* d = nullptr;
+    check(cudaMallocAsync(&d, b.bytes, up_.s), "cudaMallocAsync (sweep symbol)");
+    resident_[s] = d;
+    check(cudaMemcpyAsync(d, h, b.bytes, cudaMemcpyHostToDevice, up_.s), "sweep symbol upload");
+    check(cudaEventRecord(st.free.e, up_.s), "cudaEventRecord");
+    const unsigned char* base = static_cast<const unsigned char*>(d);
+    const auto at = [&](std::size_t off) { return reinterpret_cast<const double*>(base + off); };
+    SweepSymbol& e = table_host_.p[s];
+    e.open = at(0);
+    e.high = at(n * sizeof(double));
+    e.low = at(2 * n * sizeof(double));
+    e.close = at(3 * n * sizeof(double));
+    e.n = static_cast<long>(n);
+    e.bars_per_year = in_.symbols[s].bars_per_year;
+    if (ev) {
+      e.offsets = reinterpret_cast<const uint64_t*>(base + b.offsets);
+      e.events = reinterpret_cast<const int32_t*>(base + b.events);
+      e.rule_lo = ev->rule_lo;
+    } else {
+      e.stop = at(b.levels);
+      e.t0 = at(b.levels + n * sizeof(double));
+      e.t1 = at(b.levels + 2 * n * sizeof(double));
+      e.t2 = at(b.levels + 3 * n * sizeof(double));
+      e.size = at(b.levels + 4 * n * sizeof(double));
+      e.side = reinterpret_cast<const int8_t*>(base + b.side);
+    }
+    check(cudaMemcpyAsync(table_.get() + s, &e, sizeof e, cudaMemcpyHostToDevice, up_.s), "sweep symbol table");
+  }
+
+  struct Staging {
+    std::unique_ptr<Pinned<unsigned char>> buf;
+    Event free;
+  };
+
+  const SweepInputs& in_;
+  const sweep::Plan& plan_;
+  EventCache& cache_;
+  double* metrics_;
+  const SweepProgress& progress_;
+  Stream up_, run_, down_;
+  Pinned<SweepSymbol> table_host_;
+  DeviceBuffer<SweepSymbol> table_;
+  DeviceBuffer<bt::PathParams> params_;
+  std::vector<void*> resident_;
+  Staging staging_[2];
+  int next_staging_ = 0;
+};
+
+}  // namespace
+
+void run_sweep(const SweepInputs& in, const sweep::Plan& plan, double* metrics, const SweepProgress& progress) {
+  if (in.S != plan.shape.bars.size() || in.P != plan.shape.params || plan.shape.rules != (in.rules ? in.R : 1) ||
+      (!in.rules && !in.signals))
+    throw std::invalid_argument("cuda::run_sweep: the plan's shape does not match the sweep inputs");
+  const std::size_t D = plan.limits.devices;
+  if (static_cast<int>(D) > device_info().device_count)
+    throw std::invalid_argument("cuda::run_sweep: the plan uses " + std::to_string(D) + " GPUs; " +
+                                std::to_string(device_info().device_count) + " are usable");
+  std::vector<std::vector<std::size_t>> mine(D);
+  for (std::size_t i = 0; i < plan.launches.size(); ++i) mine[plan.launches[i].device].push_back(i);
+  EventCache cache(in, plan);
+  const auto one = [&](std::size_t d) {
+    check(cudaSetDevice(static_cast<int>(d)), "cudaSetDevice");
+    DeviceRun(in, plan, cache, metrics, progress).run(mine[d]);
+  };
+  if (D == 1) return one(0);
+  std::vector<std::exception_ptr> errors(D);
+  std::vector<std::thread> threads;
+  for (std::size_t d = 0; d < D; ++d)
+    threads.emplace_back([&, d] {
+      try {
+        one(d);
+      } catch (...) {
+        errors[d] = std::current_exception();
+      }
+    });
+  for (auto& t : threads) t.join();
+  for (auto& e : errors)
+    if (e) std::rethrow_exception(e);
+}
+
+}  // namespace ntp::cuda
