@@ -1,8 +1,10 @@
-// GPU side of the backtest benchmark (SPEC §12), native CPU vs the CUDA twin in the same
-// process on seeded random-walk candles, with the largest metric difference between them:
-// the bench/backtest-bench.js grid (EMA cross, stop + 3 tiers, 8 symbols x 50k bars x 200
-// pairs), then a grid big enough to fill an H100 (100 symbols x 10k bars x 10k parameter sets).
-// Build and run on a CUDA machine from the repository root:
+// GPU side of the backtest benchmark (SPEC §12), native CPU vs CUDA in the same process on
+// seeded random-walk candles, with the largest metric difference from the CPU: the one-call
+// CUDA twin (cuda::backtest_rules) and the planned sweep (core/sweep_plan.h, cuda::run_sweep:
+// the launches `ntp sweep --device cuda` makes, every usable GPU). Grids: the
+// bench/backtest-bench.js one (EMA cross, stop + 3 tiers, 8 symbols x 50k bars x 200 pairs),
+// then one big enough to fill an H100 (100 symbols x 10k bars x 10k parameter sets). Exits 1
+// when no GPU ran. Build and run on a CUDA machine from the repository root:
 //   bash bench/gpu/run.sh   (builds this as a CMake target and runs it)
 #include <algorithm>
 #include <chrono>
@@ -12,6 +14,8 @@
 #include <vector>
 
 #include "../../native/core/backtest.h"
+#include "../../native/core/sweep_plan.h"
+#include "../../native/core/sweep_run.h"
 #include "../../native/core/thread_pool.h"
 #include "../../native/cuda/cuda_api.h"
 #include "../../native/tests/synthetic_candles.h"
@@ -31,8 +35,19 @@ double median_ms(F&& f, int runs) {
   return ms[ms.size() / 2];
 }
 
-// One grid on the CPU engine and the CUDA twin: median times, throughput, largest difference.
-void run_grid(const char* name, std::size_t symbols, std::size_t bars, const std::vector<RuleSpec>& rules,
+// Largest relative difference between two metric tables (NaN equal to NaN).
+double worst_diff(const std::vector<double>& a, const std::vector<double>& b) {
+  double worst = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (a[i] == b[i] || (std::isnan(a[i]) && std::isnan(b[i]))) continue;
+    worst = std::max(worst, std::fabs(a[i] - b[i]) / std::max(std::fabs(a[i]), std::fabs(b[i])));
+  }
+  return worst;
+}
+
+// One grid on the CPU engine, the one-call CUDA twin and the planned CUDA sweep: median times,
+// throughput, largest difference from the CPU. False when no GPU ran.
+bool run_grid(const char* name, std::size_t symbols, std::size_t bars, const std::vector<RuleSpec>& rules,
               const std::vector<bt::PathParams>& params, int cpu_runs) {
   std::vector<test::OwnedCandles> ks;
   for (std::size_t s = 0; s < symbols; ++s) ks.push_back(test::random_candles(bars, 100 + static_cast<uint32_t>(s)));
@@ -46,24 +61,32 @@ void run_grid(const char* name, std::size_t symbols, std::size_t bars, const std
   const double cpu_ms = median_ms([&] {
     backtest_rules(syms.data(), syms.size(), rules.data(), rules.size(), params.data(), params.size(), cpu.data(), nullptr);
   }, cpu_runs);
-  std::printf("native cpu : %9.1f ms  %.3g bar-combos/s (%zu threads)\n", cpu_ms, combos / cpu_ms * 1e3, thread_count());
+  std::printf("native cpu        : %9.1f ms  %.3g bar-combos/s (%zu threads)\n", cpu_ms, combos / cpu_ms * 1e3, thread_count());
   if (!device_info().available) {
     std::printf("no usable CUDA device: %s\n", device_info().error.c_str());
-    return;
+    return false;
   }
 #ifdef NTP_HAVE_CUDA
-  const double gpu_ms = median_ms([&] {
+  const double twin_ms = median_ms([&] {
     cuda::backtest_rules(syms.data(), syms.size(), rules.data(), rules.size(), params.data(), params.size(), gpu.data());
   }, 5);
-  double worst = 0;
-  for (std::size_t i = 0; i < cpu.size(); ++i) {
-    const double a = cpu[i], b = gpu[i];
-    if (a == b || (std::isnan(a) && std::isnan(b))) continue;
-    worst = std::max(worst, std::fabs(a - b) / std::max(std::fabs(a), std::fabs(b)));
-  }
-  std::printf("native cuda: %9.1f ms  %.3g bar-combos/s  (%s)  %.1fx cpu, max rel diff %.3g\n", gpu_ms,
-              combos / gpu_ms * 1e3, device_info().name.c_str(), cpu_ms / gpu_ms, worst);
+  std::printf("native cuda (1 call): %9.1f ms  %.3g bar-combos/s  (%s)  %.1fx cpu, max rel diff %.3g\n", twin_ms,
+              combos / twin_ms * 1e3, device_info().name.c_str(), cpu_ms / twin_ms, worst_diff(cpu, gpu));
+  std::fill(gpu.begin(), gpu.end(), 0.0);
+  SweepInputs in;
+  in.symbols = syms.data();
+  in.S = syms.size();
+  in.rules = rules.data();
+  in.R = rules.size();
+  in.params = params.data();
+  in.P = params.size();
+  const std::size_t gpus = static_cast<std::size_t>(device_info().device_count);
+  const sweep::Plan plan = sweep::plan_sweep(sweep_shape(in), {std::size_t{1} << 18, 32, gpus}, 0, paths);
+  const double plan_ms = median_ms([&] { cuda::run_sweep(in, plan, gpu.data()); }, 5);
+  std::printf("native cuda planned : %9.1f ms  %.3g bar-combos/s  (%zu launches on %zu GPUs)  %.1fx cpu, max rel diff %.3g\n",
+              plan_ms, combos / plan_ms * 1e3, plan.launches.size(), gpus, cpu_ms / plan_ms, worst_diff(cpu, gpu));
 #endif
+  return true;
 }
 
 int main(int argc, char** argv) {
@@ -75,7 +98,7 @@ int main(int argc, char** argv) {
   p.fee = 0.001; p.slip = 0.0005; p.stop_override = 0.02;
   p.target_override[0] = 0.01; p.target_override[1] = 0.02; p.target_override[2] = 0.04;
   // The npm run bench grid (bench/backtest-bench.js), on random walks.
-  run_grid("bench grid", quick ? 2 : 8, quick ? 5000 : 50000, rules, {p}, 5);
+  bool gpu_ran = run_grid("bench grid", quick ? 2 : 8, quick ? 5000 : 50000, rules, {p}, 5);
   // A grid big enough to fill an H100 (SPEC §12's 1e11 target): 100 symbols x 10k parameter
   // sets (200 EMA pairs x 50 risk sets: stops 1-5%, three target ladders, fees 5/10 bps).
   std::vector<bt::PathParams> risk;
@@ -88,6 +111,6 @@ int main(int argc, char** argv) {
         q.fee = fee;
         risk.push_back(q);
       }
-  run_grid("fill grid", quick ? 2 : 100, quick ? 2000 : 10000, rules, risk, 1);
-  return 0;
+  gpu_ran = run_grid("fill grid", quick ? 2 : 100, quick ? 2000 : 10000, rules, risk, 1) && gpu_ran;
+  return gpu_ran ? 0 : 1;  // bench/gpu/run.sh fails when the GPU did not run
 }

@@ -83,6 +83,13 @@ async function child(seed, calls, verbose) {
       ruleParams.set([5, 30, 70], mp);
       const kind = (name) => Math.max(0, A.backtestStrategies?.list.findIndex((e) => e.name === name) ?? 0);
       return { symbols: [{ candles: candles(n), barsPerYear: 8760 }], rules: { kind: i32(kind('ema_cross'), kind('rsi')), params: ruleParams }, params: params(P), out: { metrics: new Float64Array(2 * P * M) } }; },
+    backtestSweep: () => { const n = 30 + int(40), P = 1 + int(3), paths = 2 * 2 * P, b = int(paths), e = b + 1 + int(paths - b), mp = A.backtestStrategies?.maxParams ?? 4;
+      const ruleParams = new Float64Array(2 * mp);  // ema_cross (3, 8) and rsi (5, 30, 70), as for backtestRules
+      ruleParams.set([3, 8]);
+      ruleParams.set([5, 30, 70], mp);
+      const kind = (name) => Math.max(0, A.backtestStrategies?.list.findIndex((e) => e.name === name) ?? 0);
+      return { symbols: [{ candles: candles(n), barsPerYear: 8760 }, { candles: candles(n + 5), barsPerYear: 8760 }], rules: { kind: i32(kind('ema_cross'), kind('rsi')), params: ruleParams },
+        params: params(P), pathBegin: b, pathEnd: e, launchPaths: 32 + int(40), progress: new Int32Array(1), out: { metrics: new Float64Array((e - b) * M) } }; },
     binaryOp: () => { const n = small() * 4; return { op: int(5), a: f32(n), b: f32(pick([n, 1, 4])), out: new Float32Array(n) }; },
     adamStep: () => { const n = small(); return { params: [f32(n)], grads: [f32(n)], m: [new Float32Array(n)], v: [new Float32Array(n)], learningRate: 1e-3, step: 1 + int(5), clipNorm: 1 }; },
   };

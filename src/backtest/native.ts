@@ -92,7 +92,7 @@ export function backtestLayout(): BacktestLayout {
   return layout;
 }
 
-interface NativeBacktestOptions {
+export interface NativeBacktestOptions {
   symbols: { candles: Candles; barsPerYear: number; signals?: SignalArrays }[];
   params: Record<string, Float64Array | Int32Array>;
   rules?: { kind: Int32Array; params: Float64Array };
@@ -190,7 +190,13 @@ function symbolBarsPerYear(sym: NativeSymbol, resolved: BacktestOptions[], i: nu
   return given.size === 1 ? [...given][0]! : inferBarsPerYear(sym.candles.timestamp);
 }
 
-function prepare(req: NativeBacktestRequest): { options: NativeBacktestOptions; shape: { symbols: number; rules: number; params: number }; stride: number } {
+/** A request's grid packed for the addon (checked; errors name the field) and its shape: the part shared by single calls and windowed sweeps (native-sweep.ts). */
+export interface PackedGrid {
+  inputs: Pick<NativeBacktestOptions, 'symbols' | 'params' | 'rules'>;
+  shape: { symbols: number; rules: number; params: number };
+}
+
+export function packGrid(req: Pick<NativeBacktestRequest, 'symbols' | 'params' | 'rules'>): PackedGrid {
   if (req === null || typeof req !== 'object') throw new TypeError('backtest request must be an object');
   if (!Array.isArray(req.symbols) || req.symbols.length === 0) throw new RangeError('symbols must be a non-empty array');
   const { columns, resolved } = packParams(req.params ?? [{}]);
@@ -204,7 +210,11 @@ function prepare(req: NativeBacktestRequest): { options: NativeBacktestOptions; 
     }
     return { candles: s.candles, barsPerYear: symbolBarsPerYear(s, resolved, i), ...(rules ? {} : { signals: s.signals }) };
   });
-  const shape = { symbols: symbols.length, rules: rules ? rules.kind.length : 1, params: resolved.length };
+  return { inputs: { symbols, params: columns, ...(rules ? { rules } : {}) }, shape: { symbols: symbols.length, rules: rules ? rules.kind.length : 1, params: resolved.length } };
+}
+
+function prepare(req: NativeBacktestRequest): { options: NativeBacktestOptions; shape: { symbols: number; rules: number; params: number }; stride: number } {
+  const { inputs: { symbols, params: columns, rules }, shape } = packGrid(req);
   const paths = shape.symbols * shape.rules * shape.params;
   const stride = Math.max(...symbols.map((s) => s.candles.close.length));
   const options: NativeBacktestOptions = { symbols, params: columns, out: { metrics: new Float64Array(paths * backtestLayout().metrics) }, device: req.device ?? 'auto' };

@@ -7,6 +7,7 @@
  * JavaScript per-row work on one), rounded towards slow: an estimate, not a promise.
  */
 import { METRIC_NAMES } from './metrics.js';
+import { SWEEP_WINDOW_PATHS } from './sweep.js';
 
 /** Bar-combinations per second of the native engine. */
 const ENGINE_BAR_COMBOS_PER_S = 3e8;
@@ -18,9 +19,8 @@ const BASE_BYTES = 300 * 2 ** 20;
 /** One kept row (object, its metrics and label strings). */
 const BYTES_PER_KEPT_ROW = 2048;
 const BYTES_PER_RULE = 160;
-/** Paths per native call and the bytes each holds (metrics as doubles, plus working state). */
-const CHUNK_PATHS = 20_000;
-const BYTES_PER_CHUNK_PATH = (METRIC_NAMES.length + 16) * 8 * 2;
+/** Metrics of two windows of paths (one read while the next runs), doubles. */
+const BYTES_PER_WINDOW_PATH = METRIC_NAMES.length * 8 * 2;
 /** A CSV line: numbers of up to 20 characters per metric and risk column, plus labels. */
 const csvLineBytes = (riskColumns: number, labelBytes: number) => 24 + labelBytes + 12 * riskColumns + 20 * METRIC_NAMES.length;
 
@@ -62,7 +62,7 @@ export function estimateSweep(plan: SweepPlan): SweepEstimate {
     paths,
     barCombos,
     seconds: barCombos / ENGINE_BAR_COMBOS_PER_S + paths * (SECONDS_PER_PATH + (plan.allPaths ? SECONDS_PER_CSV_PATH : 0)),
-    memoryBytes: BASE_BYTES + candleBytes + plan.rules * BYTES_PER_RULE + Math.min(CHUNK_PATHS, paths) * BYTES_PER_CHUNK_PATH + kept * BYTES_PER_KEPT_ROW,
+    memoryBytes: BASE_BYTES + candleBytes + plan.rules * BYTES_PER_RULE + Math.min(SWEEP_WINDOW_PATHS, paths) * BYTES_PER_WINDOW_PATH + kept * BYTES_PER_KEPT_ROW,
     // sweep.csv and sweep.json hold the kept rows (the JSON about three times the CSV).
     diskBytes: (plan.allPaths ? paths * line : 0) + kept * line * 4,
   };

@@ -1,7 +1,8 @@
 /**
  * Parameter sweeps on the native engine: expand a grid (symbols x strategy parameters x
- * risk parameters), run it in chunks (progress after each), and return every path's metrics
- * as a ranked table with CSV and JSON writers (atomic: temp file + rename).
+ * risk parameters), run it in windows of paths (one native call each, running that window's
+ * launch plan, with progress while it runs), and return every path's metrics as a ranked table
+ * with CSV and JSON writers (atomic: temp file + rename).
  *
  * Entry points for the CLI (`ntp sweep`, `ntp backtest`): expandRuleGrid, expandRiskGrid,
  * runSweep, writeSweepCsv, writeSweepJson (and sweepCsv / sweepJson for the text).
@@ -9,7 +10,8 @@
 import type { NativeDevice } from '../native/types.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { METRIC_NAMES, type BacktestMetrics, type MetricName } from './metrics.js';
-import { metricsOf, runNativeBacktestAsync, type NativeSymbol } from './native.js';
+import { metricsOf, type NativeSymbol } from './native.js';
+import { NativeSweep, type NativeSweepWindow } from './native-sweep.js';
 import { paramNames, ruleIssue, ruleLabel, strategyOf, STRATEGY_NAMES, type RuleStrategy, type Strategy, type StrategyName } from './strategies/index.js';
 import type { BacktestOptions } from './types.js';
 
@@ -91,14 +93,22 @@ export interface SweepGrid {
   risk?: Partial<BacktestOptions>[];
 }
 
+/** Paths per native call of a sweep: two windows' metrics (this one's rows read while the next runs) stay well under 200 MB. */
+export const SWEEP_WINDOW_PATHS = 2 ** 19;
+
 export interface SweepOptions {
   device?: NativeDevice;
+  /** GPUs a CUDA sweep splits over (0 or absent: every usable one). */
+  devices?: number;
   /** Metric to rank by (default sharpe), descending unless `ascending`; NaN ranks last. */
   rankBy?: MetricName;
   ascending?: boolean;
-  /** Called after each chunk with paths done and the total. */
-  onProgress?: (done: number, total: number) => void;
-  /** Paths per native call (default 20000): smaller gives finer progress. */
+  /**
+   * Paths done (non-decreasing), the total and the bar-combinations done, while a window runs
+   * (a few times a second) and after each; the last call has done = total.
+   */
+  onProgress?: (done: number, total: number, barCombos: number) => void;
+  /** Paths per native call (default SWEEP_WINDOW_PATHS). */
   chunkPaths?: number;
   /** Rows kept in the result, the best by rankBy (default all); memory stays bounded by it. */
   keep?: number;
@@ -199,42 +209,55 @@ export async function runSweep(grid: SweepGrid, options: SweepOptions = {}): Pro
   if (risk.length === 0) throw new RangeError('sweep grid risk must hold at least one parameter set (the grid is empty)');
   const rules = grid.rules;
   if (rules !== undefined && rules.length === 0) throw new RangeError('sweep grid rules must hold at least one rule (the grid is empty)');
-  const chunkPaths = options.chunkPaths ?? 20_000;
+  const chunkPaths = options.chunkPaths ?? SWEEP_WINDOW_PATHS;
   if (!(Number.isInteger(chunkPaths) && chunkPaths >= 1)) throw new RangeError(`chunkPaths = ${chunkPaths} must be an integer >= 1`);
   const keep = options.keep ?? Infinity;
   if (!(keep === Infinity || (Number.isInteger(keep) && keep >= 1))) throw new RangeError(`keep = ${keep} must be an integer >= 1`);
   const R = rules?.length ?? 1, P = risk.length, S = grid.symbols.length;
   const total = S * R * P;
   const top = new TopRows(rankCompare(rankBy, options.ascending ?? false), keep);
-  let device: 'cpu' | 'cuda' = 'cpu';
-  let barCombos = 0;
   const started = performance.now();
-  // Chunks never split a symbol's rule: each call is one symbol x a run of rules x all risk sets.
-  const rulesPerChunk = Math.max(1, Math.floor(chunkPaths / P));
-  let done = 0;
-  for (let s = 0; s < S; s++) {
-    const sym = grid.symbols[s];
-    const name = sym.symbol ?? `symbol${s}`;
-    for (let r0 = 0; r0 < R; r0 += rulesPerChunk) {
-      const chunkRules = rules?.slice(r0, r0 + rulesPerChunk);
-      const res = await runNativeBacktestAsync({ symbols: [sym], params: risk, device: options.device ?? 'auto', ...(chunkRules ? { rules: chunkRules } : {}) });
-      device = res.device;
-      for (let i = 0; i < res.paths; i++) {
-        const r = r0 + Math.floor(i / P), p = i % P;
+  const engine = new NativeSweep({ symbols: grid.symbols, params: risk, device: options.device ?? 'auto', ...(rules ? { rules } : {}), ...(options.devices !== undefined ? { devices: options.devices } : {}) });
+  const bars = grid.symbols.map((s) => s.candles.close.length);
+  const barsBefore = [0];
+  for (const n of bars) barsBefore.push(barsBefore[barsBefore.length - 1] + n);
+  // Bar-combinations of the first `paths` paths in path order (symbol by symbol).
+  const combosOf = (paths: number): number => {
+    const s = Math.min(S - 1, Math.floor(paths / (R * P)));
+    return barsBefore[s] * R * P + (paths - s * R * P) * bars[s];
+  };
+  let reported = 0;
+  const report = (done: number) => {
+    if (done <= reported) return;
+    reported = done;
+    options.onProgress?.(done, total, combosOf(done));
+  };
+  const windowFrom = (begin: number) => engine.run(begin, Math.min(total, begin + chunkPaths), (n) => report(begin + n));
+  let device: 'cpu' | 'cuda' = 'cpu';
+  let pending: Promise<NativeSweepWindow> | null = windowFrom(0);
+  try {
+    while (pending) {
+      const w: NativeSweepWindow = await pending;
+      // The next window computes while this one's rows are ranked and streamed.
+      pending = w.end < total ? windowFrom(w.end) : null;
+      device = w.device;
+      for (let path = w.begin; path < w.end; path++) {
+        const r = Math.floor(path / P) % R, p = path % P;
+        const s = Math.floor(path / (R * P));
         const rule = rules ? rules[r] : null;
-        const row = { rank: 0, path: (s * R + r) * P + p, symbol: name, strategy: ruleLabel(rule), rule, riskIndex: p, risk: risk[p], metrics: metricsOf(res, i) };
+        const row = { rank: 0, path, symbol: grid.symbols[s].symbol ?? `symbol${s}`, strategy: ruleLabel(rule), rule, riskIndex: p, risk: risk[p], metrics: metricsOf(w, path - w.begin) };
         options.onRow?.(row);
         top.add(row);
       }
-      barCombos += res.paths * sym.candles.close.length;
-      done += res.paths;
-      options.onProgress?.(done, total);
+      report(w.end);
     }
+  } finally {
+    // After a failure above, a window may still be running: its result is dropped.
+    pending?.catch(() => undefined);
   }
   const rows = top.ranked();
   rows.forEach((row, i) => { row.rank = i + 1; });
-  const bars = grid.symbols.reduce((a, s) => a + s.candles.close.length, 0);
-  return { device, rankBy, shape: { symbols: S, rules: R, risk: P, paths: total, bars }, barCombos, elapsedMs: performance.now() - started, rows };
+  return { device, rankBy, shape: { symbols: S, rules: R, risk: P, paths: total, bars: barsBefore[S] }, barCombos: combosOf(total), elapsedMs: performance.now() - started, rows };
 }
 
 /** Sorts by rankCompare and numbers the ranks: the one ranking of every sweep, local or distributed. */

@@ -271,6 +271,7 @@ export const CONFIG_SCHEMA = section('Pipeline configuration', {
     strategy: oneOf([...STRATEGY_NAMES, 'model'], { default: 'ema_cross', description: 'A rule strategy (README: Rule strategies) or model, the trained model\'s signals' }),
     symbols: list({ kind: 'string' }, { default: [], unique: true, description: 'Symbols to sweep; empty = all of data' }),
     device: oneOf(['auto', 'cpu', 'cuda'], { default: 'auto', description: 'Native engine device; auto = CUDA when available' }),
+    devices: int({ default: 0, min: 0, max: 64, description: 'GPUs a CUDA sweep splits its launches over; 0 = every usable one' }),
     rankBy: oneOf(['sharpe', 'sortino', 'calmar', 'totalReturn', 'cagr', 'profitFactor', 'expectancy', 'winRate'], {
       default: 'sharpe', description: 'Metric that orders the results',
     }),

@@ -102,6 +102,10 @@ test('a sweep is estimated before it starts and refused above the limits with th
   t.regex(sweepLimitIssue(disk, { ...limits, maxDiskMB: 1e9 }, 1e6)!, /more than the 1\.0 MiB free there/);
   const memory = estimateSweep({ ...plan, bars: [100], rules: 10, keep: 5_000_000 });
   t.regex(sweepLimitIssue(memory, limits, 1e12)!, /of memory exceeds sweep\.limits\.maxMemoryMB \(2048\)/);
+  // 1e8 paths (100 symbols x 200 rules x 5000 risk sets) stay within the default 2 GiB: two windows of metrics, the kept rows.
+  const hundredMillion = estimateSweep({ ...plan, bars: Array(100).fill(10_000), rules: 200, risk: 5000, allPaths: true });
+  t.is(hundredMillion.paths, 1e8);
+  t.true(hundredMillion.memoryBytes < 2048 * 2 ** 20, `${hundredMillion.memoryBytes} bytes`);
   // Streaming keeps memory flat in the number of paths.
   t.is(estimateSweep({ ...plan, bars: [100], rules: 10 }).memoryBytes, estimateSweep({ ...plan, bars: [100], rules: 10, risk: 1e6 }).memoryBytes);
   t.is(sweepLimitIssue(estimateSweep({ ...plan, bars: [1000], rules: 10, risk: 10 }), limits, 1e12), null);

@@ -105,13 +105,18 @@ const sweep: CommandSpec = {
 
     const progress = new Progress({ label: 'sweep', total: 1, unit: queueUrl !== null ? 'shard' : 'path', quiet: args.json, stream: { write: (t: string) => { io.stderr(t); return true; } } });
     let progressFields: Record<string, number | string> = {};
-    const onProgress = (done: number, total: number) => { progress.setTotal(total); progress.update(done); };
+    const sweepStarted = Date.now();
+    const onProgress = (done: number, total: number, barCombos?: number) => {
+      progress.setTotal(total);
+      if (barCombos !== undefined) progressFields = { 'bar-combos/s': barCombos / Math.max(1e-3, (Date.now() - sweepStarted) / 1000) };
+      progress.update(done, progressFields);
+    };
     let lastTotal = 0;
     const { result, files, overfitting } = await writeOutputSet(out, { command: 'ntp sweep', log: logTo(io) }, async (set) => {
       // Every path streams to the folder as it is computed; only the best `keep` stay in memory.
       const output = new SweepOutput(set.staging, { risk, rankBy: s.rankBy, heatmap: s.heatmap, allPaths: s.allPaths });
       try {
-        const options = { device, rankBy: s.rankBy, onProgress, keep: s.keep, onRow: output.row };
+        const options = { device, devices: s.devices, rankBy: s.rankBy, onProgress, keep: s.keep, onRow: output.row };
         /** Rows of a sweep that returned them all at once: streamed in path order, the best `keep` kept. */
         const gathered = (r: SweepResult): SweepResult => {
           for (const row of [...r.rows].sort((x, y) => x.path - y.path)) output.row(row);
