@@ -61,7 +61,18 @@ bool run_grid(const char* name, std::size_t symbols, std::size_t bars, const std
   const double cpu_ms = median_ms([&] {
     backtest_rules(syms.data(), syms.size(), rules.data(), rules.size(), params.data(), params.size(), cpu.data(), nullptr);
   }, cpu_runs);
-  std::printf("native cpu        : %9.1f ms  %.3g bar-combos/s (%zu threads)\n", cpu_ms, combos / cpu_ms * 1e3, thread_count());
+  std::printf("native cpu           : %9.1f ms  %.3g bar-combos/s (%zu threads)\n", cpu_ms, combos / cpu_ms * 1e3, thread_count());
+  SweepInputs in;
+  in.symbols = syms.data();
+  in.S = syms.size();
+  in.rules = rules.data();
+  in.R = rules.size();
+  in.params = params.data();
+  in.P = params.size();
+  const sweep::Plan cpu_plan = sweep::plan_sweep(sweep_shape(in), {std::size_t{1} << 14, 1, 1}, 0, paths);
+  const double planned_ms = median_ms([&] { run_sweep(in, cpu_plan, gpu.data()); }, cpu_runs);
+  std::printf("native cpu planned   : %9.1f ms  %.3g bar-combos/s (%zu launches)  max rel diff %.3g\n", planned_ms,
+              combos / planned_ms * 1e3, cpu_plan.launches.size(), worst_diff(cpu, gpu));
   if (!device_info().available) {
     std::printf("no usable CUDA device: %s\n", device_info().error.c_str());
     return false;
@@ -70,20 +81,13 @@ bool run_grid(const char* name, std::size_t symbols, std::size_t bars, const std
   const double twin_ms = median_ms([&] {
     cuda::backtest_rules(syms.data(), syms.size(), rules.data(), rules.size(), params.data(), params.size(), gpu.data());
   }, 5);
-  std::printf("native cuda (1 call): %9.1f ms  %.3g bar-combos/s  (%s)  %.1fx cpu, max rel diff %.3g\n", twin_ms,
+  std::printf("native cuda (1 call) : %9.1f ms  %.3g bar-combos/s  (%s)  %.1fx cpu, max rel diff %.3g\n", twin_ms,
               combos / twin_ms * 1e3, device_info().name.c_str(), cpu_ms / twin_ms, worst_diff(cpu, gpu));
   std::fill(gpu.begin(), gpu.end(), 0.0);
-  SweepInputs in;
-  in.symbols = syms.data();
-  in.S = syms.size();
-  in.rules = rules.data();
-  in.R = rules.size();
-  in.params = params.data();
-  in.P = params.size();
   const std::size_t gpus = static_cast<std::size_t>(device_info().device_count);
   const sweep::Plan plan = sweep::plan_sweep(sweep_shape(in), {std::size_t{1} << 18, 32, gpus}, 0, paths);
   const double plan_ms = median_ms([&] { cuda::run_sweep(in, plan, gpu.data()); }, 5);
-  std::printf("native cuda planned : %9.1f ms  %.3g bar-combos/s  (%zu launches on %zu GPUs)  %.1fx cpu, max rel diff %.3g\n",
+  std::printf("native cuda planned  : %9.1f ms  %.3g bar-combos/s  (%zu launches on %zu GPUs)  %.1fx cpu, max rel diff %.3g\n",
               plan_ms, combos / plan_ms * 1e3, plan.launches.size(), gpus, cpu_ms / plan_ms, worst_diff(cpu, gpu));
 #endif
   return true;
