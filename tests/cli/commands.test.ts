@@ -65,6 +65,17 @@ test('sweep --json on generated data ranks paths and writes its table', async (t
   for (const f of ['sweep.csv', 'sweep.json', 'report.html']) t.true(existsSync(join(out, f)));
 });
 
+test('sweep shows its progress on stderr: paths done, paths/s, ETA and bar-combos/s', async (t) => {
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const io = captureIo();
+  const code = await main(['sweep', '--out', join(mkdtempSync(join(tmpdir(), 'ntp-sweep-')), 'sweep'), '--set', 'data.source=synthetic', '--set', 'data.synthetic.bars=3000',
+    '--set', 'sweep.grid.fast=[5,10]', '--set', 'sweep.grid.slow=[20,40]', '--set', 'sweep.grid.stopLoss=[0.02,0.05]', '--set', 'sweep.grid.feeBps=[10]', '--set', 'sweep.device=cpu'], io);
+  t.is(code, 0, io.err);
+  t.regex(io.err, /sweep \[#{24}\] 8\/8 \S+ path\/s ETA 0s {2}bar-combos\/s \d/);
+});
+
 test('train --resume RUN_DIR reads the run directory positionally and fails clearly without a checkpoint', async (t) => {
   const io = captureIo();
   t.is(await main(['train', '--resume', '/nonexistent/run', '--set', 'data.source=synthetic', '--set', 'data.synthetic.bars=300'], io), 1);
