@@ -26,6 +26,8 @@
 #include "../core/lstm.h"
 #include "../core/optimizer.h"
 #include "../core/plain_indicators.h"
+#include "../core/sweep_plan.h"
+#include "../core/sweep_run.h"
 #include "../core/windowing.h"
 
 namespace {
@@ -257,7 +259,7 @@ void fuzz_plain(FuzzedDataProvider& in) {
   const double p = in.ConsumeBool() ? in.ConsumeFloatingPointInRange<double>(-5, 5000) : static_cast<double>(dim(in, -3, 1 << 20));
   const int ip = static_cast<int>(std::max<double>(1, std::min<double>(p, 1 << 30)));
   try {
-    switch (in.ConsumeIntegralInRange<int>(0, 9)) {
+    switch (in.ConsumeIntegralInRange<int>(0, 10)) {
       case 0: ntp::ema_series(x.ptr(true), n, p, o1.ptr(true)); break;
       case 1: ntp::sma_series(x.ptr(true), n, ip, o1.ptr(true)); break;
       case 2: ntp::rsi_series(x.ptr(true), n, p, o1.ptr(true)); break;
@@ -378,6 +380,48 @@ void fuzz_backtest(FuzzedDataProvider& in) {
   }
 }
 
+// Sweep plans over random shapes, limits and windows (bad ones must throw): each window path in
+// exactly one slot, and the CPU run of a small plan writing only inside the window's metrics.
+void fuzz_sweep(FuzzedDataProvider& in) {
+  ntp::sweep::Shape shape;
+  for (int s = 0, S = in.ConsumeIntegralInRange<int>(0, 3); s < S; ++s) shape.bars.push_back(static_cast<std::size_t>(dim(in, 1, 200)));
+  shape.rules = static_cast<std::size_t>(dim(in, 0, 1 << 20));
+  shape.params = static_cast<std::size_t>(dim(in, 0, 1 << 20));
+  const ntp::sweep::Limits limits{static_cast<std::size_t>(dim(in, 0, 1 << 20)), static_cast<std::size_t>(dim(in, 0, 64)),
+                                  static_cast<std::size_t>(dim(in, 0, 4))};
+  const uint64_t begin = static_cast<uint64_t>(dim(in, 0, int64_t{1} << 40)), end = begin + static_cast<uint64_t>(dim(in, 0, 1 << 12));
+  const ntp::sweep::Plan plan = ntp::sweep::plan_sweep(shape, limits, begin, end);
+  std::vector<char> hit(end - begin, 0);
+  for (const auto& l : plan.launches)
+    for (uint64_t slot = 0; slot < l.slots; ++slot) {
+      const auto t = ntp::sweep::locate_slot(plan.units.data() + l.unit_begin, l.unit_end - l.unit_begin, slot,
+                                             shape.params, plan.limits.lane_group);
+      if (!t.used) continue;
+      if (t.path < l.path_begin || t.path >= l.path_end || hit[t.path - begin]++) invariant("sweep plan: a path outside its launch or twice");
+    }
+  for (const char h : hit)
+    if (!h) invariant("sweep plan: a path of the window in no slot");
+  if (shape.rules > 3 || shape.params > 3) return;
+  std::vector<std::unique_ptr<RandomCandles>> candles;
+  std::vector<ntp::BacktestSymbol> symbols;
+  for (const std::size_t n : shape.bars) {
+    candles.push_back(std::make_unique<RandomCandles>(in, n));
+    symbols.push_back({candles.back()->view(), 8760});
+  }
+  const ntp::RuleSpec rules[3] = {{ntp::kRuleEmaCross, 2, 5, 0, 0}, {ntp::kRuleRsi, 3, 0, 30, 70}, {ntp::kRuleSmaCross, 3, 9, 0, 0}};
+  const ntp::bt::PathParams params[3] = {};
+  ntp::SweepInputs sweep_in;
+  sweep_in.symbols = symbols.data();
+  sweep_in.S = symbols.size();
+  sweep_in.rules = rules;
+  sweep_in.R = shape.rules;
+  sweep_in.params = params;
+  sweep_in.P = shape.params;
+  ntp::check_backtest_common(symbols.data(), symbols.size(), params, shape.params);
+  Buffer<double> metrics(in, (end - begin) * ntp::bt::kMetricCount, 0, 0);
+  ntp::run_sweep(sweep_in, plan, metrics.ptr(false));
+}
+
 void fuzz_small_ops(FuzzedDataProvider& in) {
   // binaryOp: the binding accepts sizes where each of na, nb divides max(na, nb).
   const std::size_t na = static_cast<std::size_t>(dim(in, 0, 64)), nb = static_cast<std::size_t>(dim(in, 0, 64));
@@ -408,7 +452,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   // Refusals are fine (the binding turns them into RangeErrors); anything else escaping, or any
   // ASan/UBSan report, is a crash.
   try {
-    switch (in.ConsumeIntegralInRange<int>(0, 9)) {
+    switch (in.ConsumeIntegralInRange<int>(0, 10)) {
       case 0: case 1: fuzz_mat_mul(in); break;
       case 2: fuzz_attention(in); break;
       case 3: fuzz_layer_norm(in); break;
@@ -417,6 +461,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
       case 6: fuzz_plain(in); break;
       case 7: fuzz_windows(in); break;
       case 8: fuzz_backtest(in); break;
+      case 9: fuzz_sweep(in); break;
       default: fuzz_small_ops(in); break;
     }
   } catch (const std::invalid_argument&) {
