@@ -408,7 +408,8 @@ void fuzz_sweep(FuzzedDataProvider& in) {
     candles.push_back(std::make_unique<RandomCandles>(in, n));
     symbols.push_back({candles.back()->view(), 8760});
   }
-  const ntp::RuleSpec rules[3] = {{ntp::kRuleEmaCross, 2, 5, 0, 0}, {ntp::kRuleRsi, 3, 0, 30, 70}, {ntp::kRuleSmaCross, 3, 9, 0, 0}};
+  const ntp::RuleSpec rules[3] = {{ntp::rule_kind<ntp::EmaCross>(), {2, 5}}, {ntp::rule_kind<ntp::RsiReversal>(), {3, 30, 70}},
+                                  {ntp::rule_kind<ntp::MacdCross>(), {2, 4, 2}}};
   const ntp::bt::PathParams params[3] = {};
   ntp::SweepInputs sweep_in;
   sweep_in.symbols = symbols.data();

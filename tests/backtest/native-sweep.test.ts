@@ -19,7 +19,7 @@ const symbols = [
   { symbol: 'BTCUSDT-1h', candles: sliceCandles(loadMarketData('BTCUSDT-1h').candles, 0, 4000) },
   { symbol: 'ETHUSDT-1h', candles: sliceCandles(loadMarketData('ETHUSDT-1h').candles, 0, 2500) },
 ];
-const rules = expandRuleGrid({ emaCross: { fast: [5, 12], slow: [26, 50] }, smaCross: { fast: [10], slow: [30] }, rsi: { period: [14], lower: [30], upper: [70] } });
+const rules = expandRuleGrid({ ema_cross: { fast: [5, 12], slow: [26, 50] }, sma_cross: { fast: [10], slow: [30] }, rsi: { period: [14], lower: [30], upper: [70] } });
 const risk = expandRiskGrid({ targetDistance: [0.01, 0.02, 0.04] }, { stopDistance: [0.015, 0.03, 0.08], feeBps: [0, 10] });
 const K = METRIC_NAMES.length;
 
@@ -46,7 +46,7 @@ test('every window and launch size gives the one-call engine\'s metrics, path by
 });
 
 test('signal sweeps (the model strategy) run planned too', async (t) => {
-  const withSignals = symbols.map((s) => ({ ...s, signals: ruleSignals(s.candles, { kind: 'emaCross', fast: 8, slow: 21 }) }));
+  const withSignals = symbols.map((s) => ({ ...s, signals: ruleSignals(s.candles, { kind: 'ema_cross', fast: 8, slow: 21 }) }));
   const whole = runNativeBacktest({ symbols: withSignals, params: risk, device: 'cpu' });
   const w = await new NativeSweep({ symbols: withSignals, params: risk, device: 'cpu', launchPaths: 40 }).run(3, whole.paths);
   t.true(sameBits(w.metrics, whole.metrics.subarray(3 * K)));
