@@ -22,5 +22,7 @@ export * from './distributed/index.js';
 // PipelineConfig['model'], plus the data's shape) and the heads list, which is the same in both.
 export { type ModelConfig, HEADS } from './models/index.js';
 export { initBackend, backendReport, BACKEND_CHOICES, type BackendChoice, type BackendReport } from './runtime/backend.js';
+export { initDevice, DEVICE_CHOICES, type DeviceChoice, type DeviceReport } from './runtime/device.js';
+export { useNtpBackend, registerNtpBackend, activeNtpBackend, NTP_KERNELS, NtpBackend, type NtpDevice, type DeviceMemory } from './runtime/ntp-backend/index.js';
 export { nativeAddon, tryNativeAddon, nativeAddonStatus } from './native/addon.js';
 export type { DeviceInfo, NativeAddon, NativeDevice } from './native/types.js';

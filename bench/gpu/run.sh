@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# One-call GPU check (no Node.js needed): builds the core, the CUDA twins and the C++ tests for
-# this machine's GPU, runs every C++ test (each CUDA kernel against its CPU twin), then the GPU
-# benchmarks, printing one table. Run from the repository root on a CUDA machine:
+# One-call GPU check: builds the core, the CUDA twins and the C++ tests for this machine's GPU,
+# runs every C++ test (each CUDA kernel against its CPU twin, the ntp backend's tensor kernels
+# included), then the GPU benchmarks, printing one table. With Node.js (node on PATH, or NTP_NODE:
+# a device machine has none, so carry one, e.g. an unpacked node-v20 linux-x64 tarball in an
+# ignored .node/ folder, NTP_NODE=.node/bin/node) and node_modules, it also builds the addon
+# for the GPU and runs the ntp backend's TypeScript tests on the GPU, a 3-epoch training on
+# --device cuda against the same run on the CPU, and the GPU training/inference benchmark.
+# Run from the repository root on a CUDA machine:
 #   bash bench/gpu/run.sh            # results also go to $OUT/gpu-results.txt when OUT is set
 set -uo pipefail
 # A CUDA test that finds no GPU fails instead of skipping: this script is green only when the GPU ran.
@@ -13,8 +18,15 @@ exec > >(tee "$LOG") 2>&1
 echo "== machine ($(date -u +%Y-%m-%dT%H:%MZ))"
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || echo "no nvidia-smi"
 nvcc --version | tail -1; cmake --version | head -1; nproc
+NODE=${NTP_NODE:-$(command -v node || true)}
+[ -n "$NODE" ] && NODE=$(cd "$(dirname "$NODE")" && pwd)/$(basename "$NODE") && export PATH="$(dirname "$NODE"):$PATH"
+# The addon target too when Node's headers are at hand (CMakeLists.txt builds it under cmake-js's variables).
+ADDON_FLAGS=()
+if [ -n "$NODE" ] && [ -d "$(dirname "$(dirname "$NODE")")/include/node" ] && [ -d node_modules/node-addon-api ]; then
+  ADDON_FLAGS=(-DCMAKE_JS_VERSION=bench-gpu "-DCMAKE_JS_INC=$(dirname "$(dirname "$NODE")")/include/node" -DCMAKE_JS_SRC= -DCMAKE_JS_LIB=)
+fi
 echo "== build (CUDA arch ${NTP_CUDA_ARCH:-native})"
-cmake -S . -B "$B" -DCMAKE_BUILD_TYPE=Release -DNTP_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES="${NTP_CUDA_ARCH:-native}" > "$B.configure.log" 2>&1 \
+cmake -S . -B "$B" -DCMAKE_BUILD_TYPE=Release -DNTP_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES="${NTP_CUDA_ARCH:-native}" "${ADDON_FLAGS[@]}" > "$B.configure.log" 2>&1 \
   || { tail -40 "$B.configure.log"; exit 1; }
 grep "ntp: CUDA kernels" "$B.configure.log"
 cmake --build "$B" -j "$(nproc)" > "$B.build.log" 2>&1 || { grep -E "error|Error" "$B.build.log" | head -40; exit 1; }
@@ -27,4 +39,33 @@ for src in bench/gpu/*.cpp; do
   cmake --build "$B" --target "$name" -j "$(nproc)" >> "$B.build.log" 2>&1 || { grep -E "error" "$B.build.log" | tail -20; status=1; continue; }
   "$B/$name" || status=1
 done
+echo "== ntp backend on the GPU (TypeScript)"
+if [ ${#ADDON_FLAGS[@]} -eq 0 ] || [ ! -f "$B/ntp_native.node" ]; then
+  echo "FAIL: no Node.js with headers (NTP_NODE) or no node_modules here: the ntp backend did not run on the GPU"
+  status=1
+else
+  export NTP_ADDON_PATH="$B/ntp_native.node"
+  "$NODE" -e "const d=require(process.env.NTP_ADDON_PATH).deviceInfo(); console.log('addon sees', d.cudaDevice, d.cudaError ?? ''); process.exit(d.cuda ? 0 : 1)" || status=1
+  # Every kernel on the GPU against tfjs's cpu kernels, the data store, a training step vs the cpu
+  # path, 200 steps without growth, save/load interchange; then --device cuda through the CLI.
+  NTP_TEST_DEVICE=cuda "$NODE" node_modules/ava/entrypoints/cli.mjs tests/runtime/ntp-backend/*.test.ts tests/runtime/device.test.ts || status=1
+  echo "== 3 epochs: --device cuda vs the same run on the CPU (same seed, same graph: native kernels off)"
+  DATA=(--set data.source=synthetic)
+  [ -f ../shared/data/BTCUSDT-1h.csv ] && DATA=(--data ../shared/data/BTCUSDT-1h.csv)
+  [ -f shared/data/BTCUSDT-1h.csv ] && DATA=(--data shared/data/BTCUSDT-1h.csv)
+  R=${NTP_GPU_RUNS:-/tmp/ntp-gpu-runs}
+  rm -rf "$R"
+  for dev in cuda cpu; do
+    "$NODE" --import tsx src/cli/entry.ts train "$R/$dev" "${DATA[@]}" --device "$dev" --set training.epochs=3 --set training.patience=10 \
+      --set runtime.nativeKernels=false --json > "$R-$dev.json" || status=1
+  done
+  "$NODE" -e "
+    const h = (d) => require('$R/' + d + '/history.json').flatMap((e) => [e.loss, e.val_loss]).filter((v) => typeof v === 'number');
+    const g = h('cuda'), c = h('cpu');
+    const rel = Math.max(...g.map((v, i) => Math.abs(v - c[i]) / Math.abs(c[i])));
+    console.log('loss cuda', g.join(' '), '\\nloss cpu ', c.join(' '), '\\nmax relative difference', rel);
+    process.exit(g.length === c.length && rel < 1e-3 ? 0 : 1);" || status=1
+  echo "== GPU training/inference benchmark (ntp cuda vs the cpu path on this machine's cores)"
+  "$NODE" --import tsx bench/device-bench.js --device cuda --batches 144,1024 --steps 5 --out "${OUT:-/tmp}/device-cuda.json" || status=1
+fi
 exit "$status"

@@ -50,6 +50,7 @@ NTP_BINDING(device) {
     o.Set("cuda", Napi::Boolean::New(e, d.available));
     o.Set("cudaDeviceCount", Napi::Number::New(e, d.device_count));
     o.Set("cudaDevice", d.name.empty() ? e.Null() : Napi::String::New(e, d.name));
+    o.Set("cudaMemory", d.memory ? Napi::Number::New(e, static_cast<double>(d.memory)) : e.Null());
     o.Set("cudaError", d.error.empty() ? e.Null() : Napi::String::New(e, d.error));
     return o;
   }, "deviceInfo"));

@@ -4,8 +4,11 @@
 // p -= lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps), in float32 like tfjs, with the
 // gradients first scaled by clip / max(norm, clip) (tf.clip_by_global_norm).
 #pragma once
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
+
+#include "hd.h"
 
 namespace ntp {
 
@@ -29,5 +32,23 @@ struct AdamTensor {
 // Updates every tensor in place; returns the global gradient norm before clipping. The norm is
 // summed in a fixed order (deterministic for any thread count).
 double adam_step(const AdamTensor* tensors, std::size_t count, const AdamStep& s);
+
+// The float32 constants of one step, given the global gradient norm (shared with the CUDA twin).
+struct AdamScalars {
+  float scale, b1, b2, one_b1, one_b2, c1, c2, lr, eps;
+};
+// std::invalid_argument for a step or hyperparameter out of range.
+void check_adam_step(const AdamStep& s);
+AdamScalars adam_scalars(const AdamStep& s, double norm);
+
+// One element's update: the body the host loop and the CUDA kernel both run.
+NTP_HD void adam_update(float* param, float* m, float* v, float grad, const AdamScalars& k) {
+  const float g = grad * k.scale;
+  const float mm = k.b1 * *m + k.one_b1 * g;
+  const float vv = k.b2 * *v + k.one_b2 * g * g;
+  *m = mm;
+  *v = vv;
+  *param -= k.lr * (mm / k.c1) / (sqrtf(vv / k.c2) + k.eps);
+}
 
 }  // namespace ntp

@@ -20,6 +20,7 @@ struct DeviceInfo {
   bool available = false;  // ...and a usable device answered at run time
   int device_count = 0;
   std::string name;        // first device's name, empty when none
+  std::size_t memory = 0;  // its global memory in bytes
   std::string error;       // why CUDA is unavailable, when it is not
 };
 

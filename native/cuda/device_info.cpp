@@ -30,6 +30,7 @@ const DeviceInfo& device_info() {
       return d;
     }
     d.name = prop.name;
+    d.memory = prop.totalGlobalMem;
     d.available = true;
 #else
     d.error = "addon built without CUDA";

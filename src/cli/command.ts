@@ -31,8 +31,19 @@ export interface CommandSpec {
   positionals?: { [name: string]: PositionalOptions };
   /** Options beyond the common ones, in yargs form. */
   options?: { [name: string]: Options };
+  /** Options that are shorthands for config keys (option name -> dotted key), applied like --set. */
+  configKeys?: { [option: string]: string };
   run: CommandHandler;
 }
+
+/**
+ * `--device auto|cpu|cuda` of the commands that run the model: shorthand for runtime.device
+ * (`ntp sweep --device` is the same choice for its backtest engine, sweep.device).
+ */
+export const DEVICE_OPTION: { device: Options } = {
+  device: { type: 'string', choices: ['auto', 'cpu', 'cuda'], describe: 'Where the model runs (shorthand for --set runtime.device=...)' },
+};
+export const DEVICE_CONFIG_KEY = { device: 'runtime.device' } as const;
 
 /** Bad arguments found by a command itself; exits 2 like a yargs usage error. */
 export class UsageError extends Error {

@@ -30,7 +30,10 @@ function withCommonOptions(y: Argv): Argv {
 export async function runCommand(cmd: CommandSpec, raw: Record<string, unknown>, io: CliIo): Promise<number> {
   const args = { ...raw, set: (raw.set as string[] | undefined) ?? [] } as CommandArgs;
   try {
-    const set = args.backend ? [...args.set, `runtime.backend=${args.backend}`] : args.set;
+    const set = args.backend ? [...args.set, `runtime.backend=${args.backend}`] : [...args.set];
+    for (const [option, key] of Object.entries(cmd.configKeys ?? {})) {
+      if (args[option] !== undefined) set.push(`${key}=${String(args[option])}`);
+    }
     const config = resolveConfig({ file: args.config, env: io.env, set });
     return await cmd.run(args, config, io);
   } catch (e) {

@@ -342,7 +342,11 @@ export const CONFIG_SCHEMA = section('Pipeline configuration', {
     }),
   }),
   runtime: section('Compute backends (SPEC §2, §7.4)', {
-    backend: oneOf(BACKENDS, { default: 'auto', description: 'tfjs backend; auto = tfjs-node-gpu, tfjs-node, then cpu' }),
+    device: oneOf(['auto', 'cpu', 'cuda'], {
+      default: 'auto',
+      description: 'Where the model runs: cuda = the ntp backend on the GPU (an error without one), cpu = runtime.backend on the CPU, auto = cuda when a GPU answers, else cpu',
+    }),
+    backend: oneOf(BACKENDS, { default: 'auto', description: 'tfjs backend on the CPU device; auto = tfjs-node-gpu, tfjs-node, then cpu' }),
     nativeKernels: bool({ default: true, description: 'Register the addon kernels over hot tfjs cpu kernels' }),
     threads: int({ default: 0, min: 0, description: 'Native worker threads; 0 = all cores' }),
     queue: section('The BullMQ/Redis job queue of `ntp worker`, `ntp sweep --queue` and `ntp search --queue` (many machines)', {

@@ -100,7 +100,9 @@ export class Dataset {
     if (!(Number.isFinite(this.noiseStd) && this.noiseStd >= 0)) throw new RangeError(`Dataset: noiseStd must be a finite number >= 0 (got ${this.noiseStd})`);
     this.shuffle = options.shuffle ?? true;
     this.seed = options.seed ?? 42;
-    this.device = options.device;
+    // Batches are consumed from host memory (tf.tensor uploads them to whatever device the model
+    // runs on), so windowing on a GPU would only add a round trip: the CPU unless asked.
+    this.device = options.device ?? 'cpu';
 
     this.splits = {};
     for (const { symbol, candles } of series) {

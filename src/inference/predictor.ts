@@ -53,15 +53,20 @@ export class Predictor {
     readonly calibration: OutputCalibration,
   ) {}
 
-  /** Loads a run directory; a missing or incompatible part is a clear error naming the file. */
-  static async load(dir: string): Promise<Predictor> {
+  /**
+   * Loads a run directory; a missing or incompatible part is a clear error naming the file.
+   * `runtime` (the invoking command's: device, backend, threads) replaces the run's saved one,
+   * which describes the machine it was trained on.
+   */
+  static async load(dir: string, runtime?: PipelineConfig['runtime']): Promise<Predictor> {
     // Mid-commit (a kill between the two renames of a new run) the old set is read.
     const runDir = committedDir(dir);
     const p = runPaths(runDir);
     for (const [what, path] of [['resolved config', p.config], ['scaler', p.scaler], ['model', join(p.model, 'model.json')]] as const) {
       if (!existsSync(path)) throw new Error(`${runDir} is not a complete run directory: its ${what} (${path}) is missing; train with \`ntp train\` first`);
     }
-    const config = loadConfig(p.config);
+    const saved = loadConfig(p.config);
+    const config = runtime ? { ...saved, runtime } : saved;
     await prepareRuntime(config);
     const scaler = scalerFromJson(readJsonFile(p.scaler));
     const meta = existsSync(p.meta) ? readJsonFile<{ lookback?: number }>(p.meta) : null;

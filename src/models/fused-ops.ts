@@ -165,7 +165,8 @@ const ZERO = new Float32Array(1);
  * element-wise kernels over the FFN's largest tensor.
  */
 export function reluOp(x: tf.Tensor): tf.Tensor {
-  if (x.dtype !== 'float32') return tf.relu(x);
+  // The loops read tensors' own buffers, which only the cpu backend has; others run tf.relu.
+  if (x.dtype !== 'float32' || tf.getBackend() !== 'cpu') return tf.relu(x);
   const op = tf.customGrad(((xi: tf.Tensor, save: tf.GradSaveFunc) => {
     const v = f32(xi, 'reluOp');
     const y = kernelOutput(v.length);

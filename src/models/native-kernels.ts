@@ -230,7 +230,7 @@ function nativeBinary(backend: CpuBackend, op: BinaryOpName, a: tf.TensorInfo, b
  * on and the arrays are large enough to gain from it; returns false, having done nothing, otherwise.
  */
 export function nativeElementwise(op: BinaryOpName, a: Float32Array, b: Float32Array, out: Float32Array): boolean {
-  const addon = enabled ? tryNativeAddon() : null;
+  const addon = nativeKernelsEnabled() ? tryNativeAddon() : null;
   if (!addon || a.length < MIN_NATIVE_ELEMENTS) return false;
   addon.binaryOp({ op: addon.binaryOps[op], a, b, out });
   return true;
@@ -294,6 +294,11 @@ export function setNativeKernels(on: boolean): boolean {
   return enabled;
 }
 
+/**
+ * Whether the native kernels are on and tfjs runs on the cpu backend they were registered under:
+ * on any other backend (the `ntp` device backend) the model's fused ops take their tfjs-op form,
+ * which dispatches to that backend's own kernels.
+ */
 export function nativeKernelsEnabled(): boolean {
-  return enabled;
+  return enabled && tf.getBackend() === 'cpu';
 }

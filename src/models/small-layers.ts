@@ -187,6 +187,8 @@ export class MeanOverTime extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     const x = first(inputs);
     if (x.rank !== 3) throw new RangeError(`MeanOverTime ${this.name}: input must be [batch, steps, dim] (got [${x.shape}])`);
+    // The written-out gradient reads dy into JS: only worth it where tensors already live there.
+    if (tf.getBackend() !== 'cpu') return tf.mean(x, 1);
     const [B, T, D] = x.shape as [number, number, number];
     const op = tf.customGrad(((xi: tf.Tensor) => ({
       value: tf.mean(xi, 1),

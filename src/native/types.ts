@@ -13,6 +13,8 @@ export interface DeviceInfo {
   cuda: boolean;
   cudaDeviceCount: number;
   cudaDevice: string | null;
+  /** The device's global memory in bytes. */
+  cudaMemory: number | null;
   cudaError: string | null;
 }
 

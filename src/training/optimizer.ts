@@ -11,6 +11,8 @@
 import * as tf from '@tensorflow/tfjs';
 
 import { nativeAddon } from '../native/addon.js';
+import { activeNtpBackend, type NtpBackend } from '../runtime/ntp-backend/index.js';
+import { copyOf } from '../runtime/ntp-backend/device-ops.js';
 
 export interface OptimizerState {
   kind: 'native-adam' | 'tfjs-adam';
@@ -103,6 +105,61 @@ export class NativeAdam implements TrainingOptimizer {
   }
 }
 
+/**
+ * NativeAdam's step on the `ntp` backend: m and v live on the device; each step copies the
+ * parameters into fresh buffers, updates those in place with one native call, and assigns them,
+ * so no tensor sharing a parameter's old buffer changes. Its state has NativeAdam's layout, so
+ * checkpoints resume across devices.
+ */
+export class DeviceAdam implements TrainingOptimizer {
+  readonly kind = 'native-adam' as const;
+  private m: tf.Tensor[] = [];
+  private v: tf.Tensor[] = [];
+  private step = 0;
+
+  constructor(private readonly s: Required<AdamSettings>, private readonly backend: NtpBackend) {}
+
+  apply(variables: readonly tf.Variable[], grads: readonly tf.Tensor[]): void {
+    const b = this.backend;
+    if (this.m.length === 0) {
+      this.m = variables.map((x) => tf.keep(tf.zeros(x.shape)));
+      this.v = variables.map((x) => tf.keep(tf.zeros(x.shape)));
+    }
+    const fresh = variables.map((x) => tf.engine().makeTensorFromTensorInfo(copyOf(b, x), b));
+    this.step += 1;
+    b.addon.tensorAdamStep({
+      params: fresh.map((t) => b.handle(t)), grads: grads.map((g) => b.handle(g)), m: this.m.map((t) => b.handle(t)), v: this.v.map((t) => b.handle(t)),
+      learningRate: this.s.learningRate, beta1: this.s.beta1, beta2: this.s.beta2, epsilon: this.s.epsilon, step: this.step, clipNorm: this.s.clipNorm,
+    });
+    variables.forEach((x, i) => x.assign(fresh[i]));
+    tf.dispose(fresh);
+  }
+
+  async state(): Promise<OptimizerState> {
+    const arrays = (name: string, ts: tf.Tensor[]) => ts.map((t, i) => ({ name: `${name}/${i}`, shape: [t.size], data: t.dataSync() as Float32Array }));
+    return { kind: this.kind, scalars: { step: this.step }, arrays: [...arrays('m', this.m), ...arrays('v', this.v)] };
+  }
+
+  async restore(state: OptimizerState, variables: readonly tf.Variable[]): Promise<void> {
+    this.dispose();
+    this.step = state.scalars.step;
+    if (state.arrays.length === 0 && state.scalars.step === 0) return;
+    const n = variables.length;
+    if (state.arrays.length !== 2 * n) throw new Error(`optimizer state holds ${state.arrays.length / 2} moments, the model has ${n} variables`);
+    state.arrays.slice(0, n).forEach((a, i) => {
+      if (a.data.length !== variables[i].size) throw new Error(`optimizer state for variable ${i} (${variables[i].name}) has ${a.data.length} values, expected ${variables[i].size}`);
+    });
+    this.m = state.arrays.slice(0, n).map((a, i) => tf.keep(tf.tensor(a.data, variables[i].shape)));
+    this.v = state.arrays.slice(n).map((a, i) => tf.keep(tf.tensor(a.data, variables[i].shape)));
+  }
+
+  dispose(): void {
+    tf.dispose([...this.m, ...this.v]);
+    this.m = [];
+    this.v = [];
+  }
+}
+
 /** Adam keeps its beta powers in private variables; only these two fields are touched. */
 type AdamInternals = { accBeta1?: tf.Variable; accBeta2?: tf.Variable };
 
@@ -146,8 +203,9 @@ export class TfjsAdam implements TrainingOptimizer {
   }
 }
 
-/** NativeAdam when the native kernels are on (cpu backend), TfjsAdam otherwise. */
+/** NativeAdam when the native kernels are on (cpu backend), DeviceAdam on the ntp backend, TfjsAdam otherwise. */
 export function createOptimizer(settings: AdamSettings, native: boolean): TrainingOptimizer {
   const s = { beta1: 0.9, beta2: 0.999, epsilon: 1e-7, ...settings };
-  return native ? new NativeAdam(s) : new TfjsAdam(s);
+  const device = activeNtpBackend();
+  return native ? new NativeAdam(s) : device ? new DeviceAdam(s, device) : new TfjsAdam(s);
 }

@@ -118,6 +118,7 @@ async function trainInto(runDir: string, options: TrainOptions): Promise<TrainRe
   const { config } = options;
   const paths = runPaths(runDir);
   const runtime = await prepareRuntime(config);
+  options.log?.(runtime.device.summary);
   const seed = config.training.seed;
 
   if (options.resume && !findCheckpoint(paths.lastCheckpoint)) {

@@ -11,7 +11,7 @@ import { sliceSignals } from '../../signals/index.js';
 import { formatMetricsTable, formatTrades, tradesCsv } from '../../pipeline/format.js';
 import { saveReport, symbolReport, trainingReport } from '../../pipeline/report-data.js';
 import { writeOutputSet } from '../../util/output-set.js';
-import { EXIT, UsageError, emit, logTo, numberFlag, type CommandSpec } from '../command.js';
+import { DEVICE_CONFIG_KEY, DEVICE_OPTION, EXIT, UsageError, emit, logTo, numberFlag, type CommandSpec } from '../command.js';
 import { DATA_OPTION, RUN_DIR_POSITIONAL, runDirOf, seriesFor } from '../data-args.js';
 
 /** One flag per strategy parameter (a name shared by strategies is one flag), described with each strategy's default. */
@@ -40,7 +40,9 @@ const backtest: CommandSpec = {
   usage: 'backtest [runDir]',
   describe: 'Backtest the model\'s signals (or a rule strategy) over each symbol: metrics, trades, equity',
   positionals: RUN_DIR_POSITIONAL,
+  configKeys: DEVICE_CONFIG_KEY,
   options: {
+    ...DEVICE_OPTION,
     ...DATA_OPTION,
     strategy: {
       type: 'string', choices: ['model', ...STRATEGY_NAMES], default: 'model',
@@ -61,7 +63,7 @@ const backtest: CommandSpec = {
     let loaded;
     let signalReport = null;
     if (strategy === 'model') {
-      const predictor = await Predictor.load(runDir);
+      const predictor = await Predictor.load(runDir, config.runtime);
       loaded = await seriesFor(args, config, io, { lookback: predictor.lookback, dataConfig: args.data ? config : predictor.config });
       const results = [];
       for (const { candles } of loaded.series) results.push(await modelSignals(predictor, candles, config));

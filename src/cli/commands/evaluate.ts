@@ -15,7 +15,7 @@ import { runLossOptions } from '../../training/model-config.js';
 import { runPaths } from '../../training/run-dir.js';
 import { writeJsonAtomic } from '../../util/atomic-write.js';
 import { withDirLock } from '../../util/output-set.js';
-import { EXIT, emit, logTo, type CommandSpec } from '../command.js';
+import { DEVICE_CONFIG_KEY, DEVICE_OPTION, EXIT, emit, logTo, type CommandSpec } from '../command.js';
 import { DATA_OPTION, RUN_DIR_POSITIONAL, runDirOf, seriesFor } from '../data-args.js';
 
 const SPLITS = ['train', 'val', 'test'] as const;
@@ -25,7 +25,9 @@ const evaluateCommand: CommandSpec = {
   usage: 'evaluate [runDir]',
   describe: 'Report losses, metrics and naive baselines (with bootstrap CIs) of a trained run on a split (default test) of its data or of --data files',
   positionals: RUN_DIR_POSITIONAL,
+  configKeys: DEVICE_CONFIG_KEY,
   options: {
+    ...DEVICE_OPTION,
     ...DATA_OPTION,
     split: {
       type: 'string', choices: [...SPLITS, 'all', 'none'], default: 'test',
@@ -34,7 +36,7 @@ const evaluateCommand: CommandSpec = {
   },
   run: async (args, config, io) => {
     const runDir = runDirOf(args, config);
-    const predictor = await Predictor.load(runDir);
+    const predictor = await Predictor.load(runDir, config.runtime);
     // The run's own config decides windows, features and splits; the command's config only the data.
     const runConfig = predictor.config;
     const { series, source, synthetic } = await seriesFor(args, config, io, { lookback: predictor.lookback, dataConfig: args.data ? config : runConfig });

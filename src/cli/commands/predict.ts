@@ -1,7 +1,7 @@
 /** `ntp predict RUN_DIR --data FILE`: per-horizon forecasts for the newest window (or every window). */
 import { Predictor, type Predictions } from '../../inference/predictor.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
-import { EXIT, emit, type CommandSpec } from '../command.js';
+import { DEVICE_CONFIG_KEY, DEVICE_OPTION, EXIT, emit, type CommandSpec } from '../command.js';
 import { DATA_OPTION, RUN_DIR_POSITIONAL, runDirOf, seriesFor } from '../data-args.js';
 
 function rows(p: Predictions, timestamps: Float64Array): Record<string, number | string>[] {
@@ -22,13 +22,15 @@ const predict: CommandSpec = {
   usage: 'predict [runDir]',
   describe: 'Forecast each horizon (return, price, P(up), sigma) for the newest window of each series',
   positionals: RUN_DIR_POSITIONAL,
+  configKeys: DEVICE_CONFIG_KEY,
   options: {
+    ...DEVICE_OPTION,
     ...DATA_OPTION,
     all: { type: 'boolean', default: false, describe: 'Every window, not only the newest' },
     out: { type: 'string', requiresArg: true, describe: 'Also write the rows as CSV to this file' },
   },
   run: async (args, config, io) => {
-    const predictor = await Predictor.load(runDirOf(args, config));
+    const predictor = await Predictor.load(runDirOf(args, config), config.runtime);
     const { series } = await seriesFor(args, config, io, { lookback: predictor.lookback, dataConfig: args.data ? config : predictor.config });
     const result: Record<string, Record<string, number | string>[]> = {};
     for (const { symbol, candles } of series) {

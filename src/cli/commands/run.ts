@@ -5,13 +5,14 @@ import { formatMetricsTable } from '../../pipeline/format.js';
 import { edgeMessage } from '../../pipeline/edge-gate.js';
 import { formatQuality } from '../../pipeline/forecast-evaluation.js';
 import { runPipeline } from '../../pipeline/run.js';
-import { EXIT, emit, type CommandSpec } from '../command.js';
+import { DEVICE_CONFIG_KEY, DEVICE_OPTION, EXIT, emit, type CommandSpec } from '../command.js';
 import { RANGE_OPTION, withRange } from '../data-args.js';
 
 const run: CommandSpec = {
   name: 'run',
   describe: 'Run the whole pipeline: data, validation, training, evaluation, signals, backtest, report',
-  options: RANGE_OPTION,
+  options: { ...RANGE_OPTION, ...DEVICE_OPTION },
+  configKeys: DEVICE_CONFIG_KEY,
   run: async (args, config, io) => {
     const started = Date.now();
     const r = await runPipeline(withRange(args, config), {

@@ -3,7 +3,7 @@ import { Predictor } from '../../inference/predictor.js';
 import { modelSignals } from '../../inference/model-signals.js';
 import { edgeMessage, gatedSignals, runValidationEdge } from '../../pipeline/edge-gate.js';
 import { formatSignalTable } from '../../signals/index.js';
-import { EXIT, emit, numberFlag, type CommandSpec } from '../command.js';
+import { DEVICE_CONFIG_KEY, DEVICE_OPTION, EXIT, emit, numberFlag, type CommandSpec } from '../command.js';
 import { DATA_OPTION, RUN_DIR_POSITIONAL, runDirOf, seriesFor } from '../data-args.js';
 
 const signals: CommandSpec = {
@@ -11,13 +11,15 @@ const signals: CommandSpec = {
   usage: 'signals [runDir]',
   describe: 'Generate signals from a trained run over candles: side, stop, three targets, size',
   positionals: RUN_DIR_POSITIONAL,
+  configKeys: DEVICE_CONFIG_KEY,
   options: {
+    ...DEVICE_OPTION,
     ...DATA_OPTION,
     limit: { type: 'number', default: 20, describe: 'Most recent signals shown per series' },
   },
   run: async (args, config, io) => {
     const limit = numberFlag(args, 'limit', 20, { min: 0, max: Number.MAX_SAFE_INTEGER });
-    const predictor = await Predictor.load(runDirOf(args, config));
+    const predictor = await Predictor.load(runDirOf(args, config), config.runtime);
     const { series } = await seriesFor(args, config, io, { lookback: predictor.lookback, dataConfig: args.data ? config : predictor.config });
     const edge = await runValidationEdge(predictor, config);
     const out = [];

@@ -1,6 +1,6 @@
 /** `ntp train`: train the hybrid model and write a run directory (SPEC §7.3); `--resume` continues one. */
 import { train } from '../../training/trainer.js';
-import { EXIT, emit, logTo, type CommandSpec } from '../command.js';
+import { DEVICE_CONFIG_KEY, DEVICE_OPTION, EXIT, emit, logTo, type CommandSpec } from '../command.js';
 import { DATA_OPTION, RUN_DIR_POSITIONAL, runDirOf, seriesFor, withRange } from '../data-args.js';
 
 const trainCommand: CommandSpec = {
@@ -8,7 +8,9 @@ const trainCommand: CommandSpec = {
   usage: 'train [runDir]',
   describe: 'Train the model and write a run directory (model, scaler, config, history, checkpoints, TensorBoard)',
   positionals: RUN_DIR_POSITIONAL,
+  configKeys: DEVICE_CONFIG_KEY,
   options: {
+    ...DEVICE_OPTION,
     ...DATA_OPTION,
     resume: { type: 'boolean', default: false, describe: 'Continue from the run directory\'s last checkpoint (ntp train --resume RUN_DIR)' },
   },

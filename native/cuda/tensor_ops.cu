@@ -1,0 +1,209 @@
+// CUDA twins of the tensor kernels (core/tensor_ops.h): one thread per output element running the
+// same NTP_HD body as the host loop, all on one stream, so buffers the caching allocator hands
+// back are only reused by work queued after their last use. Also the device's raw memory and
+// host transfers for core/device_memory.h.
+#include <cuda_runtime.h>
+
+#include <cmath>
+#include <new>
+#include <vector>
+
+#include "../core/device_memory.h"
+#include "../core/tensor_ops.h"
+#include "device_buffer.cuh"
+#include "gemm.cuh"
+
+namespace ntp {
+namespace {
+
+cudaStream_t tensor_stream() {
+  static cudaStream_t s = [] {
+    cudaStream_t st = nullptr;
+    cuda::check(cudaStreamCreateWithFlags(&st, cudaStreamNonBlocking), "cudaStreamCreate");
+    return st;
+  }();
+  return s;
+}
+
+constexpr unsigned kThreads = 256;
+
+unsigned grid_for(int64_t n) {
+  const int64_t blocks = (n + kThreads - 1) / kThreads;
+  return static_cast<unsigned>(blocks < 65535 * 16 ? blocks : 65535 * 16);
+}
+
+// Grid-stride loop over [0, n).
+#define NTP_GRID_LOOP(i, n) \
+  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < (n); i += static_cast<int64_t>(gridDim.x) * blockDim.x)
+
+template <class In, class Out>
+__global__ void unary_kernel(int32_t op, const In* x, Out* y, int64_t n, double p0, double p1) {
+  NTP_GRID_LOOP(i, n) tensor::unary_at(op, x, y, i, p0, p1);
+}
+
+template <class In, class Out>
+__global__ void binary_kernel(int32_t op, const In* a, const In* b, Out* y, tensor::Broadcast bc) {
+  NTP_GRID_LOOP(i, bc.count) tensor::binary_at(op, a, b, y, bc, i);
+}
+
+template <class T>
+__global__ void select_kernel(const int32_t* cond, const T* a, const T* b, T* y, tensor::Broadcast bc) {
+  NTP_GRID_LOOP(i, bc.count) tensor::select_at(cond, a, b, y, bc, i);
+}
+
+template <class In, class Out>
+__global__ void reduce_kernel(int32_t op, const In* x, Out* y, int64_t n, int64_t reduce, int64_t inner) {
+  NTP_GRID_LOOP(j, n) tensor::reduce_at(op, x, y, reduce, inner, j);
+}
+
+__global__ void copy_kernel(const uint32_t* x, uint32_t* y, tensor::StridedCopy c) {
+  NTP_GRID_LOOP(i, c.count) tensor::copy_at(x, y, c, i);
+}
+
+template <class T>
+__global__ void fill_kernel(T* y, int64_t n, T v) {
+  NTP_GRID_LOOP(i, n) y[i] = v;
+}
+
+constexpr unsigned kReduceThreads = 256;
+
+// sum of g^2 over one tensor in one block: strided partial sums, then a fixed tree (deterministic).
+__global__ void sum_squares_kernel(const float* g, int64_t n, double* out) {
+  __shared__ double part[kReduceThreads];
+  double acc = 0;
+  for (int64_t i = threadIdx.x; i < n; i += blockDim.x) acc += static_cast<double>(g[i]) * g[i];
+  part[threadIdx.x] = acc;
+  __syncthreads();
+  for (unsigned s = kReduceThreads / 2; s > 0; s >>= 1) {
+    if (threadIdx.x < s) part[threadIdx.x] += part[threadIdx.x + s];
+    __syncthreads();
+  }
+  if (threadIdx.x == 0) *out = part[0];
+}
+
+__global__ void adam_kernel(float* p, float* m, float* v, const float* g, int64_t n, AdamScalars k) {
+  NTP_GRID_LOOP(i, n) adam_update(p + i, m + i, v + i, g[i], k);
+}
+
+template <class F>
+void typed(tensor::DType in, tensor::DType out, const void* x, void* y, F&& f) {
+  using tensor::DType;
+  if (in == DType::kFloat32 && out == DType::kFloat32) return f(static_cast<const float*>(x), static_cast<float*>(y));
+  if (in == DType::kFloat32 && out == DType::kInt32) return f(static_cast<const float*>(x), static_cast<int32_t*>(y));
+  if (in == DType::kInt32 && out == DType::kFloat32) return f(static_cast<const int32_t*>(x), static_cast<float*>(y));
+  return f(static_cast<const int32_t*>(x), static_cast<int32_t*>(y));
+}
+
+void launched(const char* what) { cuda::check(cudaGetLastError(), what); }
+
+void* device_alloc(std::size_t bytes) {
+  void* p = nullptr;
+  if (cudaMalloc(&p, bytes) != cudaSuccess) {
+    cudaGetLastError();  // out of memory is reported by returning null (the allocator retries)
+    return nullptr;
+  }
+  return p;
+}
+
+void device_free(void* p) {
+  // Blocks are freed only after the work queued on them is done.
+  cudaStreamSynchronize(tensor_stream());
+  cudaFree(p);
+}
+
+}  // namespace
+
+namespace cuda {
+
+RawMemory raw_memory() { return {device_alloc, device_free}; }
+
+void upload(void* device_dst, const void* host_src, std::size_t bytes) {
+  check(cudaMemcpyAsync(device_dst, host_src, bytes, cudaMemcpyHostToDevice, tensor_stream()), "upload");
+  check(cudaStreamSynchronize(tensor_stream()), "upload");
+}
+
+void download(void* host_dst, const void* device_src, std::size_t bytes) {
+  check(cudaMemcpyAsync(host_dst, device_src, bytes, cudaMemcpyDeviceToHost, tensor_stream()), "download");
+  check(cudaStreamSynchronize(tensor_stream()), "download");
+}
+
+}  // namespace cuda
+
+namespace tensor::cuda {
+
+void unary(UnaryOp op, DType in, DType out, const void* x, void* y, int64_t n, double p0, double p1) {
+  if (n <= 0) return;
+  typed(in, out, x, y, [&](auto* px, auto* py) { unary_kernel<<<grid_for(n), kThreads, 0, tensor_stream()>>>(op, px, py, n, p0, p1); });
+  launched("unary_kernel");
+}
+
+void binary(BinaryOp op, DType in, DType out, const void* a, const void* b, void* y, const Broadcast& bc) {
+  if (bc.count <= 0) return;
+  typed(in, out, a, y, [&](auto* pa, auto* py) {
+    binary_kernel<<<grid_for(bc.count), kThreads, 0, tensor_stream()>>>(op, pa, static_cast<decltype(pa)>(b), py, bc);
+  });
+  launched("binary_kernel");
+}
+
+void select(DType dtype, const int32_t* cond, const void* a, const void* b, void* y, const Broadcast& bc) {
+  if (bc.count <= 0) return;
+  if (dtype == DType::kFloat32)
+    select_kernel<<<grid_for(bc.count), kThreads, 0, tensor_stream()>>>(cond, static_cast<const float*>(a), static_cast<const float*>(b), static_cast<float*>(y), bc);
+  else
+    select_kernel<<<grid_for(bc.count), kThreads, 0, tensor_stream()>>>(cond, static_cast<const int32_t*>(a), static_cast<const int32_t*>(b), static_cast<int32_t*>(y), bc);
+  launched("select_kernel");
+}
+
+void reduce(ReduceOp op, DType in, DType out, const void* x, void* y, int64_t outer, int64_t reduce_n, int64_t inner) {
+  const int64_t n = outer * inner;
+  if (n <= 0) return;
+  typed(in, out, x, y, [&](auto* px, auto* py) {
+    reduce_kernel<<<grid_for(n), kThreads, 0, tensor_stream()>>>(op, px, py, n, reduce_n, inner);
+  });
+  launched("reduce_kernel");
+}
+
+void copy(const void* x, void* y, const StridedCopy& c) {
+  if (c.count <= 0) return;
+  copy_kernel<<<grid_for(c.count), kThreads, 0, tensor_stream()>>>(static_cast<const uint32_t*>(x), static_cast<uint32_t*>(y), c);
+  launched("copy_kernel");
+}
+
+void fill(DType dtype, void* y, int64_t n, double value) {
+  if (n <= 0) return;
+  if (dtype == DType::kFloat32)
+    fill_kernel<<<grid_for(n), kThreads, 0, tensor_stream()>>>(static_cast<float*>(y), n, to_element<float>(value));
+  else
+    fill_kernel<<<grid_for(n), kThreads, 0, tensor_stream()>>>(static_cast<int32_t*>(y), n, to_element<int32_t>(value));
+  launched("fill_kernel");
+}
+
+void mat_mul(const GemmArgs& device_args) {
+  if (device_args.batch.count() == 0 || device_args.M == 0 || device_args.N == 0) return;
+  ntp::cuda::launch_gemm(device_args, tensor_stream());
+}
+
+double adam_step(const AdamTensor* tensors, std::size_t count, const AdamStep& s) {
+  check_adam_step(s);
+  if (count == 0) return 0;
+  ntp::cuda::DeviceBuffer<double> sq(count);
+  for (std::size_t i = 0; i < count; ++i)
+    sum_squares_kernel<<<1, kReduceThreads, 0, tensor_stream()>>>(tensors[i].grad, static_cast<int64_t>(tensors[i].size), sq.get() + i);
+  launched("sum_squares_kernel");
+  std::vector<double> host(count);
+  ntp::cuda::download(host.data(), sq.get(), count * sizeof(double));
+  double total = 0;
+  for (double x : host) total += x;
+  const double norm = std::sqrt(total);
+  const AdamScalars k = adam_scalars(s, norm);
+  for (std::size_t i = 0; i < count; ++i) {
+    const AdamTensor& t = tensors[i];
+    if (t.size == 0) continue;
+    adam_kernel<<<grid_for(static_cast<int64_t>(t.size)), kThreads, 0, tensor_stream()>>>(t.param, t.m, t.v, t.grad, static_cast<int64_t>(t.size), k);
+  }
+  launched("adam_kernel");
+  return norm;
+}
+
+}  // namespace tensor::cuda
+}  // namespace ntp

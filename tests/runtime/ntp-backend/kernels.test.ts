@@ -1,0 +1,169 @@
+/**
+ * Every kernel of the `ntp` backend (host device) against tfjs's own cpu kernel: the same tfjs op
+ * runs on both backends from the same input values, and the outputs must agree in shape, dtype
+ * and value, on broadcasting, empty and odd shapes. The last test checks that these cases
+ * dispatched every kernel the backend registers (tf.profile's kernel names).
+ */
+import test from 'ava';
+import * as tf from '@tensorflow/tfjs';
+
+import { NTP_KERNELS, useNtpBackend } from '../../../src/runtime/ntp-backend/index.js';
+import { testDevice } from './device.js';
+import { mulberry32 } from '../../../src/training/seed.js';
+
+tf.env().set('PROD', true);
+await tf.setBackend('cpu');
+await useNtpBackend(testDevice());
+
+const dispatched = new Set<string>();
+
+/** Seeded values in [-3, 3) (or ints in [-5, 5), or 0/1), the same on every backend. */
+function values(n: number, seed: number, kind: 'float' | 'int' | 'bool' | 'positive' = 'float'): number[] {
+  const r = mulberry32(seed);
+  return Array.from({ length: n }, () => {
+    const u = r();
+    if (kind === 'int') return Math.floor(u * 10) - 5;
+    if (kind === 'bool') return u < 0.5 ? 1 : 0;
+    if (kind === 'positive') return 0.1 + 3 * u;
+    return 6 * u - 3;
+  });
+}
+const f = (shape: number[], seed = 1, kind: 'float' | 'positive' = 'float') => tf.tensor(values(tf.util.sizeFromShape(shape), seed, kind), shape, 'float32');
+const i = (shape: number[], seed = 1) => tf.tensor(values(tf.util.sizeFromShape(shape), seed, 'int'), shape, 'int32');
+const b = (shape: number[], seed = 1) => tf.tensor(values(tf.util.sizeFromShape(shape), seed, 'bool'), shape, 'bool');
+/** Edge values every unary op sees: signed zero, halves (rounding), large, tiny, NaN and infinities. */
+const special = () => tf.tensor1d([-3.5, -2.5, -1, -0.5, -0, 0, 0.5, 1.5, 2.5, 40, -40, 1e-8, NaN, Infinity, -Infinity]);
+
+interface Result { shape: number[]; dtype: string; values: number[] }
+
+async function runOn(backend: string, fn: () => tf.Tensor | tf.Tensor[]): Promise<Result[]> {
+  await tf.setBackend(backend);
+  let out: Result[] = [];
+  const profile = await tf.profile(() => {
+    out = tf.tidy(() => [fn()].flat().map((t) => ({ shape: t.shape, dtype: t.dtype, values: Array.from(t.dataSync()) })));
+  });
+  if (backend === 'ntp') for (const k of profile.kernelNames) dispatched.add(k);
+  return out;
+}
+
+function close(a: number, b: number, rel: number, abs: number): boolean {
+  if (Number.isNaN(a) || Number.isNaN(b)) return Number.isNaN(a) && Number.isNaN(b);
+  return a === b || Math.abs(a - b) <= abs + rel * Math.max(Math.abs(a), Math.abs(b));
+}
+
+/** Registers a test comparing `fn` on ntp with the cpu kernel within `rel` relative (plus `abs`). */
+function same(name: string, fn: () => tf.Tensor | tf.Tensor[], rel = 1e-6, abs = 0): void {
+  test.serial(name, async (t) => {
+    const want = await runOn('cpu', fn);
+    const got = await runOn('ntp', fn);
+    t.is(got.length, want.length);
+    want.forEach((w, k) => {
+      t.deepEqual(got[k].shape, w.shape, `output ${k} shape`);
+      t.is(got[k].dtype, w.dtype, `output ${k} dtype`);
+      const bad = w.values.findIndex((v, j) => !close(got[k].values[j], v, rel, abs));
+      t.is(bad, -1, bad >= 0 ? `output ${k}[${bad}]: ntp ${got[k].values[bad]}, cpu ${w.values[bad]}` : '');
+    });
+  });
+}
+
+// ------------------------------------------------------------------ unary
+const UNARY: [string, (x: tf.Tensor) => tf.Tensor][] = [
+  ['neg', tf.neg], ['abs', tf.abs], ['square', tf.square], ['sqrt', tf.sqrt], ['rsqrt', tf.rsqrt], ['exp', tf.exp],
+  ['expm1', tf.expm1], ['log', tf.log], ['log1p', tf.log1p], ['sigmoid', tf.sigmoid], ['softplus', tf.softplus],
+  ['relu', tf.relu], ['relu6', tf.relu6], ['elu', tf.elu], ['selu', tf.selu], ['tanh', tf.tanh], ['sin', tf.sin],
+  ['cos', tf.cos], ['floor', tf.floor], ['ceil', tf.ceil], ['round', tf.round], ['sign', tf.sign],
+  ['reciprocal', tf.reciprocal], ['erf', tf.erf], ['leakyRelu', (x) => tf.leakyRelu(x, 0.3)], ['step', (x) => tf.step(x, 0.25)],
+  ['clipByValue', (x) => tf.clipByValue(x, -1, 2)], ['isFinite', tf.isFinite], ['isNaN', tf.isNaN], ['isInf', tf.isInf],
+];
+for (const [name, op] of UNARY) {
+  // tfjs's cpu Erf is the Abramowitz-Stegun approximation (absolute error <= 1.5e-7); ntp's is libm's erf.
+  same(`${name}: edge values, an odd [3, 5, 7] and an empty [0, 4]`, () => [op(special()), op(f([3, 5, 7], 2)), op(f([0, 4]))],
+    1e-6, name === 'erf' ? 2e-7 : 0);
+}
+same('logicalNot of bool', () => [tf.logicalNot(b([5, 3])), tf.logicalNot(b([0]))]);
+same('neg, abs, square and sign of int32 keep int32', () => [tf.neg(i([7])), tf.abs(i([7])), tf.square(i([7])), tf.sign(i([7]))]);
+
+// ------------------------------------------------------------------ binary
+const BROADCASTS: [number[], number[]][] = [[[2, 3, 5], [5]], [[2, 1, 5], [3, 1]], [[], [7]], [[4, 1], [1, 3]], [[0, 3], [3]], [[7], [7]], [[1, 1, 2], [3, 1, 1]]];
+const BINARY: [string, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor, 'float' | 'positive'][] = [
+  ['add', tf.add, 'float'], ['sub', tf.sub, 'float'], ['mul', tf.mul, 'float'], ['div', tf.div, 'float'],
+  ['floorDiv', tf.floorDiv, 'float'], ['mod', tf.mod, 'float'], ['maximum', tf.maximum, 'float'], ['minimum', tf.minimum, 'float'],
+  ['pow', tf.pow, 'positive'], ['squaredDifference', tf.squaredDifference, 'float'], ['atan2', tf.atan2, 'float'], ['equal', tf.equal, 'float'], ['notEqual', tf.notEqual, 'float'], ['less', tf.less, 'float'],
+  ['lessEqual', tf.lessEqual, 'float'], ['greater', tf.greater, 'float'], ['greaterEqual', tf.greaterEqual, 'float'],
+];
+for (const [name, op, kind] of BINARY) {
+  same(`${name}: numpy broadcasting, scalar, empty and odd shapes`, () => BROADCASTS.map(([sa, sb], k) => op(f(sa, 10 + k, kind), f(sb, 20 + k, kind))));
+}
+same('add, sub, mul and floorDiv of int32 (with a zero divisor)', () => [tf.add(i([3, 4]), i([4], 2)), tf.sub(i([3, 4]), i([3, 1], 3)),
+  tf.mul(i([6]), i([6], 4)), tf.floorDiv(i([9], 5), tf.tensor1d([1, 2, 3, -1, -2, -3, 4, 5, 7], 'int32'))]);
+same('comparisons of equal values and NaN', () => [tf.equal(special(), special()), tf.less(special(), tf.scalar(0.5)), tf.maximum(special(), tf.scalar(0))]);
+same('logicalAnd and logicalOr broadcast', () => [tf.logicalAnd(b([3, 4]), b([4], 2)), tf.logicalOr(b([2, 1, 3]), b([4, 1], 3))]);
+same('addN of three, in order', () => tf.addN([f([4, 5]), f([4, 5], 2), f([4, 5], 3)]));
+same('where: broadcast condition, int32 values, empty', () => [
+  tf.where(b([5]), f([3, 5]), f([3, 5], 2)),
+  tf.where(b([3, 1], 4), i([3, 2]), i([3, 2], 5)),
+  tf.where(b([0, 2]), f([0, 2]), f([0, 2], 2)),
+]);
+same('cast between float32, int32 and bool', () => [tf.cast(special(), 'int32'), tf.cast(special(), 'bool'), tf.cast(i([6]), 'float32'),
+  tf.cast(b([6]), 'float32'), tf.cast(b([6]), 'int32'), tf.cast(i([6]), 'bool'), tf.cast(f([3]), 'float32')]);
+
+// ------------------------------------------------------------------ reductions
+const AXES: (number | number[] | undefined)[] = [undefined, 0, 1, -1, [0, 2], [1, 2]];
+const REDUCTIONS: [string, (x: tf.Tensor, axis: number | number[] | undefined, keep: boolean) => tf.Tensor][] = [
+  ['sum', (x, a, k) => tf.sum(x, a, k)], ['mean', (x, a, k) => tf.mean(x, a, k)], ['max', (x, a, k) => tf.max(x, a, k)],
+  ['min', (x, a, k) => tf.min(x, a, k)], ['prod', (x, a, k) => tf.prod(tf.div(x, 2), a, k)],
+];
+for (const [name, op] of REDUCTIONS) {
+  same(`${name} over every axis set, with and without keepDims`, () => AXES.flatMap((a, k) => [op(f([3, 4, 5], k), a, false), op(f([3, 4, 5], k), a, true)]));
+  same(`${name} of empty tensors and NaN`, () => [op(f([0, 3]), 1, false), op(f([2, 0]), 0, true), op(f([3, 0]), 1, false), op(special(), undefined, false)]);
+}
+same('sum and prod of int32 and bool', () => [tf.sum(i([4, 3]), 0), tf.prod(i([4, 3]), 1), tf.sum(b([4, 3]), 1)]);
+same('any and all over axes and over nothing', () => [tf.any(b([3, 4]), 1), tf.all(b([3, 4], 2), 0, true), tf.any(b([2, 3, 2]), [0, 2]), tf.all(b([0, 2])),
+  tf.any(b([2, 0]), 1), tf.argMax(f([2, 0]), 1)]);
+same('argMax and argMin pick the first extreme', () => [tf.argMax(f([3, 4, 5]), 1), tf.argMin(f([3, 4, 5]), -1),
+  tf.argMax(tf.tensor2d([[1, 3, 3], [2, 2, 1]]), 1), tf.argMin(tf.tensor1d([2, 1, 1, 5]))]);
+same('softmax over the last axis', () => [tf.softmax(f([3, 4, 7])), tf.softmax(tf.mul(f([2, 5]), 30))]);
+
+// ------------------------------------------------------------------ shapes and data movement
+same('reshape and identity share data', () => [tf.reshape(f([2, 3, 4]), [4, -1]), f([3]).clone(), tf.reshape(f([0, 3]), [3, 0])]);
+same('transpose by every permutation of rank 3, and rank 5', () => [[0, 2, 1], [1, 0, 2], [2, 1, 0], [1, 2, 0], [2, 0, 1]]
+  .map((p) => tf.transpose(f([2, 3, 5]), p)).concat([tf.transpose(f([2, 1, 3, 2, 2]), [4, 2, 0, 3, 1]), tf.transpose(f([0, 3]))]));
+same('slice: interior, full, empty', () => [tf.slice(f([4, 5, 3]), [1, 2, 0], [2, 3, 3]), tf.slice(f([5]), 0, -1), tf.slice(f([4, 3]), [1, 0], [0, 3])]);
+same('stridedSlice: strides, negative strides, shrink and new axes', () => [
+  tf.stridedSlice(f([6, 5]), [1, 0], [6, 5], [2, 2]),
+  tf.stridedSlice(f([6, 5]), [5, 4], [0, 0], [-1, -2]),
+  tf.stridedSlice(f([4, 5]), [1, 0], [2, 5], [1, 1], 0, 0, 0, 0, 1),
+  tf.stridedSlice(f([4, 5]), [0, 0], [4, 5], [1, 1], 0, 0, 0, 1),
+]);
+same('concat along each axis, with an empty part, int32 and bool', () => [tf.concat([f([2, 3]), f([2, 4], 2)], 1), tf.concat([f([2, 3]), f([1, 3], 2), f([0, 3])], 0),
+  tf.concat([f([2, 0]), f([2, 3])], 1), tf.concat([i([3]), i([2], 2)]), tf.concat([b([1, 2]), b([1, 2], 2)], 0)]);
+same('split into equal and given sizes', () => [...tf.split(f([4, 6, 2]), 3, 1), ...tf.split(f([5, 3]), [1, 0, 4], 0)]);
+same('stack and unstack along each axis', () => [tf.stack([f([2, 3]), f([2, 3], 2), f([2, 3], 3)], 1), tf.stack([i([3]), i([3], 2)]),
+  ...tf.unstack(f([3, 2, 4]), 2), ...tf.unstack(f([2, 3]))]);
+same('pad with a constant', () => [tf.pad(f([2, 3]), [[1, 0], [2, 3]], 1.5), tf.pad(f([0, 2]), [[1, 1], [0, 0]]), tf.pad(i([3]), [[2, 2]], 7)]);
+same('tile', () => [tf.tile(f([2, 3]), [2, 3]), tf.tile(f([3]), [4]), tf.tile(f([2, 1, 2]), [1, 3, 1])]);
+same('reverse along axes', () => [tf.reverse(f([3, 4]), 0), tf.reverse(f([3, 4, 2]), [0, 2]), tf.reverse(f([5]))]);
+same('gather along an axis', () => [tf.gather(f([5, 3]), tf.tensor1d([4, 0, 2, 2], 'int32')), tf.gather(f([2, 5, 3]), tf.tensor1d([1, 3], 'int32'), 1)]);
+same('fill, zerosLike, onesLike and range', () => [tf.fill([2, 3], 2.5), tf.fill([3], 4, 'int32'), tf.zerosLike(f([2, 2])), tf.onesLike(i([3])),
+  tf.range(0, 7, 2), tf.range(5, 0, -1.5), tf.range(0, 4, 1, 'int32'), tf.fill([0, 2], 1)]);
+
+// ------------------------------------------------------------------ matrix products
+same('matMul with transposes and broadcast batch dims', () => [
+  tf.matMul(f([3, 4]), f([4, 5], 2)), tf.matMul(f([4, 3]), f([4, 5], 2), true), tf.matMul(f([3, 4]), f([5, 4], 2), false, true),
+  // Batch dims where one side's is 1 or both are equal: the broadcasts tfjs's cpu kernel gets right.
+  tf.matMul(f([4, 3]), f([5, 4], 2), true, true), tf.matMul(f([2, 3, 3, 4]), f([4, 2], 2)), tf.matMul(f([1, 3, 4]), f([6, 4, 2], 2)),
+  tf.matMul(f([2, 2, 3, 4]), f([2, 2, 4, 5], 2)), tf.matMul(f([7, 1, 3]), f([3, 9], 2)),
+  tf.matMul(f([0, 4]), f([4, 3])), tf.matMul(f([2, 0]), f([0, 3])),
+], 1e-5);
+for (const activation of ['linear', 'relu', 'relu6', 'elu', 'sigmoid', 'leakyrelu'] as const) {
+  same(`fused matMul with bias and ${activation}`, () => [
+    tf.fused.matMul({ a: f([5, 4]), b: f([4, 3], 2), bias: f([3], 3), activation, leakyreluAlpha: 0.1 }),
+    tf.fused.matMul({ a: f([2, 5, 4]), b: f([2, 3, 4], 2), transposeB: true, bias: f([5, 1], 3), activation }),
+    tf.fused.matMul({ a: f([4, 5]), b: f([4, 3], 2), transposeA: true, activation }),
+  ], 1e-5);
+}
+
+test.serial('the cases above dispatched every kernel the ntp backend registers', (t) => {
+  const missed = NTP_KERNELS.filter((k) => !dispatched.has(k));
+  t.deepEqual(missed, [], `kernels without a comparison: ${missed.join(', ')}`);
+});

@@ -1,0 +1,188 @@
+/**
+ * The reference model through the `ntp` backend on the host device: one training step matches the
+ * tfjs cpu path (loss and every gradient), many steps leak neither tensors nor device memory, and a
+ * model trained on ntp saves files that load on the cpu backend with the same predictions.
+ */
+import test from 'ava';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+
+import { defaultConfig } from '../../../src/config/defaults.js';
+import { compositeLoss } from '../../../src/losses/index.js';
+import { buildModel, loadModel, predictNamed, saveModel } from '../../../src/models/index.js';
+import { setNativeKernels } from '../../../src/models/native-kernels.js';
+import { useNtpBackend } from '../../../src/runtime/ntp-backend/index.js';
+import { testDevice } from './device.js';
+import { namedOutputs } from '../../../src/training/batch-tensors.js';
+import { lossOptionsFor } from '../../../src/training/model-config.js';
+import { createOptimizer } from '../../../src/training/optimizer.js';
+import { mulberry32, withSeededRandom } from '../../../src/training/seed.js';
+import { trainStep } from '../../../src/training/trainer.js';
+
+tf.env().set('PROD', true);
+await tf.setBackend('cpu');
+const ntp = await useNtpBackend(testDevice());
+const lossOptions = lossOptionsFor(defaultConfig());
+
+/** Dropout off so both backends compute the same function (their random masks differ by design). */
+const NO_DROPOUT = { transformer: { dropout: 0 }, indicators: { dropout: 0 }, towers: { dropout: 0 } };
+const SMALL = { lookback: 16, features: 4, transformer: { dModel: 8, heads: 2, keyDim: 4, ffDim: 16, blocks: 1 }, lstm: { units: 4 },
+  indicators: { hidden: [8] }, towers: { hidden: [8] } };
+
+interface BatchArrays { features: Float32Array; close: Float32Array; y: Float32Array; d: Float32Array; B: number; T: number; F: number; H: number }
+
+function batchArrays(B: number, T: number, F: number, H = 3, seed = 7): BatchArrays {
+  const r = mulberry32(seed);
+  const close = new Float32Array(B * T);
+  for (let b = 0; b < B; b++) {
+    let c = 1;
+    for (let t = 0; t < T; t++) close[b * T + t] = (c *= 1 + 0.01 * (r() - 0.5));
+  }
+  const y = Float32Array.from({ length: B * H }, () => 0.5 * (r() - 0.5));
+  return { features: Float32Array.from({ length: B * T * F }, () => 2 * r() - 1), close, y, d: y.map((v) => (v > 0 ? 1 : 0)), B, T, F, H };
+}
+
+function tensors(a: BatchArrays) {
+  return { features: tf.tensor3d(a.features, [a.B, a.T, a.F]), close: tf.tensor2d(a.close, [a.B, a.T]),
+    y: tf.tensor2d(a.y, [a.B, a.H]), d: tf.tensor2d(a.d, [a.B, a.H]) };
+}
+
+/** The training step's loss (composite + L2) and the gradient of every trainable weight, on the active backend. */
+function lossAndGradients(model: tf.LayersModel, a: BatchArrays): { loss: number; grads: Map<string, Float32Array> } {
+  let result: { loss: number; grads: Map<string, Float32Array> } | undefined;
+  tf.tidy(() => {
+    const t = tensors(a);
+    const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    const { value, grads } = tf.variableGrads(() => {
+      const out = namedOutputs(model, model.apply([t.features, t.close], { training: true }) as tf.Tensor[]);
+      const total = compositeLoss(out, { y: t.y, d: t.d }, lossOptions).total;
+      return tf.addN([total, ...model.calculateLosses()]) as tf.Scalar;
+    }, variables);
+    result = { loss: value.dataSync()[0], grads: new Map(variables.map((v) => [v.name, grads[v.name].dataSync() as Float32Array])) };
+  });
+  return result!;
+}
+
+/** ||a - b|| / ||b||: the relative error of a whole gradient (elementwise ratios blow up near zero). */
+function relativeError(a: Float32Array, b: Float32Array): number {
+  let diff = 0, norm = 0;
+  for (let k = 0; k < b.length; k++) {
+    diff += (a[k] - b[k]) ** 2;
+    norm += b[k] ** 2;
+  }
+  return norm === 0 ? Math.sqrt(diff) : Math.sqrt(diff / norm);
+}
+
+async function compareStep(t: import('ava').ExecutionContext, nativeKernels: boolean, rel: number) {
+  await tf.setBackend('cpu');
+  setNativeKernels(nativeKernels);
+  const model = await withSeededRandom(42, 'build', () => buildModel(NO_DROPOUT));
+  const batch = batchArrays(8, 64, 10);
+  const want = lossAndGradients(model, batch);
+  await tf.setBackend('ntp');
+  const got = lossAndGradients(model, batch);
+  t.true(Math.abs(got.loss - want.loss) <= rel * Math.abs(want.loss), `loss ntp ${got.loss} vs cpu ${want.loss}`);
+  t.is(got.grads.size, want.grads.size);
+  let worst = ['', 0] as [string, number];
+  for (const [name, g] of want.grads) {
+    const e = relativeError(got.grads.get(name)!, g);
+    if (!(e <= worst[1])) worst = [name, e];
+  }
+  t.true(worst[1] <= rel, `largest relative gradient error ${worst[1]} (${worst[0]})`);
+  model.dispose();
+  setNativeKernels(false);
+}
+
+test.serial('a training step of the reference model matches tfjs cpu kernels (same graph)', async (t) => {
+  await compareStep(t, false, 1e-5);
+});
+
+test.serial('a training step of the reference model matches the cpu path with native kernels and fused ops', async (t) => {
+  await compareStep(t, true, 1e-5);
+});
+
+test.serial('the fused Adam step on ntp equals the cpu path\'s native Adam bit for bit, state included', async (t) => {
+  const shapes = [[3, 4], [7], [1]];
+  const run = async (backend: string, native: boolean) => {
+    await tf.setBackend(backend);
+    const vars = shapes.map((s, k) => tf.variable(tf.tensor(batchArrays(1, 1, tf.util.sizeFromShape(s), 1, k).features, s)));
+    const opt = createOptimizer({ learningRate: 0.01, clipNorm: 0.5 }, native);
+    for (let step = 0; step < 3; step++) {
+      const grads = shapes.map((s, k) => tf.tensor(batchArrays(1, 1, tf.util.sizeFromShape(s), 1, 10 * step + k).features, s));
+      opt.apply(vars, grads);
+      tf.dispose(grads);
+    }
+    const state = await opt.state();
+    const out = { kind: opt.kind, params: vars.map((v) => Array.from(v.dataSync())), moments: state.arrays.map((a) => Array.from(a.data)), step: state.scalars.step };
+    opt.dispose();
+    tf.dispose(vars);
+    return out;
+  };
+  const cpu = await run('cpu', true);
+  const device = await run('ntp', false);
+  t.deepEqual(device, cpu);
+});
+
+test.serial('200 training steps grow neither the tensor count nor the device memory', async (t) => {
+  await tf.setBackend('ntp');
+  const model = await withSeededRandom(1, 'build', () => buildModel(SMALL));
+  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const optimizer = createOptimizer({ learningRate: 1e-3, clipNorm: 5 }, false);
+  const step = (k: number) => {
+    const bt = tensors(batchArrays(16, 16, 4, 3, k));
+    try {
+      return trainStep(model, optimizer, variables, bt, lossOptions);
+    } finally {
+      tf.dispose(Object.values(bt));
+    }
+  };
+  const first = step(0);  // creates the optimizer's moments
+  step(1);
+  const tensorsBefore = tf.memory().numTensors, before = ntp.deviceMemory();
+  let last = first;
+  for (let k = 2; k < 200; k++) last = step(k);
+  const after = ntp.deviceMemory();
+  t.is(tf.memory().numTensors, tensorsBefore);
+  t.is(after.inUse, before.inUse, 'bytes in use');
+  t.is(after.deviceAllocs, before.deviceAllocs, 'no new device allocations after the first steps');
+  t.true(Number.isFinite(last) && last !== first, `loss moved: ${first} -> ${last}`);
+  optimizer.dispose();
+  model.dispose();
+});
+
+test.serial('a model trained on ntp saves files that load on cpu with the same predictions', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ntp-interchange-'));
+  try {
+    await tf.setBackend('ntp');
+    const model = await withSeededRandom(3, 'build', () => buildModel(SMALL));
+    const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    const optimizer = createOptimizer({ learningRate: 1e-2, clipNorm: 5 }, false);
+    for (let k = 0; k < 3; k++) {
+      const bt = tensors(batchArrays(16, 16, 4, 3, k));
+      trainStep(model, optimizer, variables, bt, lossOptions);
+      tf.dispose(Object.values(bt));
+    }
+    const input = batchArrays(5, 16, 4, 3, 99);
+    const predict = (m: tf.LayersModel) => tf.tidy(() => {
+      const bt = tensors(input);
+      return Object.fromEntries(Object.entries(predictNamed(m, bt.features, bt.close)).map(([k, v]) => [k, Array.from(v.dataSync())]));
+    });
+    const onNtp = predict(model);
+    await saveModel(model, dir);
+    optimizer.dispose();
+    model.dispose();
+    await tf.setBackend('cpu');
+    const loaded = await loadModel(dir);
+    const onCpu = predict(loaded);
+    t.deepEqual(Object.keys(onCpu), Object.keys(onNtp));
+    for (const [name, v] of Object.entries(onNtp)) {
+      const e = relativeError(Float32Array.from(onCpu[name]), Float32Array.from(v));
+      t.true(e <= 1e-5, `${name}: relative difference ${e}`);
+    }
+    loaded.dispose();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
