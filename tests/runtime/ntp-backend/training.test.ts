@@ -66,7 +66,11 @@ function lossAndGradients(model: tf.LayersModel, a: BatchArrays): { loss: number
   return result!;
 }
 
-const norm = (a: ArrayLike<number>) => Math.sqrt(Array.prototype.reduce.call(a, (s: number, v: number) => s + v * v, 0) as number);
+function norm(a: ArrayLike<number>): number {
+  let s = 0;
+  for (let k = 0; k < a.length; k++) s += a[k] * a[k];
+  return Math.sqrt(s);
+}
 
 /**
  * ||a - b|| / max(||b||, floor): the relative error of a whole gradient (elementwise ratios blow up
