@@ -13,6 +13,7 @@
 // tensorCopy({x, out, dims, srcOffset, srcStrides, dstOffset, dstStrides})  (Int32Array dims/strides)
 // tensorFill({dtype, out, size, value})
 // tensorMatMul({a, aShape, b, bShape, out, transposeA?, transposeB?, bias?, biasShape?, activation?, alpha?})
+// tensorOps: {unary, binary, reduce}: each op's code by name (the `op` of the calls above)
 // tensorAdamStep({params, grads, m, v: handle Arrays (params, m, v updated in place), learningRate,
 //   beta1, beta2, epsilon, step, clipNorm}) -> the global gradient norm (core/optimizer.h)
 #include <napi.h>
@@ -429,4 +430,15 @@ NTP_BINDING(tensor_device) {
   export_sync(env, exports, "tensorFill", prepare_fill);
   export_sync(env, exports, "tensorMatMul", prepare_mat_mul);
   export_sync(env, exports, "tensorAdamStep", prepare_adam_step);
+  // The op codes by name (core/tensor_ops.h), so the TypeScript side never copies the enums.
+  const auto table = [&](const char* const* names, int32_t count) {
+    Napi::Object o = Napi::Object::New(env);
+    for (int32_t i = 0; i < count; ++i) o.Set(names[i], Napi::Number::New(env, i));
+    return o;
+  };
+  Napi::Object ops = Napi::Object::New(env);
+  ops.Set("unary", table(T::kUnaryOpNames, T::kUnaryOpCount));
+  ops.Set("binary", table(T::kBinaryOpNames, T::kBinaryOpCount));
+  ops.Set("reduce", table(T::kReduceOpNames, T::kReduceOpCount));
+  exports.Set("tensorOps", ops);
 }

@@ -36,6 +36,19 @@ enum BinaryOp : int32_t {
 
 enum ReduceOp : int32_t { kSum = 0, kMean, kProd, kMax, kMin, kAny, kAll, kArgMax, kArgMin, kReduceOpCount };
 
+// The ops by name in enum order: the binding exports them, so TypeScript never copies the enums.
+inline constexpr const char* kUnaryOpNames[] = {
+  "identity", "notZero", "neg", "abs", "square", "sqrt", "rsqrt", "exp", "expm1", "log", "log1p",
+  "sigmoid", "softplus", "relu", "relu6", "elu", "leakyRelu", "tanh", "sin", "cos", "floor", "ceil", "round",
+  "sign", "step", "reciprocal", "clip", "isFinite", "isNan", "isInf", "logicalNot", "selu", "erf"};
+inline constexpr const char* kBinaryOpNames[] = {
+  "add", "sub", "mul", "div", "floorDiv", "mod", "maximum", "minimum", "pow", "squaredDifference",
+  "equal", "notEqual", "less", "lessEqual", "greater", "greaterEqual", "logicalAnd", "logicalOr", "atan2"};
+inline constexpr const char* kReduceOpNames[] = {"sum", "mean", "prod", "max", "min", "any", "all", "argMax", "argMin"};
+static_assert(sizeof(kUnaryOpNames) / sizeof(kUnaryOpNames[0]) == kUnaryOpCount, "a name per unary op");
+static_assert(sizeof(kBinaryOpNames) / sizeof(kBinaryOpNames[0]) == kBinaryOpCount, "a name per binary op");
+static_assert(sizeof(kReduceOpNames) / sizeof(kReduceOpNames[0]) == kReduceOpCount, "a name per reduction");
+
 // How an input maps onto the output: the general strided walk, or the common shortcuts (the
 // output's own layout, a scalar, or a trailing block of the output repeating: bias-like).
 enum BroadcastKind : int32_t { kStrided = 0, kSameLayout, kScalar, kTrailingBlock };

@@ -7,18 +7,19 @@ import * as tf from '@tensorflow/tfjs';
 
 import { dtypeCode, type NtpBackend } from './backend.js';
 
-/** Op codes of native/core/tensor_ops.h (same order). */
-export const UNARY = {
-  identity: 0, notZero: 1, neg: 2, abs: 3, square: 4, sqrt: 5, rsqrt: 6, exp: 7, expm1: 8, log: 9, log1p: 10,
-  sigmoid: 11, softplus: 12, relu: 13, relu6: 14, elu: 15, leakyRelu: 16, tanh: 17, sin: 18, cos: 19, floor: 20, ceil: 21,
-  round: 22, sign: 23, step: 24, reciprocal: 25, clip: 26, isFinite: 27, isNan: 28, isInf: 29, logicalNot: 30, selu: 31, erf: 32,
-} as const;
-export const BINARY = {
-  add: 0, sub: 1, mul: 2, div: 3, floorDiv: 4, mod: 5, maximum: 6, minimum: 7, pow: 8, squaredDifference: 9,
-  equal: 10, notEqual: 11, less: 12, lessEqual: 13, greater: 14, greaterEqual: 15, logicalAnd: 16, logicalOr: 17,
-  atan2: 18,
-} as const;
-export const REDUCE = { sum: 0, mean: 1, prod: 2, max: 3, min: 4, any: 5, all: 6, argMax: 7, argMin: 8 } as const;
+/** The generic kernels' ops (native/core/tensor_ops.h); the addon exports their codes as `tensorOps`. */
+export type UnaryOp = 'identity' | 'notZero' | 'neg' | 'abs' | 'square' | 'sqrt' | 'rsqrt' | 'exp' | 'expm1' | 'log' | 'log1p'
+  | 'sigmoid' | 'softplus' | 'relu' | 'relu6' | 'elu' | 'leakyRelu' | 'tanh' | 'sin' | 'cos' | 'floor' | 'ceil' | 'round'
+  | 'sign' | 'step' | 'reciprocal' | 'clip' | 'isFinite' | 'isNan' | 'isInf' | 'logicalNot' | 'selu' | 'erf';
+export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'floorDiv' | 'mod' | 'maximum' | 'minimum' | 'pow' | 'squaredDifference'
+  | 'equal' | 'notEqual' | 'less' | 'lessEqual' | 'greater' | 'greaterEqual' | 'logicalAnd' | 'logicalOr' | 'atan2';
+export type ReduceOp = 'sum' | 'mean' | 'prod' | 'max' | 'min' | 'any' | 'all' | 'argMax' | 'argMin';
+
+declare module '../../native/types.js' {
+  interface NativeAddon {
+    tensorOps: { unary: Record<UnaryOp, number>; binary: Record<BinaryOp, number>; reduce: Record<ReduceOp, number> };
+  }
+}
 
 const MAX_RANK = 8;
 
@@ -27,20 +28,20 @@ export function shapeArg(shape: readonly number[]): Int32Array {
   return Int32Array.from(shape);
 }
 
-export function unary(b: NtpBackend, x: tf.TensorInfo, op: number, outDtype: tf.DataType = x.dtype, alpha = 0, beta = 0): tf.TensorInfo {
+export function unary(b: NtpBackend, x: tf.TensorInfo, op: UnaryOp, outDtype: tf.DataType = x.dtype, alpha = 0, beta = 0): tf.TensorInfo {
   const out = b.makeOutput(x.shape, outDtype);
   const size = tf.util.sizeFromShape(x.shape);
   if (size > 0) {
-    b.addon.tensorUnary({ op, dtype: dtypeCode(x.dtype), outDtype: dtypeCode(outDtype), x: b.handle(x), out: b.handle(out), size, alpha, beta });
+    b.addon.tensorUnary({ op: b.addon.tensorOps.unary[op], dtype: dtypeCode(x.dtype), outDtype: dtypeCode(outDtype), x: b.handle(x), out: b.handle(out), size, alpha, beta });
   }
   return out;
 }
 
-export function binary(b: NtpBackend, x: tf.TensorInfo, y: tf.TensorInfo, op: number, outDtype: tf.DataType): tf.TensorInfo {
+export function binary(b: NtpBackend, x: tf.TensorInfo, y: tf.TensorInfo, op: BinaryOp, outDtype: tf.DataType): tf.TensorInfo {
   const shape = tf.backend_util.assertAndGetBroadcastShape(x.shape, y.shape);
   const out = b.makeOutput(shape, outDtype);
   if (tf.util.sizeFromShape(shape) > 0) {
-    b.addon.tensorBinary({ op, dtype: dtypeCode(x.dtype), outDtype: dtypeCode(outDtype), a: b.handle(x), aShape: shapeArg(x.shape),
+    b.addon.tensorBinary({ op: b.addon.tensorOps.binary[op], dtype: dtypeCode(x.dtype), outDtype: dtypeCode(outDtype), a: b.handle(x), aShape: shapeArg(x.shape),
       b: b.handle(y), bShape: shapeArg(y.shape), out: b.handle(out), outShape: shapeArg(shape) });
   }
   return out;
@@ -112,7 +113,7 @@ export function transpose(b: NtpBackend, x: tf.TensorInfo, perm: number[]): tf.T
  * Reduction of x over `axes` (any set): reduced axes that are not one contiguous block are moved
  * innermost by a transpose first, then the kernel reduces x viewed as [outer, reduce, inner].
  */
-export function reduce(b: NtpBackend, x: tf.TensorInfo, axes: number[], keepDims: boolean, op: number, outDtype: tf.DataType): tf.TensorInfo {
+export function reduce(b: NtpBackend, x: tf.TensorInfo, axes: number[], keepDims: boolean, op: ReduceOp, outDtype: tf.DataType): tf.TensorInfo {
   const rank = x.shape.length;
   const sorted = [...new Set(axes.map((a) => (a < 0 ? a + rank : a)))].sort((p, q) => p - q);
   const [outShape] = tf.backend_util.computeOutAndReduceShapes(x.shape, sorted);
@@ -129,7 +130,7 @@ export function reduce(b: NtpBackend, x: tf.TensorInfo, axes: number[], keepDims
   const outer = size(src.shape.slice(0, lo)), R = size(src.shape.slice(lo, hi)), inner = size(src.shape.slice(hi));
   const out = b.makeOutput(shape, outDtype);
   if (outer * inner > 0) {
-    b.addon.tensorReduce({ op, dtype: dtypeCode(x.dtype), outDtype: dtypeCode(outDtype), x: b.handle(src), outer, reduce: R, inner, out: b.handle(out) });
+    b.addon.tensorReduce({ op: b.addon.tensorOps.reduce[op], dtype: dtypeCode(x.dtype), outDtype: dtypeCode(outDtype), x: b.handle(src), outer, reduce: R, inner, out: b.handle(out) });
   }
   if (src !== x) b.disposeIntermediate(src);
   return out;
@@ -151,6 +152,6 @@ export function concat(b: NtpBackend, inputs: tf.TensorInfo[], axis: number, out
 /** x converted to `dtype` (a shared buffer when nothing changes). */
 export function cast(b: NtpBackend, x: tf.TensorInfo, dtype: tf.DataType): tf.TensorInfo {
   if (dtype === x.dtype) return b.share(x, x.shape);
-  if (dtype === 'bool') return unary(b, x, UNARY.notZero, 'bool');
-  return unary(b, x, UNARY.identity, dtype);
+  if (dtype === 'bool') return unary(b, x, 'notZero', 'bool');
+  return unary(b, x, 'identity', dtype);
 }

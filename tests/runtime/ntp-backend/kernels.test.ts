@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 
 import { NTP_KERNELS, useNtpBackend } from '../../../src/runtime/ntp-backend/index.js';
 import { testDevice } from './device.js';
-import { mulberry32 } from '../../../src/training/seed.js';
+import { mulberry32 } from '../../../src/data/random.js';
 
 tf.env().set('PROD', true);
 await tf.setBackend('cpu');

@@ -18,7 +18,7 @@ import { testDevice } from './device.js';
 import { namedOutputs } from '../../../src/training/batch-tensors.js';
 import { lossOptionsFor } from '../../../src/training/model-config.js';
 import { createOptimizer } from '../../../src/training/optimizer.js';
-import { mulberry32, withSeededRandom } from '../../../src/training/seed.js';
+import { mulberry32 } from '../../../src/data/random.js';
 import { trainStep } from '../../../src/training/trainer.js';
 
 tf.env().set('PROD', true);
@@ -27,10 +27,10 @@ const ntp = await useNtpBackend(testDevice());
 const lossOptions = lossOptionsFor(defaultConfig());
 
 /** Dropout off so both backends compute the same function (their random masks differ by design). */
-const NO_DROPOUT = { transformer: { dropout: 0 }, indicators: { dropout: 0 }, towers: { dropout: 0 } };
+const NO_DROPOUT = { transformer: { dropout: 0 }, indicators: { dropout: 0 }, tower: { dropout: 0 } };
 // A lookback above 21 keeps the indicators' default periods in range (shorter ones are clipped).
-const SMALL = { lookback: 24, features: 4, transformer: { dModel: 8, heads: 2, keyDim: 4, ffDim: 16, blocks: 1 }, lstm: { units: 4 },
-  indicators: { hidden: [8] }, towers: { hidden: [8] } };
+const SMALL = { lookback: 24, features: 4, transformer: { dModel: 8, heads: 2, keyDim: 4, ffnDim: 16, blocks: 1 }, lstm: { units: 4 },
+  indicators: { hidden: [8] }, tower: { hidden: [8] } };
 
 interface BatchArrays { features: Float32Array; close: Float32Array; y: Float32Array; d: Float32Array; B: number; T: number; F: number; H: number }
 
@@ -86,7 +86,7 @@ function relativeError(a: Float32Array, b: Float32Array, floor = 0): number {
 async function compareStep(t: import('ava').ExecutionContext, nativeKernels: boolean, rel: number) {
   await tf.setBackend('cpu');
   setNativeKernels(nativeKernels);
-  const model = await withSeededRandom(42, 'build', () => buildModel(NO_DROPOUT));
+  const model = buildModel(NO_DROPOUT, { seed: 42 });
   const batch = batchArrays(8, 64, 10);
   const want = lossAndGradients(model, batch);
   await tf.setBackend('ntp');
@@ -136,7 +136,7 @@ test.serial('the fused Adam step on ntp equals the cpu path\'s native Adam bit f
 
 test.serial('200 training steps grow neither the tensor count nor the device memory', async (t) => {
   await tf.setBackend('ntp');
-  const model = await withSeededRandom(1, 'build', () => buildModel(SMALL));
+  const model = buildModel(SMALL, { seed: 1 });
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const optimizer = createOptimizer({ learningRate: 1e-3, clipNorm: 5 }, false);
   const step = (k: number) => {
@@ -165,7 +165,7 @@ test.serial('a model trained on ntp saves files that load on cpu with the same p
   const dir = mkdtempSync(join(tmpdir(), 'ntp-interchange-'));
   try {
     await tf.setBackend('ntp');
-    const model = await withSeededRandom(3, 'build', () => buildModel(SMALL));
+    const model = buildModel(SMALL, { seed: 3 });
     const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
     const optimizer = createOptimizer({ learningRate: 1e-2, clipNorm: 5 }, false);
     for (let k = 0; k < 3; k++) {

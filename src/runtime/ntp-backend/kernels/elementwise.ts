@@ -6,38 +6,38 @@
 import * as tf from '@tensorflow/tfjs';
 
 import type { NtpBackend } from '../backend.js';
-import { BINARY, UNARY, binary, cast, select, unary } from '../device-ops.js';
+import { binary, cast, select, unary, type BinaryOp, type UnaryOp } from '../device-ops.js';
 import type { NtpKernel } from './kernel.js';
 
 type Attrs = Record<string, unknown>;
 
-const UNARY_KERNELS: Record<string, { op: number; predicate?: boolean; params?: (a: Attrs) => [number, number] }> = {
-  Neg: { op: UNARY.neg }, Abs: { op: UNARY.abs }, Square: { op: UNARY.square }, Sqrt: { op: UNARY.sqrt }, Rsqrt: { op: UNARY.rsqrt },
-  Exp: { op: UNARY.exp }, Expm1: { op: UNARY.expm1 }, Log: { op: UNARY.log }, Log1p: { op: UNARY.log1p },
-  Sigmoid: { op: UNARY.sigmoid }, Softplus: { op: UNARY.softplus }, Relu: { op: UNARY.relu }, Relu6: { op: UNARY.relu6 },
-  Elu: { op: UNARY.elu }, Selu: { op: UNARY.selu }, Tanh: { op: UNARY.tanh }, Sin: { op: UNARY.sin }, Cos: { op: UNARY.cos },
-  Floor: { op: UNARY.floor }, Ceil: { op: UNARY.ceil }, Round: { op: UNARY.round }, Sign: { op: UNARY.sign },
-  Reciprocal: { op: UNARY.reciprocal }, Erf: { op: UNARY.erf },
-  LeakyRelu: { op: UNARY.leakyRelu, params: (a) => [Number(a.alpha), 0] },
-  Step: { op: UNARY.step, params: (a) => [Number(a.alpha ?? 0), 0] },
-  ClipByValue: { op: UNARY.clip, params: (a) => [Number(a.clipValueMin), Number(a.clipValueMax)] },
-  IsFinite: { op: UNARY.isFinite, predicate: true }, IsNan: { op: UNARY.isNan, predicate: true },
-  IsInf: { op: UNARY.isInf, predicate: true }, LogicalNot: { op: UNARY.logicalNot, predicate: true },
+const UNARY_KERNELS: Record<string, { op: UnaryOp; predicate?: boolean; params?: (a: Attrs) => [number, number] }> = {
+  Neg: { op: 'neg' }, Abs: { op: 'abs' }, Square: { op: 'square' }, Sqrt: { op: 'sqrt' }, Rsqrt: { op: 'rsqrt' },
+  Exp: { op: 'exp' }, Expm1: { op: 'expm1' }, Log: { op: 'log' }, Log1p: { op: 'log1p' },
+  Sigmoid: { op: 'sigmoid' }, Softplus: { op: 'softplus' }, Relu: { op: 'relu' }, Relu6: { op: 'relu6' },
+  Elu: { op: 'elu' }, Selu: { op: 'selu' }, Tanh: { op: 'tanh' }, Sin: { op: 'sin' }, Cos: { op: 'cos' },
+  Floor: { op: 'floor' }, Ceil: { op: 'ceil' }, Round: { op: 'round' }, Sign: { op: 'sign' },
+  Reciprocal: { op: 'reciprocal' }, Erf: { op: 'erf' },
+  LeakyRelu: { op: 'leakyRelu', params: (a) => [Number(a.alpha), 0] },
+  Step: { op: 'step', params: (a) => [Number(a.alpha ?? 0), 0] },
+  ClipByValue: { op: 'clip', params: (a) => [Number(a.clipValueMin), Number(a.clipValueMax)] },
+  IsFinite: { op: 'isFinite', predicate: true }, IsNan: { op: 'isNan', predicate: true },
+  IsInf: { op: 'isInf', predicate: true }, LogicalNot: { op: 'logicalNot', predicate: true },
 };
 
 /** `out`: a fixed output dtype (tfjs's FloorDiv gives int32 whatever its inputs). */
-const BINARY_KERNELS: Record<string, { op: number; predicate?: boolean; out?: tf.DataType }> = {
-  Add: { op: BINARY.add }, Sub: { op: BINARY.sub }, Multiply: { op: BINARY.mul }, RealDiv: { op: BINARY.div },
-  FloorDiv: { op: BINARY.floorDiv, out: 'int32' }, Mod: { op: BINARY.mod }, Maximum: { op: BINARY.maximum }, Minimum: { op: BINARY.minimum },
-  Pow: { op: BINARY.pow }, SquaredDifference: { op: BINARY.squaredDifference }, Atan2: { op: BINARY.atan2 },
-  Equal: { op: BINARY.equal, predicate: true }, NotEqual: { op: BINARY.notEqual, predicate: true },
-  Less: { op: BINARY.less, predicate: true }, LessEqual: { op: BINARY.lessEqual, predicate: true },
-  Greater: { op: BINARY.greater, predicate: true }, GreaterEqual: { op: BINARY.greaterEqual, predicate: true },
-  LogicalAnd: { op: BINARY.logicalAnd, predicate: true }, LogicalOr: { op: BINARY.logicalOr, predicate: true },
+const BINARY_KERNELS: Record<string, { op: BinaryOp; predicate?: boolean; out?: tf.DataType }> = {
+  Add: { op: 'add' }, Sub: { op: 'sub' }, Multiply: { op: 'mul' }, RealDiv: { op: 'div' },
+  FloorDiv: { op: 'floorDiv', out: 'int32' }, Mod: { op: 'mod' }, Maximum: { op: 'maximum' }, Minimum: { op: 'minimum' },
+  Pow: { op: 'pow' }, SquaredDifference: { op: 'squaredDifference' }, Atan2: { op: 'atan2' },
+  Equal: { op: 'equal', predicate: true }, NotEqual: { op: 'notEqual', predicate: true },
+  Less: { op: 'less', predicate: true }, LessEqual: { op: 'lessEqual', predicate: true },
+  Greater: { op: 'greater', predicate: true }, GreaterEqual: { op: 'greaterEqual', predicate: true },
+  LogicalAnd: { op: 'logicalAnd', predicate: true }, LogicalOr: { op: 'logicalOr', predicate: true },
 };
 
 /** Both operands in their common dtype (tfjs ops already match them; this guards direct kernel calls). */
-function binaryKernel(b: NtpBackend, x: tf.TensorInfo, y: tf.TensorInfo, op: number, predicate: boolean, out?: tf.DataType): tf.TensorInfo {
+function binaryKernel(b: NtpBackend, x: tf.TensorInfo, y: tf.TensorInfo, op: BinaryOp, predicate: boolean, out?: tf.DataType): tf.TensorInfo {
   const dtype = tf.upcastType(x.dtype, y.dtype);
   const xs = cast(b, x, dtype), ys = cast(b, y, dtype);
   try {
@@ -60,9 +60,9 @@ export const elementwiseKernels: NtpKernel[] = [
     // Summed left to right, each partial sum rounded to float32: tfjs's order.
     const xs = Object.values(inputs);
     if (xs.length === 1) return backend.share(xs[0], xs[0].shape);
-    let acc = binaryKernel(backend, xs[0], xs[1], BINARY.add, false);
+    let acc = binaryKernel(backend, xs[0], xs[1], 'add', false);
     for (const t of xs.slice(2)) {
-      const next = binaryKernel(backend, acc, t, BINARY.add, false);
+      const next = binaryKernel(backend, acc, t, 'add', false);
       backend.disposeIntermediate(acc);
       acc = next;
     }
