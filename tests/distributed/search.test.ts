@@ -24,7 +24,8 @@ import { TestRedis } from '../helpers/redis-server.js';
 import { spawnWorker, startWorkers, stopWorkers, until, waitForLog, type WorkerProcess } from './workers.js';
 
 const ENTRY = fileURLToPath(new URL('../../src/cli/entry.ts', import.meta.url));
-const LOCK_MS = 3000;
+/** Short, so a killed worker's trial is taken again soon; long enough that a trial on a busy machine keeps its lock. */
+const LOCK_MS = 10_000;
 const TRIALS = 4;
 
 let redis: TestRedis;
