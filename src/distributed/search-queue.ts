@@ -108,14 +108,12 @@ export async function openTrialQueue(options: TrialQueueOptions): Promise<TrialQ
     const sent = sentConfig(config);
     const refs = series.map((s: SymbolCandles) => ({ symbol: s.symbol, candles: candleHash(candleBytes(s.candles)) }));
     const studyId = contentId({ v: 1, createdAt: study.createdAt, config: sent, series: refs });
-    const upload = async () => {
-      for (const s of series) await putCandles(redis, s.candles);
+    /** Before every enqueue: a Redis restarted empty since the last one has lost them. */
+    const ensureCandles = async () => {
+      for (const [i, s] of series.entries()) if (!(await redis.exists(KEYS.candles(refs[i].candles)))) await putCandles(redis, s.candles);
     };
-    let uploaded: Promise<void> | null = null;
 
     return async (trial: TrialContext): Promise<ObjectiveResult> => {
-      uploaded ??= upload();
-      await uploaded;
       const n = trial.number;
       const field = String(n);
       const jobId = trialJobId(studyId, n);
@@ -127,6 +125,7 @@ export async function openTrialQueue(options: TrialQueueOptions): Promise<TrialQ
         throw e instanceof JobRejection ? new Error(`the trial cannot be sent to workers: ${e.message}`) : e;
       }
       const enqueue = async () => {
+        await ensureCandles();
         const state = await queue.getJobState(jobId);
         // A finished job without a result in Redis (Redis lost it, or a failure from an earlier run) runs again.
         if (state === 'completed' || state === 'failed') await (await queue.getJob(jobId))?.remove();
@@ -185,7 +184,6 @@ export async function openTrialQueue(options: TrialQueueOptions): Promise<TrialQ
             }
             if ((state === 'unknown' || state === 'completed') && !(await redis.hexists(KEYS.studyResults(studyId), field))) {
               log(`trial ${n}: its job is gone from Redis (restarted empty?); uploading its candles again and re-enqueueing it`);
-              await upload();
               await enqueue();
             }
           }
