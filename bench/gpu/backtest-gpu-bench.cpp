@@ -13,9 +13,9 @@
 #include <string>
 #include <vector>
 
-#include "../../native/core/backtest.h"
-#include "../../native/core/sweep_plan.h"
-#include "../../native/core/sweep_run.h"
+#include "../../native/core/backtest/backtest.h"
+#include "../../native/core/backtest/sweep_plan.h"
+#include "../../native/core/backtest/sweep_run.h"
 #include "../../native/core/thread_pool.h"
 #include "../../native/cuda/cuda_api.h"
 #include "../../native/tests/synthetic_candles.h"

@@ -32,8 +32,8 @@
 #include <utility>
 #include <vector>
 
-#include "../core/backtest.h"
-#include "../core/sweep_run.h"
+#include "../core/backtest/backtest.h"
+#include "../core/backtest/sweep_run.h"
 #include "../cuda/cuda_api.h"
 #include "candles_arg.h"
 #include "device_choice.h"

@@ -2,7 +2,7 @@
 // length) into an ntp::Candles over the call's views (args.h).
 #pragma once
 
-#include "../core/candles.h"
+#include "../core/data/candles.h"
 #include "args.h"
 
 namespace ntp::binding {

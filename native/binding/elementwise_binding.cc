@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <string>
 
-#include "../core/elementwise.h"
+#include "../core/nn/elementwise.h"
 #include "args.h"
 #include "jobs.h"
 #include "registry.h"

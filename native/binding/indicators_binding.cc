@@ -18,8 +18,8 @@
 #include <stdexcept>
 #include <string>
 
-#include "../core/indicator_layers.h"
-#include "../core/plain_indicators.h"
+#include "../core/indicators/indicator_layers.h"
+#include "../core/indicators/plain_indicators.h"
 #include "../core/thread_pool.h"
 #include "../cuda/cuda_api.h"
 #include "args.h"

@@ -10,7 +10,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "../core/candles.h"
+#include "../core/data/candles.h"
 #include "args.h"
 
 namespace ntp::binding {

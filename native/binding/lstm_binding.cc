@@ -10,7 +10,7 @@
 //   out: {dx [B*T*F], dKernel [F*4U], dRecurrentKernel [U*4U], dBias [4U]}}) -> "cpu" | "cuda"
 #include <napi.h>
 
-#include "../core/lstm.h"
+#include "../core/nn/lstm.h"
 #include "../cuda/cuda_api.h"
 #include "args.h"
 #include "device_choice.h"

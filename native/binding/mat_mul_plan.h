@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "../core/gemm.h"
+#include "../core/nn/gemm.h"
 #include "sizes.h"
 
 namespace ntp::binding {

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "../core/optimizer.h"
+#include "../core/nn/optimizer.h"
 #include "args.h"
 #include "jobs.h"
 #include "registry.h"

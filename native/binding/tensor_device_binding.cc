@@ -23,10 +23,10 @@
 #include <utility>
 #include <vector>
 
-#include "../core/device_memory.h"
-#include "../core/gemm.h"
-#include "../core/optimizer.h"
-#include "../core/tensor_ops.h"
+#include "../core/nn/device_memory.h"
+#include "../core/nn/gemm.h"
+#include "../core/nn/optimizer.h"
+#include "../core/nn/tensor_ops.h"
 #include "../cuda/cuda_api.h"
 #include "args.h"
 #include "jobs.h"

@@ -22,9 +22,9 @@
 #include <string>
 #include <vector>
 
-#include "../core/attention.h"
-#include "../core/gemm.h"
-#include "../core/layer_norm.h"
+#include "../core/nn/attention.h"
+#include "../core/nn/gemm.h"
+#include "../core/nn/layer_norm.h"
 #include "args.h"
 #include "jobs.h"
 #include "mat_mul_plan.h"

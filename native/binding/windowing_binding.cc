@@ -7,7 +7,7 @@
 
 #include <memory>
 
-#include "../core/windowing.h"
+#include "../core/data/windowing.h"
 #include "../cuda/cuda_api.h"
 #include "candles_arg.h"
 #include "device_choice.h"

@@ -5,9 +5,9 @@
 // decides through its strategy's entry in the table (core/backtest_strategies.h).
 #include <vector>
 
-#include "../core/backtest_path.h"
-#include "../core/backtest_rules.h"
-#include "../core/backtest_sources.h"
+#include "../core/backtest/backtest_path.h"
+#include "../core/backtest/backtest_rules.h"
+#include "../core/backtest/backtest_sources.h"
 #include "cuda_api.h"
 #include "device_buffer.cuh"
 

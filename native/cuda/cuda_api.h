@@ -6,12 +6,12 @@
 #include <cstdint>
 #include <string>
 
-#include "../core/backtest.h"
-#include "../core/gemm.h"
-#include "../core/lstm.h"
-#include "../core/indicator_layers.h"
-#include "../core/sweep_run.h"
-#include "../core/windowing.h"
+#include "../core/backtest/backtest.h"
+#include "../core/nn/gemm.h"
+#include "../core/nn/lstm.h"
+#include "../core/indicators/indicator_layers.h"
+#include "../core/backtest/sweep_run.h"
+#include "../core/data/windowing.h"
 
 namespace ntp {
 

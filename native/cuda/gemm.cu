@@ -4,7 +4,7 @@
 // run on blockIdx.z. cuBLAS is deliberately not used (not present on every build machine).
 #include <algorithm>
 
-#include "../core/gemm_math.h"
+#include "../core/nn/gemm_math.h"
 #include "cuda_api.h"
 #include "device_buffer.cuh"
 #include "gemm.cuh"

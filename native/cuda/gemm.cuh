@@ -3,7 +3,7 @@
 #pragma once
 #include <cuda_runtime.h>
 
-#include "../core/gemm.h"
+#include "../core/nn/gemm.h"
 
 namespace ntp::cuda {
 

@@ -2,7 +2,7 @@
 // and the same pointwise cell math (core/lstm_cell.h), one thread per (batch row, unit) per step.
 #include <vector>
 
-#include "../core/lstm_cell.h"
+#include "../core/nn/lstm_cell.h"
 #include "cuda_api.h"
 #include "device_buffer.cuh"
 #include "gemm.cuh"

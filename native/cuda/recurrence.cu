@@ -4,7 +4,7 @@
 // dL/dperiods that the host reduces in the CPU twin's order.
 #include <vector>
 
-#include "../core/indicator_layers.h"
+#include "../core/indicators/indicator_layers.h"
 #include "cuda_api.h"
 #include "device_buffer.cuh"
 

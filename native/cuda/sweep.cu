@@ -16,8 +16,8 @@
 #include <thread>
 #include <vector>
 
-#include "../core/backtest_path.h"
-#include "../core/backtest_sources.h"
+#include "../core/backtest/backtest_path.h"
+#include "../core/backtest/backtest_sources.h"
 #include "cuda_api.h"
 #include "device_buffer.cuh"
 

@@ -8,8 +8,8 @@
 #include <new>
 #include <vector>
 
-#include "../core/device_memory.h"
-#include "../core/tensor_ops.h"
+#include "../core/nn/device_memory.h"
+#include "../core/nn/tensor_ops.h"
 #include "device_buffer.cuh"
 #include "gemm.cuh"
 

@@ -2,7 +2,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "../core/bar_features.h"
+#include "../core/data/bar_features.h"
 #include "cuda_api.h"
 #include "device_buffer.cuh"
 

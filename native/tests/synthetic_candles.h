@@ -5,7 +5,7 @@
 #include <random>
 #include <vector>
 
-#include "../core/candles.h"
+#include "../core/data/candles.h"
 
 namespace ntp::test {
 

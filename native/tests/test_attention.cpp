@@ -4,9 +4,9 @@
 #include <random>
 #include <vector>
 
-#include "../core/attention.h"
-#include "../core/gemm_math.h"
-#include "../core/layer_norm.h"
+#include "../core/nn/attention.h"
+#include "../core/nn/gemm_math.h"
+#include "../core/nn/layer_norm.h"
 #include "check.h"
 
 using namespace ntp;

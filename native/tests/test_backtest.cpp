@@ -7,11 +7,11 @@
 #include <random>
 #include <vector>
 
-#include "../core/backtest.h"
-#include "../core/backtest_path.h"
-#include "../core/backtest_rules.h"
-#include "../core/backtest_sources.h"
-#include "../core/backtest_trace.h"
+#include "../core/backtest/backtest.h"
+#include "../core/backtest/backtest_path.h"
+#include "../core/backtest/backtest_rules.h"
+#include "../core/backtest/backtest_sources.h"
+#include "../core/backtest/backtest_trace.h"
 #include "../cuda/cuda_api.h"
 #include "check.h"
 #include "cuda_guard.h"

@@ -2,7 +2,7 @@
 #include <cmath>
 #include <vector>
 
-#include "../core/elementwise.h"
+#include "../core/nn/elementwise.h"
 #include "check.h"
 
 using namespace ntp;

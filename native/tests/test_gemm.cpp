@@ -6,8 +6,8 @@
 #include <tuple>
 #include <vector>
 
-#include "../core/gemm.h"
-#include "../core/gemm_math.h"
+#include "../core/nn/gemm.h"
+#include "../core/nn/gemm_math.h"
 #include "../cuda/cuda_api.h"
 #include "check.h"
 #include "cuda_guard.h"

@@ -6,8 +6,8 @@
 #include <cmath>
 #include <vector>
 
-#include "../core/indicator_streams.h"
-#include "../core/plain_indicators.h"
+#include "../core/indicators/indicator_streams.h"
+#include "../core/indicators/plain_indicators.h"
 #include "check.h"
 #include "synthetic_candles.h"
 

@@ -4,7 +4,7 @@
 #include <random>
 #include <vector>
 
-#include "../core/lstm.h"
+#include "../core/nn/lstm.h"
 #include "../cuda/cuda_api.h"
 #include "check.h"
 #include "cuda_guard.h"

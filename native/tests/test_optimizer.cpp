@@ -3,7 +3,7 @@
 #include <random>
 #include <vector>
 
-#include "../core/optimizer.h"
+#include "../core/nn/optimizer.h"
 #include "check.h"
 
 using namespace ntp;

@@ -7,7 +7,7 @@
 #include <random>
 #include <vector>
 
-#include "../core/indicator_layers.h"
+#include "../core/indicators/indicator_layers.h"
 #include "../cuda/cuda_api.h"
 #include "check.h"
 #include "cuda_guard.h"

@@ -10,9 +10,9 @@
 #include <set>
 #include <vector>
 
-#include "../core/backtest.h"
-#include "../core/sweep_plan.h"
-#include "../core/sweep_run.h"
+#include "../core/backtest/backtest.h"
+#include "../core/backtest/sweep_plan.h"
+#include "../core/backtest/sweep_run.h"
 #include "../cuda/cuda_api.h"
 #include "check.h"
 #include "cuda_guard.h"

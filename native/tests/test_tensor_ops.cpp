@@ -6,8 +6,8 @@
 #include <functional>
 #include <vector>
 
-#include "../core/device_memory.h"
-#include "../core/tensor_ops.h"
+#include "../core/nn/device_memory.h"
+#include "../core/nn/tensor_ops.h"
 #include "check.h"
 #include "cuda_guard.h"
 

@@ -4,8 +4,8 @@
 #include <numeric>
 #include <vector>
 
-#include "../core/bar_features.h"
-#include "../core/windowing.h"
+#include "../core/data/bar_features.h"
+#include "../core/data/windowing.h"
 #include "../cuda/cuda_api.h"
 #include "check.h"
 #include "cuda_guard.h"

@@ -16,8 +16,8 @@ out=build-fuzz
 mkdir -p "$out/obj" "$out/corpus"
 flags=(-std=c++17 -O1 -g -fno-omit-frame-pointer -fopenmp-simd -Wno-pass-failed -pthread -fsanitize=address,undefined -fno-sanitize-recover=undefined)
 # Objects compiled in parallel, each rebuilt when its source or any header it may use is newer.
-newest_header=$(ls -t native/core/*.h native/cuda/*.h native/binding/sizes.h native/binding/mat_mul_plan.h | head -n 1)
-sources=(native/fuzz/entry_points_fuzz.cpp native/core/*.cpp native/cuda/device_info.cpp)
+newest_header=$(ls -t native/core/*.h native/core/*/*.h native/cuda/*.h native/binding/sizes.h native/binding/mat_mul_plan.h | head -n 1)
+sources=(native/fuzz/entry_points_fuzz.cpp native/core/*.cpp native/core/*/*.cpp native/cuda/device_info.cpp)
 pids=()
 for src in "${sources[@]}"; do
   obj="$out/obj/$(echo "$src" | tr / _).o"

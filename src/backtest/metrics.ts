@@ -1,7 +1,7 @@
 /**
  * Backtest summary metrics (SPEC §9), computed from an equity curve and a trade log. The
  * native engine streams the same quantities with the same formulas and the same order of
- * floating-point operations (native/core/backtest_step.h `mark` and `finalize`), so the two
+ * floating-point operations (native/core/backtest/backtest_step.h `mark` and `finalize`), so the two
  * agree to rounding.
  *
  * Conventions:

@@ -1,7 +1,7 @@
 /**
  * A sweep on the native engine, window by window: the grid is packed once, then each `run` is
  * one native call over a contiguous window of paths ((s * R + r) * P + p). The addon runs the
- * window's launch plan (native/core/sweep_plan.h: launches of up to 2^18 paths on CUDA, each
+ * window's launch plan (native/core/backtest/sweep_plan.h: launches of up to 2^18 paths on CUDA, each
  * symbol uploaded once per call, results placed in path order) and raises a progress counter as
  * launches finish, read here on a timer while the call runs.
  */

@@ -1,5 +1,5 @@
 /**
- * The native vectorized backtester (native/core/backtest.*, CUDA twin native/cuda/backtest.cu):
+ * The native vectorized backtester (native/core/backtest/backtest.*, CUDA twin native/cuda/backtest.cu):
  * S symbols x R rules x P parameter sets, every path simulated independently by the same
  * execution rules as the reference engine (reference.ts) and summarised by the same metrics.
  *
@@ -101,7 +101,7 @@ export interface NativeBacktestOptions {
   device?: NativeDevice;
 }
 
-/** The native strategy table (native/core/backtest_strategies.h), in kind order. */
+/** The native strategy table (native/core/backtest/backtest_strategies.h), in kind order. */
 interface NativeStrategyTable {
   maxParams: number;
   list: { name: string; params: { name: string; min: number; max: number; integer: boolean }[] }[];

@@ -1,7 +1,7 @@
 /**
  * The TypeScript reference backtester: SPEC §9 executed literally, one bar at a time, for
  * one symbol and one set of options. It is the readable statement of the execution rules;
- * the native engine (native/core/backtest_step.h) implements the same rules with the same
+ * the native engine (native/core/backtest/backtest_step.h) implements the same rules with the same
  * arithmetic and is tested against this file to 1e-9 relative with identical trades.
  *
  * Per bar t (0..N-1):

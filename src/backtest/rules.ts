@@ -1,6 +1,6 @@
 /**
  * Rule strategies as signal arrays, for the reference engine. The strategies and their
- * decisions are declared in ./strategies/ (TypeScript twin of native/core/backtest_strategies.h);
+ * decisions are declared in ./strategies/ (TypeScript twin of native/core/backtest/backtest_strategies.h);
  * a rule's signals carry no stop or targets (Infinity) and size 1.
  */
 import type { Candles } from '../data/candles.js';

@@ -2,7 +2,7 @@
  * Checks SignalArrays against the contract of src/signals/types.ts before a backtest reads
  * them: column types and lengths, and where side != 0 a stop distance > 0, three target
  * distances > 0 and non-decreasing (Infinity = none), a size in [0, 1]. The native binding
- * applies the same checks (native/core/backtest.cpp check_signal_columns).
+ * applies the same checks (native/core/backtest/backtest.cpp check_signal_columns).
  */
 import type { SignalArrays } from '../signals/types.js';
 

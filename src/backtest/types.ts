@@ -2,7 +2,7 @@
  * Backtest options, trade records and results shared by the TypeScript reference engine
  * (reference.ts) and the native engine wrapper (native.ts). SPEC §9 fixes the execution
  * rules; the choices it leaves open are documented on the fields below and in
- * native/core/backtest_step.h, which implements the same rules for the native engine.
+ * native/core/backtest/backtest_step.h, which implements the same rules for the native engine.
  */
 import type { BacktestMetrics } from './metrics.js';
 

@@ -1,11 +1,11 @@
 /**
- * Registry of the base per-bar features (SPEC §4). Ids are those of native/core/bar_features.h;
+ * Registry of the base per-bar features (SPEC §4). Ids are those of native/core/data/bar_features.h;
  * a feature list is configured by name and resolved here to the ids the native kernels take.
  */
 
 export interface FeatureDef {
   name: string;
-  /** Base feature id in native/core/bar_features.h. */
+  /** Base feature id in native/core/data/bar_features.h. */
   id: number;
   description: string;
 }

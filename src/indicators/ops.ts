@@ -3,10 +3,10 @@
  * features at the last step [B, K], differentiable with respect to both.
  *
  * Two implementations with one semantics:
- *  - `native`: the addon's kernels (native/core/indicator_layers.h) under `tf.customGrad`, with
+ *  - `native`: the addon's kernels (native/core/indicators/indicator_layers.h) under `tf.customGrad`, with
  *    their analytic backward pass. Runs on the `cpu` backend, where tensor data is a plain
  *    Float32Array: inputs are read with dataSync() (no copy) and outputs are wrapped without a
- *    copy. float64 accumulation inside (see native/core/recurrence.h for the error budget).
+ *    copy. float64 accumulation inside (see native/core/indicators/recurrence.h for the error budget).
  *  - `tfjs`: the same recurrences written with ordinary tfjs ops (a loop over time, vectorised
  *    over batch and periods) and differentiated by tfjs autodiff; used when the addon is absent
  *    or the backend is not `cpu` (tfjs-node keeps tensors in libtensorflow). float32 throughout.

@@ -1,6 +1,6 @@
 /**
  * Plain indicators in straightforward TypeScript, with exactly the conventions of
- * native/core/plain_indicators.h. They are the fallback when the addon is not built and the
+ * native/core/indicators/plain_indicators.h. They are the fallback when the addon is not built and the
  * reference the native results are tested against.
  */
 const NaNs = (n: number) => new Float64Array(n).fill(NaN);

@@ -1,6 +1,6 @@
 /**
  * Plain (non-learnable) indicators for features and rule strategies: one series, many periods
- * per call, on the native kernels (native/core/plain_indicators.h, periods in parallel) with
+ * per call, on the native kernels (native/core/indicators/plain_indicators.h, periods in parallel) with
  * the TypeScript reference (./plain-reference.ts, same conventions) when the addon is absent.
  * Every result row is a Float64Array view into one buffer allocated here and filled in place.
  *

@@ -44,7 +44,7 @@ export interface MatMulOptions {
   alpha?: number;
 }
 
-/** The addon's binary elementwise ops (native/core/elementwise.h); it exports their codes as `binaryOps`. */
+/** The addon's binary elementwise ops (native/core/nn/elementwise.h); it exports their codes as `binaryOps`. */
 export type BinaryOpName = 'add' | 'sub' | 'mul' | 'max' | 'reluGrad';
 
 declare module '../native/types.js' {

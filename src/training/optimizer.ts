@@ -1,7 +1,7 @@
 /**
  * The optimizer of the training loop: Adam with gradient clipping by global norm (SPEC §7.3),
  * in two implementations with one interface:
- *  - NativeAdam: one fused native call per step over every variable (native/core/optimizer.h),
+ *  - NativeAdam: one fused native call per step over every variable (native/core/nn/optimizer.h),
  *    used on the cpu backend with the native kernels on; it replaces ~10 small tfjs ops per
  *    variable, the largest cost left in a cpu-backend step.
  *  - TfjsAdam: tf.train.adam behind tfjs ops for the clipping, for every other backend.

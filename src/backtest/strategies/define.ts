@@ -1,6 +1,6 @@
 /**
  * What a rule strategy declares: one file per strategy in this folder, listed in index.ts. Its
- * C++ twin is the entry of the same name in native/core/backtest_strategies.h (same parameters,
+ * C++ twin is the entry of the same name in native/core/backtest/backtest_strategies.h (same parameters,
  * series and conditions; tests/backtest/strategies.test.ts holds the two tables together).
  *
  * The decision is the same for every strategy (`decideSides`): at the close of bar t, from the

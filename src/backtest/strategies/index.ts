@@ -2,7 +2,7 @@
  * The rule strategies, declared once each (define.ts says what an entry holds). The CLI's
  * choices and flags, the config's sweep.strategy and sweep.grid keys, grid expansion, the
  * distributed payload check, labels and the reference decision all read this list; the native
- * engine reads its twin table (native/core/backtest_strategies.h) and is handed rules by name.
+ * engine reads its twin table (native/core/backtest/backtest_strategies.h) and is handed rules by name.
  * Adding a strategy: a file here, a line below, its entry in the C++ table.
  */
 import type { Candles } from '../../data/candles.js';

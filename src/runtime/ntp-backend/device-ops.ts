@@ -1,5 +1,5 @@
 /**
- * The `ntp` backend's building blocks over the addon's generic kernels (native/core/tensor_ops.h):
+ * The `ntp` backend's building blocks over the addon's generic kernels (native/core/nn/tensor_ops.h):
  * each takes TensorInfos on one NtpBackend and returns a new one. Kernel files compose these; no
  * kernel touches a handle or an op code itself.
  */
@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 
 import { dtypeCode, type NtpBackend } from './backend.js';
 
-/** The generic kernels' ops (native/core/tensor_ops.h); the addon exports their codes as `tensorOps`. */
+/** The generic kernels' ops (native/core/nn/tensor_ops.h); the addon exports their codes as `tensorOps`. */
 export type UnaryOp = 'identity' | 'notZero' | 'neg' | 'abs' | 'square' | 'sqrt' | 'rsqrt' | 'exp' | 'expm1' | 'log' | 'log1p'
   | 'sigmoid' | 'softplus' | 'relu' | 'relu6' | 'elu' | 'leakyRelu' | 'tanh' | 'sin' | 'cos' | 'floor' | 'ceil' | 'round'
   | 'sign' | 'step' | 'reciprocal' | 'clip' | 'isFinite' | 'isNan' | 'isInf' | 'logicalNot' | 'selu' | 'erf';

@@ -1,5 +1,5 @@
 /**
- * BatchMatMul and _FusedMatMul of the `ntp` backend on the addon's GEMM (native/core/gemm.h on the
+ * BatchMatMul and _FusedMatMul of the `ntp` backend on the addon's GEMM (native/core/nn/gemm.h on the
  * host, its CUDA twin on a GPU): transposes, numpy-broadcast batch dims, and the fused bias +
  * activation epilogue in one pass. PReLU (a per-channel weight tensor) is not fused: the kernel
  * fails naming it rather than computing something else.
