@@ -167,7 +167,7 @@ async function runTrial(p: SearchTrialPayload, ctx: WorkerContext): Promise<stri
   }
 }
 
-/** Trials in one process run one at a time: training seeds tfjs through the process-wide Math.random. */
+/** Trials in one worker run one at a time: they would only split its one JS thread and double its memory. */
 let turn: Promise<unknown> = Promise.resolve();
 
 export const searchTrialJob: JobKind<SearchTrialPayload> = {

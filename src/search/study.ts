@@ -42,8 +42,8 @@ export interface StudyOptions {
   parallel?: number;
   /**
    * Trials actually running at once (default `parallel`). Below `parallel` the study is the
-   * same, only slower: what trial n sees is set by `parallel` alone (trials trained in one
-   * process run one at a time, as they share the seeded Math.random of tfjs).
+   * same, only slower: what trial n sees is set by `parallel` alone (each training draws from
+   * its own seeded generators).
    */
   concurrency?: number;
   objective: Objective;

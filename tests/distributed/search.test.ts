@@ -117,7 +117,7 @@ async function queuedSearch(name: string) {
 }
 
 test.serial('a queued study on 2 workers records the same trials as a local study: params, pruning, values, returns', async (t) => {
-  // Trained first, alone: tfjs is seeded through the process-wide Math.random.
+  // The local reference study, trained first.
   const reference = await local;
   const before = await studyIds();
   const r = await queuedSearch('queued');
