@@ -28,6 +28,7 @@
 #include "../core/nn/optimizer.h"
 #include "../core/nn/tensor_ops.h"
 #include "../cuda/cuda_api.h"
+#include "activation_arg.h"
 #include "args.h"
 #include "jobs.h"
 #include "mat_mul_plan.h"
@@ -311,17 +312,6 @@ Job prepare_fill(const Args& a) {
             }
             T::fill(dt, y.data, n, value);
           }, nullptr};
-}
-
-ntp::Activation activation_arg(const Args& a) {
-  const std::string s = a.string("activation", "linear");
-  if (s == "linear") return ntp::Activation::kLinear;
-  if (s == "relu") return ntp::Activation::kRelu;
-  if (s == "relu6") return ntp::Activation::kRelu6;
-  if (s == "sigmoid") return ntp::Activation::kSigmoid;
-  if (s == "elu") return ntp::Activation::kElu;
-  if (s == "leakyrelu") return ntp::Activation::kLeakyRelu;
-  throw std::invalid_argument(a.field("activation") + " must be linear, relu, relu6, sigmoid, elu or leakyrelu (got \"" + s + "\")");
 }
 
 Job prepare_mat_mul(const Args& a) {

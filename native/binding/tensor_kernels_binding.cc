@@ -25,6 +25,7 @@
 #include "../core/nn/attention.h"
 #include "../core/nn/gemm.h"
 #include "../core/nn/layer_norm.h"
+#include "activation_arg.h"
 #include "args.h"
 #include "jobs.h"
 #include "mat_mul_plan.h"
@@ -39,18 +40,6 @@ std::vector<int64_t> shape_arg(const Args& a, const char* key) {
   std::size_t n = 0;
   const int32_t* s = a.array<int32_t>(key, kAnyLength, &n);
   return std::vector<int64_t>(s, s + n);
-}
-
-ntp::Activation activation_arg(const Args& a) {
-  const std::string s = a.string("activation", "linear");
-  if (s == "linear") return ntp::Activation::kLinear;
-  if (s == "relu") return ntp::Activation::kRelu;
-  if (s == "relu6") return ntp::Activation::kRelu6;
-  if (s == "sigmoid") return ntp::Activation::kSigmoid;
-  if (s == "elu") return ntp::Activation::kElu;
-  if (s == "leakyrelu") return ntp::Activation::kLeakyRelu;
-  throw Napi::RangeError::New(a.env(), a.field("activation") +
-                                           " must be linear, relu, relu6, sigmoid, elu or leakyrelu (got \"" + s + "\")");
 }
 
 Job prepare_mat_mul(const Args& a) {
