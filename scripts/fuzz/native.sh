@@ -19,8 +19,10 @@ flags=(-std=c++17 -O1 -g -fno-omit-frame-pointer -fopenmp-simd -Wno-pass-failed 
 newest_header=$(ls -t native/core/*.h native/core/*/*.h native/cuda/*.h native/binding/sizes.h native/binding/mat_mul_plan.h | head -n 1)
 sources=(native/fuzz/entry_points_fuzz.cpp native/core/*.cpp native/core/*/*.cpp native/cuda/device_info.cpp)
 pids=()
+objs=()
 for src in "${sources[@]}"; do
   obj="$out/obj/$(echo "$src" | tr / _).o"
+  objs+=("$obj")
   if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ "$newest_header" -nt "$obj" ]; then
     "$cxx" "${flags[@]}" -fsanitize=fuzzer-no-link -c "$src" -o "$obj" &
     pids+=($!)
@@ -29,7 +31,8 @@ for src in "${sources[@]}"; do
 done
 for p in "${pids[@]}"; do wait "$p"; done
 bin="$out/entry_points_fuzz"
-"$cxx" "${flags[@]}" -fsanitize=fuzzer "$out"/obj/*.o -o "$bin"
+# Only the objects of today's sources: a file moved or removed leaves its old object behind.
+"$cxx" "${flags[@]}" -fsanitize=fuzzer "${objs[@]}" -o "$bin"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 export NTP_THREADS="${NTP_THREADS:-2}"
