@@ -17,15 +17,11 @@ import { ruleSignals } from '../src/backtest/rules.ts';
 import { nativeAddon } from '../src/native/addon.ts';
 import { writeJsonAtomic } from '../src/util/atomic-write.ts';
 import { loadMarketData } from '../tests/helpers/market-data.ts';
+import { numberFlag } from './flags.js';
 
-const args = process.argv.slice(2);
-const arg = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
-const BARS = arg('bars', 50_000);
-const PAIRS = arg('pairs', 200);
-const SYMBOLS = arg('symbols', 8);
+const BARS = numberFlag('bars', 50_000);
+const PAIRS = numberFlag('pairs', 200);
+const SYMBOLS = numberFlag('symbols', 8);
 
 const FILES = ['BTCUSDT-1h', 'ETHUSDT-1h', 'BNBUSDT-1h', 'ADAUSDT-1h', 'XRPUSDT-1h', 'DOGEUSDT-1h', 'BTCUSDT-5m', 'ETHUSDT-5m'];
 const FAST = [5, 8, 10, 12, 15, 20, 25, 30, 40, 50];

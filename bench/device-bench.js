@@ -18,18 +18,14 @@ import { useNtpBackend } from '../src/runtime/ntp-backend/index.js';
 import { lossOptionsFor } from '../src/training/model-config.js';
 import { createOptimizer } from '../src/training/optimizer.js';
 import { trainStep } from '../src/training/trainer.js';
+import { flag, numberFlag } from './flags.js';
 
-const args = process.argv.slice(2);
-const arg = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : fallback;
-};
-const DEVICE = arg('device', 'host');
-const BATCHES = String(arg('batches', '144')).split(',').map(Number);
-const STEPS = Number(arg('steps', 4));
+const DEVICE = flag('device', 'host');
+const BATCHES = String(flag('batches', '144')).split(',').map(Number);
+const STEPS = numberFlag('steps', 4);
 // `npm run bench -- device` reads bench/results/device.json (the host run).
 const NAME = DEVICE === 'host' ? 'device' : `device-${DEVICE}`;
-const OUT = resolve(arg('out', `bench/results/${NAME}.json`));
+const OUT = resolve(flag('out', `bench/results/${NAME}.json`));
 const T = 64, F = 10;
 const lossOptions = lossOptionsFor(resolveConfig({}));
 

@@ -19,14 +19,10 @@ import { DEFAULT_SHARD_BAR_COMBOS, runDistributedSweep } from '../src/distribute
 import { TestRedis } from '../tests/helpers/redis-server.ts';
 import { startWorkers, stopWorkers } from '../tests/distributed/workers.ts';
 import { report } from './lib.js';
+import { numberFlag } from './flags.js';
 
-const args = process.argv.slice(2);
-const arg = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
-const SYMBOLS = arg('symbols', 8);
-const BARS = arg('bars', 100_000);
+const SYMBOLS = numberFlag('symbols', 8);
+const BARS = numberFlag('bars', 100_000);
 
 // 5000 EMA pairs x 4 risk sets x 100k bars = 2e9 bar-combos per symbol: one default-size shard each.
 const symbols = syntheticMarket({ symbols: SYMBOLS, bars: BARS, seed: 7 });
@@ -68,7 +64,7 @@ async function run(workerCount) {
 }
 
 // Best of REPEATS for each (the machine is shared: the least disturbed run is the truest).
-const REPEATS = arg('repeats', 2);
+const REPEATS = numberFlag('repeats', 2);
 const best = async (n) => {
   let b = null;
   for (let i = 0; i < REPEATS; i++) {

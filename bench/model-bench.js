@@ -19,15 +19,11 @@ import { lossOptionsFor } from '../src/training/model-config.js';
 import { createOptimizer } from '../src/training/optimizer.js';
 import { trainStep } from '../src/training/trainer.js';
 import { nativeAddonStatus, tryNativeAddon } from '../src/native/addon.js';
+import { flag, numberFlag } from './flags.js';
 
-const args = process.argv.slice(2);
-const arg = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : fallback;
-};
-const STEPS = Number(arg('steps', 8));
-const OFF_STEPS = Number(arg('off-steps', 2));
-const OUT = resolve(arg('out', 'bench/results/model.json'));
+const STEPS = numberFlag('steps', 8);
+const OFF_STEPS = numberFlag('off-steps', 2);
+const OUT = resolve(flag('out', 'bench/results/model.json'));
 const B = 144, T = 64, F = 10;
 const loadAtStart = loadavg();  // the machine is shared: record how busy it was
 
