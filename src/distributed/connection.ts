@@ -12,8 +12,8 @@ export const QUEUE_PREFIX = 'ntp';
 export const QUEUE_NAME = 'jobs';
 
 export const KEYS = {
-  /** zlib-compressed candle columns, by the SHA-256 of their bytes (candle-store.ts). */
-  candles: (hash: string) => `${QUEUE_PREFIX}:candles:${hash}`,
+  /** Compressed candle columns, by the SHA-256 of their bytes (candle-store.ts; "bs8": the byte-shuffled layout). */
+  candles: (hash: string) => `${QUEUE_PREFIX}:candles:bs8:${hash}`,
   /** A sweep's plan summary; its absence while the sweep runs means Redis lost its data. */
   sweepMeta: (sweepId: string) => `${QUEUE_PREFIX}:sweep:${sweepId}:meta`,
   /** shard number -> result JSON (who ran it, timings), written once (HSETNX) with its metrics. */

@@ -17,7 +17,7 @@ import { hostname } from 'node:os';
 
 import { Queue } from 'bullmq';
 import {
-  METRIC_NAMES, rankSweepRows, resolveBacktestOptions, ruleLabel, type BacktestOptions, type MetricName, type RuleStrategy,
+  METRIC_NAMES, metricsOf, pathIndex, rankSweepRows, resolveBacktestOptions, ruleLabel, type BacktestOptions, type MetricName, type RuleStrategy,
   type SweepDistribution, type SweepResult, type SweepRow,
 } from '../backtest/index.js';
 import type { SymbolCandles } from '../data/candles.js';
@@ -126,8 +126,20 @@ export async function runDistributedSweep(grid: DistributedGrid, options: Distri
     const writeMeta = () => redis.set(KEYS.sweepMeta(sweepId), JSON.stringify({ shards: shards.length, symbols: grid.symbols.length, rules: R, risk: P }));
     await writeMeta();
 
-    const gathered = new Map<number, { result: ShardResult; metrics: Float64Array }>();
+    const gathered = new Map<number, { result: ShardResult; rows: SweepRow[] }>();
     const failed = new Map<number, string>();
+    const labels = new Map<number, string>();
+    const label = (r: number) => labels.get(r) ?? labels.set(r, ruleLabel(grid.rules[r])).get(r)!;
+    /** A shard's rows, built as it arrives: the coordinator waits on workers anyway, and the end of the sweep is left only the ranking. */
+    const shardRows = (sh: Shard, metrics: Float64Array): SweepRow[] => {
+      const sym = grid.symbols[sh.symbol];
+      const rows: SweepRow[] = new Array(sh.rules * sh.risks);
+      for (let i = 0; i < rows.length; i++) {
+        const rr = sh.rule0 + Math.floor(i / sh.risks), p = sh.risk0 + (i % sh.risks);
+        rows[i] = { rank: 0, path: pathIndex({ rules: R, params: P }, sh.symbol, rr, p), symbol: sym.symbol, strategy: label(rr), rule: grid.rules[rr], riskIndex: p, risk: grid.risk[p], metrics: metricsOf({ metrics }, i) };
+      }
+      return rows;
+    };
     const readNew = async (): Promise<number> => {
       const keys = (await redis.hkeys(KEYS.sweepResults(sweepId))).map(Number).filter((k) => Number.isInteger(k) && k >= 0 && k < shards.length && !gathered.has(k));
       if (keys.length === 0) return 0;
@@ -153,7 +165,7 @@ export async function runDistributedSweep(grid: DistributedGrid, options: Distri
           await redis.multi().hdel(KEYS.sweepResults(sweepId), String(k)).hdel(KEYS.sweepMetrics(sweepId), String(k)).exec();
           continue;
         }
-        gathered.set(k, { result, metrics });
+        gathered.set(k, { result, rows: shardRows(sh, metrics) });
         failed.delete(k);
         added += 1;
       }
@@ -251,15 +263,10 @@ export async function runDistributedSweep(grid: DistributedGrid, options: Distri
     for (const sh of shards) {
       const g = gathered.get(sh.shard);
       if (!g) continue;
-      const { result: r, metrics } = g;
-      const sym = grid.symbols[sh.symbol];
-      const n = sym.candles.close.length;
+      const { result: r } = g;
+      for (const row of g.rows) rows.push(row);
+      const n = grid.symbols[sh.symbol].candles.close.length;
       if (r.device === 'cuda') resultDevice = 'cuda';
-      for (let i = 0; i < sh.rules * sh.risks; i++) {
-        const rr = sh.rule0 + Math.floor(i / sh.risks), p = sh.risk0 + (i % sh.risks);
-        const m = Object.fromEntries(METRIC_NAMES.map((name, j) => [name, metrics[i * METRIC_NAMES.length + j]])) as SweepRow['metrics'];
-        rows.push({ rank: 0, path: (sh.symbol * R + rr) * P + p, symbol: sym.symbol, strategy: ruleLabel(grid.rules[rr]), rule: grid.rules[rr], riskIndex: p, risk: grid.risk[p], metrics: m });
-      }
       barCombos += sh.rules * sh.risks * n;
       const w = perWorker.get(r.worker) ?? { worker: r.worker, shards: 0, paths: 0, barCombos: 0, busyMs: 0 };
       w.shards += 1;

@@ -20,7 +20,7 @@ import { Queue } from 'bullmq';
 import type { SymbolCandles } from '../data/candles.js';
 import type { RemoteStudy } from '../search/run-search.js';
 import type { Objective, ObjectiveResult, TrialContext } from '../search/study.js';
-import { candleBytes, candleHash, putCandles } from './candle-store.js';
+import { putCandles, seriesHash } from './candle-store.js';
 import { KEYS, QUEUE_NAME, QUEUE_PREFIX, openRedis, waitForRedis } from './connection.js';
 import { JobRejection } from './payload-check.js';
 import { contentId } from './shards.js';
@@ -106,11 +106,11 @@ export async function openTrialQueue(options: TrialQueueOptions): Promise<TrialQ
   const objectiveFor = (study: RemoteStudy): Objective => {
     const { config, series } = study.setup;
     const sent = sentConfig(config);
-    const refs = series.map((s: SymbolCandles) => ({ symbol: s.symbol, candles: candleHash(candleBytes(s.candles)) }));
+    const refs = series.map((s: SymbolCandles) => ({ symbol: s.symbol, candles: seriesHash(s.candles) }));
     const studyId = contentId({ v: 1, createdAt: study.createdAt, config: sent, series: refs });
     /** Before every enqueue: a Redis restarted empty since the last one has lost them. */
     const ensureCandles = async () => {
-      for (const [i, s] of series.entries()) if (!(await redis.exists(KEYS.candles(refs[i].candles)))) await putCandles(redis, s.candles);
+      for (const s of series) await putCandles(redis, s.candles);
     };
 
     return async (trial: TrialContext): Promise<ObjectiveResult> => {
