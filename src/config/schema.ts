@@ -154,6 +154,10 @@ export const CONFIG_SCHEMA = section('Pipeline configuration', {
       hidden: list(width, { default: [64, 32], minItems: 1, description: 'Dense ReLU widths' }),
       dropout: num({ default: 0.2, min: 0, max: 1, exclusiveMax: true, description: 'Dropout after the first dense layer' }),
     }),
+    recentReturns: int({
+      default: 8, min: 0, max: 1024,
+      description: 'Last k 1-bar log returns of the window over its realised volatility (clipped to ±5), and their signs, fed linearly to each direction logit (a skip that starts at 0 and can learn what a logistic probe finds: measured, bench/RESULTS.md "Forecast quality"); 0 = off; at most windows.lookback - 1 (every return of a window) are used',
+    }),
     l2: num({ default: 1e-4, min: 0, description: 'L2 penalty on dense kernels' }),
   }),
   losses: section('Composite loss (SPEC §7.1)', {

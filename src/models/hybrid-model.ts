@@ -4,6 +4,8 @@
  * LSTM branch (bidirectional, last step), learnable-indicator branch (MLP), concatenated, then
  * one tower per horizon with three heads: price (linear), direction (sigmoid), variance
  * (softplus + 1e-6). Outputs are named price_h0, direction_h0, variance_h0, price_h1, ...
+ * With model.recentReturns k > 0, each direction logit also gets a linear term of the last k
+ * returns and their signs (RecentReturns), starting at zero.
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -11,7 +13,7 @@ import { deriveSeed } from '../data/random.js';
 import { glorotUniform, indicatorSubnet, lstmBlock, transformerBlock } from './blocks.js';
 import { resolveModelConfig, type DeepPartial, type ModelConfig } from './config.js';
 import { SeedStream } from './seeds.js';
-import { MeanOverTime, PositionalEmbedding, PositiveVariance, SeededDropout } from './small-layers.js';
+import { MeanOverTime, PositionalEmbedding, PositiveVariance, RecentReturns, SeededDropout } from './small-layers.js';
 
 type Sym = tf.SymbolicTensor;
 
@@ -54,6 +56,10 @@ export function buildModel(partial: DeepPartial<ModelConfig> = {}, options: { se
 
   const merged = tf.layers.concatenate({ axis: -1, name: 'merge' }).apply([transformerOut, lstmOut, indOut]) as Sym;
 
+  // A window has lookback - 1 returns: a shorter lookback takes all of them.
+  const recentBars = Math.min(c.recentReturns, c.lookback - 1);
+  const recent = recentBars > 0 ? new RecentReturns({ bars: recentBars, name: 'recent_returns' }).apply(close) as Sym : null;
+
   const outputs: Sym[] = [];
   for (let h = 0; h < c.horizons; h++) {
     let z = merged;
@@ -62,7 +68,14 @@ export function buildModel(partial: DeepPartial<ModelConfig> = {}, options: { se
       if (i === 0 && c.tower.dropout > 0) z = new SeededDropout({ rate: c.tower.dropout, seeds, name: `tower_h${h}_dropout` }).apply(z) as Sym;
     });
     outputs.push(dense({ units: 1, name: `price_h${h}` }).apply(z) as Sym);
-    outputs.push(dense({ units: 1, activation: 'sigmoid', name: `direction_h${h}` }).apply(z) as Sym);
+    if (recent) {
+      const logit = dense({ units: 1, name: `direction_h${h}_logit` }).apply(z) as Sym;
+      const skip = tf.layers.dense({ units: 1, useBias: false, kernelInitializer: 'zeros', kernelRegularizer: reg(), name: `direction_h${h}_recent` }).apply(recent) as Sym;
+      const sum = tf.layers.add({ name: `direction_h${h}_sum` }).apply([logit, skip]) as Sym;
+      outputs.push(tf.layers.activation({ activation: 'sigmoid', name: `direction_h${h}` }).apply(sum) as Sym);
+    } else {
+      outputs.push(dense({ units: 1, activation: 'sigmoid', name: `direction_h${h}` }).apply(z) as Sym);
+    }
     const v = dense({ units: 1, name: `variance_h${h}_linear` }).apply(z) as Sym;
     outputs.push(new PositiveVariance({ name: `variance_h${h}` }).apply(v) as Sym);
   }

@@ -1,7 +1,8 @@
 /**
  * Small parameter-light layers the hybrid model needs and tfjs-layers lacks, each registered for
  * serialization: a learned positional embedding, layer normalisation on the fused native op, a
- * time reversal (bidirectional sequences) and the variance head's positive activation.
+ * time reversal (bidirectional sequences), the variance head's positive activation and the
+ * direction heads' recent-return inputs.
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -222,3 +223,42 @@ export class FastReLU extends tf.layers.Layer {
   }
 }
 tf.serialization.registerClass(FastReLU);
+
+/**
+ * The last `bars` 1-bar log returns of each window over the window's realised volatility (RMS of
+ * all its returns), clipped to ±CLIP, then their signs: close [B, T] (positive, any scale) ->
+ * [B, 2 * bars]. The inputs of the direction heads' linear skip: the reversal of the last few
+ * bars, in units of the current volatility, is what a logistic probe finds in 1h candles.
+ */
+export class RecentReturns extends tf.layers.Layer {
+  static readonly className = 'RecentReturns';
+  static readonly CLIP = 5;
+  readonly bars: number;
+  constructor(args: LayerArgs & { bars: number }) {
+    super(args);
+    if (!(Number.isInteger(args.bars) && args.bars >= 1)) throw new RangeError(`RecentReturns: bars must be an integer >= 1 (got ${args.bars})`);
+    this.bars = args.bars;
+  }
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
+    const s = single(inputShape);
+    if (s.length !== 2 || s[1] == null || s[1] <= this.bars) {
+      throw new RangeError(`RecentReturns ${this.name}: input must be [batch, steps] with more than ${this.bars} steps (got [${s}])`);
+    }
+    return [s[0], 2 * this.bars];
+  }
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const close = first(inputs) as tf.Tensor2D;
+      const T = close.shape[1];
+      const logClose = tf.log(tf.maximum(close, 1e-12));
+      const r = tf.sub(tf.slice(logClose, [0, 1], [-1, T - 1]), tf.slice(logClose, [0, 0], [-1, T - 1]));
+      const rv = tf.sqrt(tf.add(tf.mean(tf.square(r), 1, true), 1e-12));
+      const z = tf.clipByValue(tf.div(tf.slice(r, [0, T - 1 - this.bars], [-1, this.bars]), rv), -RecentReturns.CLIP, RecentReturns.CLIP);
+      return tf.concat([z, tf.sign(z)], 1);
+    });
+  }
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), bars: this.bars };
+  }
+}
+tf.serialization.registerClass(RecentReturns);

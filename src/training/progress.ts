@@ -48,13 +48,13 @@ export class Progress {
   }
 
   /** Final line (always printed unless quiet). */
-  finish(fields: Record<string, number | string> = {}): void {
+  finish(fields: Record<string, number | string | undefined> = {}): void {
     if (this.opts.quiet) return;
     const line = this.render(fields, Date.now());
     this.stream.write(this.stream.isTTY ? `\r${line}\x1b[K\n` : `${line}\n`);
   }
 
-  render(fields: Record<string, number | string>, now: number): string {
+  render(fields: Record<string, number | string | undefined>, now: number): string {
     const total = Math.max(1, this.opts.total);
     const frac = Math.min(1, this.done / total);
     const width = 24;
@@ -63,6 +63,7 @@ export class Progress {
     const rate = (this.done - this.base) / secs;
     const eta = rate > 0 ? (this.opts.total - this.done) / rate : NaN;
     const extra = Object.entries(fields)
+      .filter(([, v]) => v !== undefined)  // a value an epoch does not have (samples/s of the initial weights' pass)
       .map(([k, v]) => `${k} ${typeof v === 'number' ? formatNumber(v) : v}`)
       .join('  ');
     return `${this.opts.label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${this.done}/${this.opts.total} `

@@ -10,6 +10,7 @@ import { ConfigError, defaultConfig, getPath } from '../../src/config/index.js';
 import { DEFAULT_MODEL_CONFIG, resolveModelConfig } from '../../src/models/config.js';
 import { loadModel, saveModel } from '../../src/models/io.js';
 import { setNativeKernels } from '../../src/models/native-kernels.js';
+import { RecentReturns } from '../../src/models/small-layers.js';
 
 await tf.setBackend('cpu');
 
@@ -172,6 +173,58 @@ test.serial('wrong input shapes and missing or truncated weights give clear erro
     await t.throwsAsync(loadModel(target), { message: /weight data is \d+ bytes but the manifest describes \d+/ });
     rmSync(join(target, 'weights.bin'));
     await t.throwsAsync(loadModel(target), { message: /missing weight file .*weights\.bin/ });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test.serial('recentReturns: the last k returns over the window volatility and their signs, a zero-start skip to each direction logit that learns, saved and loaded', async (t) => {
+  setNativeKernels(true);
+  // The layer against a hand computation: closes 1, 1.01, 0.99, 1.02, 1.02.
+  const closes = [1, 1.01, 0.99, 1.02, 1.02];
+  const r = closes.slice(1).map((c, i) => Math.log(c / closes[i]));
+  const rv = Math.sqrt(r.reduce((a, x) => a + x * x, 0) / r.length);
+  const layer = new RecentReturns({ bars: 3 });
+  const got = Array.from((layer.apply(tf.tensor2d([closes])) as tf.Tensor).dataSync());
+  const z = r.slice(-3).map((x) => x / rv);
+  const want = [...z, ...z.map(Math.sign)];
+  got.forEach((g, i) => t.true(Math.abs(g - want[i]) < 1e-5, `output ${i}: ${g} vs ${want[i]}`));
+  t.is(want[5], 0, 'a flat bar has sign 0');
+  // A jump after 40 quiet bars is over 5 of the window's own RMS (at most sqrt(41) can be): clipped.
+  const quiet = Array.from({ length: 41 }, (_, i) => (i % 2 === 0 ? 1 : 1.001));
+  const spike = Array.from((new RecentReturns({ bars: 1 }).apply(tf.tensor2d([[...quiet, 2]])) as tf.Tensor).dataSync());
+  t.is(spike[0], RecentReturns.CLIP);
+
+  const cfg = { ...SMALL, recentReturns: 4, horizons: 2 };
+  const all = buildModel({ ...SMALL, recentReturns: 100 }).getLayer('direction_h0_recent').getWeights()[0];
+  t.deepEqual(all.shape, [62, 1], 'more bars than a window has: all 31 returns and signs');
+  const model = buildModel(cfg);
+  const skips = model.layers.filter((l) => /^direction_h\d_recent$/.test(l.name));
+  t.is(skips.length, 2);
+  for (const s of skips) t.deepEqual(Array.from(s.getWeights()[0].dataSync()), new Array(8).fill(0), 'starts at zero');
+  // Without it the model is the plain one: same outputs from the same seed.
+  const plain = buildModel({ ...cfg, recentReturns: 0 });
+  const { features, close } = batch(16, 32, 4, 11);
+  const withSkip = model.predict([features, close]) as tf.Tensor[];
+  const without = plain.predict([features, close]) as tf.Tensor[];
+  withSkip.forEach((o, i) => t.true(maxDiff(o, without[i]) < 1e-6, `output ${model.outputNames[i]} equal at the start`));
+
+  // Direction = the reversal of the last bar: the skip learns a negative weight on it.
+  const last = tf.tidy(() => tf.sub(tf.log(close.slice([0, 31], [-1, 1])), tf.log(close.slice([0, 30], [-1, 1]))));
+  const down = tf.tidy(() => tf.cast(tf.less(last, 0), 'float32'));
+  model.compile({ optimizer: tf.train.adam(3e-2), loss: model.outputNames.map((n) => (n.startsWith('direction') ? 'binaryCrossentropy' : 'meanSquaredError')) });
+  const ys = model.outputNames.map((n) => (n.startsWith('direction') ? down : tf.zerosLike(down)));
+  for (let i = 0; i < 20; i++) await model.trainOnBatch([features, close], ys);
+  const w = skips[0].getWeights()[0].dataSync();
+  t.true(w[3] < -0.1, `weight on the last bar's return ${w[3]}`);
+
+  const dir = mkdtempSync(join(tmpdir(), 'ntp-model-'));
+  try {
+    await saveModel(model, join(dir, 'model'));
+    const loaded = await loadModel(join(dir, 'model'));
+    const a = model.predict([features, close]) as tf.Tensor[];
+    const b = loaded.predict([features, close]) as tf.Tensor[];
+    a.forEach((x, i) => t.is(maxDiff(x, b[i]), 0));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -20,3 +20,14 @@ test('progress renders done/total, rate and fields; quiet writes nothing', (t) =
   q.update(2); q.finish();
   t.is(out, '');
 });
+
+test('a field an epoch does not have is left out, not shown as undefined', (t) => {
+  let out = '';
+  const stream = { write: (s: string) => { out += s; return true; }, isTTY: false };
+  const p = new Progress({ label: 'epoch 0 (initial weights)', total: 1, unit: 'pass', stream });
+  p.update(1);
+  out = '';
+  p.finish({ loss: 3.5, val_loss: 2.5, 'samples/s': undefined });
+  t.regex(out, /loss 3\.5 {2}val_loss 2\.5\n$/);
+  t.notRegex(out, /undefined/);
+});
