@@ -36,10 +36,10 @@ export function seriesHash(c: Candles): string {
   return candleHash(columnBytes(c));
 }
 
-/** SHA-256 of the raw layout, given as one buffer or as its consecutive pieces. */
-function candleHash(bytes: Uint8Array | readonly Uint8Array[]): string {
+/** SHA-256 of the raw layout, given as its consecutive pieces. */
+function candleHash(pieces: readonly Uint8Array[]): string {
   const h = createHash('sha256');
-  for (const piece of Array.isArray(bytes) ? bytes : [bytes]) h.update(piece);
+  for (const piece of pieces) h.update(piece);
   return h.digest('hex');
 }
 
@@ -123,7 +123,7 @@ export class CandleCache {
     }
     if (planes.length === 0 || planes.length % (COLUMNS * 8) !== 0) throw new Error(`candles ${hash}: ${planes.length} bytes is not a whole number of rows`);
     const bytes = unshuffleBytes(planes);
-    if (candleHash(bytes) !== hash) throw new Error(`candles ${hash}: the content does not match its hash`);
+    if (candleHash([bytes]) !== hash) throw new Error(`candles ${hash}: the content does not match its hash`);
     const candles = candlesFromBytes(bytes);
     this.fetched += 1;
     this.entries.set(hash, candles);
