@@ -14,7 +14,7 @@ import { loadConfig, type PipelineConfig } from '../config/index.js';
 import { assertCandles, type Candles } from '../data/candles.js';
 import { scalerFromJson, type Scaler } from '../data/scaler.js';
 import { buildWindowsAsync } from '../data/windowing.js';
-import { applyCalibration, loadModel, readCalibration, usesVolatility, windowVolatility, type OutputCalibration } from '../models/index.js';
+import { applyCalibration, calibrationVolatility, loadModel, readCalibration, usesVolatility, type OutputCalibration } from '../models/index.js';
 import { runPaths } from '../training/run-dir.js';
 import { prepareRuntime } from '../training/runtime.js';
 import { committedDir } from '../util/output-set.js';
@@ -114,8 +114,8 @@ export class Predictor {
       predictedReturn: alloc(H, N), predictedPrice: alloc(H, N), pUp: alloc(H, N), variance: alloc(H, N), sigma: alloc(H, N),
     };
     const std = this.scaler.targetStd;
-    // The windows' realised volatility, which a regime-adaptive calibration scales sigma by.
-    const volatility = this.horizons.some((_, h) => usesVolatility(this.calibration, h)) ? new Float64Array(N) : undefined;
+    // Per horizon, the windows' realised volatility a regime-adaptive calibration scales sigma by.
+    const volatility = this.horizons.map((_, h) => (usesVolatility(this.calibration, h) ? new Float64Array(N) : undefined));
     for (let start = 0; start < N; start += chunk) {
       const sub = ends.subarray(start, Math.min(N, start + chunk));
       const w = await buildWindowsAsync(candles, {
@@ -127,7 +127,7 @@ export class Predictor {
         const y = this.model.predict([x, c], { batchSize: chunk }) as tf.Tensor[];
         return Object.fromEntries(this.model.outputNames.map((name, i) => [name, y[i]]));
       });
-      volatility?.set(windowVolatility(w.close, w.n, w.T), start);
+      calibrationVolatility(this.calibration, w.close, w.n, w.T).forEach((v, h) => v && volatility[h]!.set(v, start));
       for (let h = 0; h < H; h++) {
         const price = outputs[`price_h${h}`].dataSync();
         const dir = outputs[`direction_h${h}`].dataSync();
@@ -145,7 +145,7 @@ export class Predictor {
       options.onProgress?.(Math.min(N, start + chunk), N);
     }
     for (let h = 0; h < H; h++) {
-      applyCalibration(this.calibration, h, out.pUp[h], out.variance[h], volatility);
+      applyCalibration(this.calibration, h, out.pUp[h], out.variance[h], volatility[h]);
       out.sigma[h] = out.variance[h].map(Math.sqrt);
     }
     return out;

@@ -10,6 +10,6 @@ export { DEFAULT_MODEL_CONFIG, resolveModelConfig, type ModelConfig, type DeepPa
 export { buildModel, outputNames, checkModelInputs, predictNamed, HEADS } from './hybrid-model.js';
 export { saveModel, loadModel } from './io.js';
 export {
-  applyCalibration, calibrateProbability, fitRegimeSigma, noiseVariance, volatilityNoise, fitSigmaScale, fitTemperature, identityCalibration, isIdentity, readCalibration,
+  applyCalibration, calibrateProbability, calibrationVolatility, coverageGroups, fitRegimeSigma, fitSigmaScale, fitTemperature, identityCalibration, isIdentity, readCalibration, regimeVolatilityBars,
   usesVolatility, windowVolatility, writeCalibration, ONE_SIGMA_COVERAGE, type OutputCalibration, type SigmaRegime,
 } from './output-calibration.js';

@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Candles } from '../data/candles.js';
 import type { Dataset, Part } from '../data/dataset.js';
 import { compositeLoss, type CompositeLossOptions, TERMS } from '../losses/index.js';
-import { applyCalibration, isIdentity, usesVolatility, windowVolatility, type OutputCalibration } from '../models/index.js';
+import { applyCalibration, calibrationVolatility, isIdentity, type OutputCalibration } from '../models/index.js';
 import { MetricSet, ReliabilityAccumulator, type ReliabilityBin } from '../metrics/index.js';
 import { mergeForecasts, type ScoredForecasts } from '../metrics/forecast-quality.js';
 import { batchTensors, disposeBatch, namedOutputs } from './batch-tensors.js';
@@ -64,10 +64,10 @@ export async function evaluate(
         lastClose,
       };
       if (calibrated) {
-        const volatility = mb.variance.some((_, h) => usesVolatility(calibrated, h)) ? windowVolatility(batch.close, batch.size, batch.T) : undefined;
+        const volatility = calibrationVolatility(calibrated, batch.close, batch.size, batch.T);
         for (let h = 0; h < H; h++) {
           raw![h].update(pUp[h], mb.trueReturn[h]);
-          applyCalibration(calibrated, h, pUp[h], mb.variance[h], volatility);
+          applyCalibration(calibrated, h, pUp[h], mb.variance[h], volatility[h]);
         }
       }
       metrics.update(mb);

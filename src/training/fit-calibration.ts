@@ -2,14 +2,14 @@
  * Fits the output calibration (../models/output-calibration.ts) of a trained model on a
  * dataset part (the validation split after training): a temperature for P(up) and, per
  * horizon a scale on sigma, or with `regime` (training.sigmaCalibration: regime) the
- * regime-adaptive sigma (exponents on the model's sigma and the window's realised volatility,
- * and a scale). Windows come in the
- * dataset's fixed order, so the fit is deterministic.
+ * regime-adaptive sigma (exponents on the model's sigma and the window's recent realised
+ * volatility, the span of that volatility, and a scale), checked for coverage in every symbol x
+ * quarter x volatility tercile of the part. Windows come in the dataset's fixed order, so the fit is deterministic.
  */
 import * as tf from '@tensorflow/tfjs';
 
 import type { Dataset, Part } from '../data/dataset.js';
-import { fitRegimeSigma, fitSigmaScale, fitTemperature, noiseVariance, volatilityNoise, windowVolatility, type OutputCalibration } from '../models/index.js';
+import { coverageGroups, fitRegimeSigma, fitSigmaScale, fitTemperature, regimeVolatilityBars, windowVolatility, type OutputCalibration } from '../models/index.js';
 import { batchTensors, disposeBatch, namedOutputs } from './batch-tensors.js';
 
 export async function fitOutputCalibration(
@@ -24,17 +24,19 @@ export async function fitOutputCalibration(
   const up = Array.from({ length: H }, () => new Float64Array(n));
   const residual = Array.from({ length: H }, () => new Float64Array(n));
   const variance = Array.from({ length: H }, () => new Float64Array(n));
-  const volatility = new Float64Array(n);
-  const noise = { sum: 0, sumSq: 0, count: 0 };
+  // Regime fits: each window's realised volatility over each candidate span, and its symbol.
+  let spans: number[] = [];
+  let volatility: Float64Array[] = [];
+  const symbol = new Int32Array(n);
   let k = 0;
   for await (const batch of dataset.batches(part)) {
     const t = batchTensors(batch);
     try {
       const out = namedOutputs(model, model.predict([t.features, t.close], { batchSize: batch.size }) as tf.Tensor[]);
       if (regime) {
-        volatility.set(windowVolatility(batch.close, batch.size, batch.T), k);
-        const b = volatilityNoise(batch.close, batch.size, batch.T);
-        noise.sum += b.sum; noise.sumSq += b.sumSq; noise.count += b.count;
+        if (k === 0) { spans = regimeVolatilityBars(batch.T); volatility = spans.map(() => new Float64Array(n)); }
+        spans.forEach((bars, j) => volatility[j].set(windowVolatility(batch.close, batch.size, batch.T, bars), k));
+        symbol.set(batch.symbols, k);
       }
       for (let h = 0; h < H; h++) {
         const p = out[`direction_h${h}`].dataSync(), mu = out[`price_h${h}`].dataSync(), v = out[`variance_h${h}`].dataSync();
@@ -52,16 +54,27 @@ export async function fitOutputCalibration(
     }
   }
   const temps = pUp.map((p, h) => fitTemperature(p, up[h]));
-  const sigmas = residual.map((r, h) => (regime
-    ? fitRegimeSigma(r, variance[h], volatility, noiseVariance(noise))
-    : { ...fitSigmaScale(r, variance[h]), modelExponent: 1, volatilityExponent: 0 }));
+  if (!regime) {
+    const sigmas = residual.map((r, h) => fitSigmaScale(r, variance[h]));
+    return {
+      temperature: temps.map((x) => x.temperature), sigmaScale: sigmas.map((x) => x.sigmaScale),
+      fit: { split: part, windows: n, coverageBefore: sigmas.map((x) => x.coverageBefore), nllBefore: temps.map((x) => x.nllBefore), nllAfter: temps.map((x) => x.nllAfter) },
+    };
+  }
+  const groups = coverageGroups(symbol, volatility[volatility.length - 1]);
+  const candidates = spans.map((bars, j) => ({ bars, volatility: volatility[j] }));
+  const sigmas = residual.map((r, h) => fitRegimeSigma(r, variance[h], candidates, groups));
   return {
     temperature: temps.map((x) => x.temperature),
     sigmaScale: sigmas.map((x) => x.sigmaScale),
-    ...(regime ? { regime: { modelExponent: sigmas.map((x) => x.modelExponent), volatilityExponent: sigmas.map((x) => x.volatilityExponent) } } : {}),
+    regime: {
+      modelExponent: sigmas.map((x) => x.modelExponent), volatilityExponent: sigmas.map((x) => x.volatilityExponent),
+      volatilityBars: sigmas.map((x) => x.volatilityBars),
+    },
     fit: {
       split: part, windows: n, coverageBefore: sigmas.map((x) => x.coverageBefore),
       nllBefore: temps.map((x) => x.nllBefore), nllAfter: temps.map((x) => x.nllAfter),
+      stability: sigmas.map((x) => x.stability), groups: new Set(groups).size,
     },
   };
 }

@@ -13,7 +13,7 @@ test('defaults carry the SPEC values for windows, split, dataset and training', 
   t.is(c.dataset.batchSize, 144);
   t.deepEqual(c.training, {
     epochs: 40, learningRate: 3e-4, patience: 3, monitor: 'val_dir_mcc_h1', mode: 'max', clipNorm: 5, seed: 42,
-    checkpointDir: 'runs/latest/checkpoints', tensorboard: true, sigmaCalibration: 'scale',
+    checkpointDir: 'runs/latest/checkpoints', tensorboard: true, sigmaCalibration: 'regime',
   });
   t.deepEqual(c.features, [...BASE_FEATURES]);
 });

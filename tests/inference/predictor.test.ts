@@ -88,11 +88,11 @@ test('predictions carry the run\'s calibration; a run without calibration.json p
   const raw = await Predictor.load(old);
   t.deepEqual(raw.calibration.temperature, [1, 1, 1]);
   const without = await raw.predictBatch(candles);
-  // sigma' = s sigma^a rv^b, rv = the window's realised volatility from the close channel.
+  // sigma' = s sigma^a rv^b, rv = the realised volatility of the window's last k closes.
   const w = buildWindows(candles, { lookback: calibrated.lookback, ends: without.ends });
-  const rv = windowVolatility(w.close, w.n, w.T);
   for (let h = 0; h < 3; h++) {
     const s = calibration.sigmaScale[h], a = calibration.regime!.modelExponent[h], b = calibration.regime!.volatilityExponent[h];
+    const rv = windowVolatility(w.close, w.n, w.T, calibration.regime!.volatilityBars![h]);
     for (const i of [0, 100, without.ends.length - 1]) {
       t.true(Math.abs(withIt.pUp[h][i] - calibrateProbability(without.pUp[h][i], calibration.temperature[h])) < 1e-12);
       const expected = s * without.sigma[h][i] ** a * rv[i] ** b;
