@@ -85,9 +85,9 @@ const ceiling = 2 * (one.computeMs / one.shards) / (two.computeMs / two.shards);
 const meanShardMs = one.computeMs / one.shards;
 const overheadMs = (one.gatheredMs - one.setupMs - one.computeMs) / one.shards;
 const overhead = overheadMs / meanShardMs;
-// Each shard here is its own symbol, so every shard fetches its candles once; sweeps with several shards per symbol fetch once per worker and symbol.
-const overheadNoFetchMs = overheadMs - one.fetchMs / one.shards;
-const overheadNoFetch = overheadNoFetchMs / meanShardMs;
+// Each shard here is its own symbol, so every shard fetches its candles (sweeps with several shards per symbol fetch once
+// per worker and symbol); a worker fetches the shard it holds ahead while the current one computes, so only its first fetch adds.
+const fetchPerShardMs = one.fetchMs / one.shards;
 const commandsPerShard = one.redisCommands / one.shards;
 const redisCpuMsPerShard = one.redisCpuMs / one.shards;
 const shardsPerSecond = 1000 / redisCpuMsPerShard;
@@ -100,7 +100,7 @@ report('distributed', [
   { metric: 'the machine\'s ceiling for 2 workers: 2 x shard compute alone / shard compute with both cores busy', value: ceiling, unit: 'x' },
   { metric: 'scaling efficiency: measured 2-vs-1 scaling / that ceiling', value: scaling / ceiling, unit: 'x' },
   { metric: 'queue overhead per shard (1 worker; setup and final ranking excluded)', value: overheadMs, unit: 'ms', baseline: 'mean shard compute', baselineValue: meanShardMs, ratio: overhead, target: '< 0.05x', pass: overhead < 0.05 },
-  { metric: 'same, without the candle fetch (cached after a worker\'s first shard of a symbol)', value: overheadNoFetchMs, unit: 'ms', baseline: 'mean shard compute', baselineValue: meanShardMs, ratio: overheadNoFetch, target: '< 0.05x', pass: overheadNoFetch < 0.05 },
+  { metric: 'candle fetch per shard, overlapped with the previous shard\'s compute (all but a worker\'s first)', value: fetchPerShardMs, unit: 'ms' },
   { metric: 'sweep setup: candle upload, plan, enqueue (once per sweep)', value: one.setupMs, unit: 'ms' },
   { metric: 'Redis commands per shard', value: commandsPerShard, unit: 'commands' },
   { metric: 'Redis CPU per shard', value: redisCpuMsPerShard, unit: 'ms' },

@@ -8,8 +8,14 @@ import { Redis } from 'ioredis';
 
 /** BullMQ's key prefix and the project's own keys' prefix. */
 export const QUEUE_PREFIX = 'ntp';
-/** One queue for every job kind: workers take whatever comes and dispatch on the job's name. */
-export const QUEUE_NAME = 'jobs';
+/**
+ * The BullMQ queues; a worker takes from both and dispatches on the job's name. `jobs` holds long
+ * jobs a worker takes only into a free compute slot (search trials: minutes each, so one held
+ * back would idle another worker); `shards` the seconds-long ones it takes one ahead of its
+ * compute slots, fetching the next shard's candles while the current one computes (sweep shards).
+ */
+export const QUEUES = { jobs: 'jobs', shards: 'shards' } as const;
+export type QueueName = keyof typeof QUEUES;
 
 export const KEYS = {
   /** Compressed candle columns, by the SHA-256 of their bytes (candle-store.ts; "bs8": the byte-shuffled layout). */

@@ -22,7 +22,7 @@ import {
 } from '../backtest/index.js';
 import type { SymbolCandles } from '../data/candles.js';
 import { putCandles } from './candle-store.js';
-import { KEYS, QUEUE_NAME, QUEUE_PREFIX, openRedis, waitForRedis } from './connection.js';
+import { KEYS, QUEUES, QUEUE_PREFIX, openRedis, waitForRedis } from './connection.js';
 import { JobRejection } from './payload-check.js';
 import { DEFAULT_SHARD_BAR_COMBOS, contentId, planShards, type Shard } from './shards.js';
 import { SWEEP_SHARD, encodeRisk, metricsFromBytes, sweepShardJob, type ShardResult, type SweepShardPayload } from './sweep-shard.js';
@@ -83,7 +83,7 @@ export async function runDistributedSweep(grid: DistributedGrid, options: Distri
   const started = performance.now();
 
   const redis = openRedis(options.url, { name: `ntp-coordinator-${hostname()}-${process.pid}` });
-  const queue = new Queue(QUEUE_NAME, { connection: redis, prefix: QUEUE_PREFIX });
+  const queue = new Queue(QUEUES[sweepShardJob.queue], { connection: redis, prefix: QUEUE_PREFIX });
   // BLPOP blocks its connection, so it gets its own.
   const waiter = redis.duplicate();
   waiter.on('error', () => {});

@@ -7,6 +7,7 @@ import type { Redis } from 'ioredis';
 
 import type { PipelineConfig } from '../config/index.js';
 import type { CandleCache } from './candle-store.js';
+import type { QueueName } from './connection.js';
 
 export interface WorkerContext {
   redis: Redis;
@@ -15,10 +16,14 @@ export interface WorkerContext {
   worker: string;
   /** This worker's own compute settings (tfjs backend, native kernels, threads), never the job's. */
   runtime: PipelineConfig['runtime'];
+  /** Runs `work` in one of the worker's compute slots (--concurrency), waiting for one to be free. */
+  compute<T>(work: () => Promise<T>): Promise<T>;
 }
 
 export interface JobKind<P> {
   name: string;
+  /** The queue its jobs travel on (connection.ts QUEUES): `shards` only for jobs of seconds. */
+  queue: QueueName;
   /** Largest payload accepted, as JSON bytes. */
   maxBytes: number;
   /** Checks untrusted data and returns the typed payload, or throws a JobRejection. */

@@ -21,7 +21,7 @@ import type { SymbolCandles } from '../data/candles.js';
 import type { RemoteStudy } from '../search/run-search.js';
 import type { Objective, ObjectiveResult, TrialContext } from '../search/study.js';
 import { putCandles, seriesHash } from './candle-store.js';
-import { KEYS, QUEUE_NAME, QUEUE_PREFIX, openRedis, waitForRedis } from './connection.js';
+import { KEYS, QUEUES, QUEUE_PREFIX, openRedis, waitForRedis } from './connection.js';
 import { JobRejection } from './payload-check.js';
 import { contentId } from './shards.js';
 import { fromJsonNumber, SEARCH_TRIAL, searchTrialJob, type SearchTrialPayload, type TrialReport, type TrialResult } from './search-trial.js';
@@ -92,7 +92,7 @@ export async function openTrialQueue(options: TrialQueueOptions): Promise<TrialQ
   const reconcileMs = options.reconcileMs ?? 5000;
   const log = options.log ?? (() => {});
   const redis = openRedis(options.url, { name: `ntp-search-${hostname()}-${process.pid}` });
-  const queue = new Queue(QUEUE_NAME, { connection: redis, prefix: QUEUE_PREFIX });
+  const queue = new Queue(QUEUES[searchTrialJob.queue], { connection: redis, prefix: QUEUE_PREFIX });
   queue.on('error', () => {});  // reconnects are ioredis's job; commands wait for them
   try {
     await waitForRedis(redis, options.url);

@@ -172,6 +172,7 @@ let turn: Promise<unknown> = Promise.resolve();
 
 export const searchTrialJob: JobKind<SearchTrialPayload> = {
   name: SEARCH_TRIAL,
+  queue: 'jobs',
   maxBytes: 2 ** 20,
   parse: (data) => {
     const p = payloadShape(data, 'data');
@@ -181,7 +182,7 @@ export const searchTrialJob: JobKind<SearchTrialPayload> = {
   },
   describe: (p) => `study ${p.studyId.slice(0, 12)} trial ${p.trial} (${JSON.stringify(p.params).slice(0, 160)})`,
   run: (p, ctx) => {
-    const mine = turn.then(() => runTrial(p, ctx));
+    const mine = turn.then(() => ctx.compute(() => runTrial(p, ctx)));
     turn = mine.catch(() => undefined);
     return mine;
   },

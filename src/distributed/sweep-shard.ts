@@ -82,7 +82,7 @@ const payloadShape = record({
 export interface ShardResult {
   worker: string;
   device: 'cpu' | 'cuda';
-  /** Native compute time; fetchMs: getting the candles (0 when cached). */
+  /** Native compute time; fetchMs: getting the candles (0 when cached; overlapped with the worker's previous shard but for its first). */
   ms: number;
   fetchMs: number;
   paths: number;
@@ -101,17 +101,22 @@ export function metricsFromBytes(bytes: Buffer): Float64Array | null {
 
 export const sweepShardJob: JobKind<SweepShardPayload> = {
   name: SWEEP_SHARD,
+  queue: 'shards',
   maxBytes: 4 * 2 ** 20,
   parse: (data) => payloadShape(data, 'data') as SweepShardPayload,
   describe: (p) => `sweep ${p.sweepId.slice(0, 12)} shard ${p.shard} (${p.symbol}, ${p.rules.length} rules x ${p.risk.length} risk sets)`,
   run: async (p, ctx) => {
+    // The candles are fetched before the compute slot is taken: a worker holds one shard ahead
+    // (QUEUES.shards), so this fetch overlaps the compute of the shard before it.
     const fetchStarted = performance.now();
     const candles = await ctx.candles.get(p.candles);
-    const started = performance.now();
-    const res = await runNativeBacktestAsync({ symbols: [{ candles }], rules: p.rules, params: p.risk, device: p.device });
-    const result: ShardResult = {
-      worker: ctx.worker, device: res.device, ms: performance.now() - started, fetchMs: started - fetchStarted, paths: res.paths,
-    };
+    const fetchMs = performance.now() - fetchStarted;
+    let started = NaN;
+    const res = await ctx.compute(() => {
+      started = performance.now();
+      return runNativeBacktestAsync({ symbols: [{ candles }], rules: p.rules, params: p.risk, device: p.device });
+    });
+    const result: ShardResult = { worker: ctx.worker, device: res.device, ms: performance.now() - started, fetchMs, paths: res.paths };
     const metrics = Buffer.from(res.metrics.buffer, res.metrics.byteOffset, res.metrics.byteLength);
     // One transaction: the result and its metrics are stored together or not at all.
     const [[, stored]] = (await ctx.redis.multi()

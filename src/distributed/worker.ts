@@ -5,6 +5,9 @@
  * retried by BullMQ (attempts and backoff come with the job). Work runs on the native engine's
  * async entry points, so the event loop stays free to renew BullMQ's job locks; a worker killed
  * mid-job loses its lock and the job is taken again by another worker (stalled-job recovery).
+ * `concurrency` compute slots: sweep shards (QUEUES.shards) are taken one ahead of them, so the
+ * next shard's candles arrive while the current one computes; long jobs (QUEUES.jobs) are taken
+ * only into a free slot. SIGTERM finishes the running shard and the one fetched ahead.
  */
 import { hostname } from 'node:os';
 
@@ -12,7 +15,8 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 
 import { defaultConfig, type PipelineConfig } from '../config/index.js';
 import { CandleCache } from './candle-store.js';
-import { QUEUE_NAME, QUEUE_PREFIX, openRedis, waitForRedis } from './connection.js';
+import { computeSlots } from './compute-slots.js';
+import { QUEUES, QUEUE_PREFIX, openRedis, waitForRedis, type QueueName } from './connection.js';
 import type { WorkerContext } from './job-kind.js';
 import { jobKind } from './jobs.js';
 import { checkSize, JobRejection } from './payload-check.js';
@@ -21,7 +25,7 @@ export interface WorkerOptions {
   url: string;
   /** Shown in logs, in stored results and in the sweep report (default host:pid). */
   name?: string;
-  /** Jobs run at once (default 1). */
+  /** Compute slots: jobs computing at once (default 1). */
   concurrency?: number;
   /** Job lock time; a dead worker's job is taken again after about this long (default 30 s). */
   lockMs?: number;
@@ -47,7 +51,9 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const lockMs = options.lockMs ?? 30_000;
   const redis = openRedis(options.url, { name: `ntp-worker-${name}` });
   await waitForRedis(redis, options.url);
-  const ctx: WorkerContext = { redis, candles: new CandleCache(redis), worker: name, runtime: options.runtime ?? defaultConfig().runtime };
+  const slots = options.concurrency ?? 1;
+  const compute = computeSlots(slots);
+  const ctx: WorkerContext = { redis, candles: new CandleCache(redis), worker: name, runtime: options.runtime ?? defaultConfig().runtime, compute };
   const stats = { done: 0, rejected: 0, failed: 0 };
 
   const processor = async (job: Job): Promise<string> => {
@@ -76,23 +82,27 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     }
   };
 
-  const worker = new Worker(QUEUE_NAME, processor, {
-    connection: redis, prefix: QUEUE_PREFIX, name, concurrency: options.concurrency ?? 1,
+  // Per queue: jobs taken at once (QUEUES' doc says why shards get one more than the slots).
+  const taken: Record<QueueName, number> = { jobs: slots, shards: slots + 1 };
+  const workers = (Object.keys(QUEUES) as QueueName[]).map((queue) => new Worker(QUEUES[queue], processor, {
+    connection: redis, prefix: QUEUE_PREFIX, name, concurrency: taken[queue],
     lockDuration: lockMs, stalledInterval: lockMs, maxStalledCount: 3,
-  });
+  }));
   // Connection trouble and unreadable jobs surface here; they must never end the process.
   let lastError = '';
-  worker.on('error', (e) => {
-    const text = e instanceof Error ? e.message : String(e);
-    if (text !== lastError) log(`queue error: ${text}`);
-    lastError = text;
-  });
-  await worker.waitUntilReady();
-  log(`worker ${name} ready (concurrency ${options.concurrency ?? 1}, lock ${lockMs} ms)`);
+  for (const worker of workers) {
+    worker.on('error', (e) => {
+      const text = e instanceof Error ? e.message : String(e);
+      if (text !== lastError) log(`queue error: ${text}`);
+      lastError = text;
+    });
+  }
+  await Promise.all(workers.map((w) => w.waitUntilReady()));
+  log(`worker ${name} ready (concurrency ${slots}, lock ${lockMs} ms)`);
   return {
     name, stats,
     close: async () => {
-      await worker.close();
+      await Promise.all(workers.map((w) => w.close()));
       redis.disconnect();
     },
   };

@@ -11,7 +11,7 @@ import { Queue } from 'bullmq';
 import { resolveConfig } from '../../src/config/index.js';
 import { syntheticMarket } from '../../src/data/synthetic.js';
 import { putCandles } from '../../src/distributed/candle-store.js';
-import { KEYS, QUEUE_NAME, QUEUE_PREFIX, openRedis } from '../../src/distributed/connection.js';
+import { KEYS, QUEUES, QUEUE_PREFIX, openRedis, type QueueName } from '../../src/distributed/connection.js';
 import { SEARCH_TRIAL, searchTrialJob } from '../../src/distributed/search-trial.js';
 import { SWEEP_SHARD } from '../../src/distributed/sweep-shard.js';
 import { TestRedis } from '../helpers/redis-server.js';
@@ -21,7 +21,8 @@ test('30+ kinds of malformed jobs (sweep shards and search trials) are rejected 
   const redis = await TestRedis.start();
   const [worker] = await startWorkers(redis.url, ['guard'], 3000);
   const conn = openRedis(redis.url);
-  const queue = new Queue(QUEUE_NAME, { connection: conn, prefix: QUEUE_PREFIX });
+  const queues = Object.fromEntries((Object.keys(QUEUES) as QueueName[]).map((q) => [q, new Queue(QUEUES[q], { connection: conn, prefix: QUEUE_PREFIX })])) as Record<QueueName, Queue>;
+  const queue = queues.shards;
   try {
     const [sym] = syntheticMarket({ symbols: 1, bars: 500, seed: 9 });
     const { hash } = await putCandles(conn, sym.candles);
@@ -81,7 +82,9 @@ test('30+ kinds of malformed jobs (sweep shards and search trials) are rejected 
       [SEARCH_TRIAL, st({ config: { ...sent, notes: 'x'.repeat(1_100_000) } }), /payload is \d+ bytes; the limit is 1048576/],
     ];
     t.true(cases.length >= 30);
-    for (const [i, [name, data]] of cases.entries()) await queue.add(name, data, { jobId: `bad-${i}`, attempts: 3 });
+    // Every case on each queue: a worker checks what comes on either the same way.
+    const ids = (Object.keys(queues) as QueueName[]).flatMap((q) => cases.map((_, i) => ({ q, i, id: `bad-${q}-${i}` })));
+    for (const { q, i, id } of ids) await queues[q].add(cases[i][0], cases[i][1], { jobId: id, attempts: 3 });
     // Hostile content behind a well-formed hash: not zlib, and zlib of bytes that do not hash to their key.
     await conn.set(KEYS.candles('b'.repeat(64)), Buffer.from('not zlib at all'));
     await conn.set(KEYS.candles('c'.repeat(64)), deflateSync(Buffer.alloc(48 * 10)));
@@ -91,13 +94,13 @@ test('30+ kinds of malformed jobs (sweep shards and search trials) are rejected 
     await until('the valid shard after them', async () => (await conn.hexists(KEYS.sweepResults(sweepId), '0')) === 1, 60_000);
     // A big payload can outlast its lock on a loaded machine; it is then rejected again after stalled-job recovery.
     await until('every malformed job to end failed', async () => {
-      const states = await Promise.all(cases.map((_, i) => queue.getJobState(`bad-${i}`)));
+      const states = await Promise.all(ids.map(({ q, id }) => queues[q].getJobState(id)));
       return states.every((s) => s === 'failed');
     }, 60_000, 200);
-    for (const [i, [, , reason]] of cases.entries()) {
-      const id = `bad-${i}`;
-      const job = await queue.getJob(id);
-      t.is(await queue.getJobState(id), 'failed', id);
+    for (const { q, i, id } of ids) {
+      const reason = cases[i][2];
+      const job = await queues[q].getJob(id);
+      t.is(await queues[q].getJobState(id), 'failed', id);
       t.regex(job?.failedReason ?? '', /^rejected: /, id);
       t.regex(job?.failedReason ?? '', reason, id);
       t.is(job?.attemptsMade, 1, `${id}: failed once, no retries`);
@@ -109,7 +112,7 @@ test('30+ kinds of malformed jobs (sweep shards and search trials) are rejected 
     t.is(worker.child.exitCode, null, 'the worker is still running');
     t.regex(worker.log, /done job good: 1 paths in/);
   } finally {
-    await queue.close();
+    await Promise.all(Object.values(queues).map((q) => q.close()));
     conn.disconnect();
     t.deepEqual(await stopWorkers([worker]), [0], 'SIGTERM: clean exit');
     await redis.stop();

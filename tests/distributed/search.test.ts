@@ -19,7 +19,8 @@ import { Queue } from 'bullmq';
 
 import { resolveConfig, type PipelineConfig } from '../../src/config/index.js';
 import { loadSeries, type LoadedSeries } from '../../src/data/source.js';
-import { KEYS, QUEUE_NAME, QUEUE_PREFIX, openRedis } from '../../src/distributed/connection.js';
+import { KEYS, QUEUES, QUEUE_PREFIX, openRedis } from '../../src/distributed/connection.js';
+import { searchTrialJob } from '../../src/distributed/search-trial.js';
 import { openTrialQueue } from '../../src/distributed/index.js';
 import { runSearch } from '../../src/search/run-search.js';
 import { StudyStore, type TrialRecord } from '../../src/search/study-store.js';
@@ -194,7 +195,7 @@ test.serial('Redis restarted empty with trials queued: they are enqueued again w
   const queue = await openTrialQueue({ url: redis.url, reconcileMs: 1000, log: (l) => lines.push(l) });
   // Paused, so the first trials wait in Redis when it goes (the pause goes with it).
   const conn = openRedis(redis.url);
-  const bull = new Queue(QUEUE_NAME, { connection: conn, prefix: QUEUE_PREFIX });
+  const bull = new Queue(QUEUES[searchTrialJob.queue], { connection: conn, prefix: QUEUE_PREFIX });
   bull.on('error', () => {});  // the restart drops its connection; ioredis reconnects
   try {
     await bull.pause();

@@ -17,7 +17,8 @@ import { main } from '../../src/cli/main.js';
 import { captureIo } from '../../src/cli/io.js';
 import { syntheticMarket } from '../../src/data/synthetic.js';
 import { expandRuleGrid } from '../../src/backtest/sweep.js';
-import { KEYS, QUEUE_NAME, QUEUE_PREFIX, openRedis } from '../../src/distributed/connection.js';
+import { KEYS, QUEUES, QUEUE_PREFIX, openRedis } from '../../src/distributed/connection.js';
+import { sweepShardJob } from '../../src/distributed/sweep-shard.js';
 import { planShards, runDistributedSweep, shardJobId } from '../../src/distributed/index.js';
 import { TestRedis } from '../helpers/redis-server.js';
 import { spawnWorker, startWorkers, stopWorkers, until, waitForLog, type WorkerProcess } from './workers.js';
@@ -233,7 +234,7 @@ test.serial('a shard that fails every attempt is reported with its error; the re
   t.true(res.rows.every((r) => r.symbol === 'SYN0'));
   t.true(lines.some((l) => /^shard 1 failed 3 times: /.test(l)));
   const conn = openRedis(redis.url);
-  const q = new Queue(QUEUE_NAME, { connection: conn, prefix: QUEUE_PREFIX });
+  const q = new Queue(QUEUES[sweepShardJob.queue], { connection: conn, prefix: QUEUE_PREFIX });
   const job = await q.getJob(shardJobId(res.distributed!.sweepId, 1));
   t.is(job?.attemptsMade, 3);
   await q.close();

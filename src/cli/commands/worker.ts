@@ -1,7 +1,7 @@
 /**
  * `ntp worker --queue redis://HOST:PORT`: joins the pool of a BullMQ/Redis queue and runs the
  * project's job kinds (sweep shards, search trials) until SIGINT/SIGTERM, which finish the
- * running jobs, then exit 0 (a second signal exits at once). Trials train on this worker's own
+ * running jobs (and the sweep shard held ahead), then exit 0 (a second signal exits at once). Trials train on this worker's own
  * runtime settings (runtime.backend: a GPU worker trains on its GPU), one at a time.
  */
 import type { CommandSpec } from '../command.js';
@@ -15,7 +15,7 @@ const worker: CommandSpec = {
   describe: 'Join a BullMQ/Redis queue and run sweep shards and search trials until stopped (SIGINT/SIGTERM finish the current job)',
   options: {
     ...QUEUE_OPTION,
-    concurrency: { type: 'number', requiresArg: true, default: 1, describe: 'Jobs run at once (search trials still train one at a time)' },
+    concurrency: { type: 'number', requiresArg: true, default: 1, describe: 'Compute slots: jobs computing at once (one more sweep shard is held, its candles fetched, while they run; search trials still train one at a time)' },
     threads: { type: 'number', requiresArg: true, describe: 'Native threads per shard (default runtime.threads; 0 = all cores)' },
     name: { type: 'string', requiresArg: true, describe: 'Worker name in logs and reports (default host:pid)' },
   },
