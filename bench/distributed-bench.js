@@ -42,7 +42,7 @@ async function run(workerCount) {
   await probe.flushall();
   const workers = await startWorkers(redis.url, Array.from({ length: workerCount }, (_, i) => `bench${workerCount}-${i}`), 30_000);
   const before = await info();
-  const t0 = performance.now();
+  const t0 = performance.now(), t0Epoch = Date.now();
   // Setup (candle upload, planning, enqueueing) happens once per sweep: timed apart from the per-shard overhead.
   let setupMs = NaN;
   const log = (line) => { if (/enqueued$/.test(line)) setupMs = performance.now() - t0; };
@@ -58,6 +58,8 @@ async function run(workerCount) {
   const d = res.distributed;
   const computeMs = d.workers.reduce((a, w) => a + w.busyMs, 0);
   return {
+    // The first shard computing (workers share this machine's clock): before it the coordinator hashes, checks and uploads.
+    firstStartMs: Math.min(...stored.map((r) => r.startedAt)) - t0Epoch,
     workers: workerCount, wallMs, setupMs, gatheredMs, fetchMs, shards: d.shards, computeMs, rows: res.rows.length,
     redisCommands: after.commands - before.commands, redisCpuMs: (after.cpu - before.cpu) * 1000, redisBytes: (after.netIn - before.netIn) + (after.netOut - before.netOut),
   };
@@ -83,7 +85,8 @@ const scaling = one.wallMs / two.wallMs;
 // (shared caches, memory bandwidth, vCPUs that are not whole cores), measured on the workers' own clocks.
 const ceiling = 2 * (one.computeMs / one.shards) / (two.computeMs / two.shards);
 const meanShardMs = one.computeMs / one.shards;
-const overheadMs = (one.gatheredMs - one.setupMs - one.computeMs) / one.shards;
+// From the first shard computing to the last one gathered, less the compute: what the queue adds per shard.
+const overheadMs = (one.gatheredMs - one.firstStartMs - one.computeMs) / one.shards;
 const overhead = overheadMs / meanShardMs;
 // Each shard here is its own symbol, so every shard fetches its candles (sweeps with several shards per symbol fetch once
 // per worker and symbol); a worker fetches the shard it holds ahead while the current one computes, so only its first fetch adds.
@@ -94,14 +97,15 @@ const shardsPerSecond = 1000 / redisCpuMsPerShard;
 const workersKeptBusy = shardsPerSecond * meanShardMs / 1000;
 
 console.log(`distributed sweep: ${SYMBOLS} symbols x ${BARS} bars x ${rules.length} EMA pairs x ${risk.length} risk sets = ${barCombos.toExponential(2)} bar-combos, ${one.shards} shards of ${DEFAULT_SHARD_BAR_COMBOS.toExponential(1)}; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
-for (const r of [one, two]) console.log(`${r.workers} worker(s): ${(r.wallMs / 1000).toFixed(2)} s wall (setup ${(r.setupMs / 1000).toFixed(2)} s, last shard gathered at ${(r.gatheredMs / 1000).toFixed(2)} s, candle fetches ${(r.fetchMs / 1000).toFixed(2)} s), ${(r.computeMs / 1000).toFixed(2)} s of shard compute, ${r.redisCommands} Redis commands, ${r.redisCpuMs.toFixed(0)} ms Redis CPU, ${(r.redisBytes / 2 ** 20).toFixed(1)} MiB through Redis`);
+for (const r of [one, two]) console.log(`${r.workers} worker(s): ${(r.wallMs / 1000).toFixed(2)} s wall (first shard computing at ${(r.firstStartMs / 1000).toFixed(2)} s, setup done at ${(r.setupMs / 1000).toFixed(2)} s, last shard gathered at ${(r.gatheredMs / 1000).toFixed(2)} s, candle fetches ${(r.fetchMs / 1000).toFixed(2)} s), ${(r.computeMs / 1000).toFixed(2)} s of shard compute, ${r.redisCommands} Redis commands, ${r.redisCpuMs.toFixed(0)} ms Redis CPU, ${(r.redisBytes / 2 ** 20).toFixed(1)} MiB through Redis`);
 report('distributed', [
   { metric: `2 single-thread workers vs 1 (${one.shards} shards)`, value: two.wallMs / 1000, unit: 's', baseline: '1 worker', baselineValue: one.wallMs / 1000, ratio: scaling, target: '>= 1.8x', pass: scaling >= 1.8 },
   { metric: 'the machine\'s ceiling for 2 workers: 2 x shard compute alone / shard compute with both cores busy', value: ceiling, unit: 'x' },
   { metric: 'scaling efficiency: measured 2-vs-1 scaling / that ceiling', value: scaling / ceiling, unit: 'x' },
-  { metric: 'queue overhead per shard (1 worker; setup and final ranking excluded)', value: overheadMs, unit: 'ms', baseline: 'mean shard compute', baselineValue: meanShardMs, ratio: overhead, target: '< 0.05x', pass: overhead < 0.05 },
+  { metric: 'queue overhead per shard (1 worker; from the first shard computing to the last gathered, less compute)', value: overheadMs, unit: 'ms', baseline: 'mean shard compute', baselineValue: meanShardMs, ratio: overhead, target: '< 0.05x', pass: overhead < 0.05 },
   { metric: 'candle fetch per shard, overlapped with the previous shard\'s compute (all but a worker\'s first)', value: fetchPerShardMs, unit: 'ms' },
-  { metric: 'sweep setup: candle upload, plan, enqueue (once per sweep)', value: one.setupMs, unit: 'ms' },
+  { metric: 'time to the first shard computing (hash, plan, payload checks, first candle upload)', value: one.firstStartMs, unit: 'ms' },
+  { metric: 'sweep setup: every candle upload and enqueue (overlapped with the first shards\' compute)', value: one.setupMs, unit: 'ms' },
   { metric: 'Redis commands per shard', value: commandsPerShard, unit: 'commands' },
   { metric: 'Redis CPU per shard', value: redisCpuMsPerShard, unit: 'ms' },
   { metric: 'shards/s one Redis core serves (from its CPU per shard)', value: shardsPerSecond, unit: 'shards/s' },

@@ -21,7 +21,7 @@ import {
   type SweepDistribution, type SweepResult, type SweepRow,
 } from '../backtest/index.js';
 import type { SymbolCandles } from '../data/candles.js';
-import { putCandles } from './candle-store.js';
+import { putCandles, seriesHash } from './candle-store.js';
 import { KEYS, QUEUES, QUEUE_PREFIX, openRedis, waitForRedis } from './connection.js';
 import { JobRejection } from './payload-check.js';
 import { DEFAULT_SHARD_BAR_COMBOS, contentId, planShards, type Shard } from './shards.js';
@@ -59,6 +59,9 @@ export interface DistributedSweepOptions {
   /** Without a new result for this long, job states are checked (lost or failed jobs). */
   reconcileMs?: number;
 }
+
+/** Series compressed and uploaded at once; each batch's shards are queued before the next starts, so workers start early. */
+const UPLOAD_BATCH = 2;
 
 /** BullMQ job id of a shard (BullMQ ids may not contain ':'). */
 export const shardJobId = (sweepId: string, shard: number): string => `sweep-${sweepId}-${shard}`;
@@ -99,15 +102,16 @@ export async function runDistributedSweep(grid: DistributedGrid, options: Distri
   });
   try {
     await waitForRedis(redis, options.url);
-    const hashes: string[] = [];
-    const upload = async () => {
-      hashes.length = 0;
-      // A few series at a time: compression runs on the thread pool, and memory stays bounded for many symbols.
-      for (let i = 0; i < grid.symbols.length; i += 4) {
-        hashes.push(...(await Promise.all(grid.symbols.slice(i, i + 4).map(async (s) => (await putCandles(redis, s.candles)).hash))));
+    // The ids come first (a hash of the columns, milliseconds), so a symbol's shards can be queued as soon as its own candles are up.
+    const hashes = grid.symbols.map((s) => seriesHash(s.candles));
+    /** Uploads the candles a few series at a time (compression runs on the thread pool; memory stays bounded), each batch then `after` its symbols. */
+    const upload = async (after: (symbols: Set<number>) => Promise<unknown> = async () => {}) => {
+      for (let i = 0; i < grid.symbols.length; i += UPLOAD_BATCH) {
+        const batch = grid.symbols.slice(i, i + UPLOAD_BATCH);
+        await Promise.all(batch.map((s) => putCandles(redis, s.candles)));
+        await after(new Set(batch.map((_, j) => i + j)));
       }
     };
-    await upload();
     const risk = grid.risk.map(encodeRisk);
     const shards = planShards(grid.symbols.map((s) => s.candles.close.length), R, P, options.shardBarCombos ?? DEFAULT_SHARD_BAR_COMBOS);
     const sweepId = contentId({ v: 1, symbols: grid.symbols.map((s, i) => [s.symbol, hashes[i]]), rules: grid.rules, risk, device, shards: shards.length });
@@ -116,9 +120,14 @@ export async function runDistributedSweep(grid: DistributedGrid, options: Distri
       rules: grid.rules.slice(sh.rule0, sh.rule0 + sh.rules), risk: risk.slice(sh.risk0, sh.risk0 + sh.risks) as Partial<BacktestOptions>[], device,
     }));
     // The coordinator holds its own payloads to the workers' schema: a bad grid fails here, named, not on every worker.
-    for (const p of payloads) {
+    // A block of rules and risk sets repeats for every symbol: it is checked whole once, then with one rule and risk set.
+    const checkedBlocks = new Set<string>();
+    for (const [k, p] of payloads.entries()) {
+      const sh = shards[k], block = `${sh.rule0}/${sh.rules}/${sh.risk0}/${sh.risks}`;
+      const sent = checkedBlocks.has(block) ? { ...p, rules: p.rules.slice(0, 1), risk: p.risk.slice(0, 1) } : p;
+      checkedBlocks.add(block);
       try {
-        sweepShardJob.parse(JSON.parse(JSON.stringify(p)));
+        sweepShardJob.parse(JSON.parse(JSON.stringify(sent)));
       } catch (e) {
         throw new RangeError(e instanceof JobRejection ? `the sweep grid cannot be sent to workers: ${e.message}` : String(e));
       }
@@ -182,9 +191,9 @@ export async function runDistributedSweep(grid: DistributedGrid, options: Distri
         opts: { jobId: shardJobId(sweepId, k), attempts, backoff: { type: 'fixed', delay: 500 }, removeOnComplete: { age: 3600 }, removeOnFail: { age: 7 * 24 * 3600 } },
       })));
     };
-    /** Job states of the shards not gathered: add what has no job, record what failed (or retry it, on start). */
-    const reconcile = async (retryFailed: boolean) => {
-      const missing = shards.filter((s) => !gathered.has(s.shard) && (retryFailed || !failed.has(s.shard))).map((s) => s.shard);
+    /** Job states of the shards not gathered (of `symbols`, default all): add what has no job, record what failed (or retry it, on start). */
+    const reconcile = async (retryFailed: boolean, symbols?: Set<number>) => {
+      const missing = shards.filter((s) => !gathered.has(s.shard) && (retryFailed || !failed.has(s.shard)) && (!symbols || symbols.has(s.symbol))).map((s) => s.shard);
       const add: number[] = [];
       for (const k of missing) {
         const id = shardJobId(sweepId, k);
@@ -209,7 +218,8 @@ export async function runDistributedSweep(grid: DistributedGrid, options: Distri
       await enqueue(add);
       return add.length;
     };
-    const requeued = await reconcile(true);
+    let requeued = 0;
+    await upload(async (symbols) => { requeued += await reconcile(true, symbols); });
     log(`sweep ${sweepId.slice(0, 12)}: ${shards.length} shards, ${requeued} enqueued`);
 
     let lastResult = Date.now();

@@ -82,6 +82,8 @@ const payloadShape = record({
 export interface ShardResult {
   worker: string;
   device: 'cpu' | 'cuda';
+  /** When the compute began (ms since the epoch, the worker's clock). */
+  startedAt: number;
   /** Native compute time; fetchMs: getting the candles (0 when cached; overlapped with the worker's previous shard but for its first). */
   ms: number;
   fetchMs: number;
@@ -111,12 +113,13 @@ export const sweepShardJob: JobKind<SweepShardPayload> = {
     const fetchStarted = performance.now();
     const candles = await ctx.candles.get(p.candles);
     const fetchMs = performance.now() - fetchStarted;
-    let started = NaN;
+    let started = NaN, startedAt = NaN;
     const res = await ctx.compute(() => {
       started = performance.now();
+      startedAt = Date.now();
       return runNativeBacktestAsync({ symbols: [{ candles }], rules: p.rules, params: p.risk, device: p.device });
     });
-    const result: ShardResult = { worker: ctx.worker, device: res.device, ms: performance.now() - started, fetchMs, paths: res.paths };
+    const result: ShardResult = { worker: ctx.worker, device: res.device, startedAt, ms: performance.now() - started, fetchMs, paths: res.paths };
     const metrics = Buffer.from(res.metrics.buffer, res.metrics.byteOffset, res.metrics.byteLength);
     // One transaction: the result and its metrics are stored together or not at all.
     const [[, stored]] = (await ctx.redis.multi()

@@ -282,3 +282,19 @@ test.serial('a stored result that is not what a worker writes is dropped and tha
   t.is(s.runs['1'], '2', 'the dropped shard ran again, once');
   t.true(Object.entries(s.runs).every(([k, n]) => k === '1' || n === '1'), 'the others were not recomputed');
 });
+
+test.serial('a grid the workers would reject fails in the coordinator, named, before any job is queued (also for a later symbol of a repeated block)', async (t) => {
+  const [a, b] = syntheticMarket({ symbols: 2, bars: 400, seed: 12 });
+  const rules = [{ kind: 'ema_cross' as const, fast: 5, slow: 20 }, { kind: 'ema_cross' as const, fast: 6, slow: 20 }];
+  const conn = openRedis(redis.url);
+  const q = new Queue(QUEUES[sweepShardJob.queue], { connection: conn, prefix: QUEUE_PREFIX });
+  try {
+    const before = await q.count();
+    const err = await t.throwsAsync(runDistributedSweep({ symbols: [a, { ...b, symbol: 'BAD\u0001NAME' }], rules, risk: [{ stopDistance: 0.02 }] }, { url: redis.url, device: 'cpu' }));
+    t.regex(err?.message ?? '', /cannot be sent to workers: data\.symbol = .* without control characters/);
+    t.is(await q.count(), before, 'nothing queued');
+  } finally {
+    await q.close();
+    conn.disconnect();
+  }
+});
