@@ -152,15 +152,17 @@ export interface SweepDistribution {
   missing: { shard: number; symbol: string; rules: string; risk: string; paths: number; error: string }[];
 }
 
+/** The ranking order of two rows by their metric values x, y and path numbers: `sign` -1 = descending, NaN last, ties by path. */
+function rankOrder(x: number, pathX: number, y: number, pathY: number, sign: number): number {
+  if (Number.isNaN(x) !== Number.isNaN(y)) return Number.isNaN(x) ? 1 : -1;
+  if (x !== y && !Number.isNaN(x)) return sign * (x < y ? -1 : 1);
+  return pathX - pathY;
+}
+
 /** The ranking order: rankBy descending (ascending if asked), NaN last, ties by path number. */
 export function rankCompare(rankBy: MetricName, ascending: boolean): (a: SweepRow, b: SweepRow) => number {
   const sign = ascending ? 1 : -1;
-  return (a, b) => {
-    const x = a.metrics[rankBy], y = b.metrics[rankBy];
-    if (Number.isNaN(x) !== Number.isNaN(y)) return Number.isNaN(x) ? 1 : -1;
-    if (x !== y && !Number.isNaN(x)) return sign * (x < y ? -1 : 1);
-    return a.path - b.path;
-  };
+  return (a, b) => rankOrder(a.metrics[rankBy], a.path, b.metrics[rankBy], b.path, sign);
 }
 
 /**
@@ -262,8 +264,14 @@ export async function runSweep(grid: SweepGrid, options: SweepOptions = {}): Pro
 
 /** Sorts by rankCompare and numbers the ranks: the one ranking of every sweep, local or distributed. */
 export function rankSweepRows(rows: SweepRow[], rankBy: MetricName, ascending = false): void {
-  rows.sort(rankCompare(rankBy, ascending));
-  rows.forEach((row, i) => { row.rank = i + 1; });
+  // Each row's metric and path read once into typed arrays, then their indices sorted: sorting the
+  // row objects themselves took ~0.5 s for 160k rows (a metric lookup per comparison), ~10x this.
+  const n = rows.length, value = new Float64Array(n), path = new Float64Array(n);
+  rows.forEach((row, i) => { value[i] = row.metrics[rankBy]; path[i] = row.path; });
+  const sign = ascending ? 1 : -1;
+  const order = Uint32Array.from({ length: n }, (_, i) => i).sort((a, b) => rankOrder(value[a], path[a], value[b], path[b], sign));
+  const sorted = Array.from(order, (i) => rows[i]);
+  sorted.forEach((row, i) => { rows[i] = row; row.rank = i + 1; });
 }
 
 const RISK_COLUMNS = ['initialEquity', 'riskFraction', 'feeBps', 'slippageBps', 'intrabar', 'breakevenAfterTp1', 'fractions', 'allowReverse', 'maxHoldBars', 'direction', 'stopDistance', 'targetDistance', 'barsPerYear'] as const;
