@@ -8,7 +8,9 @@ import { sliceCandles } from '../../src/data/candles.js';
 import { metricsOf, runNativeBacktest } from '../../src/backtest/native.js';
 import { runReferenceBacktest } from '../../src/backtest/reference.js';
 import { ruleSignals } from '../../src/backtest/rules.js';
-import { countRuleGrid, expandRiskGrid, expandRuleGrid, runSweep, sweepCsv, writeSweepCsv, writeSweepJson } from '../../src/backtest/sweep.js';
+import {
+  countRuleGrid, expandRiskGrid, expandRuleGrid, rankCompare, rankSweepRows, runSweep, sweepCsv, writeSweepCsv, writeSweepJson, type SweepRow,
+} from '../../src/backtest/sweep.js';
 import { estimateSweep, sweepLimitIssue } from '../../src/backtest/sweep-estimate.js';
 import { METRIC_NAMES } from '../../src/backtest/metrics.js';
 import { loadMarketData } from '../helpers/market-data.js';
@@ -109,4 +111,19 @@ test('a sweep is estimated before it starts and refused above the limits with th
   // Streaming keeps memory flat in the number of paths.
   t.is(estimateSweep({ ...plan, bars: [100], rules: 10 }).memoryBytes, estimateSweep({ ...plan, bars: [100], rules: 10, risk: 1e6 }).memoryBytes);
   t.is(sweepLimitIssue(estimateSweep({ ...plan, bars: [1000], rules: 10, risk: 10 }), limits, 1e12), null);
+});
+
+test('ranking: by the metric (descending, or ascending), NaN last, ties by path; ranks numbered 1..n, the same order as rankCompare', (t) => {
+  const values = [0.5, NaN, 2, 0.5, -1, NaN, 2, 0];
+  const rows = values.map((sharpe, i) => ({ rank: 0, path: [7, 3, 5, 1, 0, 2, 4, 6][i], metrics: { sharpe } }) as unknown as SweepRow);
+  for (const ascending of [false, true]) {
+    const ranked = [...rows];
+    rankSweepRows(ranked, 'sharpe', ascending);
+    t.deepEqual(ranked.map((r) => r.path), [...rows].sort(rankCompare('sharpe', ascending)).map((r) => r.path));
+    t.deepEqual(ranked.map((r) => r.rank), [1, 2, 3, 4, 5, 6, 7, 8]);
+  }
+  const down = [...rows];
+  rankSweepRows(down, 'sharpe');
+  // 2 (paths 4, 5), 0.5 (paths 1, 7), 0, -1, then NaN (paths 2, 3).
+  t.deepEqual(down.map((r) => r.path), [4, 5, 1, 7, 6, 0, 2, 3]);
 });
