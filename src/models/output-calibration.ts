@@ -164,10 +164,15 @@ export function fitTemperature(pUp: ArrayLike<number>, up: ArrayLike<number>): {
  */
 export function fitSigmaScale(residual: ArrayLike<number>, variance: ArrayLike<number>): { sigmaScale: number; coverageBefore: number } {
   if (residual.length !== variance.length) throw new RangeError(`fitSigmaScale: ${residual.length} residuals but ${variance.length} variances`);
+  return scaleForCoverage(residual, (i) => Math.sqrt(variance[i]));
+}
+
+/** fitSigmaScale on sigma `sd(i)` of each sample. */
+function scaleForCoverage(residual: ArrayLike<number>, sdOf: (i: number) => number): { sigmaScale: number; coverageBefore: number } {
   const all = new Float64Array(residual.length);
   let used = 0, covered = 0;
   for (let i = 0; i < residual.length; i++) {
-    const sd = Math.sqrt(variance[i]);
+    const sd = sdOf(i);
     if (!(sd > 0) || !Number.isFinite(residual[i])) continue;
     const r = Math.abs(residual[i]) / sd;
     all[used++] = r;
@@ -187,6 +192,7 @@ export function fitSigmaScale(residual: ArrayLike<number>, variance: ArrayLike<n
 export function regimeVolatilityBars(T: number): number[] {
   return [...[4, 8, 16, 32].filter((k) => k < T - 1), T - 1];
 }
+
 /**
  * The groups fitRegimeSigma checks coverage in: each window's symbol x the quarter of that
  * symbol's windows it falls in (windows in time order per symbol) x the tercile of its
@@ -246,7 +252,7 @@ export function fitRegimeSigma(
   for (const { bars, volatility } of volatilities) {
     for (const a of MODEL_EXPONENTS) {
       const sd = Float64Array.from(variance, (v, i) => Math.sqrt(v) ** a * Math.max(VOLATILITY_FLOOR, volatility[i]) ** (1 - a));
-      const s = fitSigmaScale(residual, Float64Array.from(sd, (x) => x * x)).sigmaScale;
+      const s = scaleForCoverage(residual, (i) => sd[i]).sigmaScale;
       const inside = new Float64Array(G), count = new Float64Array(G);
       for (let i = 0; i < n; i++) {
         if (!(sd[i] > 0) || !Number.isFinite(residual[i])) continue;

@@ -54,27 +54,19 @@ export async function fitOutputCalibration(
     }
   }
   const temps = pUp.map((p, h) => fitTemperature(p, up[h]));
-  if (!regime) {
-    const sigmas = residual.map((r, h) => fitSigmaScale(r, variance[h]));
-    return {
-      temperature: temps.map((x) => x.temperature), sigmaScale: sigmas.map((x) => x.sigmaScale),
-      fit: { split: part, windows: n, coverageBefore: sigmas.map((x) => x.coverageBefore), nllBefore: temps.map((x) => x.nllBefore), nllAfter: temps.map((x) => x.nllAfter) },
-    };
-  }
-  const groups = coverageGroups(symbol, volatility[volatility.length - 1]);
+  const groups = regime ? coverageGroups(symbol, volatility[volatility.length - 1]) : undefined;
   const candidates = spans.map((bars, j) => ({ bars, volatility: volatility[j] }));
-  const sigmas = residual.map((r, h) => fitRegimeSigma(r, variance[h], candidates, groups));
-  return {
+  const sigmas = residual.map((r, h) => (groups ? fitRegimeSigma(r, variance[h], candidates, groups) : fitSigmaScale(r, variance[h])));
+  const calibration: OutputCalibration = {
     temperature: temps.map((x) => x.temperature),
     sigmaScale: sigmas.map((x) => x.sigmaScale),
-    regime: {
-      modelExponent: sigmas.map((x) => x.modelExponent), volatilityExponent: sigmas.map((x) => x.volatilityExponent),
-      volatilityBars: sigmas.map((x) => x.volatilityBars),
-    },
-    fit: {
-      split: part, windows: n, coverageBefore: sigmas.map((x) => x.coverageBefore),
-      nllBefore: temps.map((x) => x.nllBefore), nllAfter: temps.map((x) => x.nllAfter),
-      stability: sigmas.map((x) => x.stability), groups: new Set(groups).size,
-    },
+    fit: { split: part, windows: n, coverageBefore: sigmas.map((x) => x.coverageBefore), nllBefore: temps.map((x) => x.nllBefore), nllAfter: temps.map((x) => x.nllAfter) },
+  };
+  if (!groups) return calibration;
+  const fits = sigmas as ReturnType<typeof fitRegimeSigma>[];
+  return {
+    ...calibration,
+    regime: { modelExponent: fits.map((x) => x.modelExponent), volatilityExponent: fits.map((x) => x.volatilityExponent), volatilityBars: fits.map((x) => x.volatilityBars) },
+    fit: { ...calibration.fit!, stability: fits.map((x) => x.stability), groups: new Set(groups).size },
   };
 }

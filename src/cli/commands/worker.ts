@@ -12,7 +12,7 @@ import { nativeAddon } from '../../native/addon.js';
 
 const worker: CommandSpec = {
   name: 'worker',
-  describe: 'Join a BullMQ/Redis queue and run sweep shards and search trials until stopped (SIGINT/SIGTERM finish the current job)',
+  describe: 'Join a BullMQ/Redis queue and run sweep shards and search trials until stopped (SIGINT/SIGTERM finish the current job and the shard held ahead)',
   options: {
     ...QUEUE_OPTION,
     concurrency: { type: 'number', requiresArg: true, default: 1, describe: 'Compute slots: jobs computing at once (one more sweep shard is held, its candles fetched, while they run; search trials still train one at a time)' },
