@@ -10,9 +10,11 @@
 //   node --import tsx bench/distributed-bench.js [--symbols 8] [--bars 100000]
 //
 // Writes bench/results/distributed.json and prints a table.
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 
 import { expandRuleGrid } from '../src/backtest/sweep.ts';
+import { defaultConfig } from '../src/config/index.ts';
 import { syntheticMarket } from '../src/data/synthetic.ts';
 import { openRedis } from '../src/distributed/connection.ts';
 import { DEFAULT_SHARD_BAR_COMBOS, runDistributedSweep } from '../src/distributed/index.ts';
@@ -29,6 +31,8 @@ const symbols = syntheticMarket({ symbols: SYMBOLS, bars: BARS, seed: 7 });
 const rules = expandRuleGrid({ ema_cross: { fast: Array.from({ length: 200 }, (_, i) => 5 + i), slow: Array.from({ length: 25 }, (_, i) => 250 + 10 * i) } });
 const risk = [0.02, 0.05].flatMap((stopDistance) => [5, 10].map((feeBps) => ({ stopDistance, feeBps })));
 const barCombos = SYMBOLS * BARS * rules.length * risk.length;
+// The rows kept in memory, as `ntp sweep` keeps them (sweep.keep); the rest are ranked as they arrive and dropped.
+const KEEP = defaultConfig().sweep.keep;
 
 const redis = await TestRedis.start();
 const probe = openRedis(redis.url);
@@ -38,10 +42,15 @@ const info = async () => {
   return { commands: num(/total_commands_processed:(\d+)/), cpu: num(/used_cpu_sys:([\d.]+)/) + num(/used_cpu_user:([\d.]+)/), netIn: num(/total_net_input_bytes:(\d+)/), netOut: num(/total_net_output_bytes:(\d+)/) };
 };
 
+// CPU seconds a process has used (utime + stime from /proc, in clock ticks of 10 ms).
+const cpuOf = (pid) => { const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' '); return (Number(f[11]) + Number(f[12])) * 10; };
+
 async function run(workerCount) {
   await probe.flushall();
   const workers = await startWorkers(redis.url, Array.from({ length: workerCount }, (_, i) => `bench${workerCount}-${i}`), 30_000);
   const before = await info();
+  const workerCpu0 = workers.map((w) => cpuOf(w.child.pid));
+  const coordCpu0 = process.cpuUsage();
   const t0 = performance.now(), t0Epoch = Date.now();
   // Setup (candle upload, planning, enqueueing) happens once per sweep: timed apart from the per-shard overhead.
   let setupMs = NaN;
@@ -49,8 +58,11 @@ async function run(workerCount) {
   // The last shard gathered: after it the coordinator only ranks rows, as a local sweep does.
   let gatheredMs = NaN;
   const onProgress = (p) => { if (p.done === p.total) gatheredMs = performance.now() - t0; };
-  const res = await runDistributedSweep({ symbols, rules, risk }, { url: redis.url, device: 'cpu', shardBarCombos: DEFAULT_SHARD_BAR_COMBOS, log, onProgress });
+  const res = await runDistributedSweep({ symbols, rules, risk }, { url: redis.url, device: 'cpu', shardBarCombos: DEFAULT_SHARD_BAR_COMBOS, keep: KEEP, log, onProgress });
   const wallMs = performance.now() - t0;
+  const coordCpu = process.cpuUsage(coordCpu0);
+  const coordinatorCpuMs = (coordCpu.user + coordCpu.system) / 1000;
+  const workerCpuMs = workers.reduce((a, w, i) => a + cpuOf(w.child.pid) - workerCpu0[i], 0);
   const stored = Object.values(await probe.hgetall(`ntp:sweep:${res.distributed.sweepId}:results`)).map((v) => JSON.parse(v));
   const fetchMs = stored.reduce((a, r) => a + r.fetchMs, 0);
   const after = await info();
@@ -60,7 +72,7 @@ async function run(workerCount) {
   return {
     // The first shard computing (workers share this machine's clock): before it the coordinator hashes, checks and uploads.
     firstStartMs: Math.min(...stored.map((r) => r.startedAt)) - t0Epoch,
-    workers: workerCount, wallMs, setupMs, gatheredMs, fetchMs, shards: d.shards, computeMs, rows: res.rows.length,
+    workers: workerCount, wallMs, coordinatorCpuMs, workerCpuMs, setupMs, gatheredMs, fetchMs, shards: d.shards, computeMs, rows: res.rows.length,
     redisCommands: after.commands - before.commands, redisCpuMs: (after.cpu - before.cpu) * 1000, redisBytes: (after.netIn - before.netIn) + (after.netOut - before.netOut),
   };
 }
@@ -96,8 +108,8 @@ const redisCpuMsPerShard = one.redisCpuMs / one.shards;
 const shardsPerSecond = 1000 / redisCpuMsPerShard;
 const workersKeptBusy = shardsPerSecond * meanShardMs / 1000;
 
-console.log(`distributed sweep: ${SYMBOLS} symbols x ${BARS} bars x ${rules.length} EMA pairs x ${risk.length} risk sets = ${barCombos.toExponential(2)} bar-combos, ${one.shards} shards of ${DEFAULT_SHARD_BAR_COMBOS.toExponential(1)}; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
-for (const r of [one, two]) console.log(`${r.workers} worker(s): ${(r.wallMs / 1000).toFixed(2)} s wall (first shard computing at ${(r.firstStartMs / 1000).toFixed(2)} s, setup done at ${(r.setupMs / 1000).toFixed(2)} s, last shard gathered at ${(r.gatheredMs / 1000).toFixed(2)} s, candle fetches ${(r.fetchMs / 1000).toFixed(2)} s), ${(r.computeMs / 1000).toFixed(2)} s of shard compute, ${r.redisCommands} Redis commands, ${r.redisCpuMs.toFixed(0)} ms Redis CPU, ${(r.redisBytes / 2 ** 20).toFixed(1)} MiB through Redis`);
+console.log(`distributed sweep: ${SYMBOLS} symbols x ${BARS} bars x ${rules.length} EMA pairs x ${risk.length} risk sets = ${barCombos.toExponential(2)} bar-combos, ${one.shards} shards of ${DEFAULT_SHARD_BAR_COMBOS.toExponential(1)}, best ${KEEP} rows kept; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+for (const r of [one, two]) console.log(`${r.workers} worker(s): ${(r.wallMs / 1000).toFixed(2)} s wall (first shard computing at ${(r.firstStartMs / 1000).toFixed(2)} s, setup done at ${(r.setupMs / 1000).toFixed(2)} s, last shard gathered at ${(r.gatheredMs / 1000).toFixed(2)} s, candle fetches ${(r.fetchMs / 1000).toFixed(2)} s), ${(r.computeMs / 1000).toFixed(2)} s of shard compute, CPU: workers ${(r.workerCpuMs / 1000).toFixed(2)} s, coordinator ${(r.coordinatorCpuMs / 1000).toFixed(2)} s, ${r.redisCommands} Redis commands, ${r.redisCpuMs.toFixed(0)} ms Redis CPU, ${(r.redisBytes / 2 ** 20).toFixed(1)} MiB through Redis`);
 report('distributed', [
   { metric: `2 single-thread workers vs 1 (${one.shards} shards)`, value: two.wallMs / 1000, unit: 's', baseline: '1 worker', baselineValue: one.wallMs / 1000, ratio: scaling, target: '>= 1.8x', pass: scaling >= 1.8 },
   { metric: 'the machine\'s ceiling for 2 workers: 2 x shard compute alone / shard compute with both cores busy', value: ceiling, unit: 'x' },
@@ -110,4 +122,4 @@ report('distributed', [
   { metric: 'Redis CPU per shard', value: redisCpuMsPerShard, unit: 'ms' },
   { metric: 'shards/s one Redis core serves (from its CPU per shard)', value: shardsPerSecond, unit: 'shards/s' },
   { metric: `workers one Redis keeps busy at ${(meanShardMs / 1000).toFixed(2)} s/shard`, value: workersKeptBusy, unit: 'workers' },
-], { grid: { symbols: SYMBOLS, bars: BARS, rules: rules.length, risk: risk.length, barCombos, shardBarCombos: DEFAULT_SHARD_BAR_COMBOS }, runs: [one, two], loadAverage: loadavg() });
+], { grid: { symbols: SYMBOLS, bars: BARS, rules: rules.length, risk: risk.length, barCombos, shardBarCombos: DEFAULT_SHARD_BAR_COMBOS, keep: KEEP }, runs: [one, two], loadAverage: loadavg() });

@@ -9,6 +9,7 @@ export {
   type Strategy, type StrategyParam, type StrategyName,
 } from './strategies/index.js';
 export * from './sweep.js';
+export { rankCompare, rankSweepRows, SweepRows, type SweepRowGrid, type SweepRowsOptions } from './sweep-rows.js';
 export { assertSignals } from './signals-check.js';
 export { backtestOptionsFromConfig } from './from-config.js';
 export { costSummary, tradeSlippage, type CostSummary } from './costs.js';

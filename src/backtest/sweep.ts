@@ -10,9 +10,10 @@
 import type { NativeDevice } from '../native/types.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { METRIC_NAMES, type BacktestMetrics, type MetricName } from './metrics.js';
-import { metricsOf, type NativeSymbol } from './native.js';
+import type { NativeSymbol } from './native.js';
 import { NativeSweep, type NativeSweepWindow } from './native-sweep.js';
-import { paramNames, ruleIssue, ruleLabel, strategyOf, STRATEGY_NAMES, type RuleStrategy, type Strategy, type StrategyName } from './strategies/index.js';
+import { SweepRows } from './sweep-rows.js';
+import { paramNames, ruleIssue, strategyOf, STRATEGY_NAMES, type RuleStrategy, type Strategy, type StrategyName } from './strategies/index.js';
 import type { BacktestOptions } from './types.js';
 
 /**
@@ -152,57 +153,6 @@ export interface SweepDistribution {
   missing: { shard: number; symbol: string; rules: string; risk: string; paths: number; error: string }[];
 }
 
-/** The ranking order of two rows by their metric values x, y and path numbers: `sign` -1 = descending, NaN last, ties by path. */
-function rankOrder(x: number, pathX: number, y: number, pathY: number, sign: number): number {
-  if (Number.isNaN(x) !== Number.isNaN(y)) return Number.isNaN(x) ? 1 : -1;
-  if (x !== y && !Number.isNaN(x)) return sign * (x < y ? -1 : 1);
-  return pathX - pathY;
-}
-
-/** The ranking order: rankBy descending (ascending if asked), NaN last, ties by path number. */
-export function rankCompare(rankBy: MetricName, ascending: boolean): (a: SweepRow, b: SweepRow) => number {
-  const sign = ascending ? 1 : -1;
-  return (a, b) => rankOrder(a.metrics[rankBy], a.path, b.metrics[rankBy], b.path, sign);
-}
-
-/**
- * The `limit` best rows seen so far under `compare` (negative: a ranks first): a binary heap with
- * the worst kept row at its root, so each row costs O(log limit) and memory stays O(limit).
- */
-export class TopRows {
-  private readonly heap: SweepRow[] = [];
-  constructor(private readonly compare: (a: SweepRow, b: SweepRow) => number, private readonly limit: number) {}
-
-  add(row: SweepRow): void {
-    const h = this.heap;
-    if (h.length < this.limit) {
-      h.push(row);
-      for (let i = h.length - 1; i > 0;) {
-        const parent = (i - 1) >> 1;
-        if (this.compare(h[i], h[parent]) <= 0) break;
-        [h[i], h[parent]] = [h[parent], h[i]];
-        i = parent;
-      }
-    } else if (this.compare(row, h[0]) < 0) {
-      h[0] = row;
-      for (let i = 0; ;) {
-        const l = 2 * i + 1, r = l + 1;
-        let worst = i;
-        if (l < h.length && this.compare(h[l], h[worst]) > 0) worst = l;
-        if (r < h.length && this.compare(h[r], h[worst]) > 0) worst = r;
-        if (worst === i) break;
-        [h[i], h[worst]] = [h[worst], h[i]];
-        i = worst;
-      }
-    }
-  }
-
-  /** The kept rows, best first. */
-  ranked(): SweepRow[] {
-    return [...this.heap].sort(this.compare);
-  }
-}
-
 export async function runSweep(grid: SweepGrid, options: SweepOptions = {}): Promise<SweepResult> {
   const rankBy = options.rankBy ?? 'sharpe';
   if (!METRIC_NAMES.includes(rankBy)) throw new RangeError(`rankBy = ${JSON.stringify(rankBy)} must be one of ${METRIC_NAMES.join(', ')}`);
@@ -213,11 +163,9 @@ export async function runSweep(grid: SweepGrid, options: SweepOptions = {}): Pro
   if (rules !== undefined && rules.length === 0) throw new RangeError('sweep grid rules must hold at least one rule (the grid is empty)');
   const chunkPaths = options.chunkPaths ?? SWEEP_WINDOW_PATHS;
   if (!(Number.isInteger(chunkPaths) && chunkPaths >= 1)) throw new RangeError(`chunkPaths = ${chunkPaths} must be an integer >= 1`);
-  const keep = options.keep ?? Infinity;
-  if (!(keep === Infinity || (Number.isInteger(keep) && keep >= 1))) throw new RangeError(`keep = ${keep} must be an integer >= 1`);
   const R = rules?.length ?? 1, P = risk.length, S = grid.symbols.length;
   const total = S * R * P;
-  const top = new TopRows(rankCompare(rankBy, options.ascending ?? false), keep);
+  const rows = new SweepRows({ symbols: grid.symbols, rules: rules ?? null, risk }, { rankBy, ascending: options.ascending, keep: options.keep, onRow: options.onRow });
   const started = performance.now();
   const engine = new NativeSweep({ symbols: grid.symbols, params: risk, device: options.device ?? 'auto', ...(rules ? { rules } : {}), ...(options.devices !== undefined ? { devices: options.devices } : {}) });
   const bars = grid.symbols.map((s) => s.candles.close.length);
@@ -243,35 +191,14 @@ export async function runSweep(grid: SweepGrid, options: SweepOptions = {}): Pro
       // The next window computes while this one's rows are ranked and streamed.
       pending = w.end < total ? windowFrom(w.end) : null;
       device = w.device;
-      for (let path = w.begin; path < w.end; path++) {
-        const r = Math.floor(path / P) % R, p = path % P;
-        const s = Math.floor(path / (R * P));
-        const rule = rules ? rules[r] : null;
-        const row = { rank: 0, path, symbol: grid.symbols[s].symbol ?? `symbol${s}`, strategy: ruleLabel(rule), rule, riskIndex: p, risk: risk[p], metrics: metricsOf(w, path - w.begin) };
-        options.onRow?.(row);
-        top.add(row);
-      }
+      rows.add(w.begin, w.metrics);
       report(w.end);
     }
   } finally {
     // After a failure above, a window may still be running: its result is dropped.
     pending?.catch(() => undefined);
   }
-  const rows = top.ranked();
-  rows.forEach((row, i) => { row.rank = i + 1; });
-  return { device, rankBy, shape: { symbols: S, rules: R, risk: P, paths: total, bars: barsBefore[S] }, barCombos: combosOf(total), elapsedMs: performance.now() - started, rows };
-}
-
-/** Sorts by rankCompare and numbers the ranks: the one ranking of every sweep, local or distributed. */
-export function rankSweepRows(rows: SweepRow[], rankBy: MetricName, ascending = false): void {
-  // Each row's metric and path read once into typed arrays, then their indices sorted: sorting the
-  // row objects themselves took ~0.5 s for 160k rows (a metric lookup per comparison), ~10x this.
-  const n = rows.length, value = new Float64Array(n), path = new Float64Array(n);
-  rows.forEach((row, i) => { value[i] = row.metrics[rankBy]; path[i] = row.path; });
-  const sign = ascending ? 1 : -1;
-  const order = Uint32Array.from({ length: n }, (_, i) => i).sort((a, b) => rankOrder(value[a], path[a], value[b], path[b], sign));
-  const sorted = Array.from(order, (i) => rows[i]);
-  sorted.forEach((row, i) => { rows[i] = row; row.rank = i + 1; });
+  return { device, rankBy, shape: { symbols: S, rules: R, risk: P, paths: total, bars: barsBefore[S] }, barCombos: combosOf(total), elapsedMs: performance.now() - started, rows: rows.ranked() };
 }
 
 const RISK_COLUMNS = ['initialEquity', 'riskFraction', 'feeBps', 'slippageBps', 'intrabar', 'breakevenAfterTp1', 'fractions', 'allowReverse', 'maxHoldBars', 'direction', 'stopDistance', 'targetDistance', 'barsPerYear'] as const;

@@ -43,18 +43,24 @@ function candleHash(pieces: readonly Uint8Array[]): string {
   return h.digest('hex');
 }
 
-/** Byte k of value i (of the raw layout, given as its pieces) goes to plane k, position i. */
+/**
+ * Byte k of value i (of the raw layout, given as its 8-byte aligned pieces) goes to plane k,
+ * position i: one pass, each value read as two little-endian 32-bit words and its bytes stored
+ * to the 8 planes (a Uint8Array store keeps the low 8 bits): 23-29 ms per 4.8 MB here, where a
+ * pass per plane reading bytes at a stride of 8 took 30-37 ms.
+ */
 function shuffleBytes(pieces: readonly Uint8Array[]): Buffer {
   const n = pieces.reduce((a, p) => a + p.length, 0) / 8;
   const out = Buffer.allocUnsafe(n * 8);
-  let i0 = 0;
+  const [p0, p1, p2, p3, p4, p5, p6, p7] = Array.from({ length: 8 }, (_, k) => out.subarray(k * n, (k + 1) * n));
+  let i = 0;
   for (const piece of pieces) {
-    const m = piece.length / 8;
-    for (let k = 0; k < 8; k++) {
-      const plane = k * n + i0;
-      for (let i = 0, j = k; i < m; i++, j += 8) out[plane + i] = piece[j];
+    const words = new Uint32Array(piece.buffer, piece.byteOffset, piece.length / 4);
+    for (let w = 0; w < words.length; w += 2, i++) {
+      const lo = words[w], hi = words[w + 1];
+      p0[i] = lo; p1[i] = lo >>> 8; p2[i] = lo >>> 16; p3[i] = lo >>> 24;
+      p4[i] = hi; p5[i] = hi >>> 8; p6[i] = hi >>> 16; p7[i] = hi >>> 24;
     }
-    i0 += m;
   }
   return out;
 }

@@ -17,7 +17,7 @@ import { hostname } from 'node:os';
 
 import { Queue } from 'bullmq';
 import {
-  METRIC_NAMES, metricsOf, pathIndex, rankSweepRows, resolveBacktestOptions, ruleLabel, type BacktestOptions, type MetricName, type RuleStrategy,
+  METRIC_NAMES, pathIndex, resolveBacktestOptions, ruleLabel, SweepRows, type BacktestOptions, type MetricName, type RuleStrategy,
   type SweepDistribution, type SweepResult, type SweepRow,
 } from '../backtest/index.js';
 import type { SymbolCandles } from '../data/candles.js';
@@ -48,6 +48,10 @@ export interface DistributedSweepOptions {
   device?: 'auto' | 'cpu' | 'cuda';
   rankBy?: MetricName;
   ascending?: boolean;
+  /** Rows kept in the result, the best by rankBy (default all), as runSweep's `keep`. */
+  keep?: number;
+  /** Every gathered path's row in path order (a shard's rows once every shard before it is in), as runSweep's `onRow`. */
+  onRow?: (row: SweepRow) => void;
   /** Target bar-combos per shard (default DEFAULT_SHARD_BAR_COMBOS). */
   shardBarCombos?: number;
   /** Attempts per shard before it is reported missing. */
@@ -135,19 +139,22 @@ export async function runDistributedSweep(grid: DistributedGrid, options: Distri
     const writeMeta = () => redis.set(KEYS.sweepMeta(sweepId), JSON.stringify({ shards: shards.length, symbols: grid.symbols.length, rules: R, risk: P }));
     await writeMeta();
 
-    const gathered = new Map<number, { result: ShardResult; rows: SweepRow[] }>();
+    const gathered = new Map<number, ShardResult>();
     const failed = new Map<number, string>();
-    const labels = new Map<number, string>();
-    const label = (r: number) => labels.get(r) ?? labels.set(r, ruleLabel(grid.rules[r])).get(r)!;
-    /** A shard's rows, built as it arrives: the coordinator waits on workers anyway, and the end of the sweep is left only the ranking. */
-    const shardRows = (sh: Shard, metrics: Float64Array): SweepRow[] => {
-      const sym = grid.symbols[sh.symbol];
-      const rows: SweepRow[] = new Array(sh.rules * sh.risks);
-      for (let i = 0; i < rows.length; i++) {
-        const rr = sh.rule0 + Math.floor(i / sh.risks), p = sh.risk0 + (i % sh.risks);
-        rows[i] = { rank: 0, path: pathIndex({ rules: R, params: P }, sh.symbol, rr, p), symbol: sym.symbol, strategy: label(rr), rule: grid.rules[rr], riskIndex: p, risk: grid.risk[p], metrics: metricsOf({ metrics }, i) };
+    // Rows are made as shards arrive, in path order (shards are planned in path order, each a
+    // contiguous range): a shard's metrics wait here until every shard before it is in.
+    const rows = new SweepRows({ symbols: grid.symbols, rules: grid.rules, risk: grid.risk }, { rankBy, ascending: options.ascending, keep: options.keep, onRow: options.onRow });
+    const waiting = new Map<number, Float64Array>();
+    let nextRows = 0;
+    const firstPath = (sh: Shard) => pathIndex({ rules: R, params: P }, sh.symbol, sh.rule0, sh.risk0);
+    /** Rows of the waiting shards that are next in path order (at the end: all, past the failed ones). */
+    const makeRows = (end = false) => {
+      for (; nextRows < shards.length; nextRows++) {
+        const metrics = waiting.get(nextRows);
+        if (metrics) rows.add(firstPath(shards[nextRows]), metrics);
+        else if (!end) break;
+        waiting.delete(nextRows);
       }
-      return rows;
     };
     const readNew = async (): Promise<number> => {
       const keys = (await redis.hkeys(KEYS.sweepResults(sweepId))).map(Number).filter((k) => Number.isInteger(k) && k >= 0 && k < shards.length && !gathered.has(k));
@@ -174,10 +181,12 @@ export async function runDistributedSweep(grid: DistributedGrid, options: Distri
           await redis.multi().hdel(KEYS.sweepResults(sweepId), String(k)).hdel(KEYS.sweepMetrics(sweepId), String(k)).exec();
           continue;
         }
-        gathered.set(k, { result, rows: shardRows(sh, metrics) });
+        gathered.set(k, result);
+        waiting.set(k, metrics);
         failed.delete(k);
         added += 1;
       }
+      makeRows();
       return added;
     };
     await readNew();
@@ -266,15 +275,13 @@ export async function runDistributedSweep(grid: DistributedGrid, options: Distri
       await waiter.blpop(KEYS.sweepDone(sweepId), pollMs / 1000).catch(() => new Promise((r) => setTimeout(r, pollMs)));
     }
 
-    const rows: SweepRow[] = [];
+    makeRows(true);
     const perWorker = new Map<string, SweepDistribution['workers'][number]>();
     let barCombos = 0;
     let resultDevice: 'cpu' | 'cuda' = 'cpu';
     for (const sh of shards) {
-      const g = gathered.get(sh.shard);
-      if (!g) continue;
-      const { result: r } = g;
-      for (const row of g.rows) rows.push(row);
+      const r = gathered.get(sh.shard);
+      if (!r) continue;
       const n = grid.symbols[sh.symbol].candles.close.length;
       if (r.device === 'cuda') resultDevice = 'cuda';
       barCombos += sh.rules * sh.risks * n;
@@ -285,7 +292,6 @@ export async function runDistributedSweep(grid: DistributedGrid, options: Distri
       w.busyMs += r.ms;
       perWorker.set(r.worker, w);
     }
-    rankSweepRows(rows, rankBy, options.ascending);
     const missing = [...failed].sort((a, b) => a[0] - b[0]).map(([k, error]) => {
       const sh = shards[k];
       const rules = sh.rules === 1 ? ruleLabel(grid.rules[sh.rule0]) : `${ruleLabel(grid.rules[sh.rule0])}..${ruleLabel(grid.rules[sh.rule0 + sh.rules - 1])}`;
@@ -294,7 +300,7 @@ export async function runDistributedSweep(grid: DistributedGrid, options: Distri
     return {
       device: resultDevice, rankBy,
       shape: { symbols: grid.symbols.length, rules: R, risk: P, paths: grid.symbols.length * R * P, bars: grid.symbols.reduce((a, s) => a + s.candles.close.length, 0) },
-      barCombos, elapsedMs: performance.now() - started, rows,
+      barCombos, elapsedMs: performance.now() - started, rows: rows.ranked(),
       distributed: { sweepId, shards: shards.length, resumed, workers: [...perWorker.values()].sort((a, b) => a.worker.localeCompare(b.worker)), missing },
     };
   } finally {

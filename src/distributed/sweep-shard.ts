@@ -95,9 +95,10 @@ export function encodeRisk(risk: Partial<BacktestOptions>): Record<string, unkno
   return JSON.parse(JSON.stringify(risk, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v))) as Record<string, unknown>;
 }
 
-/** Stored metric bytes as float64s (copied: a Buffer from Redis need not be 8-byte aligned); null when not whole float64s. */
+/** Stored metric bytes as float64s (a view when 8-byte aligned, as Redis replies of this size are; else a copy); null when not whole float64s. */
 export function metricsFromBytes(bytes: Buffer): Float64Array | null {
   if (bytes.length % 8 !== 0) return null;
+  if (bytes.byteOffset % 8 === 0) return new Float64Array(bytes.buffer, bytes.byteOffset, bytes.length / 8);
   return new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
 }
 
@@ -113,13 +114,16 @@ export const sweepShardJob: JobKind<SweepShardPayload> = {
     const fetchStarted = performance.now();
     const candles = await ctx.candles.get(p.candles);
     const fetchMs = performance.now() - fetchStarted;
-    let started = NaN, startedAt = NaN;
-    const res = await ctx.compute(() => {
-      started = performance.now();
+    let startedAt = NaN, ms = NaN;
+    const res = await ctx.compute(async () => {
+      const started = performance.now();
       startedAt = Date.now();
-      return runNativeBacktestAsync({ symbols: [{ candles }], rules: p.rules, params: p.risk, device: p.device });
+      const r = await runNativeBacktestAsync({ symbols: [{ candles }], rules: p.rules, params: p.risk, device: p.device });
+      // Timed here, not after the slot is released: the next shard starts (on this thread) before this job resumes.
+      ms = performance.now() - started;
+      return r;
     });
-    const result: ShardResult = { worker: ctx.worker, device: res.device, startedAt, ms: performance.now() - started, fetchMs, paths: res.paths };
+    const result: ShardResult = { worker: ctx.worker, device: res.device, startedAt, ms, fetchMs, paths: res.paths };
     const metrics = Buffer.from(res.metrics.buffer, res.metrics.byteOffset, res.metrics.byteLength);
     // One transaction: the result and its metrics are stored together or not at all.
     const [[, stored]] = (await ctx.redis.multi()

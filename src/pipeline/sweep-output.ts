@@ -1,7 +1,7 @@
 /**
  * A sweep's output folder, written while the sweep streams (used by `ntp sweep`, reusable by
  * anything that produces sweep rows, e.g. merged shards): every row goes to sweep-paths.csv in
- * arrival order and into the heatmap's best cells, then `finish` writes the ranked best rows
+ * the order it comes (path order, from both the local and the queued sweep) and into the heatmap's best cells, then `finish` writes the ranked best rows
  * (sweep.csv, sweep.json) and the report. Write it into an output set's staging directory
  * (util/output-set.ts) so the folder is replaced as a whole.
  */

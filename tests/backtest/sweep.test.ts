@@ -9,8 +9,9 @@ import { metricsOf, runNativeBacktest } from '../../src/backtest/native.js';
 import { runReferenceBacktest } from '../../src/backtest/reference.js';
 import { ruleSignals } from '../../src/backtest/rules.js';
 import {
-  countRuleGrid, expandRiskGrid, expandRuleGrid, rankCompare, rankSweepRows, runSweep, sweepCsv, writeSweepCsv, writeSweepJson, type SweepRow,
+  countRuleGrid, expandRiskGrid, expandRuleGrid, runSweep, sweepCsv, writeSweepCsv, writeSweepJson, type SweepRow,
 } from '../../src/backtest/sweep.js';
+import { rankCompare, rankSweepRows } from '../../src/backtest/sweep-rows.js';
 import { estimateSweep, sweepLimitIssue } from '../../src/backtest/sweep-estimate.js';
 import { METRIC_NAMES } from '../../src/backtest/metrics.js';
 import { loadMarketData } from '../helpers/market-data.js';
@@ -84,6 +85,9 @@ test('streaming: every path reaches onRow in path order, and the kept top N equa
       t.deepEqual(streamed, Array.from({ length: total }, (_, i) => i), 'every path once, in path order');
       t.is(top.shape.paths, total);
       t.deepEqual(top.rows.map((r) => [r.rank, r.path, r.metrics[rankBy]]), full.rows.slice(0, keep).map((r) => [r.rank, r.path, r.metrics[rankBy]]), `${rankBy} keep ${keep}`);
+      // Without onRow, rows are made only for paths that enter the kept set: the same rows come out.
+      const quiet = await runSweep({ symbols: small, rules, risk }, { rankBy, ascending, chunkPaths: 7, keep });
+      t.deepEqual(quiet.rows, full.rows.slice(0, keep), `${rankBy} keep ${keep}, no onRow`);
     }
   }
 });

@@ -5,6 +5,8 @@ import { captureIo } from '../../src/cli/io.js';
 import { main } from '../../src/cli/main.js';
 import { checkQueueUrl, planShards, QueueUrlError, redactUrl } from '../../src/distributed/index.js';
 import { contentId } from '../../src/distributed/shards.js';
+import { metricsFromBytes } from '../../src/distributed/sweep-shard.js';
+import { pathIndex } from '../../src/backtest/native.js';
 
 test('shards cover every (symbol, rule, risk) path exactly once, each near the target size', (t) => {
   const bars = [1000, 5000, 20_000];
@@ -22,6 +24,13 @@ test('shards cover every (symbol, rule, risk) path exactly once, each near the t
     });
     t.is(seen.size, bars.length * R * P);
     t.true([...seen.values()].every((n) => n === 1));
+    // In path order, each a contiguous range of paths: the coordinator streams rows shard after shard.
+    let next = 0;
+    for (const sh of shards) {
+      t.is(pathIndex({ rules: R, params: P }, sh.symbol, sh.rule0, sh.risk0), next);
+      t.true(sh.risks === P || sh.rules === 1, 'a partial risk block holds one rule');
+      next += sh.rules * sh.risks;
+    }
   }
   // Risk sets stay together when they fit, so a rule's indicator is computed once per shard.
   t.true(planShards([1000], 20, 4, 8000).every((sh) => sh.risks === 4 && sh.rules === 2));
@@ -64,4 +73,18 @@ test('CLI: worker without a queue, a bad --queue, a bad --concurrency and sweep 
   r = await run(['sweep', '--queue', 'redis://127.0.0.1:1', '--set', 'sweep.strategy=model']);
   t.is(r.code, 2);
   t.regex(r.err, /sweep --queue runs rule strategies/);
+});
+
+test('stored metric bytes read as float64s: a view when aligned, a copy when not, null when not whole values', (t) => {
+  const values = new Float64Array([1.5, -0, NaN, Infinity, 1e-300]);
+  const aligned = Buffer.from(values.buffer);
+  const view = metricsFromBytes(aligned)!;
+  t.deepEqual([...view], [...values]);
+  t.is(view.buffer, aligned.buffer, 'no copy');
+  const shifted = Buffer.alloc(values.byteLength + 1).subarray(1);
+  aligned.copy(shifted);
+  const copy = metricsFromBytes(shifted)!;
+  t.deepEqual([...copy], [...values]);
+  t.not(copy.buffer, shifted.buffer);
+  t.is(metricsFromBytes(aligned.subarray(0, 12)), null);
 });

@@ -220,18 +220,22 @@ test.serial('Redis restarted empty mid-sweep: the coordinator re-uploads candles
   assertSameAsLocal(t, out, local, 3 * 200 * 4);
 });
 
-test.serial('a shard that fails every attempt is reported with its error; the result says which part is missing', async (t) => {
-  const [good, bad] = syntheticMarket({ symbols: 2, bars: 3000, seed: 5 });
+test.serial('a shard that fails every attempt is reported with its error; the result says which part is missing; the rows after it still stream in path order', async (t) => {
+  const [good, bad, later] = syntheticMarket({ symbols: 3, bars: 3000, seed: 5 });
   bad.candles.close[100] = NaN;
   const rules = expandRuleGrid({ ema_cross: { fast: [5, 10], slow: [50, 100] } });
   const lines: string[] = [];
-  const res = await runDistributedSweep({ symbols: [good, bad], rules, risk: [{ stopDistance: 0.02 }] }, { url: redis.url, device: 'cpu', log: (l) => lines.push(l), reconcileMs: 1000 });
+  const streamed: number[] = [];
+  const res = await runDistributedSweep({ symbols: [good, bad, later], rules, risk: [{ stopDistance: 0.02 }] }, {
+    url: redis.url, device: 'cpu', log: (l) => lines.push(l), reconcileMs: 1000, onRow: (r) => streamed.push(r.path),
+  });
   const missing = res.distributed!.missing;
   t.is(missing.length, 1);
   t.like(missing[0], { shard: 1, symbol: 'SYN1', rules: 'ema_cross(5,50)..ema_cross(10,100)', risk: 'risk set 0', paths: 4 });
   t.regex(missing[0].error, /close/, 'the engine\'s own error');
-  t.is(res.rows.length, 4);
-  t.true(res.rows.every((r) => r.symbol === 'SYN0'));
+  t.deepEqual(streamed, [0, 1, 2, 3, 8, 9, 10, 11], 'every gathered path once, in path order, past the missing shard');
+  t.is(res.rows.length, 8);
+  t.true(res.rows.every((r) => r.symbol !== 'SYN1'));
   t.true(lines.some((l) => /^shard 1 failed 3 times: /.test(l)));
   const conn = openRedis(redis.url);
   const q = new Queue(QUEUES[sweepShardJob.queue], { connection: conn, prefix: QUEUE_PREFIX });

@@ -117,7 +117,7 @@ const sweep: CommandSpec = {
       const output = new SweepOutput(set.staging, { risk, rankBy: s.rankBy, heatmap: s.heatmap, allPaths: s.allPaths });
       try {
         const options = { device, devices: s.devices, rankBy: s.rankBy, onProgress, keep: s.keep, onRow: output.row };
-        /** Rows of a sweep that returned them all at once: streamed in path order, the best `keep` kept. */
+        /** Rows of a sampled sweep, returned all at once: streamed in path order, the best `keep` kept. */
         const gathered = (r: SweepResult): SweepResult => {
           for (const row of [...r.rows].sort((x, y) => x.path - y.path)) output.row(row);
           return { ...r, rows: r.rows.slice(0, s.keep) };
@@ -151,7 +151,7 @@ const sweep: CommandSpec = {
           grid = { symbols: series.map(({ symbol, candles }) => ({ symbol, candles })), rules, risk };
           r = queueUrl !== null
             ? await runDistributedSweep({ symbols: series, rules, risk }, {
-              url: queueUrl, device, rankBy: s.rankBy, shardBarCombos: s.shardBarCombos,
+              url: queueUrl, device, rankBy: s.rankBy, keep: s.keep, onRow: output.row, shardBarCombos: s.shardBarCombos,
               log: (line) => io.stderr(`sweep: ${line}\n`),
               onProgress: (p) => {
                 if (p.total !== lastTotal) progress.resumeFrom(p.done);
@@ -164,7 +164,7 @@ const sweep: CommandSpec = {
             : await runSweep(grid, options);
         }
         progress.finish(progressFields);
-        if (sampled || queueUrl !== null) r = gathered(r);
+        if (sampled) r = gathered(r);
         // DSR counting every path streamed (not only the best sweep.keep); PBO over a sample of the kept configurations. The same for a local and a queued sweep.
         const stats = await sweepOverfitting(r, grid, { barsPerYear: config.backtest.barsPerYear, device, seed: s.seed, allTrials: output.trials });
         const names = output.finish(r, { title: `ntp sweep: ${s.strategy}, ranked by ${s.rankBy}`, source: loaded.source, synthetic: loaded.synthetic }, stats ?? undefined);
