@@ -17,7 +17,7 @@ import { hostname } from 'node:os';
 
 import { Queue } from 'bullmq';
 import {
-  METRIC_NAMES, pathIndex, resolveBacktestOptions, ruleLabel, SweepRows, type BacktestOptions, type MetricName, type RuleStrategy,
+  METRIC_NAMES, resolveBacktestOptions, ruleLabel, SweepRows, type BacktestOptions, type MetricName, type RuleStrategy,
   type SweepDistribution, type SweepResult, type SweepRow,
 } from '../backtest/index.js';
 import type { SymbolCandles } from '../data/candles.js';
@@ -25,7 +25,8 @@ import { putCandles, seriesHash } from './candle-store.js';
 import { KEYS, QUEUES, QUEUE_PREFIX, openRedis, waitForRedis } from './connection.js';
 import { JobRejection } from './payload-check.js';
 import { DEFAULT_SHARD_BAR_COMBOS, contentId, planShards, type Shard } from './shards.js';
-import { SWEEP_SHARD, encodeRisk, metricsFromBytes, sweepShardJob, type ShardResult, type SweepShardPayload } from './sweep-shard.js';
+import { ShardRows, shardMetricBytes } from './shard-rows.js';
+import { SWEEP_SHARD, encodeRisk, sweepShardJob, type ShardResult, type SweepShardPayload } from './sweep-shard.js';
 
 export interface DistributedGrid {
   symbols: SymbolCandles[];
@@ -141,52 +142,44 @@ export async function runDistributedSweep(grid: DistributedGrid, options: Distri
 
     const gathered = new Map<number, ShardResult>();
     const failed = new Map<number, string>();
-    // Rows are made as shards arrive, in path order (shards are planned in path order, each a
-    // contiguous range): a shard's metrics wait here until every shard before it is in.
     const rows = new SweepRows({ symbols: grid.symbols, rules: grid.rules, risk: grid.risk }, { rankBy, ascending: options.ascending, keep: options.keep, onRow: options.onRow });
-    const waiting = new Map<number, Float64Array>();
-    let nextRows = 0;
-    const firstPath = (sh: Shard) => pathIndex({ rules: R, params: P }, sh.symbol, sh.rule0, sh.risk0);
-    /** Rows of the waiting shards that are next in path order (at the end: all, past the failed ones). */
-    const makeRows = (end = false) => {
-      for (; nextRows < shards.length; nextRows++) {
-        const metrics = waiting.get(nextRows);
-        if (metrics) rows.add(firstPath(shards[nextRows]), metrics);
-        else if (!end) break;
-        waiting.delete(nextRows);
-      }
+    const shardRows = new ShardRows(redis, sweepId, shards, { rules: R, params: P }, rows);
+    /** Gathered shards whose metrics Redis lost before their rows were made: computed again (the next job-state check adds them). */
+    let checkJobsNow = false;
+    const recompute = (lost: number[]) => {
+      for (const k of lost) gathered.delete(k);
+      checkJobsNow ||= lost.length > 0;
+      if (lost.length > 0) log(`shards ${lost.join(', ')}: their metrics are gone from Redis before their rows were made; computing them again`);
     };
     const readNew = async (): Promise<number> => {
       const keys = (await redis.hkeys(KEYS.sweepResults(sweepId))).map(Number).filter((k) => Number.isInteger(k) && k >= 0 && k < shards.length && !gathered.has(k));
       if (keys.length === 0) return 0;
       const fields = keys.map(String);
       const values = await redis.hmget(KEYS.sweepResults(sweepId), ...fields);
-      const bytes = await redis.hmgetBuffer(KEYS.sweepMetrics(sweepId), ...fields);
+      // The metrics themselves are read when their rows are made (ShardRows): here only their size.
+      const sizes = await Promise.all(fields.map((f) => redis.hstrlen(KEYS.sweepMetrics(sweepId), f)));
       let added = 0;
       for (const [i, k] of keys.entries()) {
-        const v = values[i], b = bytes[i];
+        const v = values[i];
         if (v === null) continue;
-        const sh = shards[k];
         let result: ShardResult | null = null;
-        const metrics = b === null ? null : metricsFromBytes(b);
         try {
           result = JSON.parse(v) as ShardResult;
-          if (typeof result.worker !== 'string' || metrics?.length !== sh.rules * sh.risks * METRIC_NAMES.length) result = null;
+          if (typeof result.worker !== 'string' || sizes[i] !== shardMetricBytes(shards[k])) result = null;
         } catch {
           result = null;
         }
-        if (result === null || metrics === null) {
+        if (result === null) {
           // Not what a worker writes: drop it; the next job-state check computes the shard again.
           log(`shard ${k}: the stored result is unreadable or of the wrong size; computing it again`);
           await redis.multi().hdel(KEYS.sweepResults(sweepId), String(k)).hdel(KEYS.sweepMetrics(sweepId), String(k)).exec();
           continue;
         }
         gathered.set(k, result);
-        waiting.set(k, metrics);
         failed.delete(k);
         added += 1;
       }
-      makeRows();
+      recompute(await shardRows.advance(gathered, false));
       return added;
     };
     await readNew();
@@ -239,7 +232,9 @@ export async function runDistributedSweep(grid: DistributedGrid, options: Distri
     for (;;) {
       try {
         if (!(await redis.exists(KEYS.sweepMeta(sweepId)))) {
-          log(`Redis lost sweep ${sweepId.slice(0, 12)} (restarted empty?): re-uploading candles and re-enqueueing the ${shards.length - gathered.size} shards not gathered`);
+          // Shards gathered but not yet made into rows lost their metrics with it.
+          for (const k of shardRows.unmade(gathered)) gathered.delete(k);
+          log(`Redis lost sweep ${sweepId.slice(0, 12)} (restarted empty?): re-uploading candles and re-enqueueing the ${shards.length - gathered.size} shards whose rows are not made`);
           await upload();
           await writeMeta();
           failed.clear();
@@ -251,10 +246,13 @@ export async function runDistributedSweep(grid: DistributedGrid, options: Distri
         if (added > 0) {
           lastResult = Date.now();
           for (const [k] of [...gathered].slice(fresh)) barCombosHere += shards[k].rules * shards[k].risks * grid.symbols[shards[k].symbol].candles.close.length;
-        } else if (Date.now() - lastResult > reconcileMs || gathered.size + failed.size >= shards.length) {
+        } else if (checkJobsNow || Date.now() - lastResult > reconcileMs || gathered.size + failed.size >= shards.length) {
+          checkJobsNow = false;
           await reconcile(false);
           lastResult = Date.now();
         }
+        // Every shard in (or failed): the last rows, past the failed shards.
+        if (gathered.size + failed.size >= shards.length) recompute(await shardRows.advance(gathered, true));
         if (Date.now() - lastWorkersCheck > 1000) {
           workers = await queue.getWorkersCount();
           lastWorkersCheck = Date.now();
@@ -275,7 +273,6 @@ export async function runDistributedSweep(grid: DistributedGrid, options: Distri
       await waiter.blpop(KEYS.sweepDone(sweepId), pollMs / 1000).catch(() => new Promise((r) => setTimeout(r, pollMs)));
     }
 
-    makeRows(true);
     const perWorker = new Map<string, SweepDistribution['workers'][number]>();
     let barCombos = 0;
     let resultDevice: 'cpu' | 'cuda' = 'cpu';

@@ -216,7 +216,7 @@ test.serial('Redis restarted empty mid-sweep: the coordinator re-uploads candles
   await redis.restart();
   const r = await running;
   t.is(r.code, 0, r.err);
-  t.regex(r.err, /Redis lost sweep [0-9a-f]{12} \(restarted empty\?\): re-uploading candles and re-enqueueing the \d+ shards not gathered/);
+  t.regex(r.err, /Redis lost sweep [0-9a-f]{12} \(restarted empty\?\): re-uploading candles and re-enqueueing the \d+ shards whose rows are not made/);
   assertSameAsLocal(t, out, local, 3 * 200 * 4);
 });
 
