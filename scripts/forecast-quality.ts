@@ -3,7 +3,8 @@
  * at once (`ntp run`'s pipeline: time split per symbol, the test split last), then on each
  * symbol's test bars
  *  - the 1-bar (h0) direction MCC against the best naive baseline, with the moving-block
- *    bootstrap interval of the paired difference (metrics/forecast-quality.ts);
+ *    bootstrap interval of the paired difference (metrics/forecast-quality.ts), and the same
+ *    over every symbol's test windows pooled;
  *  - 1-sigma coverage per horizon after the run's calibration (training.sigmaCalibration),
  *    beside the other kind fit on the same validation split and the raw variance head;
  *  - the default model strategy (edge-gated) beside buy-and-hold and the EMA cross: net return,
@@ -117,6 +118,8 @@ for (const one of loaded.series) {
     coverageOther: coverageOf(scaled.values), coverageRaw: coverageOf(raw.values), signals: count, targetsInsideCosts: inside,
   });
 }
+// Every symbol's test windows together (not a criterion; what `ntp evaluate` reports on the same split).
+const pooled = await evaluateWithBaselines(predictor.model, datasetOf(loaded.series), 'test', loaded.series.map((one) => one.candles), lossOptions, config.evaluation, predictor.calibration);
 predictor.dispose();
 const ungated = await backtestSeries(summary.backtests.map((b) => ({ symbol: b.symbol, candles: b.candles })), { kind: 'signals', signals: ungatedSignals }, backtestOptions);
 const seconds = (Date.now() - started) / 1000;
@@ -139,6 +142,11 @@ const lines: string[] = [
       + `${f(r.h0.difference.mcc)} ${ci(r.h0.difference.mccCi)} | ${r.coverage.map((c) => f(c)).join('/')} | `
       + `${r.coverageOther.map((c) => f(c)).join('/')} | ${r.coverageRaw.map((c) => f(c)).join('/')} |`;
   }),
+  (() => {
+    const h0 = pooled.quality.horizons[0], best = h0.baselines.find((b) => b.name === h0.best)!;
+    return `| all ${rows.length}, pooled | ${pooled.evaluation.windows} | ${pct(h0.upRate)} | ${f(h0.model.mcc)} ${ci(h0.model.mccCi)} | ${h0.best} | ${f(best.mcc)} | `
+      + `${f(h0.difference.mcc)} ${ci(h0.difference.mccCi)} | | | |`;
+  })(),
   '',
   `strategy on the same test bars (round trip ${f(roundTrip * 1e4, 1)} bps): default = edge-gated model signals; ungated = signals.requireEdge false`,
   '| symbol | default: net / Sharpe / trades / fees per year | ungated: net / Sharpe / trades / fees per year | signals (targets inside costs) | buy and hold: net / Sharpe | EMA cross: net / Sharpe / fees per year |',
@@ -177,6 +185,7 @@ if (values.json) {
       ...r, strategy: Object.fromEntries(summary.comparisons[s].map((c) => [c.name, comparisonValues(c)])),
       ungated: { ...ungated[s].metrics, costs: costsOf(ungated[s], backtestOptions) },
     })),
+    pooled: { windows: pooled.evaluation.windows, h0: pooled.quality.horizons[0] },
     acceptance: { above, ciAbove, covered, coveredOther, maxFeesPerYear: maxFees, targetsInsideCosts: inside },
   }, null, 2)}\n`);
 }
