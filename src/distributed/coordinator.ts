@@ -88,6 +88,7 @@ export async function runDistributedSweep(grid: DistributedGrid, options: Distri
   const reconcileMs = options.reconcileMs ?? 5000;
   const attempts = options.attempts ?? 3;
   const R = grid.rules.length, P = grid.risk.length;
+  const rows = new SweepRows({ symbols: grid.symbols, rules: grid.rules, risk: grid.risk }, { rankBy, ascending: options.ascending, keep: options.keep, onRow: options.onRow });
   const started = performance.now();
 
   const redis = openRedis(options.url, { name: `ntp-coordinator-${hostname()}-${process.pid}` });
@@ -142,7 +143,6 @@ export async function runDistributedSweep(grid: DistributedGrid, options: Distri
 
     const gathered = new Map<number, ShardResult>();
     const failed = new Map<number, string>();
-    const rows = new SweepRows({ symbols: grid.symbols, rules: grid.rules, risk: grid.risk }, { rankBy, ascending: options.ascending, keep: options.keep, onRow: options.onRow });
     const shardRows = new ShardRows(redis, sweepId, shards, { rules: R, params: P }, rows);
     /** Gathered shards whose metrics Redis lost before their rows were made: computed again (the next job-state check adds them). */
     let checkJobsNow = false;
@@ -151,14 +151,17 @@ export async function runDistributedSweep(grid: DistributedGrid, options: Distri
       checkJobsNow ||= lost.length > 0;
       if (lost.length > 0) log(`shards ${lost.join(', ')}: their metrics are gone from Redis before their rows were made; computing them again`);
     };
-    const readNew = async (): Promise<number> => {
-      const keys = (await redis.hkeys(KEYS.sweepResults(sweepId))).map(Number).filter((k) => Number.isInteger(k) && k >= 0 && k < shards.length && !gathered.has(k));
-      if (keys.length === 0) return 0;
+    /** Shards newly stored by workers: gathered, and their rows made as far as path order allows. Returns them. */
+    const readNew = async (): Promise<number[]> => {
+      // A shard the rows have passed (made, or skipped at the end as failed) is final: a late result for it is not read.
+      const keys = (await redis.hkeys(KEYS.sweepResults(sweepId))).map(Number)
+        .filter((k) => Number.isInteger(k) && k >= 0 && k < shards.length && !gathered.has(k) && !shardRows.passed(k));
+      if (keys.length === 0) return [];
       const fields = keys.map(String);
       const values = await redis.hmget(KEYS.sweepResults(sweepId), ...fields);
       // The metrics themselves are read when their rows are made (ShardRows): here only their size.
       const sizes = await Promise.all(fields.map((f) => redis.hstrlen(KEYS.sweepMetrics(sweepId), f)));
-      let added = 0;
+      const added: number[] = [];
       for (const [i, k] of keys.entries()) {
         const v = values[i];
         if (v === null) continue;
@@ -177,7 +180,7 @@ export async function runDistributedSweep(grid: DistributedGrid, options: Distri
         }
         gathered.set(k, result);
         failed.delete(k);
-        added += 1;
+        added.push(k);
       }
       recompute(await shardRows.advance(gathered, false));
       return added;
@@ -195,7 +198,7 @@ export async function runDistributedSweep(grid: DistributedGrid, options: Distri
     };
     /** Job states of the shards not gathered (of `symbols`, default all): add what has no job, record what failed (or retry it, on start). */
     const reconcile = async (retryFailed: boolean, symbols?: Set<number>) => {
-      const missing = shards.filter((s) => !gathered.has(s.shard) && (retryFailed || !failed.has(s.shard)) && (!symbols || symbols.has(s.symbol))).map((s) => s.shard);
+      const missing = shards.filter((s) => !gathered.has(s.shard) && !shardRows.passed(s.shard) && (retryFailed || !failed.has(s.shard)) && (!symbols || symbols.has(s.symbol))).map((s) => s.shard);
       const add: number[] = [];
       for (const k of missing) {
         const id = shardJobId(sweepId, k);
@@ -237,15 +240,14 @@ export async function runDistributedSweep(grid: DistributedGrid, options: Distri
           log(`Redis lost sweep ${sweepId.slice(0, 12)} (restarted empty?): re-uploading candles and re-enqueueing the ${shards.length - gathered.size} shards whose rows are not made`);
           await upload();
           await writeMeta();
-          failed.clear();
+          for (const k of failed.keys()) if (!shardRows.passed(k)) failed.delete(k);
           await reconcile(true);
           lastResult = Date.now();
         }
-        const fresh = gathered.size;
         const added = await readNew();
-        if (added > 0) {
+        if (added.length > 0) {
           lastResult = Date.now();
-          for (const [k] of [...gathered].slice(fresh)) barCombosHere += shards[k].rules * shards[k].risks * grid.symbols[shards[k].symbol].candles.close.length;
+          for (const k of added) if (gathered.has(k)) barCombosHere += shards[k].rules * shards[k].risks * grid.symbols[shards[k].symbol].candles.close.length;
         } else if (checkJobsNow || Date.now() - lastResult > reconcileMs || gathered.size + failed.size >= shards.length) {
           checkJobsNow = false;
           await reconcile(false);

@@ -19,6 +19,8 @@ export const shardMetricBytes = (sh: Shard): number => sh.rules * sh.risks * MET
 
 export class ShardRows {
   private next = 0;
+  /** What the rows' consumer (onRow) threw: the rows are not made again after it (no row twice). */
+  private broken: unknown = null;
 
   constructor(
     private readonly redis: Redis,
@@ -27,6 +29,11 @@ export class ShardRows {
     private readonly shape: { rules: number; params: number },
     private readonly rows: SweepRows,
   ) {}
+
+  /** Whether the rows have passed shard k: made, or skipped at the end as not gathered. Either is final. */
+  passed(k: number): boolean {
+    return k < this.next;
+  }
 
   /** Gathered shards whose rows are not made yet (their metrics are still only in Redis). */
   unmade(gathered: ReadonlyMap<number, unknown>): number[] {
@@ -37,8 +44,10 @@ export class ShardRows {
    * Makes the rows of the gathered shards next in path order; at the `end`, past the shards
    * that are not gathered (failed). Returns the shards whose metrics Redis no longer holds (it
    * restarted empty after they were gathered): the caller computes them again; rows wait.
+   * Once the rows' consumer has thrown, every call throws that error again.
    */
   async advance(gathered: ReadonlyMap<number, unknown>, end: boolean): Promise<number[]> {
+    if (this.broken !== null) throw this.broken;
     const { shards } = this;
     for (;;) {
       while (end && this.next < shards.length && !gathered.has(this.next)) this.next++;
@@ -51,7 +60,12 @@ export class ShardRows {
       for (const [i, k] of batch.entries()) {
         if (metrics[i] === null) return lost;
         const sh = shards[k];
-        this.rows.add(pathIndex(this.shape, sh.symbol, sh.rule0, sh.risk0), metrics[i]!);
+        try {
+          this.rows.add(pathIndex(this.shape, sh.symbol, sh.rule0, sh.risk0), metrics[i]!);
+        } catch (e) {
+          this.broken = e;
+          throw e;
+        }
         this.next = k + 1;
       }
     }

@@ -95,7 +95,10 @@ export function encodeRisk(risk: Partial<BacktestOptions>): Record<string, unkno
   return JSON.parse(JSON.stringify(risk, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v))) as Record<string, unknown>;
 }
 
-/** Stored metric bytes as float64s (a view when 8-byte aligned, as Redis replies of this size are; else a copy); null when not whole float64s. */
+/**
+ * Stored metric bytes as float64s; null when not whole float64s. A view of `bytes` (sharing its
+ * memory) when 8-byte aligned, as Redis replies of this size are; else a copy.
+ */
 export function metricsFromBytes(bytes: Buffer): Float64Array | null {
   if (bytes.length % 8 !== 0) return null;
   if (bytes.byteOffset % 8 === 0) return new Float64Array(bytes.buffer, bytes.byteOffset, bytes.length / 8);

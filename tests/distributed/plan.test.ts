@@ -3,7 +3,9 @@ import test from 'ava';
 
 import { captureIo } from '../../src/cli/io.js';
 import { main } from '../../src/cli/main.js';
-import { checkQueueUrl, planShards, QueueUrlError, redactUrl } from '../../src/distributed/index.js';
+import { checkQueueUrl, planShards, QueueUrlError, redactUrl, runDistributedSweep } from '../../src/distributed/index.js';
+import { syntheticMarket } from '../../src/data/synthetic.js';
+import { expandRuleGrid } from '../../src/backtest/sweep.js';
 import { contentId } from '../../src/distributed/shards.js';
 import { metricsFromBytes } from '../../src/distributed/sweep-shard.js';
 import { pathIndex } from '../../src/backtest/native.js';
@@ -87,4 +89,10 @@ test('stored metric bytes read as float64s: a view when aligned, a copy when not
   t.deepEqual([...copy], [...values]);
   t.not(copy.buffer, shifted.buffer);
   t.is(metricsFromBytes(aligned.subarray(0, 12)), null);
+});
+
+test('a bad keep or rankBy fails before Redis is reached (nothing listens on the port)', async (t) => {
+  const grid = { symbols: syntheticMarket({ symbols: 1, bars: 300, seed: 1 }), rules: expandRuleGrid({ ema_cross: { fast: [5], slow: [50] } }), risk: [{}] };
+  await t.throwsAsync(runDistributedSweep(grid, { url: 'redis://127.0.0.1:1', keep: 0 }), { instanceOf: RangeError, message: /keep = 0 must be an integer >= 1/ });
+  await t.throwsAsync(runDistributedSweep(grid, { url: 'redis://127.0.0.1:1', rankBy: 'nope' as never }), { instanceOf: RangeError, message: /rankBy = "nope"/ });
 });

@@ -60,10 +60,32 @@ test('rows come in path order whatever order shards arrive in; at the end failed
     t.deepEqual(await shardRows.advance(gathered, true), []);
     t.deepEqual(streamed, [0, 1, 2, 3, 4, 5, 6, 7, 10, 11]);
     t.deepEqual(shardRows.unmade(gathered), []);
+    t.true(shardRows.passed(4), 'the skipped shard is final: a late result for it is not taken');
+    t.deepEqual(await shardRows.advance(new Map([...gathered, [4, true]]), true), []);
+    t.deepEqual(streamed, [0, 1, 2, 3, 4, 5, 6, 7, 10, 11]);
     // Metrics of the wrong size count as lost.
     const other = new ShardRows(conn, ID, shards, { rules: 3, params: 2 }, new SweepRows(grid, { rankBy: 'sharpe' }));
     await conn.hset(KEYS.sweepMetrics(ID), '0', metricBytes(0).subarray(8));
     t.deepEqual(await other.advance(new Map([[0, true], [1, true]]), false), [0]);
+  } finally {
+    conn.disconnect();
+    await redis.stop();
+  }
+});
+
+test('after the rows\' consumer throws, every later call throws the same error and no row is made twice', async (t) => {
+  const redis = await TestRedis.start();
+  const conn = openRedis(redis.url);
+  try {
+    for (const k of [0, 1]) await conn.hset(KEYS.sweepMetrics(ID), String(k), metricBytes(k));
+    const streamed: number[] = [];
+    const full = new Error('disk full');
+    const rows = new SweepRows(grid, { rankBy: 'sharpe', onRow: (r) => { if (r.path === 3) throw full; streamed.push(r.path); } });
+    const shardRows = new ShardRows(conn, ID, shards, { rules: 3, params: 2 }, rows);
+    const gathered = new Map([[0, true], [1, true]]);
+    t.is(await t.throwsAsync(shardRows.advance(gathered, false)), full);
+    t.is(await t.throwsAsync(shardRows.advance(gathered, false)), full);
+    t.deepEqual(streamed, [0, 1, 2]);
   } finally {
     conn.disconnect();
     await redis.stop();
