@@ -69,6 +69,7 @@ export class SweepRows {
     this.P = grid.risk.length;
     this.sign = options.ascending ? 1 : -1;
     this.metric = METRIC_NAMES.indexOf(options.rankBy);
+    if (this.metric < 0) throw new RangeError(`rankBy = ${JSON.stringify(options.rankBy)} must be one of ${METRIC_NAMES.join(', ')}`);
     this.keep = options.keep ?? Infinity;
     if (!(this.keep === Infinity || (Number.isInteger(this.keep) && this.keep >= 1))) throw new RangeError(`keep = ${this.keep} must be an integer >= 1`);
     this.compare = rankCompare(options.rankBy, options.ascending ?? false);

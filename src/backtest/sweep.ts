@@ -155,7 +155,6 @@ export interface SweepDistribution {
 
 export async function runSweep(grid: SweepGrid, options: SweepOptions = {}): Promise<SweepResult> {
   const rankBy = options.rankBy ?? 'sharpe';
-  if (!METRIC_NAMES.includes(rankBy)) throw new RangeError(`rankBy = ${JSON.stringify(rankBy)} must be one of ${METRIC_NAMES.join(', ')}`);
   if (!Array.isArray(grid.symbols) || grid.symbols.length === 0) throw new RangeError('sweep grid symbols must be a non-empty array');
   const risk = grid.risk ?? [{}];
   if (risk.length === 0) throw new RangeError('sweep grid risk must hold at least one parameter set (the grid is empty)');

@@ -57,4 +57,5 @@ test('the best `keep` rows, with and without onRow, equal the head of the full r
   ascending.add(0, block(0, 12));
   t.deepEqual(ascending.ranked().map((r) => r.path), [9, 4]);
   t.throws(() => new SweepRows(grid, { rankBy: 'sharpe', keep: 0 }), { message: /keep = 0 must be an integer >= 1/ });
+  t.throws(() => new SweepRows(grid, { rankBy: 'nope' as never }), { instanceOf: RangeError, message: /rankBy = "nope" must be one of totalReturn, / });
 });
