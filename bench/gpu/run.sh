@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # One-call GPU check: builds the core, the CUDA twins and the C++ tests for this machine's GPU,
 # runs every C++ test (each CUDA kernel against its CPU twin, the ntp backend's tensor kernels
-# included), then the GPU benchmarks, printing one table. With Node.js (node on PATH, or NTP_NODE:
-# a device machine has none, so carry one, e.g. an unpacked node-v20 linux-x64 tarball in an
-# ignored .node/ folder, NTP_NODE=.node/bin/node) and node_modules, it also builds the addon
-# for the GPU and runs the ntp backend's TypeScript tests on the GPU, a 3-epoch training on
+# included), then the GPU benchmarks, printing one table. With Node.js and node_modules (here, or
+# carried: `bash bench/gpu/pack.sh` packs both into .devcarry/node-pack.tar.xz, which this script
+# unpacks; a device machine has no Node), it also builds the addon for the GPU and runs
+# node-stages.sh there: the ntp backend's TypeScript tests on the GPU, a 3-epoch training on
 # --device cuda against the same run on the CPU, and the GPU training/inference benchmark.
 # Run from the repository root on a CUDA machine:
 #   bash bench/gpu/run.sh            # results also go to $OUT/gpu-results.txt when OUT is set
@@ -18,18 +18,37 @@ exec > >(tee "$LOG") 2>&1
 echo "== machine ($(date -u +%Y-%m-%dT%H:%MZ))"
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || echo "no nvidia-smi"
 nvcc --version | tail -1; cmake --version | head -1; nproc
+if [ -f .devcarry/node-pack.tar.xz ] && [ ! -x .devcarry/pack/node/bin/node ]; then
+  tar -xJf .devcarry/node-pack.tar.xz -C .devcarry || echo "the carried Node pack did not unpack"
+fi
+[ ! -d node_modules ] && [ -d .devcarry/pack/node_modules ] && mv .devcarry/pack/node_modules node_modules
 NODE=${NTP_NODE:-$(command -v node || true)}
+[ -z "$NODE" ] && [ -x .devcarry/pack/node/bin/node ] && NODE=.devcarry/pack/node/bin/node
 [ -n "$NODE" ] && NODE=$(cd "$(dirname "$NODE")" && pwd)/$(basename "$NODE") && export PATH="$(dirname "$NODE"):$PATH"
-# The addon target too when Node's headers are at hand (CMakeLists.txt builds it under cmake-js's variables).
+# The addon target too when Node's headers (V8's included: the binding holds BackingStores) and
+# node_modules are at hand (CMakeLists.txt builds it under cmake-js's variables).
 ADDON_FLAGS=()
-if [ -n "$NODE" ] && [ -d "$(dirname "$(dirname "$NODE")")/include/node" ] && [ -d node_modules/node-addon-api ]; then
-  ADDON_FLAGS=(-DCMAKE_JS_VERSION=bench-gpu "-DCMAKE_JS_INC=$(dirname "$(dirname "$NODE")")/include/node" -DCMAKE_JS_SRC= -DCMAKE_JS_LIB=)
+INC=${NODE:+$(dirname "$(dirname "$NODE")")/include/node}
+if [ -n "$NODE" ] && [ -f "$INC/v8.h" ] && [ -d node_modules/node-addon-api ]; then
+  ADDON_FLAGS=(-DCMAKE_JS_VERSION=bench-gpu "-DCMAKE_JS_INC=$INC" -DCMAKE_JS_SRC= -DCMAKE_JS_LIB=)
 fi
 echo "== build (CUDA arch ${NTP_CUDA_ARCH:-native})"
 cmake -S . -B "$B" -DCMAKE_BUILD_TYPE=Release -DNTP_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES="${NTP_CUDA_ARCH:-native}" "${ADDON_FLAGS[@]}" > "$B.configure.log" 2>&1 \
   || { tail -40 "$B.configure.log"; exit 1; }
 grep "ntp: CUDA kernels" "$B.configure.log"
-cmake --build "$B" -j "$(nproc)" > "$B.build.log" 2>&1 || { grep -E "error|Error" "$B.build.log" | head -40; exit 1; }
+R=${NTP_GPU_RUNS:-/tmp/ntp-gpu-runs}
+CPU_REF=""
+if [ ${#ADDON_FLAGS[@]} -gt 0 ]; then
+  cmake --build "$B" --target ntp_native -j "$(nproc)" > "$B.build.log" 2>&1 || { grep -E "error|Error" "$B.build.log" | head -40; exit 1; }
+  export NTP_ADDON_PATH="$B/ntp_native.node"
+  # shellcheck source=bench/gpu/node-stages.sh
+  source bench/gpu/node-stages.sh
+  # The CPU twin of the 3-epoch --device cuda run: one core, minutes; it runs beside everything below.
+  rm -rf "$R" && mkdir -p "$R"
+  train_run cpu "$R/cpu" 3 > "$R/cpu.json" 2> "$R/cpu.err" &
+  CPU_REF=$!
+fi
+cmake --build "$B" -j "$(nproc)" >> "$B.build.log" 2>&1 || { grep -E "error|Error" "$B.build.log" | head -40; exit 1; }
 echo "== C++ tests (CUDA twins vs CPU)"
 ctest --test-dir "$B" --output-on-failure -V 2>&1 | grep -E "^[0-9]+: (ok|FAIL|  )|tests passed|tests failed|cases"
 status=${PIPESTATUS[0]}
@@ -40,25 +59,15 @@ for src in bench/gpu/*.cpp; do
   "$B/$name" || status=1
 done
 echo "== ntp backend on the GPU (TypeScript)"
-if [ ${#ADDON_FLAGS[@]} -eq 0 ] || [ ! -f "$B/ntp_native.node" ]; then
-  echo "FAIL: no Node.js with headers (NTP_NODE) or no node_modules here: the ntp backend did not run on the GPU"
+if [ -z "$CPU_REF" ] || [ ! -f "$B/ntp_native.node" ]; then
+  echo "FAIL: no Node.js and node_modules here (carry .devcarry from bench/gpu/pack.sh): the ntp backend did not run on the GPU"
   status=1
 else
-  export NTP_ADDON_PATH="$B/ntp_native.node"
   "$NODE" -e "const d=require(process.env.NTP_ADDON_PATH).deviceInfo(); console.log('addon sees', d.cudaDevice, d.cudaError ?? ''); process.exit(d.cuda ? 0 : 1)" || status=1
-  # Every kernel on the GPU against tfjs's cpu kernels, the data store, a training step vs the cpu
-  # path, 200 steps without growth, save/load interchange; then --device cuda through the CLI.
-  NTP_TEST_DEVICE=cuda "$NODE" node_modules/ava/entrypoints/cli.mjs tests/runtime/ntp-backend/*.test.ts tests/runtime/device.test.ts || status=1
-  echo "== 3 epochs: --device cuda vs the same run on the CPU (same seed, same graph: native kernels off)"
-  DATA=(--set data.source=synthetic)
-  [ -f ../shared/data/BTCUSDT-1h.csv ] && DATA=(--data ../shared/data/BTCUSDT-1h.csv)
-  [ -f shared/data/BTCUSDT-1h.csv ] && DATA=(--data shared/data/BTCUSDT-1h.csv)
-  R=${NTP_GPU_RUNS:-/tmp/ntp-gpu-runs}
-  rm -rf "$R"
-  for dev in cuda cpu; do
-    "$NODE" --import tsx src/cli/entry.ts train "$R/$dev" "${DATA[@]}" --device "$dev" --set training.epochs=3 --set training.patience=10 \
-      --set runtime.nativeKernels=false --json > "$R-$dev.json" || status=1
-  done
+  gpu_tests cuda || status=1
+  echo "== 3 epochs: --device cuda vs the same run on the CPU (same seed, same graph: native kernels off; ${TRAIN_CSV:-synthetic})"
+  train_run cuda "$R/cuda" 3 > "$R/cuda.json" || status=1
+  wait "$CPU_REF" || { tail -20 "$R/cpu.err"; status=1; }
   "$NODE" -e "
     const h = (d) => require('$R/' + d + '/history.json').flatMap((e) => [e.loss, e.val_loss]).filter((v) => typeof v === 'number');
     const g = h('cuda'), c = h('cpu');
@@ -66,6 +75,6 @@ else
     console.log('loss cuda', g.join(' '), '\\nloss cpu ', c.join(' '), '\\nmax relative difference', rel);
     process.exit(g.length === c.length && rel < 1e-3 ? 0 : 1);" || status=1
   echo "== GPU training/inference benchmark (ntp cuda vs the cpu path on this machine's cores)"
-  "$NODE" --import tsx bench/device-bench.js --device cuda --batches 144,1024 --steps 5 --out "${OUT:-/tmp}/device-cuda.json" || status=1
+  device_bench cuda 144,1024 5 "${OUT:-/tmp}/device-cuda.json" || status=1
 fi
 exit "$status"
