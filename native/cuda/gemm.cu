@@ -1,7 +1,9 @@
 // CUDA twin of core/gemm.cpp: a shared-memory tiled kernel (16x16 output tile per block, one
 // output per thread, 16-deep slabs of op(A) and op(B) staged in shared memory) with the same
 // transpose flags, broadcast batch strides and fused bias + activation epilogue. Batch entries
-// run on blockIdx.z. cuBLAS is deliberately not used (not present on every build machine).
+// run on blockIdx.z, row tiles on blockIdx.y, each launch covering at most 65535 of either (the
+// grid's limit) from the offsets it is given. cuBLAS is deliberately not used (not present on
+// every build machine).
 #include <algorithm>
 
 #include "../core/nn/gemm_math.h"
@@ -14,11 +16,13 @@ namespace {
 
 constexpr int kTile = 16;
 
-__global__ void gemm_kernel(GemmArgs g) {
+constexpr long long kMaxGridYZ = 65535;
+
+__global__ void gemm_kernel(GemmArgs g, long long row_tile0, long long batch0) {
   __shared__ float As[kTile][kTile + 1];
   __shared__ float Bs[kTile][kTile + 1];
   // Batch entry -> operand offsets (outermost batch dim first, like the CPU version).
-  long long idx = blockIdx.z, oa = 0, ob = 0, oc = 0, obias = 0;
+  long long idx = batch0 + blockIdx.z, oa = 0, ob = 0, oc = 0, obias = 0;
   for (int d = g.batch.rank - 1; d >= 0; --d) {
     const long long i = idx % g.batch.dims[d];
     idx /= g.batch.dims[d];
@@ -30,8 +34,8 @@ __global__ void gemm_kernel(GemmArgs g) {
   const float* a = g.a + oa;
   const float* b = g.b + ob;
   float* c = g.c + oc;
-  const int row = blockIdx.y * kTile + threadIdx.y;
-  const int col = blockIdx.x * kTile + threadIdx.x;
+  const long long row = (row_tile0 + blockIdx.y) * kTile + threadIdx.y;
+  const long long col = static_cast<long long>(blockIdx.x) * kTile + threadIdx.x;
   float acc = 0.0f;
   for (long long k0 = 0; k0 < g.K; k0 += kTile) {
     // op(A)(row, k0 + tx) and op(B)(k0 + ty, col), zero outside the matrix.
@@ -57,12 +61,16 @@ __global__ void gemm_kernel(GemmArgs g) {
 void launch_gemm(const GemmArgs& g, cudaStream_t stream) {
   const long long batches = g.batch.count();
   if (batches == 0 || g.M == 0 || g.N == 0) return;
-  if (batches > 65535) throw std::invalid_argument("gemm (cuda): more than 65535 batch entries");
-  dim3 block(kTile, kTile);
-  dim3 grid(static_cast<unsigned>((g.N + kTile - 1) / kTile),
-            static_cast<unsigned>((g.M + kTile - 1) / kTile), static_cast<unsigned>(batches));
-  gemm_kernel<<<grid, block, 0, stream>>>(g);
-  check(cudaGetLastError(), "gemm_kernel launch");
+  const long long row_tiles = (g.M + kTile - 1) / kTile;
+  const dim3 block(kTile, kTile);
+  for (long long b0 = 0; b0 < batches; b0 += kMaxGridYZ) {
+    for (long long r0 = 0; r0 < row_tiles; r0 += kMaxGridYZ) {
+      const dim3 grid(static_cast<unsigned>((g.N + kTile - 1) / kTile), static_cast<unsigned>(std::min(kMaxGridYZ, row_tiles - r0)),
+                      static_cast<unsigned>(std::min(kMaxGridYZ, batches - b0)));
+      gemm_kernel<<<grid, block, 0, stream>>>(g, r0, b0);
+      check(cudaGetLastError(), "gemm_kernel launch");
+    }
+  }
 }
 
 void gemm(const GemmArgs& host) {

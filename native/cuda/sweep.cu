@@ -141,6 +141,8 @@ class DeviceRun {
       : in_(in), plan_(plan), cache_(cache), metrics_(metrics), progress_(progress),
         table_host_(in.S), table_(in.S), params_(in.params, in.P), resident_(in.S, nullptr) {
     std::memset(table_host_.p, 0, in.S * sizeof(SweepSymbol));
+    // The risk sets went up on the default stream, which the non-blocking stage streams do not wait for.
+    check(cudaDeviceSynchronize(), "sweep risk sets upload");
   }
 
   ~DeviceRun() {
@@ -158,15 +160,20 @@ class DeviceRun {
       max_units = std::max(max_units, l.unit_end - l.unit_begin);
     }
     std::vector<std::unique_ptr<Slot>> ring;
-    for (std::size_t k = 0; k < std::min(kRing, mine.size()); ++k) ring.push_back(std::make_unique<Slot>(max_paths, max_units));
-    for (std::size_t j = 0; j < mine.size(); ++j) {
-      Slot& slot = *ring[j % ring.size()];
-      if (slot.launch != kNone) place(slot);
-      issue(mine[j], slot);
+    try {
+      for (std::size_t k = 0; k < std::min(kRing, mine.size()); ++k) ring.push_back(std::make_unique<Slot>(max_paths, max_units));
+      for (std::size_t j = 0; j < mine.size(); ++j) {
+        Slot& slot = *ring[j % ring.size()];
+        if (slot.launch != kNone) place(slot);
+        issue(mine[j], slot);
+      }
+      for (std::size_t j = mine.size() > ring.size() ? mine.size() - ring.size() : 0; j < mine.size(); ++j)
+        place(*ring[j % ring.size()]);
+      check(cudaStreamSynchronize(run_.s), "sweep frees");
+    } catch (...) {
+      cudaDeviceSynchronize();  // no copy may still be in flight when the ring's pinned buffers are freed
+      throw;
     }
-    for (std::size_t j = mine.size() > ring.size() ? mine.size() - ring.size() : 0; j < mine.size(); ++j)
-      place(*ring[j % ring.size()]);
-    check(cudaStreamSynchronize(run_.s), "sweep frees");
   }
 
  private:
