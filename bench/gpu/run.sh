@@ -36,19 +36,7 @@ echo "== build (CUDA arch ${NTP_CUDA_ARCH:-native})"
 cmake -S . -B "$B" -DCMAKE_BUILD_TYPE=Release -DNTP_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES="${NTP_CUDA_ARCH:-native}" "${ADDON_FLAGS[@]}" > "$B.configure.log" 2>&1 \
   || { tail -40 "$B.configure.log"; exit 1; }
 grep "ntp: CUDA kernels" "$B.configure.log"
-R=${NTP_GPU_RUNS:-/tmp/ntp-gpu-runs}
-CPU_REF=""
-if [ ${#ADDON_FLAGS[@]} -gt 0 ]; then
-  cmake --build "$B" --target ntp_native -j "$(nproc)" > "$B.build.log" 2>&1 || { grep -E "error|Error" "$B.build.log" | head -40; exit 1; }
-  export NTP_ADDON_PATH="$B/ntp_native.node"
-  # shellcheck source=bench/gpu/node-stages.sh
-  source bench/gpu/node-stages.sh
-  # The CPU twin of the 3-epoch --device cuda run: one core, minutes; it runs beside everything below.
-  rm -rf "$R" && mkdir -p "$R"
-  train_run cpu "$R/cpu" 3 > "$R/cpu.json" 2> "$R/cpu.err" &
-  CPU_REF=$!
-fi
-cmake --build "$B" -j "$(nproc)" >> "$B.build.log" 2>&1 || { grep -E "error|Error" "$B.build.log" | head -40; exit 1; }
+cmake --build "$B" -j "$(nproc)" > "$B.build.log" 2>&1 || { grep -E "error|Error" "$B.build.log" | head -40; exit 1; }
 echo "== C++ tests (CUDA twins vs CPU)"
 ctest --test-dir "$B" --output-on-failure -V 2>&1 | grep -E "^[0-9]+: (ok|FAIL|  )|tests passed|tests failed|cases"
 status=${PIPESTATUS[0]}
@@ -59,15 +47,21 @@ for src in bench/gpu/*.cpp; do
   "$B/$name" || status=1
 done
 echo "== ntp backend on the GPU (TypeScript)"
-if [ -z "$CPU_REF" ] || [ ! -f "$B/ntp_native.node" ]; then
+if [ ${#ADDON_FLAGS[@]} -eq 0 ] || [ ! -f "$B/ntp_native.node" ]; then
   echo "FAIL: no Node.js and node_modules here (carry .devcarry from bench/gpu/pack.sh): the ntp backend did not run on the GPU"
   status=1
 else
+  export NTP_ADDON_PATH="$B/ntp_native.node"
+  # shellcheck source=bench/gpu/node-stages.sh
+  source bench/gpu/node-stages.sh
   "$NODE" -e "const d=require(process.env.NTP_ADDON_PATH).deviceInfo(); console.log('addon sees', d.cudaDevice, d.cudaError ?? ''); process.exit(d.cuda ? 0 : 1)" || status=1
   gpu_tests cuda || status=1
-  echo "== 3 epochs: --device cuda vs the same run on the CPU (same seed, same graph: native kernels off; ${TRAIN_CSV:-synthetic})"
-  train_run cuda "$R/cuda" 3 > "$R/cuda.json" || status=1
-  wait "$CPU_REF" || { tail -20 "$R/cpu.err"; status=1; }
+  echo "== 3 epochs: --device cuda vs the same run on the CPU (same seed and weights, dropout off; ${TRAIN_CSV:-synthetic})"
+  R=${NTP_GPU_RUNS:-/tmp/ntp-gpu-runs}
+  rm -rf "$R" && mkdir -p "$R"
+  for dev in cuda cpu; do
+    train_run "$dev" "$R/$dev" 3 > "$R/$dev.json" || status=1
+  done
   "$NODE" -e "
     const h = (d) => require('$R/' + d + '/history.json').flatMap((e) => [e.loss, e.val_loss]).filter((v) => typeof v === 'number');
     const g = h('cuda'), c = h('cpu');

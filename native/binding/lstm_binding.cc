@@ -15,37 +15,13 @@
 #include "args.h"
 #include "device_choice.h"
 #include "jobs.h"
+#include "lstm_args.h"
 #include "registry.h"
 #include "sizes.h"
 
 namespace {
 
 using namespace ntp::binding;
-
-constexpr int64_t kMaxDim = int64_t{1} << 24;
-
-ntp::LstmShape shape_arg(const Args& a) {
-  ntp::LstmShape s;
-  s.batch = a.integer("batch", 1, kMaxDim);
-  s.steps = a.integer("steps", 1, kMaxDim);
-  s.features = a.integer("features", 1, kMaxDim);
-  s.units = a.integer("units", 1, kMaxDim);
-  s.reverse = a.boolean("goBackwards", false);
-  return s;
-}
-
-// Element counts of every buffer of the shape (checked: a product past 2^53 is a RangeError).
-struct LstmSizes {
-  std::size_t x, kernel, recurrent, bias, seq, gates, last;
-  LstmSizes(const Args& a, const ntp::LstmShape& s)
-      : x(count_of(a.field("x"), {s.batch, s.steps, s.features})),
-        kernel(count_of(a.field("kernel"), {s.features, 4, s.units})),
-        recurrent(count_of(a.field("recurrentKernel"), {s.units, 4, s.units})),
-        bias(count_of(a.field("bias"), {4, s.units})),
-        seq(count_of(a.field("h"), {s.batch, s.steps, s.units})),
-        gates(count_of(a.field("gates"), {s.batch, s.steps, 4, s.units})),
-        last(count_of(a.field("h"), {s.batch, s.units})) {}
-};
 
 ntp::LstmWeights weights_arg(const Args& a, const LstmSizes& n) {
   ntp::LstmWeights w;
@@ -71,7 +47,7 @@ ForwardInputs forward_inputs(const Args& a, const ntp::LstmShape& s, const LstmS
 }
 
 Job prepare_forward(const Args& a) {
-  const ntp::LstmShape s = shape_arg(a);
+  const ntp::LstmShape s = lstm_shape_arg(a);
   const LstmSizes n(a, s);
   const ForwardInputs in = forward_inputs(a, s, n);
   const Args out = a.child("out");
@@ -93,7 +69,7 @@ Job prepare_forward(const Args& a) {
 }
 
 Job prepare_inference(const Args& a) {
-  const ntp::LstmShape s = shape_arg(a);
+  const ntp::LstmShape s = lstm_shape_arg(a);
   const LstmSizes n(a, s);
   const ForwardInputs in = forward_inputs(a, s, n);
   const bool last_only = a.boolean("lastOnly", false);
@@ -105,7 +81,7 @@ Job prepare_inference(const Args& a) {
 }
 
 Job prepare_backward(const Args& a) {
-  const ntp::LstmShape s = shape_arg(a);
+  const ntp::LstmShape s = lstm_shape_arg(a);
   const LstmSizes n(a, s);
   const float* x = a.array<float>("x", n.x);
   const ntp::LstmWeights w = weights_arg(a, n);

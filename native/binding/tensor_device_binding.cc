@@ -34,6 +34,7 @@
 #include "mat_mul_plan.h"
 #include "registry.h"
 #include "sizes.h"
+#include "tensor_args.h"
 
 namespace {
 
@@ -42,37 +43,11 @@ using ntp::Device;
 using ntp::TensorBuffer;
 namespace T = ntp::tensor;
 
-constexpr int64_t kMaxHandle = int64_t{1} << 40;
-constexpr std::size_t kElement = 4;
-
 Device device_arg(const Args& a) {
   const std::string d = a.string("device", "host");
   if (d == "host") return Device::kHost;
   if (d == "cuda") return Device::kCuda;
   throw std::invalid_argument(a.field("device") + " must be \"host\" or \"cuda\" (got \"" + d + "\")");
-}
-
-// The live buffer at a.key, holding at least `elements` 4-byte elements.
-TensorBuffer buffer_arg(const Args& a, const char* key, std::size_t elements) {
-  const int64_t h = a.integer(key, 1, kMaxHandle);
-  TensorBuffer b;
-  try {
-    b = ntp::tensor_buffers().get(h);
-  } catch (const std::out_of_range& e) {
-    throw std::invalid_argument(a.field(key) + ": " + e.what());
-  }
-  if (b.bytes / kElement < elements)
-    throw std::invalid_argument(a.field(key) + " holds " + std::to_string(b.bytes / kElement) + " elements, the call needs " +
-                                std::to_string(elements));
-  return b;
-}
-
-// Every buffer of a call on one device (the output's); returns it.
-Device same_device(const std::vector<TensorBuffer>& bufs) {
-  for (const TensorBuffer& b : bufs)
-    if (b.device != bufs.front().device)
-      throw std::invalid_argument("inputs and output live on different devices (host and cuda); move one first");
-  return bufs.front().device;
 }
 
 T::DType dtype_arg(const Args& a, const char* key) {

@@ -1,12 +1,16 @@
 // CUDA twin of core/indicator_layers.cpp: one thread per (row, group) running the same
 // indicator_rows.h math. The backward pass writes per-(row, group) dL/dclose partials that a
-// second kernel sums over groups (no atomics, so the result is deterministic), and per-row
-// dL/dperiods that the host reduces in the CPU twin's order.
+// second kernel sums over groups, and per-row dL/dperiods that a third sums over rows in the CPU
+// twin's order (no atomics, so the result is deterministic). Each pass runs on device pointers,
+// queued on one stream (forward_on, backward_on): the host-pointer twins of cuda_api.h copy in and
+// out around them, the ntp backend's kernels (tensor::cuda::indicator_*) queue them on its stream.
 #include <vector>
 
 #include "../core/indicators/indicator_layers.h"
+#include "../core/nn/tensor_ops.h"
 #include "cuda_api.h"
 #include "device_buffer.cuh"
+#include "tensor_stream.cuh"
 
 namespace ntp::cuda {
 namespace {
@@ -50,21 +54,59 @@ __global__ void sum_groups_kernel(const double* gc_parts, int B, int T, int grou
   grad_close[idx] = static_cast<float>(s);
 }
 
+// grad_periods[k] = sum over rows of gp_rows[r, k], rows in order, in double (as the CPU twin).
+__global__ void sum_rows_kernel(const double* gp_rows, int B, int K, float* grad_periods) {
+  const int k = blockIdx.x * blockDim.x + threadIdx.x;
+  if (k >= K) return;
+  double s = 0.0;
+  for (long r = 0; r < B; ++r) s += gp_rows[r * K + k];
+  grad_periods[k] = static_cast<float>(s);
+}
+
 constexpr unsigned kThreads = 128;
+
+// b's close and periods, `out` [batch, K]: device pointers. Checked, batch > 0.
+void forward_on(cudaStream_t st, const IndicatorBatch& b, float* out) {
+  const int w = indicator_group_width(b.kind);
+  const std::size_t threads = static_cast<std::size_t>(b.batch) * static_cast<std::size_t>(b.period_count / w);
+  indicator_forward_kernel<<<blocks_for(threads, kThreads), kThreads, 0, st>>>(b.kind, b.close, b.batch, b.time, b.periods,
+                                                                              b.period_count, w, out);
+  check(cudaGetLastError(), "indicator_forward_kernel launch");
+}
+
+// Device pointers throughout; scratch: indicator_device_backward_scratch(b) doubles. Checked, batch > 0.
+void backward_on(cudaStream_t st, const IndicatorBatch& b, const float* grad_out, float* grad_close, float* grad_periods,
+                 double* scratch) {
+  const int w = indicator_group_width(b.kind);
+  const int groups = b.period_count / w;
+  const std::size_t rows = static_cast<std::size_t>(b.batch), T = static_cast<std::size_t>(b.time);
+  const std::size_t threads = rows * static_cast<std::size_t>(groups);
+  const int scratch_len = indicator_scratch(b.kind, b.time) + 1;
+  double* parts = scratch;
+  double* gp_rows = parts + threads * T;
+  double* recurrence = gp_rows + rows * static_cast<std::size_t>(b.period_count);
+  indicator_backward_kernel<<<blocks_for(threads, kThreads), kThreads, 0, st>>>(
+      b.kind, b.close, b.batch, b.time, b.periods, b.period_count, w, scratch_len, grad_out, parts, gp_rows, recurrence);
+  check(cudaGetLastError(), "indicator_backward_kernel launch");
+  sum_groups_kernel<<<blocks_for(rows * T, kThreads), kThreads, 0, st>>>(parts, b.batch, b.time, groups, grad_close);
+  check(cudaGetLastError(), "sum_groups_kernel launch");
+  sum_rows_kernel<<<blocks_for(static_cast<std::size_t>(b.period_count), kThreads), kThreads, 0, st>>>(gp_rows, b.batch,
+                                                                                                      b.period_count, grad_periods);
+  check(cudaGetLastError(), "sum_rows_kernel launch");
+}
 
 }  // namespace
 
 void indicator_forward(const IndicatorBatch& b, float* out) {
   check_indicator_batch(b);
   if (b.batch == 0) return;
-  const int w = indicator_group_width(b.kind);
   const std::size_t rows = static_cast<std::size_t>(b.batch);
   const std::size_t T = static_cast<std::size_t>(b.time), K = static_cast<std::size_t>(b.period_count);
   DeviceBuffer<float> d_close(b.close, rows * T), d_periods(b.periods, K), d_out(rows * K);
-  const std::size_t threads = rows * (K / w);
-  indicator_forward_kernel<<<blocks_for(threads, kThreads), kThreads>>>(
-      b.kind, d_close.get(), b.batch, b.time, d_periods.get(), b.period_count, w, d_out.get());
-  check(cudaGetLastError(), "indicator_forward_kernel launch");
+  IndicatorBatch d = b;
+  d.close = d_close.get();
+  d.periods = d_periods.get();
+  forward_on(nullptr, d, d_out.get());
   check(cudaDeviceSynchronize(), "indicator_forward_kernel");
   d_out.download(out);
 }
@@ -77,30 +119,34 @@ void indicator_backward(const IndicatorBatch& b, const float* grad_out, float* g
     for (std::size_t k = 0; k < K; ++k) grad_periods[k] = 0.0f;
     return;
   }
-  const int w = indicator_group_width(b.kind);
-  const int groups = b.period_count / w;
   const std::size_t rows = static_cast<std::size_t>(b.batch), T = static_cast<std::size_t>(b.time);
-  const std::size_t threads = rows * static_cast<std::size_t>(groups);
-  const int scratch_len = indicator_scratch(b.kind, b.time) + 1;
-  DeviceBuffer<float> d_close(b.close, rows * T), d_periods(b.periods, K), d_go(grad_out, rows * K),
-      d_gc(rows * T);
-  DeviceBuffer<double> d_parts(threads * T), d_gp(rows * K), d_scratch(threads * scratch_len);
-  indicator_backward_kernel<<<blocks_for(threads, kThreads), kThreads>>>(
-      b.kind, d_close.get(), b.batch, b.time, d_periods.get(), b.period_count, w, scratch_len,
-      d_go.get(), d_parts.get(), d_gp.get(), d_scratch.get());
-  check(cudaGetLastError(), "indicator_backward_kernel launch");
-  sum_groups_kernel<<<blocks_for(rows * T, kThreads), kThreads>>>(d_parts.get(), b.batch, b.time,
-                                                                   groups, d_gc.get());
-  check(cudaGetLastError(), "sum_groups_kernel launch");
+  DeviceBuffer<float> d_close(b.close, rows * T), d_periods(b.periods, K), d_go(grad_out, rows * K), d_gc(rows * T), d_gp(K);
+  DeviceBuffer<double> d_scratch(static_cast<std::size_t>(indicator_device_backward_scratch(b)));
+  IndicatorBatch d = b;
+  d.close = d_close.get();
+  d.periods = d_periods.get();
+  backward_on(nullptr, d, d_go.get(), d_gc.get(), d_gp.get(), d_scratch.get());
   check(cudaDeviceSynchronize(), "indicator_backward_kernel");
   d_gc.download(grad_close);
-  std::vector<double> gp(rows * K);
-  d_gp.download(gp.data());
-  for (std::size_t k = 0; k < K; ++k) {
-    double s = 0.0;
-    for (std::size_t r = 0; r < rows; ++r) s += gp[r * K + k];
-    grad_periods[k] = static_cast<float>(s);
-  }
+  d_gp.download(grad_periods);
 }
 
 }  // namespace ntp::cuda
+
+namespace ntp::tensor::cuda {
+
+void indicator_forward(const IndicatorBatch& b, float* out) {
+  check_indicator_sizes(b);
+  if (b.batch > 0) ntp::cuda::forward_on(ntp::cuda::tensor_stream(), b, out);
+}
+
+void indicator_backward(const IndicatorBatch& b, const float* grad_out, float* grad_close, float* grad_periods, double* scratch) {
+  check_indicator_sizes(b);
+  if (b.batch == 0) {
+    ntp::cuda::check(cudaMemsetAsync(grad_periods, 0, static_cast<std::size_t>(b.period_count) * sizeof(float), ntp::cuda::tensor_stream()), "memset");
+    return;
+  }
+  ntp::cuda::backward_on(ntp::cuda::tensor_stream(), b, grad_out, grad_close, grad_periods, scratch);
+}
+
+}  // namespace ntp::tensor::cuda

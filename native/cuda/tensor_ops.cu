@@ -12,18 +12,22 @@
 #include "../core/nn/tensor_ops.h"
 #include "device_buffer.cuh"
 #include "gemm.cuh"
+#include "tensor_stream.cuh"
 
 namespace ntp {
-namespace {
-
+namespace cuda {
 cudaStream_t tensor_stream() {
   static cudaStream_t s = [] {
     cudaStream_t st = nullptr;
-    cuda::check(cudaStreamCreateWithFlags(&st, cudaStreamNonBlocking), "cudaStreamCreate");
+    check(cudaStreamCreateWithFlags(&st, cudaStreamNonBlocking), "cudaStreamCreate");
     return st;
   }();
   return s;
 }
+}  // namespace cuda
+using cuda::tensor_stream;
+
+namespace {
 
 constexpr unsigned kThreads = 256;
 
@@ -54,6 +58,32 @@ __global__ void select_kernel(const int32_t* cond, const T* a, const T* b, T* y,
 template <class In, class Out>
 __global__ void reduce_kernel(int32_t op, const In* x, Out* y, int64_t n, int64_t reduce, int64_t inner) {
   NTP_GRID_LOOP(j, n) tensor::reduce_at(op, x, y, reduce, inner, j);
+}
+
+// Sum and Mean over a long axis into few outputs (the bias gradients of a large batch, where one
+// thread per output would leave the GPU idle): a block per output, each thread a strided partial
+// in double, added in a fixed-order tree, so the result never depends on timing. The element
+// terms are reduce_at's; only the order of the double additions differs from the host twin.
+constexpr unsigned kTreeThreads = 256;
+constexpr int64_t kTreeMinReduce = 2048;
+
+template <class In, class Out>
+__global__ void reduce_tree_kernel(int32_t op, const In* x, Out* y, int64_t reduce, int64_t inner) {
+  __shared__ double part[kTreeThreads];
+  const int64_t j = blockIdx.x, o = j / inner, c = j % inner;
+  const In* p = x + o * reduce * inner + c;
+  double acc = 0;
+  for (int64_t r = threadIdx.x; r < reduce; r += kTreeThreads) {
+    const double v = static_cast<double>(p[r * inner]);
+    acc += op == tensor::kMean ? static_cast<double>(tensor::to_element<float>(v / static_cast<double>(reduce))) : v;
+  }
+  part[threadIdx.x] = acc;
+  __syncthreads();
+  for (unsigned s = kTreeThreads / 2; s > 0; s >>= 1) {
+    if (threadIdx.x < s) part[threadIdx.x] += part[threadIdx.x + s];
+    __syncthreads();
+  }
+  if (threadIdx.x == 0) y[j] = tensor::to_element<Out>(part[0]);
 }
 
 __global__ void copy_kernel(const uint32_t* x, uint32_t* y, tensor::StridedCopy c) {
@@ -98,10 +128,13 @@ void launched(const char* what) { cuda::check(cudaGetLastError(), what); }
 
 void* device_alloc(std::size_t bytes) {
   void* p = nullptr;
-  if (cudaMalloc(&p, bytes) != cudaSuccess) {
+  const cudaError_t err = cudaMalloc(&p, bytes);
+  if (err == cudaErrorMemoryAllocation) {
     cudaGetLastError();  // out of memory is reported by returning null (the allocator retries)
     return nullptr;
   }
+  // Anything else (a sticky fault of an earlier kernel) is that error, not out-of-memory.
+  cuda::check(err, "cudaMalloc");
   return p;
 }
 
@@ -157,8 +190,10 @@ void select(DType dtype, const int32_t* cond, const void* a, const void* b, void
 void reduce(ReduceOp op, DType in, DType out, const void* x, void* y, int64_t outer, int64_t reduce_n, int64_t inner) {
   const int64_t n = outer * inner;
   if (n <= 0) return;
+  const bool tree = (op == kSum || op == kMean) && reduce_n >= kTreeMinReduce && n < int64_t{1} << 31;
   typed(in, out, x, y, [&](auto* px, auto* py) {
-    reduce_kernel<<<grid_for(n), kThreads, 0, tensor_stream()>>>(op, px, py, n, reduce_n, inner);
+    if (tree) reduce_tree_kernel<<<static_cast<unsigned>(n), kTreeThreads, 0, tensor_stream()>>>(op, px, py, reduce_n, inner);
+    else reduce_kernel<<<grid_for(n), kThreads, 0, tensor_stream()>>>(op, px, py, n, reduce_n, inner);
   });
   launched("reduce_kernel");
 }

@@ -220,6 +220,13 @@ TEST_CASE(cuda_reduce_copy_fill_twins_match_host) {
     if (!ok) std::fprintf(stderr, "  reduce op %d\n", op);
     CHECK(ok);
   }
+  // A long axis into few outputs (the bias gradient of a large batch): CUDA's tree reduction.
+  const auto long_x = ramp(2 * 5000 * 3);
+  for (const ReduceOp o : {kSum, kMean}) {
+    CHECK(twin_matches<float>({long_x}, 6,
+        [&](const std::vector<const void*>& in, void* y) { reduce(o, DType::kFloat32, DType::kFloat32, in[0], y, 2, 5000, 3); },
+        [&](const std::vector<const void*>& in, void* y) { ntp::tensor::cuda::reduce(o, DType::kFloat32, DType::kFloat32, in[0], y, 2, 5000, 3); }));
+  }
   StridedCopy c;  // transpose [6, 33, 4] -> [4, 6, 33]
   c.rank = 3;
   c.count = 6 * 33 * 4;

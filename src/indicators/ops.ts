@@ -10,7 +10,8 @@
  *  - `tfjs`: the same recurrences written with ordinary tfjs ops (a loop over time, vectorised
  *    over batch and periods) and differentiated by tfjs autodiff; used when the addon is absent
  *    or the backend is not `cpu` (tfjs-node keeps tensors in libtensorflow). float32 throughout.
- * `auto` picks native when it can. Both share the exact formulas below, including the
+ * `auto` picks native when it can, and the `ntp` backend's own kernels (the same C++ math) on that
+ * backend. All share the exact formulas below, including the
  * Bollinger shift by the last close, relu'(0) = 0 in RSI, sigma' = 0 at sigma = 0, and the
  * momentum lag's right derivative at integers (floor has zero gradient).
  */
@@ -18,6 +19,7 @@ import * as tf from '@tensorflow/tfjs';
 
 import { indicatorAddon, type IndicatorKind } from './native.js';
 import { float32Data as float32Of } from '../native/tensor-data.js';
+import { activeNtpBackend, NTP_INDICATOR, NTP_INDICATOR_GRAD } from '../runtime/ntp-backend/index.js';
 
 export type { IndicatorKind } from './native.js';
 export const INDICATOR_KINDS: readonly IndicatorKind[] = ['ma', 'macd', 'rsi', 'bollinger', 'momentum'];
@@ -51,12 +53,16 @@ export function nativeIndicatorsUsable(): boolean {
   return indicatorAddon() !== null && tf.getBackend() === 'cpu';
 }
 
-/** Which implementation `impl` resolves to now; `native` when it cannot run is an error. */
-export function resolveImplementation(impl: IndicatorImplementation = defaultImplementation): 'native' | 'tfjs' {
+/**
+ * Which implementation `impl` resolves to now; `native` when it cannot run is an error. On the
+ * `ntp` backend `auto` is that backend's own indicator kernels (kernels/indicators.ts).
+ */
+export function resolveImplementation(impl: IndicatorImplementation = defaultImplementation): 'native' | 'tfjs' | 'ntp' {
   if (!IMPLEMENTATIONS.includes(impl)) {
     throw new RangeError(`indicator implementation must be one of ${IMPLEMENTATIONS.join(', ')} (got ${JSON.stringify(impl)})`);
   }
   if (impl === 'tfjs') return 'tfjs';
+  if (impl === 'auto' && activeNtpBackend()) return 'ntp';
   if (nativeIndicatorsUsable()) return 'native';
   if (impl === 'native') {
     const why = indicatorAddon() === null ? 'the native addon (with indicator kernels) is not loaded'
@@ -126,6 +132,24 @@ function nativeOp(kind: IndicatorKind): (close: tf.Tensor, periods: tf.Tensor) =
   }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (c: tf.Tensor, p: tf.Tensor) => tf.Tensor2D;
   nativeOps.set(kind, op);
   return op;
+}
+
+/** One kind on the ntp backend: NtpIndicator forward, NtpIndicatorGrad backward, on its device. */
+function indicatorOpNtp(kind: IndicatorKind, close: tf.Tensor, periods: tf.Tensor): tf.Tensor2D {
+  const [, T] = checkShapes(kind, close, periods);
+  const c = close.dtype === 'float32' ? close : tf.cast(close, 'float32');
+  const p = periods.dtype === 'float32' ? periods : tf.cast(periods, 'float32');
+  checkPeriodValues(kind, p.dataSync(), T);  // on a GPU the kernel cannot: the periods stay there
+  const attrs = { kind } as unknown as tf.NamedAttrMap;
+  const op = tf.customGrad(((ci: tf.Tensor, pi: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([ci, pi]);
+    return {
+      value: tf.engine().runKernel(NTP_INDICATOR, { close: ci, periods: pi }, attrs) as tf.Tensor2D,
+      gradFunc: (dy: tf.Tensor, [sc, sp]: tf.Tensor[]) =>
+        tf.engine().runKernel(NTP_INDICATOR_GRAD, { close: sc, periods: sp, dy }, attrs) as tf.Tensor[],
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (c: tf.Tensor, p: tf.Tensor) => tf.Tensor2D;
+  return op(c, p);
 }
 
 /** The native implementation (throws when it cannot run; see resolveImplementation). */
@@ -237,8 +261,10 @@ export interface IndicatorPart {
 export function indicatorsConcatOp(parts: readonly IndicatorPart[], close: tf.Tensor,
   impl: IndicatorImplementation = defaultImplementation): tf.Tensor2D {
   if (parts.length === 0) throw new RangeError('indicatorsConcatOp: parts must not be empty');
-  if (resolveImplementation(impl) === 'tfjs') {
-    return tf.tidy(() => tf.concat(parts.map((p) => indicatorOpTfjs(p.kind, close, p.periods)), 1) as tf.Tensor2D);
+  const resolved = resolveImplementation(impl);
+  if (resolved !== 'native') {
+    const one = resolved === 'ntp' ? indicatorOpNtp : indicatorOpTfjs;
+    return tf.tidy(() => tf.concat(parts.map((p) => one(p.kind, close, p.periods)), 1) as tf.Tensor2D);
   }
   const addon = indicatorAddon()!;
   const kinds = parts.map((p) => p.kind);
@@ -294,7 +320,7 @@ export function indicatorsConcatOp(parts: readonly IndicatorPart[], close: tf.Te
  */
 export function indicatorOp(kind: IndicatorKind, close: tf.Tensor, periods: tf.Tensor,
   impl: IndicatorImplementation = defaultImplementation): tf.Tensor2D {
-  return resolveImplementation(impl) === 'native'
-    ? indicatorOpNative(kind, close, periods)
-    : indicatorOpTfjs(kind, close, periods);
+  const resolved = resolveImplementation(impl);
+  if (resolved === 'native') return indicatorOpNative(kind, close, periods);
+  return resolved === 'ntp' ? indicatorOpNtp(kind, close, periods) : indicatorOpTfjs(kind, close, periods);
 }

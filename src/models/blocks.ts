@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { LearnableIndicators } from '../indicators/learnable-indicators.js';
 import { MultiHeadSelfAttention } from './attention.js';
 import { FusedLSTM } from './fused-lstm.js';
+import { activeNtpBackend } from '../runtime/ntp-backend/index.js';
 import { nativeKernelsEnabled } from './native-kernels.js';
 import { FastReLU, LayerNorm, ReverseTime, SeededDropout } from './small-layers.js';
 import { withoutOrthogonalWarning } from './quiet-init.js';
@@ -57,7 +58,7 @@ export interface LstmBlockOptions {
   bidirectional: boolean;
   layers: number;
   returnSequences: boolean;
-  /** 'auto': FusedLSTM when the native kernels are on, tf.layers.lstm otherwise. */
+  /** 'auto': FusedLSTM when the native kernels are on or the ntp backend runs (its own LSTM kernels), tf.layers.lstm otherwise. */
   implementation: 'auto' | 'fused' | 'layers';
   name: string;
   seeds: SeedStream;
@@ -78,7 +79,7 @@ function lstmLayer(units: number, returnSequences: boolean, goBackwards: boolean
  * Stacked layers pass full sequences to the next.
  */
 export function lstmBlock(x: Sym, o: LstmBlockOptions): Sym {
-  const fused = o.implementation === 'fused' || (o.implementation === 'auto' && nativeKernelsEnabled());
+  const fused = o.implementation === 'fused' || (o.implementation === 'auto' && (nativeKernelsEnabled() || activeNtpBackend() !== null));
   let h = x;
   for (let l = 0; l < o.layers; l++) {
     const seq = l < o.layers - 1 || o.returnSequences;

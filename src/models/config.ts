@@ -15,7 +15,7 @@ export interface ModelConfig extends ModelSection {
   horizons: number;
   /**
    * LSTM implementation: 'fused' (the native FusedLSTM op), 'layers' (tf.layers.lstm), or
-   * 'auto' (fused when the native kernels are on, see setNativeKernels).
+   * 'auto' (fused when the native kernels are on, see setNativeKernels, or the ntp backend runs).
    */
   lstmImplementation: 'auto' | 'fused' | 'layers';
 }

@@ -6,13 +6,15 @@
  * with `recurrentActivation: 'sigmoid'`, so weights copy either way with get/setWeights.
  *
  * With the native kernels off (setNativeKernels(false), or no addon: a saved model loaded
- * elsewhere) the layer computes the same recurrence with tfjs ops, so it always runs.
+ * elsewhere) the layer computes the same recurrence with tfjs ops, so it always runs. On the
+ * `ntp` backend it is that backend's own LSTM kernels (runtime/ntp-backend/kernels/lstm.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 
 import { tryNativeAddon } from '../native/addon.js';
 import { kernelOutput } from '../native/kernel-output.js';
 import { float32Data } from '../native/tensor-data.js';
+import { activeNtpBackend, NTP_LSTM, NTP_LSTM_GRAD } from '../runtime/ntp-backend/index.js';
 import { recordingGradients } from './gradient-mode.js';
 import { nativeKernelsEnabled } from './native-kernels.js';
 import { withoutOrthogonalWarning } from './quiet-init.js';
@@ -93,6 +95,7 @@ function checkShapes(x: tf.Tensor, kernel: tf.Tensor, recurrentKernel: tf.Tensor
 export function fusedLstm(x: tf.Tensor3D, kernel: tf.Tensor2D, recurrentKernel: tf.Tensor2D, bias: tf.Tensor1D,
   goBackwards = false, returnSequences = true): tf.Tensor {
   const [B, T, F, U] = checkShapes(x, kernel, recurrentKernel, bias);
+  if (activeNtpBackend()) return lstmOnNtp(x, kernel, recurrentKernel, bias, goBackwards, returnSequences);
   const addon = nativeKernelsEnabled() ? tryNativeAddon() : null;
   if (!addon) {
     return tf.tidy(() => {
@@ -140,6 +143,41 @@ export function fusedLstm(x: tf.Tensor3D, kernel: tf.Tensor2D, recurrentKernel: 
         });
         return [tf.tensor3d(grads.dx, [B, T, F]), tf.tensor2d(grads.dKernel, [F, 4 * U]),
           tf.tensor2d(grads.dRecurrentKernel, [U, 4 * U]), tf.tensor1d(grads.dBias)];
+      },
+    };
+  });
+  return op(x, kernel, recurrentKernel, bias);
+}
+
+/**
+ * fusedLstm on the `ntp` backend: its NtpLstm kernel forward and NtpLstmGrad backward, the tensors
+ * staying on the backend's device (native kernels or not: they are ntp's own kernels).
+ */
+function lstmOnNtp(x: tf.Tensor3D, kernel: tf.Tensor2D, recurrentKernel: tf.Tensor2D, bias: tf.Tensor1D,
+  goBackwards: boolean, returnSequences: boolean): tf.Tensor {
+  const [B, T] = x.shape;
+  const U = recurrentKernel.shape[0];
+  const attrs = { goBackwards } as unknown as tf.NamedAttrMap;
+  // Only the last step's output, taken inside the op as the cpu path does, so both tapes match.
+  const output = (h: tf.Tensor) => (returnSequences ? h : tf.tidy(() => h.slice([0, T - 1, 0], [B, 1, U]).reshape([B, U])));
+  const forward = (inputs: tf.NamedTensorMap) => tf.engine().runKernel(NTP_LSTM, inputs, attrs) as tf.Tensor[];
+  if (!recordingGradients()) {
+    const [h, gates, cells] = forward({ x, kernel, recurrentKernel, bias });
+    const value = output(h);
+    tf.dispose(returnSequences ? [gates, cells] : [h, gates, cells]);
+    return value;
+  }
+  const op = tf.customGrad((...args: (tf.Tensor | ((t: tf.Tensor[]) => void))[]) => {
+    const [xi, k, r, b] = args as tf.Tensor[];
+    const save = args[4] as (t: tf.Tensor[]) => void;
+    const [h, gates, cells] = forward({ x: xi, kernel: k, recurrentKernel: r, bias: b });
+    save([xi, k, r, h, gates, cells]);
+    return {
+      value: output(h),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sx, sk, sr, sh, sg, sc] = saved;
+        const dh = returnSequences ? dy : tf.pad(dy.reshape([B, 1, U]), [[0, 0], [T - 1, 0], [0, 0]]);
+        return tf.engine().runKernel(NTP_LSTM_GRAD, { x: sx, kernel: sk, recurrentKernel: sr, h: sh, gates: sg, cells: sc, dh }, attrs) as tf.Tensor[];
       },
     };
   });

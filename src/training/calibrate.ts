@@ -29,13 +29,13 @@ export interface Calibration {
 
 export async function calibrateLossWeights(config: PipelineConfig, series: readonly SymbolCandles[], batches = 5): Promise<Calibration> {
   if (!Number.isInteger(batches) || batches < 1) throw new RangeError(`calibrate: batches must be an integer >= 1 (got ${batches})`);
-  const runtime = await prepareRuntime(config);
+  await prepareRuntime(config);
   const dataset = new Dataset(series, {
     lookback: config.windows.lookback, features: config.features, horizons: config.windows.horizons,
     fractions: [config.split.train, config.split.val, config.split.test], embargo: config.split.embargo,
     scaler: config.scaler.method, batchSize: config.dataset.batchSize, seed: config.training.seed,
   });
-  const model = buildModel(modelConfigFor(config, dataset.features.length, dataset.horizons.length, runtime.nativeKernels),
+  const model = buildModel(modelConfigFor(config, dataset.features.length, dataset.horizons.length),
     { seed: config.training.seed });
   const sums = Object.fromEntries(TERMS.map((t) => [t, 0])) as Record<Term, number>;
   let seen = 0;

@@ -8,14 +8,8 @@ import type { PipelineConfig } from '../config/index.js';
 import type { ModelConfig } from '../models/index.js';
 import { runPaths } from './run-dir.js';
 
-export function modelConfigFor(config: PipelineConfig, features: number, horizons: number, nativeKernels: boolean): ModelConfig {
-  return {
-    ...structuredClone(config.model),
-    lookback: config.windows.lookback,
-    features,
-    horizons,
-    lstmImplementation: nativeKernels ? 'auto' : 'layers',
-  };
+export function modelConfigFor(config: PipelineConfig, features: number, horizons: number): ModelConfig {
+  return { ...structuredClone(config.model), lookback: config.windows.lookback, features, horizons, lstmImplementation: 'auto' };
 }
 
 /**

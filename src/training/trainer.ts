@@ -162,7 +162,7 @@ async function trainInto(runDir: string, options: TrainOptions): Promise<TrainRe
   if (options.resume) {
     ({ model, state } = await loadCheckpoint(paths.lastCheckpoint, optimizer));
   } else {
-    const modelConfig = modelConfigFor(config, dataset.features.length, dataset.horizons.length, runtime.nativeKernels);
+    const modelConfig = modelConfigFor(config, dataset.features.length, dataset.horizons.length);
     model = buildModel(modelConfig, { seed });
     state = {
       epoch: -1,

@@ -30,7 +30,7 @@ test('a short run on real candles: epoch 0 is the initial weights, training lowe
   t.log(`data: ${market.source}`);
 
   // The untrained model, rebuilt exactly as the trainer built it (same seed).
-  const initial = buildModel(modelConfigFor(config, result.dataset.features.length, result.dataset.horizons.length, true), { seed: config.training.seed });
+  const initial = buildModel(modelConfigFor(config, result.dataset.features.length, result.dataset.horizons.length), { seed: config.training.seed });
   const before = await evaluate(initial, result.dataset, 'val', series.map((s) => s.candles), runLossOptions(runDir, config));
   t.is(result.history[0].epoch, 0);
   t.is(result.history[0].val_loss, before.values.loss, 'epoch 0 is the initial weights, evaluated before any step');
@@ -78,7 +78,7 @@ test('early stopping stops after `patience` epochs and restores the best weights
   t.true(result.stoppedEarly);
   t.is(result.epochsRun, 2);
   t.is(result.bestEpoch, 0);
-  const initial = buildModel(modelConfigFor(config, result.dataset.features.length, result.dataset.horizons.length, true), { seed: config.training.seed });
+  const initial = buildModel(modelConfigFor(config, result.dataset.features.length, result.dataset.horizons.length), { seed: config.training.seed });
   const a = initial.getWeights(), b = result.model.getWeights();
   t.true(a.every((w, i) => Buffer.from(w.dataSync().buffer).equals(Buffer.from(b[i].dataSync().buffer))), 'the initial weights are back');
   // Resuming a run that stopped early trains no further.

@@ -30,7 +30,7 @@ IndicatorKind parse_indicator_kind(const std::string& name) {
 
 const char* indicator_kind_name(IndicatorKind kind) { return kNames[static_cast<int>(kind)]; }
 
-void check_indicator_batch(const IndicatorBatch& b) {
+void check_indicator_sizes(const IndicatorBatch& b) {
   const int w = indicator_group_width(b.kind);
   if (b.batch < 0) throw std::invalid_argument("batch must be >= 0 (got " + std::to_string(b.batch) + ")");
   const int32_t min_time = b.kind == IndicatorKind::kMomentum ? 3 : 2;
@@ -41,6 +41,10 @@ void check_indicator_batch(const IndicatorBatch& b) {
     throw std::invalid_argument(std::string("periods must hold a positive multiple of ") +
                                 std::to_string(w) + " values for " + indicator_kind_name(b.kind) +
                                 " (got " + std::to_string(b.period_count) + ")");
+}
+
+void check_indicator_batch(const IndicatorBatch& b) {
+  check_indicator_sizes(b);
   for (int32_t k = 0; k < b.period_count; ++k) {
     const double p = b.periods[k];
     const bool ok = b.kind == IndicatorKind::kMomentum ? (p >= 1.0 && p <= b.time - 2.0)

@@ -31,6 +31,16 @@ inline int32_t indicator_output_count(const IndicatorBatch& b) { return b.period
 // (>= 1 for the recurrences; [1, time-2] for momentum lags), non-finite or (MA, momentum)
 // zero closes. Shared with the CUDA twin, which checks before it launches.
 void check_indicator_batch(const IndicatorBatch& b);
+// Its checks of the sizes alone, which read no memory (`close` and `periods` may be device pointers).
+void check_indicator_sizes(const IndicatorBatch& b);
+
+// Doubles of device working memory the CUDA backward pass over device pointers takes from its
+// caller (tensor::cuda::indicator_backward): per-(row, group) dL/dclose partials [rows*groups, T],
+// per-row dL/dperiods [rows, K], and each thread's recurrence scratch.
+inline int64_t indicator_device_backward_scratch(const IndicatorBatch& b) {
+  const int64_t rows = b.batch, threads = rows * (b.period_count / indicator_group_width(b.kind));
+  return threads * b.time + rows * b.period_count + threads * (indicator_scratch(b.kind, b.time) + 1);
+}
 
 // out: [batch, period_count] features.
 void indicator_forward(const IndicatorBatch& b, float* out);

@@ -59,6 +59,12 @@ void lstm_backward(const LstmShape& s, const float* x, const LstmWeights& w, con
 enum class LstmPass { kForward, kInference, kBackward };
 double lstm_scratch_bytes(const LstmShape& s, LstmPass pass);
 
+// Floats of device working memory the CUDA backward pass over device pointers takes from its
+// caller (tensor::cuda::lstm_backward): dz [B, T, 4U], then the next step's dh and dc [B, U] each.
+inline int64_t lstm_device_backward_scratch(const LstmShape& s) {
+  return s.batch * s.steps * 4 * s.units + 2 * s.batch * s.units;
+}
+
 // Input time of processing step s.
 inline int64_t lstm_time(const LstmShape& s, int64_t step) { return s.reverse ? s.steps - 1 - step : step; }
 

@@ -13,6 +13,8 @@
 
 #include "gemm.h"
 #include "../hd.h"
+#include "../indicators/indicator_layers.h"
+#include "lstm.h"
 #include "optimizer.h"
 
 namespace ntp::tensor {
@@ -284,6 +286,17 @@ void mat_mul(const GemmArgs& device_args);
 // ntp::adam_step on device pointers: per-tensor sums of squares (one block each, a fixed order),
 // added on the host in tensor order like the host twin, then adam_update per element.
 double adam_step(const AdamTensor* tensors, std::size_t count, const AdamStep& s);
+// ntp::lstm_forward / lstm_backward (nn/lstm.h) with every pointer on the device, on this stream
+// (cuda/lstm.cu); the backward pass works in `scratch`, lstm_device_backward_scratch(s) floats.
+void lstm_forward(const LstmShape& s, const float* x, const LstmWeights& w, const LstmForwardOut& out);
+void lstm_backward(const LstmShape& s, const float* x, const LstmWeights& w, const float* h, const float* gates,
+                   const float* cells, const float* dh, const LstmGrads& grads, float* scratch);
+// ntp::indicator_forward / indicator_backward (indicators/indicator_layers.h) on device pointers, on
+// this stream (cuda/recurrence.cu). Sizes are checked, not contents (periods and closes are on the
+// device: the caller checks the periods' domain); the backward pass works in `scratch`,
+// indicator_device_backward_scratch(b) doubles.
+void indicator_forward(const IndicatorBatch& b, float* out);
+void indicator_backward(const IndicatorBatch& b, const float* grad_out, float* grad_close, float* grad_periods, double* scratch);
 }  // namespace cuda
 #endif
 

@@ -12,14 +12,16 @@ import { nativeAddon } from '../../native/addon.js';
 import { NtpBackend, type DeviceMemory, type NtpDevice } from './backend.js';
 import { elementwiseKernels } from './kernels/elementwise.js';
 import type { NtpKernel } from './kernels/kernel.js';
+import { indicatorKernels, NTP_INDICATOR, NTP_INDICATOR_GRAD } from './kernels/indicators.js';
+import { lstmKernels, NTP_LSTM, NTP_LSTM_GRAD } from './kernels/lstm.js';
 import { matMulKernels } from './kernels/matmul.js';
 import { reduceKernels } from './kernels/reduce.js';
 import { shapeKernels } from './kernels/shape.js';
 
-export { NtpBackend, type DeviceMemory, type NtpDevice };
+export { NtpBackend, NTP_INDICATOR, NTP_INDICATOR_GRAD, NTP_LSTM, NTP_LSTM_GRAD, type DeviceMemory, type NtpDevice };
 export const NTP_BACKEND = 'ntp';
 
-const KERNELS: NtpKernel[] = [...elementwiseKernels, ...reduceKernels, ...shapeKernels, ...matMulKernels];
+const KERNELS: NtpKernel[] = [...elementwiseKernels, ...reduceKernels, ...shapeKernels, ...matMulKernels, ...lstmKernels, ...indicatorKernels];
 /** Every tfjs kernel the `ntp` backend implements. */
 export const NTP_KERNELS: readonly string[] = KERNELS.map(([name]) => name);
 

@@ -2,11 +2,14 @@
  * Every kernel of the `ntp` backend (host device) against tfjs's own cpu kernel: the same tfjs op
  * runs on both backends from the same input values, and the outputs must agree in shape, dtype
  * and value, on broadcasting, empty and odd shapes. The last test checks that these cases
- * dispatched every kernel the backend registers (tf.profile's kernel names).
+ * dispatched every kernel the backend registers (tf.profile's kernel names). The backend's own LSTM
+ * and indicator kernels, which tfjs lacks, are compared with the same recurrences in tfjs ops.
  */
 import test from 'ava';
 import * as tf from '@tensorflow/tfjs';
 
+import { INDICATOR_KINDS, indicatorOp, type IndicatorKind } from '../../../src/indicators/ops.js';
+import { fusedLstm } from '../../../src/models/index.js';
 import { NTP_KERNELS, useNtpBackend } from '../../../src/runtime/ntp-backend/index.js';
 import { testDevice } from './device.js';
 import { mulberry32 } from '../../../src/data/random.js';
@@ -161,6 +164,44 @@ for (const activation of ['linear', 'relu', 'relu6', 'elu', 'sigmoid', 'leakyrel
     tf.fused.matMul({ a: f([2, 5, 4]), b: f([2, 3, 4], 2), transposeB: true, bias: f([5, 1], 3), activation }),
     tf.fused.matMul({ a: f([4, 5]), b: f([4, 3], 2), transposeA: true, activation }),
   ], 1e-5);
+}
+
+// ------------------------------------------------------------------ LSTM (ntp's own kernels)
+// fusedLstm runs NtpLstm / NtpLstmGrad on ntp and the same recurrence in tfjs ops on cpu (native
+// kernels off): every output step, the last step only, both directions, and all four gradients.
+for (const goBackwards of [false, true]) {
+  for (const returnSequences of [true, false]) {
+    same(`LSTM forward and gradients (goBackwards ${goBackwards}, returnSequences ${returnSequences})`, () => {
+      const x = f([3, 5, 2]), k = f([2, 12], 2), r = f([3, 12], 3), bias = f([12], 4);
+      const w = f(returnSequences ? [3, 5, 3] : [3, 3], 5);
+      const loss = (xi: tf.Tensor, ki: tf.Tensor, ri: tf.Tensor, bi: tf.Tensor) =>
+        tf.sum(tf.mul(fusedLstm(xi as tf.Tensor3D, ki as tf.Tensor2D, ri as tf.Tensor2D, bi as tf.Tensor1D, goBackwards, returnSequences), w));
+      return [fusedLstm(x as tf.Tensor3D, k as tf.Tensor2D, r as tf.Tensor2D, bias as tf.Tensor1D, goBackwards, returnSequences),
+        ...tf.grads(loss)([x, k, r, bias])];
+    }, 1e-5, 1e-6);
+  }
+}
+
+// ------------------------------------------------------------------ learnable indicators
+// indicatorOp runs NtpIndicator / NtpIndicatorGrad on ntp (double accumulation, as the native
+// kernels) and the float32 tfjs-op recurrences on cpu: values and both gradients, float32-sized.
+const INDICATOR_PERIODS: Record<IndicatorKind, number[]> = { ma: [5, 12.5], macd: [12, 26, 9, 5, 10.5, 4], rsi: [14, 3.2],
+  bollinger: [20, 7.5], momentum: [3.5, 1, 10] };
+for (const kind of INDICATOR_KINDS) {
+  same(`learnable indicator ${kind}: values and gradients`, () => {
+    const r = mulberry32(11);
+    const B = 4, T = 30;
+    const rows = Array.from({ length: B }, () => {
+      let c = 1;
+      const row = Array.from({ length: T }, () => (c *= 1 + 0.02 * (r() - 0.5)));
+      return row.map((v) => v / row[T - 1]);  // normalised by the last close, as the layer feeds them
+    });
+    const close = tf.tensor2d(rows.flat(), [B, T]), periods = tf.tensor1d(INDICATOR_PERIODS[kind]);
+    const impl = tf.getBackend() === 'cpu' ? 'tfjs' : 'auto';
+    const w = f([B, INDICATOR_PERIODS[kind].length], 6);
+    const loss = (c: tf.Tensor, p: tf.Tensor) => tf.sum(tf.mul(indicatorOp(kind, c, p, impl), w));
+    return [indicatorOp(kind, close, periods, impl), ...tf.grads(loss)([close, periods])];
+  }, 5e-5, 5e-5);
 }
 
 test.serial('the cases above dispatched every kernel the ntp backend registers', (t) => {

@@ -1,0 +1,108 @@
+// The learnable indicators as kernels of the `ntp` backend (src/runtime/ntp-backend/kernels/
+// indicators.ts): one kind over close [B, T] and its periods [K] on tensor buffers, core/
+// indicator_layers on the host, cuda/recurrence.cu's passes queued on the tensor stream on a GPU,
+// instead of a handful of small kernels per time step and period group.
+//
+// tensorIndicatorForward({kind, close, periods, out: handles, batch, time, periodCount})  out [B, K]
+// tensorIndicatorBackward({kind, close, periods, gradOut, gradClose, gradPeriods: handles, batch,
+//   time, periodCount})   gradClose [B, T] and gradPeriods [K] overwritten
+// On a GPU the periods' domain is not checked here (they live on the device): the caller checks
+// it (src/indicators/ops.ts), as the host device's kernel does itself.
+#include <napi.h>
+
+#include <stdexcept>
+#include <string>
+
+#include "../core/indicators/indicator_layers.h"
+#include "../core/nn/device_memory.h"
+#include "../core/nn/tensor_ops.h"
+#include "args.h"
+#include "jobs.h"
+#include "registry.h"
+#include "sizes.h"
+#include "tensor_args.h"
+
+namespace {
+
+using namespace ntp::binding;
+using ntp::Device;
+using ntp::TensorBuffer;
+
+struct Sizes {
+  ntp::IndicatorBatch b;  // pointers set once the buffers are resolved
+  std::size_t close, periods, out;
+};
+
+Sizes sizes_arg(const Args& a) {
+  Sizes s;
+  try {
+    s.b.kind = ntp::parse_indicator_kind(a.string("kind", ""));
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(a.field("kind") + ": " + e.what());
+  }
+  s.b.batch = static_cast<int32_t>(a.integer("batch", 0, 1 << 30));
+  s.b.time = static_cast<int32_t>(a.integer("time", 1, 1 << 24));
+  s.b.period_count = static_cast<int32_t>(a.integer("periodCount", 1, 1 << 24));
+  ntp::check_indicator_sizes(s.b);
+  s.close = count_of(a.field("close"), {s.b.batch, s.b.time});
+  s.periods = static_cast<std::size_t>(s.b.period_count);
+  s.out = count_of(a.field("out"), {s.b.batch, s.b.period_count});
+  return s;
+}
+
+const float* in(const TensorBuffer& b) { return static_cast<const float*>(b.data); }
+float* out(const TensorBuffer& b) { return static_cast<float*>(b.data); }
+
+Job prepare_forward(const Args& a) {
+  Sizes s = sizes_arg(a);
+  const TensorBuffer c = buffer_arg(a, "close", s.close), p = buffer_arg(a, "periods", s.periods), y = buffer_arg(a, "out", s.out);
+  const Device d = same_device({y, c, p});
+  s.b.close = in(c);
+  s.b.periods = in(p);
+  const ntp::IndicatorBatch b = s.b;
+  return {nullptr, [=] {
+            if (d == Device::kCuda) {
+#ifdef NTP_HAVE_CUDA
+              return ntp::tensor::cuda::indicator_forward(b, out(y));
+#endif
+            }
+            ntp::indicator_forward(b, out(y));
+          }, nullptr};
+}
+
+Job prepare_backward(const Args& a) {
+  Sizes s = sizes_arg(a);
+  const TensorBuffer c = buffer_arg(a, "close", s.close), p = buffer_arg(a, "periods", s.periods),
+                     go = buffer_arg(a, "gradOut", s.out), gc = buffer_arg(a, "gradClose", s.close),
+                     gp = buffer_arg(a, "gradPeriods", s.periods);
+  const Device d = same_device({gc, gp, c, p, go});
+  s.b.close = in(c);
+  s.b.periods = in(p);
+  const ntp::IndicatorBatch b = s.b;
+  const std::size_t scratch_bytes = static_cast<std::size_t>(ntp::indicator_device_backward_scratch(b)) * sizeof(double);
+  if (d == Device::kCuda) a.need_memory(static_cast<double>(scratch_bytes));
+  return {nullptr, [=] {
+            if (d == Device::kCuda) {
+#ifdef NTP_HAVE_CUDA
+              // Working memory from the device's caching allocator, reused only by work queued later on the same stream.
+              ntp::CachingAllocator& alloc = ntp::allocator_for(Device::kCuda);
+              void* scratch = alloc.allocate(scratch_bytes);
+              try {
+                ntp::tensor::cuda::indicator_backward(b, in(go), out(gc), out(gp), static_cast<double*>(scratch));
+              } catch (...) {
+                alloc.release(scratch, scratch_bytes);
+                throw;
+              }
+              return alloc.release(scratch, scratch_bytes);
+#endif
+            }
+            ntp::indicator_backward(b, in(go), out(gc), out(gp));
+          }, nullptr};
+}
+
+}  // namespace
+
+NTP_BINDING(tensor_indicator) {
+  export_sync(env, exports, "tensorIndicatorForward", prepare_forward);
+  export_sync(env, exports, "tensorIndicatorBackward", prepare_backward);
+}
