@@ -220,6 +220,18 @@ TEST_CASE(bad_arguments_throw) {
   CHECK_THROWS(gemm(g));
 }
 
+#ifdef NTP_HAVE_CUDA
+// The CUDA product of p against the CPU one.
+void check_cuda_twin(Problem& p) {
+  std::vector<float> gpu = p.c;
+  GemmArgs gg = p.g;
+  gg.c = gpu.data();
+  gemm(p.g);
+  cuda::gemm(gg);
+  for (std::size_t i = 0; i < gpu.size(); ++i) CHECK_CLOSE(gpu[i], p.c[i], 1e-4);
+}
+#endif
+
 TEST_CASE(cuda_matches_cpu) {
   NTP_CUDA_OR_SKIP();
 #ifdef NTP_HAVE_CUDA
@@ -230,22 +242,12 @@ TEST_CASE(cuda_matches_cpu) {
     p.g.bias = p.bias.data();
     p.g.bias_cs = 1;
     p.g.activation = t == 3 ? Activation::kSigmoid : Activation::kRelu;
-    std::vector<float> gpu = p.c;
-    GemmArgs gg = p.g;
-    gg.c = gpu.data();
-    gemm(p.g);
-    cuda::gemm(gg);
-    for (std::size_t i = 0; i < gpu.size(); ++i) CHECK_CLOSE(gpu[i], p.c[i], 1e-4);
+    check_cuda_twin(p);
   }
   // Past the grid's 65535 limit in rows (M tiles) and in batch entries: launched in chunks.
   for (const auto& [batches, M] : {std::pair<int64_t, int64_t>{1, 65535 * 16 + 40}, {70000, 2}}) {
     Problem p = make(batches, 1, M, 3, 5, false, false, rng);
-    std::vector<float> gpu = p.c;
-    GemmArgs gg = p.g;
-    gg.c = gpu.data();
-    gemm(p.g);
-    cuda::gemm(gg);
-    for (std::size_t i = 0; i < gpu.size(); ++i) CHECK_CLOSE(gpu[i], p.c[i], 1e-4);
+    check_cuda_twin(p);
   }
 #endif
 }
