@@ -19,11 +19,16 @@ echo "== machine ($(date -u +%Y-%m-%dT%H:%MZ))"
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || echo "no nvidia-smi"
 nvcc --version | tail -1; cmake --version | head -1; nproc
 if [ -f .devcarry/node-pack.tar.xz ] && [ ! -x .devcarry/pack/node/bin/node ]; then
-  tar -xJf .devcarry/node-pack.tar.xz -C .devcarry || echo "the carried Node pack did not unpack"
+  # python3's lzma where the image has no xz binary for tar -J.
+  tar -xJf .devcarry/node-pack.tar.xz -C .devcarry 2> /dev/null \
+    || python3 -c "import tarfile; tarfile.open('.devcarry/node-pack.tar.xz').extractall('.devcarry')" \
+    || echo "the carried Node pack did not unpack"
 fi
 [ ! -d node_modules ] && [ -d .devcarry/pack/node_modules ] && mv .devcarry/pack/node_modules node_modules
-NODE=${NTP_NODE:-$(command -v node || true)}
+# The carried node first: the pack's node_modules were traced under it, and it brings its headers.
+NODE=${NTP_NODE:-}
 [ -z "$NODE" ] && [ -x .devcarry/pack/node/bin/node ] && NODE=.devcarry/pack/node/bin/node
+[ -z "$NODE" ] && NODE=$(command -v node || true)
 [ -n "$NODE" ] && NODE=$(cd "$(dirname "$NODE")" && pwd)/$(basename "$NODE") && export PATH="$(dirname "$NODE"):$PATH"
 # The addon target too when Node's headers (V8's included: the binding holds BackingStores) and
 # node_modules are at hand (CMakeLists.txt builds it under cmake-js's variables).

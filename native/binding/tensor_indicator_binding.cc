@@ -6,8 +6,10 @@
 // tensorIndicatorForward({kind, close, periods, out: handles, batch, time, periodCount})  out [B, K]
 // tensorIndicatorBackward({kind, close, periods, gradOut, gradClose, gradPeriods: handles, batch,
 //   time, periodCount})   gradClose [B, T] and gradPeriods [K] overwritten
-// On a GPU the periods' domain is not checked here (they live on the device): the caller checks
-// it (src/indicators/ops.ts), as the host device's kernel does itself.
+// On a GPU the contents are not checked here (they live on the device): the caller checks the
+// periods' domain (src/indicators/ops.ts), as the host device's kernel does itself; a zero or
+// non-finite close (which data validation refuses upstream) gives inf/NaN features there where
+// the host device throws naming it.
 #include <napi.h>
 
 #include <stdexcept>

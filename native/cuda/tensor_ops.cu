@@ -66,6 +66,7 @@ __global__ void reduce_kernel(int32_t op, const In* x, Out* y, int64_t n, int64_
 // terms are reduce_at's; only the order of the double additions differs from the host twin.
 constexpr unsigned kTreeThreads = 256;
 constexpr int64_t kTreeMinReduce = 2048;
+constexpr int64_t kTreeMaxOutputs = 4096;
 
 template <class In, class Out>
 __global__ void reduce_tree_kernel(int32_t op, const In* x, Out* y, int64_t reduce, int64_t inner) {
@@ -190,7 +191,10 @@ void select(DType dtype, const int32_t* cond, const void* a, const void* b, void
 void reduce(ReduceOp op, DType in, DType out, const void* x, void* y, int64_t outer, int64_t reduce_n, int64_t inner) {
   const int64_t n = outer * inner;
   if (n <= 0) return;
-  const bool tree = (op == kSum || op == kMean) && reduce_n >= kTreeMinReduce && n < int64_t{1} << 31;
+  // Only for few outputs or a contiguous axis: with many outputs over a strided axis, a block's
+  // reads would scatter where one thread per output reads neighbouring columns together.
+  const bool tree = (op == kSum || op == kMean) && reduce_n >= kTreeMinReduce && (inner == 1 || n <= kTreeMaxOutputs) &&
+                    n < (int64_t{1} << 31);
   typed(in, out, x, y, [&](auto* px, auto* py) {
     if (tree) reduce_tree_kernel<<<static_cast<unsigned>(n), kTreeThreads, 0, tensor_stream()>>>(op, px, py, reduce_n, inner);
     else reduce_kernel<<<grid_for(n), kThreads, 0, tensor_stream()>>>(op, px, py, n, reduce_n, inner);

@@ -204,6 +204,15 @@ for (const kind of INDICATOR_KINDS) {
   }, 5e-5, 5e-5);
 }
 
+test.serial('learnable indicator periods outside their domain are refused on ntp before any kernel runs', async (t) => {
+  await tf.setBackend('ntp');
+  const close = f([2, 10], 7, 'positive');
+  // A momentum lag past the window would read before the row on a GPU, where the kernel cannot check it.
+  t.throws(() => indicatorOp('momentum', close, tf.tensor1d([9])), { message: /momentum: periods\[0\] = 9 is outside \[1, time-2\]/ });
+  t.throws(() => indicatorOp('ma', close, tf.tensor1d([5, 0.5])), { message: /ma: periods\[1\] = 0.5 is outside \[1, inf\)/ });
+  tf.dispose(close);
+});
+
 test.serial('the cases above dispatched every kernel the ntp backend registers', (t) => {
   const missed = NTP_KERNELS.filter((k) => !dispatched.has(k));
   t.deepEqual(missed, [], `kernels without a comparison: ${missed.join(', ')}`);
