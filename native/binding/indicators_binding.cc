@@ -24,6 +24,7 @@
 #include "../cuda/cuda_api.h"
 #include "args.h"
 #include "device_choice.h"
+#include "indicator_args.h"
 #include "jobs.h"
 #include "registry.h"
 #include "sizes.h"
@@ -32,18 +33,9 @@ namespace {
 
 using namespace ntp::binding;
 
-ntp::IndicatorKind kind_arg(const Args& a) {
-  const std::string k = a.string("kind", "");
-  try {
-    return ntp::parse_indicator_kind(k);
-  } catch (const std::invalid_argument& e) {
-    throw Napi::RangeError::New(a.env(), a.field("kind") + ": " + e.what());
-  }
-}
-
 ntp::IndicatorBatch batch_arg(const Args& a) {
   ntp::IndicatorBatch b;
-  b.kind = kind_arg(a);
+  b.kind = indicator_kind_arg(a);
   b.batch = static_cast<int32_t>(a.integer("batch", 0, 1 << 30));
   b.time = static_cast<int32_t>(a.integer("time", 1, 1 << 24));
   std::size_t K = 0;

@@ -1,6 +1,6 @@
 // The ntp backend's tensor buffers as its bindings read them (tensor_device_binding.cc,
-// tensor_lstm_binding.cc): a handle option resolved to a live buffer of enough elements, and the
-// one device every buffer of a call must share.
+// tensor_lstm_binding.cc, tensor_indicator_binding.cc): a handle option resolved to a live buffer
+// of enough elements, the one device every buffer of a call must share, and a call's scratch.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -38,5 +38,25 @@ inline ntp::Device same_device(const std::vector<ntp::TensorBuffer>& bufs) {
       throw std::invalid_argument("inputs and output live on different devices (host and cuda); move one first");
   return bufs.front().device;
 }
+
+// Working memory of one kernel call from its device's caching allocator, released when the call
+// ends (or throws). On CUDA the block goes back to the free list as soon as the work is queued:
+// every kernel over tensor buffers runs on the one tensor stream, so only work queued later
+// reuses it.
+class Scratch {
+ public:
+  Scratch(ntp::Device device, std::size_t bytes)
+      : alloc_(ntp::allocator_for(device)), bytes_(bytes), p_(alloc_.allocate(bytes)) {}
+  ~Scratch() { alloc_.release(p_, bytes_); }
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+  template <class T>
+  T* as() const { return static_cast<T*>(p_); }
+
+ private:
+  ntp::CachingAllocator& alloc_;
+  std::size_t bytes_;
+  void* p_;
+};
 
 }  // namespace ntp::binding

@@ -12,13 +12,11 @@
 // the host device throws naming it.
 #include <napi.h>
 
-#include <stdexcept>
-#include <string>
-
 #include "../core/indicators/indicator_layers.h"
 #include "../core/nn/device_memory.h"
 #include "../core/nn/tensor_ops.h"
 #include "args.h"
+#include "indicator_args.h"
 #include "jobs.h"
 #include "registry.h"
 #include "sizes.h"
@@ -37,11 +35,7 @@ struct Sizes {
 
 Sizes sizes_arg(const Args& a) {
   Sizes s;
-  try {
-    s.b.kind = ntp::parse_indicator_kind(a.string("kind", ""));
-  } catch (const std::invalid_argument& e) {
-    throw std::invalid_argument(a.field("kind") + ": " + e.what());
-  }
+  s.b.kind = indicator_kind_arg(a);
   s.b.batch = static_cast<int32_t>(a.integer("batch", 0, 1 << 30));
   s.b.time = static_cast<int32_t>(a.integer("time", 1, 1 << 24));
   s.b.period_count = static_cast<int32_t>(a.integer("periodCount", 1, 1 << 24));
@@ -86,16 +80,8 @@ Job prepare_backward(const Args& a) {
   return {nullptr, [=] {
             if (d == Device::kCuda) {
 #ifdef NTP_HAVE_CUDA
-              // Working memory from the device's caching allocator, reused only by work queued later on the same stream.
-              ntp::CachingAllocator& alloc = ntp::allocator_for(Device::kCuda);
-              void* scratch = alloc.allocate(scratch_bytes);
-              try {
-                ntp::tensor::cuda::indicator_backward(b, in(go), out(gc), out(gp), static_cast<double*>(scratch));
-              } catch (...) {
-                alloc.release(scratch, scratch_bytes);
-                throw;
-              }
-              return alloc.release(scratch, scratch_bytes);
+              const Scratch scratch(Device::kCuda, scratch_bytes);
+              return ntp::tensor::cuda::indicator_backward(b, in(go), out(gc), out(gp), scratch.as<double>());
 #endif
             }
             ntp::indicator_backward(b, in(go), out(gc), out(gp));

@@ -64,18 +64,8 @@ Job prepare_backward(const Args& a) {
   return {nullptr, [=] {
             if (d == Device::kCuda) {
 #ifdef NTP_HAVE_CUDA
-              // Working memory from the device's caching allocator: released once queued, it is
-              // only reused by work queued after this pass on the same stream.
-              ntp::CachingAllocator& alloc = ntp::allocator_for(Device::kCuda);
-              const auto bytes = static_cast<std::size_t>(scratch_bytes);
-              void* scratch = alloc.allocate(bytes);
-              try {
-                ntp::tensor::cuda::lstm_backward(s, in(x), w, in(h), in(g), in(c), in(dh), grads, static_cast<float*>(scratch));
-              } catch (...) {
-                alloc.release(scratch, bytes);
-                throw;
-              }
-              return alloc.release(scratch, bytes);
+              const Scratch scratch(Device::kCuda, static_cast<std::size_t>(scratch_bytes));
+              return ntp::tensor::cuda::lstm_backward(s, in(x), w, in(h), in(g), in(c), in(dh), grads, scratch.as<float>());
 #endif
             }
             ntp::lstm_backward(s, in(x), w, in(h), in(g), in(c), in(dh), grads);

@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
-import type { NtpKernel } from './kernel.js';
+import { float32Inputs, type NtpKernel } from './kernel.js';
 
 export const NTP_INDICATOR = 'NtpIndicator';
 export const NTP_INDICATOR_GRAD = 'NtpIndicatorGrad';
@@ -23,9 +23,7 @@ declare module '../../../native/types.js' {
 }
 
 function indicatorShape(inputs: Record<string, tf.TensorInfo>, attrs: Record<string, unknown>): IndicatorShape {
-  for (const [name, t] of Object.entries(inputs)) {
-    if (t.dtype !== 'float32') throw new TypeError(`ntp backend: ${NTP_INDICATOR} needs float32 tensors (${name} is ${t.dtype})`);
-  }
+  float32Inputs(NTP_INDICATOR, inputs);
   const [batch, time] = inputs.close.shape;
   return { kind: String(attrs.kind), batch, time, periodCount: inputs.periods.shape[0] };
 }

@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 
 import type { NtpBackend } from '../backend.js';
-import type { NtpKernel } from './kernel.js';
+import { float32Inputs, type NtpKernel } from './kernel.js';
 
 export const NTP_LSTM = 'NtpLstm';
 export const NTP_LSTM_GRAD = 'NtpLstmGrad';
@@ -24,9 +24,7 @@ declare module '../../../native/types.js' {
 }
 
 function lstmShape(inputs: Record<string, tf.TensorInfo>, attrs: Record<string, unknown>): LstmShape {
-  for (const [name, t] of Object.entries(inputs)) {
-    if (t.dtype !== 'float32') throw new TypeError(`ntp backend: ${NTP_LSTM} needs float32 tensors (${name} is ${t.dtype})`);
-  }
+  float32Inputs(NTP_LSTM, inputs);
   const [batch, steps, features] = inputs.x.shape;
   return { batch, steps, features, units: inputs.kernel.shape[1] / 4, goBackwards: Boolean(attrs.goBackwards) };
 }
