@@ -1,5 +1,5 @@
 // adamStep({params, grads, m, v: Float32Array[] (one per tensor, matching lengths),
-//   learningRate, beta1, beta2, epsilon, step, clipNorm}) -> global gradient norm.
+//   learningRate, beta1, beta2, epsilon, step, clipNorm, l2?}) -> {norm, penalty, applied} (adam_args.h).
 // Synchronous: it runs between two tfjs ops of a training step.
 #include <napi.h>
 
@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "../core/nn/optimizer.h"
+#include "adam_args.h"
 #include "args.h"
 #include "jobs.h"
 #include "registry.h"
@@ -40,19 +41,14 @@ Job prepare_adam(const Args& a) {
   auto v = float_arrays(a, "v", &sizes, Access::kWrite);
   if (grads.size() != params.size() || m.size() != params.size() || v.size() != params.size())
     throw Napi::RangeError::New(a.env(), "adamStep: params, grads, m and v must hold the same number of tensors");
-  ntp::AdamStep s;
-  s.learning_rate = a.number("learningRate");
-  s.beta1 = a.number("beta1", 0.9);
-  s.beta2 = a.number("beta2", 0.999);
-  s.epsilon = a.number("epsilon", 1e-7);
-  s.step = a.integer("step", 1, int64_t(1) << 52);
-  s.clip_norm = a.number("clipNorm", 0);
+  const ntp::AdamStep s = adam_step_arg(a);
   std::vector<ntp::AdamTensor> tensors;
   for (std::size_t i = 0; i < params.size(); ++i) tensors.push_back({params[i], grads[i], m[i], v[i], sizes[i]});
-  auto norm = std::make_shared<double>(0);
+  adam_l2_arg(a, tensors);
+  auto result = std::make_shared<ntp::AdamResult>();
   Job job;
-  job.work = [tensors, s, norm] { *norm = ntp::adam_step(tensors.data(), tensors.size(), s); };
-  job.result = [norm](Napi::Env env) { return Napi::Number::New(env, *norm); };
+  job.work = [tensors, s, result] { *result = ntp::adam_step(tensors.data(), tensors.size(), s); };
+  job.result = [result](Napi::Env env) { return adam_result(env, *result); };
   return job;
 }
 

@@ -15,7 +15,7 @@
 // tensorMatMul({a, aShape, b, bShape, out, transposeA?, transposeB?, bias?, biasShape?, activation?, alpha?})
 // tensorOps: {unary, binary, reduce}: each op's code by name (the `op` of the calls above)
 // tensorAdamStep({params, grads, m, v: handle Arrays (params, m, v updated in place), learningRate,
-//   beta1, beta2, epsilon, step, clipNorm}) -> the global gradient norm (core/optimizer.h)
+//   beta1, beta2, epsilon, step, clipNorm, l2?}) -> {norm, penalty, applied} (adam_args.h)
 #include <napi.h>
 
 #include <cmath>
@@ -29,6 +29,7 @@
 #include "../core/nn/tensor_ops.h"
 #include "../cuda/cuda_api.h"
 #include "activation_arg.h"
+#include "adam_args.h"
 #include "args.h"
 #include "jobs.h"
 #include "mat_mul_plan.h"
@@ -351,14 +352,7 @@ Job prepare_adam_step(const Args& a) {
   std::vector<std::size_t> sizes;
   const auto params = handle_list(a, "params", sizes), grads = handle_list(a, "grads", sizes), m = handle_list(a, "m", sizes),
              v = handle_list(a, "v", sizes);
-  ntp::AdamStep s;
-  s.learning_rate = a.number("learningRate");
-  s.beta1 = a.number("beta1");
-  s.beta2 = a.number("beta2");
-  s.epsilon = a.number("epsilon");
-  s.step = a.integer("step", 1, int64_t{1} << 52);
-  s.clip_norm = a.number("clipNorm", 0);
-  ntp::check_adam_step(s);
+  const ntp::AdamStep s = adam_step_arg(a);
   std::vector<TensorBuffer> all;
   for (const auto* list : {&params, &grads, &m, &v}) all.insert(all.end(), list->begin(), list->end());
   const Device d = all.empty() ? Device::kHost : same_device(all);
@@ -366,16 +360,17 @@ Job prepare_adam_step(const Args& a) {
   for (std::size_t i = 0; i < params.size(); ++i)
     tensors.push_back({static_cast<float*>(params[i].data), static_cast<const float*>(grads[i].data), static_cast<float*>(m[i].data),
                        static_cast<float*>(v[i].data), sizes[i]});
-  auto norm = std::make_shared<double>(0);
-  return {nullptr, [tensors, s, d, norm] {
+  adam_l2_arg(a, tensors);
+  auto result = std::make_shared<ntp::AdamResult>();
+  return {nullptr, [tensors, s, d, result] {
             if (d == Device::kCuda) {
 #ifdef NTP_HAVE_CUDA
-              *norm = T::cuda::adam_step(tensors.data(), tensors.size(), s);
+              *result = T::cuda::adam_step(tensors.data(), tensors.size(), s);
               return;
 #endif
             }
-            *norm = ntp::adam_step(tensors.data(), tensors.size(), s);
-          }, [norm](Napi::Env env) { return Napi::Number::New(env, *norm); }};
+            *result = ntp::adam_step(tensors.data(), tensors.size(), s);
+          }, [result](Napi::Env env) { return adam_result(env, *result); }};
 }
 
 }  // namespace

@@ -28,6 +28,7 @@
 #include "activation_arg.h"
 #include "args.h"
 #include "jobs.h"
+#include "layer_norm_args.h"
 #include "mat_mul_plan.h"
 #include "registry.h"
 #include "sizes.h"
@@ -69,11 +70,9 @@ ntp::AttentionShape attention_shape(const Args& a) {
   s.steps = a.integer("steps", 1, kMaxDim);
   s.heads = a.integer("heads", 1, kMaxDim);
   s.key_dim = a.integer("keyDim", 1, kMaxDim);
-  const double rate = a.number("dropout", 0.0);
-  if (!(rate >= 0.0 && rate < 1.0))
-    throw Napi::RangeError::New(a.env(), a.field("dropout") + " must be in [0, 1) (got " + std::to_string(rate) + ")");
-  s.dropout = static_cast<float>(rate);
-  s.seed = static_cast<uint64_t>(a.integer("seed", 0, (int64_t{1} << 53) - 1, 0));
+  const DropoutArg d = dropout_arg(a);
+  s.dropout = d.rate;
+  s.seed = d.seed;
   return s;
 }
 
@@ -116,21 +115,11 @@ Job prepare_attention_backward(const Args& a) {
   return job;
 }
 
-ntp::LayerNormResidual residual_arg(const Args& a) {
-  ntp::LayerNormResidual r;
-  const double rate = a.number("dropout", 0.0);
-  if (!(rate >= 0.0 && rate < 1.0))
-    throw Napi::RangeError::New(a.env(), a.field("dropout") + " must be in [0, 1) (got " + std::to_string(rate) + ")");
-  r.dropout = static_cast<float>(rate);
-  r.seed = static_cast<uint64_t>(a.integer("seed", 0, (int64_t{1} << 53) - 1, 0));
-  return r;
-}
-
 Job prepare_layer_norm_forward(const Args& a) {
-  const int64_t rows = a.integer("rows", 0, int64_t{1} << 40), dim = a.integer("dim", 1, kMaxDim);
-  const std::size_t n = count_of(a.field("x"), {rows, dim}), r = static_cast<std::size_t>(rows), d = static_cast<std::size_t>(dim);
-  const double eps = a.number("epsilon");
-  if (!(eps > 0)) throw Napi::RangeError::New(a.env(), a.field("epsilon") + " must be > 0");
+  const LayerNormSizes z(a);
+  const int64_t rows = z.rows, dim = z.dim;
+  const std::size_t n = z.n, r = z.r, d = z.d;
+  const float eps = epsilon_arg(a);
   const float* x = a.array<float>("x", n);
   const float* gamma = a.array<float>("gamma", d);
   const float* beta = a.array<float>("beta", d);
@@ -142,13 +131,14 @@ Job prepare_layer_norm_forward(const Args& a) {
   res.residual = a.optional_array<float>("residual", n);
   float* sum = out.optional_output<float>("sum", n);
   Job job;
-  job.work = [=] { ntp::layer_norm_forward(rows, dim, static_cast<float>(eps), x, gamma, beta, y, mean, rstd, res, sum); };
+  job.work = [=] { ntp::layer_norm_forward(rows, dim, eps, x, gamma, beta, y, mean, rstd, res, sum); };
   return job;
 }
 
 Job prepare_layer_norm_backward(const Args& a) {
-  const int64_t rows = a.integer("rows", 0, int64_t{1} << 40), dim = a.integer("dim", 1, kMaxDim);
-  const std::size_t n = count_of(a.field("x"), {rows, dim}), r = static_cast<std::size_t>(rows), d = static_cast<std::size_t>(dim);
+  const LayerNormSizes z(a);
+  const int64_t rows = z.rows, dim = z.dim;
+  const std::size_t n = z.n, r = z.r, d = z.d;
   const float* x = a.array<float>("x", n);
   const float* gamma = a.array<float>("gamma", d);
   const float* mean = a.array<float>("mean", r);

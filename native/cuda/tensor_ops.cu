@@ -98,22 +98,30 @@ __global__ void fill_kernel(T* y, int64_t n, T v) {
 
 constexpr unsigned kReduceThreads = 256;
 
-// sum of g^2 over one tensor in one block: strided partial sums, then a fixed tree (deterministic).
-__global__ void sum_squares_kernel(const float* g, int64_t n, double* out) {
-  __shared__ double part[kReduceThreads];
-  double acc = 0;
-  for (int64_t i = threadIdx.x; i < n; i += blockDim.x) acc += static_cast<double>(g[i]) * g[i];
-  part[threadIdx.x] = acc;
+// One tensor's sums for the norm and the penalty (adam_sums) in one block: strided partial sums,
+// then a fixed tree (deterministic). out[0]: sum of squared gradients, out[1]: sum of p^2.
+__global__ void adam_sums_kernel(const float* g, const float* p, float l2, int64_t n, double* out) {
+  __shared__ double sq[kReduceThreads], w2[kReduceThreads];
+  double a = 0, b = 0;
+  for (int64_t i = threadIdx.x; i < n; i += blockDim.x) adam_sums(g[i], p[i], l2, &a, &b);
+  sq[threadIdx.x] = a;
+  w2[threadIdx.x] = b;
   __syncthreads();
   for (unsigned s = kReduceThreads / 2; s > 0; s >>= 1) {
-    if (threadIdx.x < s) part[threadIdx.x] += part[threadIdx.x + s];
+    if (threadIdx.x < s) {
+      sq[threadIdx.x] += sq[threadIdx.x + s];
+      w2[threadIdx.x] += w2[threadIdx.x + s];
+    }
     __syncthreads();
   }
-  if (threadIdx.x == 0) *out = part[0];
+  if (threadIdx.x == 0) {
+    out[0] = sq[0];
+    out[1] = w2[0];
+  }
 }
 
-__global__ void adam_kernel(float* p, float* m, float* v, const float* g, int64_t n, AdamScalars k) {
-  NTP_GRID_LOOP(i, n) adam_update(p + i, m + i, v + i, g[i], k);
+__global__ void adam_kernel(float* p, float* m, float* v, const float* g, float l2, int64_t n, AdamScalars k) {
+  NTP_GRID_LOOP(i, n) adam_update(p + i, m + i, v + i, adam_gradient(g[i], p[i], l2), k);
 }
 
 template <class F>
@@ -222,26 +230,37 @@ void mat_mul(const GemmArgs& device_args) {
   ntp::cuda::launch_gemm(device_args, tensor_stream());
 }
 
-double adam_step(const AdamTensor* tensors, std::size_t count, const AdamStep& s) {
+AdamResult adam_step(const AdamTensor* tensors, std::size_t count, const AdamStep& s) {
   check_adam_step(s);
-  if (count == 0) return 0;
-  ntp::cuda::DeviceBuffer<double> sq(count);
-  for (std::size_t i = 0; i < count; ++i)
-    sum_squares_kernel<<<1, kReduceThreads, 0, tensor_stream()>>>(tensors[i].grad, static_cast<int64_t>(tensors[i].size), sq.get() + i);
-  launched("sum_squares_kernel");
-  std::vector<double> host(count);
-  ntp::cuda::download(host.data(), sq.get(), count * sizeof(double));
+  AdamResult r;
+  if (count == 0) {
+    r.applied = true;
+    return r;
+  }
+  ntp::cuda::DeviceBuffer<double> sums(2 * count);
+  for (std::size_t i = 0; i < count; ++i) {
+    const AdamTensor& t = tensors[i];
+    adam_sums_kernel<<<1, kReduceThreads, 0, tensor_stream()>>>(t.grad, t.param, t.l2, static_cast<int64_t>(t.size), sums.get() + 2 * i);
+  }
+  launched("adam_sums_kernel");
+  std::vector<double> host(2 * count);
+  ntp::cuda::download(host.data(), sums.get(), 2 * count * sizeof(double));
   double total = 0;
-  for (double x : host) total += x;
-  const double norm = std::sqrt(total);
-  const AdamScalars k = adam_scalars(s, norm);
+  for (std::size_t i = 0; i < count; ++i) {
+    total += host[2 * i];
+    r.penalty += tensors[i].l2 * host[2 * i + 1];
+  }
+  r.norm = std::sqrt(total);
+  if (!std::isfinite(r.norm)) return r;
+  const AdamScalars k = adam_scalars(s, r.norm);
   for (std::size_t i = 0; i < count; ++i) {
     const AdamTensor& t = tensors[i];
     if (t.size == 0) continue;
-    adam_kernel<<<grid_for(static_cast<int64_t>(t.size)), kThreads, 0, tensor_stream()>>>(t.param, t.m, t.v, t.grad, static_cast<int64_t>(t.size), k);
+    adam_kernel<<<grid_for(static_cast<int64_t>(t.size)), kThreads, 0, tensor_stream()>>>(t.param, t.m, t.v, t.grad, t.l2, static_cast<int64_t>(t.size), k);
   }
   launched("adam_kernel");
-  return norm;
+  r.applied = true;
+  return r;
 }
 
 }  // namespace tensor::cuda

@@ -438,7 +438,8 @@ void fuzz_small_ops(FuzzedDataProvider& in) {
     const std::size_t len = static_cast<std::size_t>(dim(in, 0, 512));
     for (int j = 0; j < 4; ++j) keep.push_back(std::make_unique<Buffer<float>>(in, len, j == 3 ? 0 : -1, 1));
     auto& b = keep;
-    tensors.push_back({b[b.size() - 4]->ptr(true), b[b.size() - 3]->ptr(true), b[b.size() - 2]->ptr(true), b[b.size() - 1]->ptr(true), len});
+    tensors.push_back({b[b.size() - 4]->ptr(true), b[b.size() - 3]->ptr(true), b[b.size() - 2]->ptr(true), b[b.size() - 1]->ptr(true), len,
+                       in.ConsumeFloatingPointInRange<float>(0, 1)});
   }
   ntp::AdamStep s;
   s.step = in.ConsumeIntegralInRange<int64_t>(1, 1000);

@@ -38,7 +38,7 @@ TEST_CASE(matches_naive_adam_with_clipping) {
   AdamStep s;
   s.learning_rate = 1e-3; s.step = 7; s.clip_norm = 5;
   auto views = a.views();
-  const double norm = adam_step(views.data(), views.size(), s);
+  const double norm = adam_step(views.data(), views.size(), s).norm;
   double sq = 0;
   for (auto& g : ref.g) for (float x : g) sq += double(x) * x;
   CHECK_CLOSE(norm, std::sqrt(sq), 1e-12);
@@ -63,9 +63,59 @@ TEST_CASE(no_clipping_below_the_norm_and_deterministic) {
   AdamStep s;
   s.clip_norm = 1e9;
   auto va = a.views(), vb = b.views();
-  const double na = adam_step(va.data(), va.size(), s), nb = adam_step(vb.data(), vb.size(), s);
+  const double na = adam_step(va.data(), va.size(), s).norm, nb = adam_step(vb.data(), vb.size(), s).norm;
   CHECK(na == nb);
   for (std::size_t i = 0; i < a.p.size(); ++i) for (std::size_t k = 0; k < a.p[i].size(); ++k) CHECK(a.p[i][k] == b.p[i][k]);
+}
+
+// The L2 penalty l2 * sum(p^2): its gradient l2 * (2 p) joins the loss's before the norm, and
+// its value is returned (only for tensors with a coefficient).
+TEST_CASE(l2_penalty_joins_the_gradient_and_is_returned) {
+  Tensors a = random_tensors(5), ref = a;
+  auto views = a.views();
+  const float l2[] = {0.f, 1e-3f, 0.5f, 0.f};
+  for (std::size_t i = 0; i < views.size(); ++i) views[i].l2 = l2[i];
+  AdamStep s;
+  s.learning_rate = 1e-2; s.step = 3; s.clip_norm = 5;
+  const AdamResult r = adam_step(views.data(), views.size(), s);
+  CHECK(r.applied);
+  double sq = 0, penalty = 0;
+  std::vector<std::vector<float>> g(ref.p.size());
+  for (std::size_t i = 0; i < ref.p.size(); ++i) {
+    for (std::size_t k = 0; k < ref.p[i].size(); ++k) {
+      g[i].push_back(l2[i] == 0 ? ref.g[i][k] : ref.g[i][k] + l2[i] * (2 * ref.p[i][k]));
+      sq += double(g[i][k]) * g[i][k];
+      penalty += double(l2[i]) * ref.p[i][k] * ref.p[i][k];
+    }
+  }
+  CHECK_CLOSE(r.norm, std::sqrt(sq), 1e-12);
+  CHECK_CLOSE(r.penalty, penalty, 1e-12);
+  CHECK(r.penalty > 0);
+  const float scale = float(5 / r.norm);
+  const float c1 = float(1 - std::pow(0.9, 3)), c2 = float(1 - std::pow(0.999, 3));
+  for (std::size_t i = 0; i < ref.p.size(); ++i) {
+    for (std::size_t k = 0; k < ref.p[i].size(); ++k) {
+      const float gk = g[i][k] * scale;
+      const float m = 0.9f * ref.m[i][k] + 0.1f * gk;
+      const float v = 0.999f * ref.v[i][k] + 0.001f * gk * gk;
+      CHECK_CLOSE(a.p[i][k], ref.p[i][k] - 1e-2f * (m / c1) / (std::sqrt(v / c2) + 1e-7f), 1e-6);
+    }
+  }
+}
+
+// A NaN or infinite gradient anywhere: nothing changes, and the caller is told.
+TEST_CASE(non_finite_gradient_changes_nothing) {
+  for (float bad : {NAN, INFINITY}) {
+    Tensors a = random_tensors(6), ref = a;
+    a.g[2][17] = bad;
+    auto views = a.views();
+    AdamStep s;
+    s.clip_norm = 5;
+    const AdamResult r = adam_step(views.data(), views.size(), s);
+    CHECK(!r.applied);
+    CHECK(!std::isfinite(r.norm));
+    CHECK(a.p == ref.p && a.m == ref.m && a.v == ref.v);
+  }
 }
 
 TEST_CASE(bad_settings_throw) {

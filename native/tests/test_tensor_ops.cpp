@@ -2,8 +2,10 @@
 // accounting, the host kernels on hand-checked cases, and every CUDA twin against its host twin.
 #include <cmath>
 #include <cstdlib>
+#include <cstdio>
 #include <cstring>
 #include <functional>
+#include <utility>
 #include <vector>
 
 #include "../core/nn/device_memory.h"
@@ -251,6 +253,70 @@ TEST_CASE(cuda_buffers_round_trip_through_the_table) {
   tensor_buffers().destroy(h);
   CHECK(y == x);
   CHECK(allocator_for(Device::kCuda).stats().in_use == 0);
+}
+namespace {
+
+// A device copy of a host vector (or `n` uninitialised floats), released at scope end.
+struct OnDevice {
+  std::size_t n;
+  float* p;
+  explicit OnDevice(const std::vector<float>& v) : n(v.size()), p(static_cast<float*>(allocator_for(Device::kCuda).allocate(n * 4))) {
+    ntp::cuda::upload(p, v.data(), n * 4);
+  }
+  explicit OnDevice(std::size_t count) : n(count), p(static_cast<float*>(allocator_for(Device::kCuda).allocate(n * 4))) {}
+  ~OnDevice() { allocator_for(Device::kCuda).release(p, n * 4); }
+  std::vector<float> host() const {
+    std::vector<float> v(n);
+    ntp::cuda::download(v.data(), p, n * 4);
+    return v;
+  }
+};
+
+bool all_close(const char* what, const std::vector<float>& want, const std::vector<float>& got, double rel, double abs_tol) {
+  for (std::size_t i = 0; i < want.size(); ++i)
+    if (!test::close_rel(want[i], got[i], rel, abs_tol)) {
+      std::fprintf(stderr, "  %s[%zu]: host %.9g, cuda %.9g\n", what, i, static_cast<double>(want[i]), static_cast<double>(got[i]));
+      return false;
+    }
+  return true;
+}
+
+}  // namespace
+
+// cuda/layer_norm.cu against core/nn/layer_norm on the same inputs, residual and dropout
+// included: float32 sums in another order, so within float32 rounding of the row statistics.
+TEST_CASE(cuda_layer_norm_twin_matches_host) {
+  NTP_CUDA_OR_SKIP();
+  for (const auto& [rows, dim] : {std::pair<int64_t, int64_t>{1000, 77}, {3, 300}, {5, 1}}) {
+    for (const bool with_residual : {false, true}) {
+      const std::size_t n = static_cast<std::size_t>(rows * dim), r = static_cast<std::size_t>(rows), d = static_cast<std::size_t>(dim);
+      const auto x = ramp(n), res = ramp(n, 0.11f), gamma = ramp(d, 0.7f), beta = ramp(d, 0.3f), dy = ramp(n, 0.05f);
+      LayerNormResidual hr{with_residual ? res.data() : nullptr, with_residual ? 0.25f : 0.0f, 7};
+      std::vector<float> y(n), mean(r), rstd(r), sum(with_residual ? n : 0), dx(n), dg(d), db(d), dres(with_residual ? n : 0);
+      layer_norm_forward(rows, dim, 1e-3f, x.data(), gamma.data(), beta.data(), y.data(), mean.data(), rstd.data(), hr,
+                         with_residual ? sum.data() : nullptr);
+      const auto& normalised = with_residual ? sum : x;
+      layer_norm_backward(rows, dim, normalised.data(), gamma.data(), mean.data(), rstd.data(), dy.data(), dx.data(), dg.data(), db.data(),
+                          hr, with_residual ? dres.data() : nullptr);
+
+      OnDevice gx(x), gres(res), gg(gamma), gb(beta), gdy(dy), gy(n), gmean(r), grstd(r), gsum(with_residual ? n : 1), gdx(n), gdg(d), gdb(d),
+          gdres(with_residual ? n : 1);
+      LayerNormResidual dr{with_residual ? gres.p : nullptr, hr.dropout, hr.seed};
+      tensor::cuda::layer_norm_forward(rows, dim, 1e-3f, gx.p, gg.p, gb.p, gy.p, gmean.p, grstd.p, dr, with_residual ? gsum.p : nullptr);
+      tensor::cuda::layer_norm_backward(rows, dim, with_residual ? gsum.p : gx.p, gg.p, gmean.p, grstd.p, gdy.p, gdx.p, gdg.p, gdb.p, dr,
+                                        with_residual ? gdres.p : nullptr);
+      CHECK(all_close("y", y, gy.host(), 1e-5, 1e-5));
+      CHECK(all_close("mean", mean, gmean.host(), 1e-5, 1e-6));
+      CHECK(all_close("rstd", rstd, grstd.host(), 1e-5, 0));
+      CHECK(all_close("dx", dx, gdx.host(), 1e-4, 1e-5));
+      CHECK(all_close("dgamma", dg, gdg.host(), 1e-4, 1e-4));
+      CHECK(all_close("dbeta", db, gdb.host(), 1e-4, 1e-4));
+      if (with_residual) {
+        CHECK(sum == gsum.host());  // the same element arithmetic, the same mask
+        CHECK(all_close("dresidual", dres, gdres.host(), 1e-4, 1e-5));
+      }
+    }
+  }
 }
 #else
 TEST_CASE(cuda_twins_not_built) {

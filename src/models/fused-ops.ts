@@ -4,11 +4,14 @@
  * On the cpu backend these replace dozens of small tfjs kernels each (transposes, broadcast
  * subtract/multiply, softmax and its gradient, Tile and Tile's per-replica gradient), which
  * dominated the step time. With the native kernels off (setNativeKernels) or no addon both use
- * plain tfjs ops with the same math, so models using them still run (and load) anywhere.
+ * plain tfjs ops with the same math, so models using them still run (and load) anywhere. On the
+ * `ntp` backend layer normalisation is that backend's own kernels (runtime/ntp-backend/kernels/
+ * layer-norm.ts), the same C++ on its device.
  */
 import * as tf from '@tensorflow/tfjs';
 
 import { tryNativeAddon } from '../native/addon.js';
+import { activeNtpBackend, NTP_LAYER_NORM, NTP_LAYER_NORM_GRAD } from '../runtime/ntp-backend/index.js';
 import { kernelOutput } from '../native/kernel-output.js';
 import { float32Data as f32 } from '../native/tensor-data.js';
 import { recordingGradients } from './gradient-mode.js';
@@ -95,6 +98,7 @@ export function layerNorm(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, e
   }
   if (!(rate >= 0 && rate < 1)) throw new RangeError(`layerNorm: dropout rate must be in [0, 1) (got ${rate})`);
   if (residual && rate > 0 && seed === undefined) throw new RangeError('layerNorm: a dropout rate > 0 needs the seed of its mask');
+  if (activeNtpBackend()) return layerNormOnNtp(x, gamma, beta, epsilon, residual, rate, seed);
   const addon = nativeKernelsEnabled() ? tryNativeAddon() : null;
   if (!addon) return layerNormWithTfOps(x, gamma, beta, epsilon, residual, rate, seed);
   const rows = x.size / dim;
@@ -146,6 +150,34 @@ export function layerNorm(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, e
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return op(x, residual, gamma, beta);
+}
+
+/** layerNorm on the `ntp` backend: NtpLayerNorm forward, NtpLayerNormGrad backward, on its device. */
+function layerNormOnNtp(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number,
+  residual: tf.Tensor | undefined, rate: number, seed: number | undefined): tf.Tensor {
+  const attrs = { epsilon, dropout: residual ? rate : 0, seed: seed ?? 0, residual: Boolean(residual) } as unknown as tf.NamedAttrMap;
+  const run = (name: string, inputs: tf.NamedTensorMap) => tf.engine().runKernel(name, inputs, attrs) as tf.Tensor[];
+  if (!recordingGradients()) {
+    const [y, ...statistics] = run(NTP_LAYER_NORM, residual ? { x, gamma, beta, residual } : { x, gamma, beta });
+    tf.dispose(statistics);
+    return y;
+  }
+  // The backward pass reads what was normalised: x, or s = x + dropout(residual) with a residual.
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const ts = args.slice(0, residual ? 4 : 3) as tf.Tensor[];
+    const save = args[ts.length] as tf.GradSaveFunc;
+    const [xi, r, g, b] = residual ? ts : [ts[0], undefined, ts[1], ts[2]];
+    const [y, mean, rstd, sum] = run(NTP_LAYER_NORM, r ? { x: xi, gamma: g, beta: b, residual: r } : { x: xi, gamma: g, beta: b });
+    save([sum ?? xi, g, mean, rstd]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [dx, dgamma, dbeta, dresidual] = run(NTP_LAYER_NORM_GRAD, { x: saved[0], gamma: saved[1], mean: saved[2], rstd: saved[3], dy });
+        return residual ? [dx, dresidual, dgamma, dbeta] : [dx, dgamma, dbeta];
+      },
+    };
+  });
+  return residual ? op(x, residual, gamma, beta) : op(x, gamma, beta);
 }
 
 export function layerNormWithTfOps(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon = 1e-3,

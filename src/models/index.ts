@@ -9,6 +9,7 @@ export { transformerBlock, lstmBlock, indicatorSubnet } from './blocks.js';
 export { DEFAULT_MODEL_CONFIG, resolveModelConfig, type ModelConfig, type DeepPartial } from './config.js';
 export { buildModel, outputNames, checkModelInputs, predictNamed, HEADS } from './hybrid-model.js';
 export { saveModel, loadModel } from './io.js';
+export { l2Penalties } from './penalties.js';
 export {
   applyCalibration, calibrateProbability, calibrationVolatility, coverageGroups, fitRegimeSigma, fitSigmaScale, fitTemperature, identityCalibration, isIdentity, readCalibration, regimeVolatilityBars,
   usesVolatility, windowVolatility, writeCalibration, ONE_SIGMA_COVERAGE, type OutputCalibration, type SigmaRegime,

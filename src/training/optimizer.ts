@@ -7,6 +7,11 @@
  *  - TfjsAdam: tf.train.adam behind tfjs ops for the clipping, for every other backend.
  * Both expose their state as named float32 arrays plus scalars, which is what checkpoints store
  * so a resumed run continues bit for bit.
+ *
+ * Every implementation also applies the model's L2 penalties (`l2[i]`: the loss term
+ * l2 * sum(w_i^2); its gradient l2 * 2 w_i joins w_i's before the norm) and returns their value,
+ * so the penalties never enter the tape (a quarter of a step's kernels on the `ntp` backend). A
+ * NaN or infinite gradient changes nothing (`applied` false): the caller reports it.
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -20,10 +25,20 @@ export interface OptimizerState {
   arrays: { name: string; shape: number[]; data: Float32Array }[];
 }
 
+/** What one update did (core/nn/optimizer.h's AdamResult). */
+export interface StepResult {
+  /** Global gradient norm before clipping, the penalties' gradients included. */
+  norm: number;
+  /** The L2 penalties' value before the update: sum of l2[i] * sum(w_i^2). */
+  penalty: number;
+  /** False when the norm was not finite: nothing was changed. */
+  applied: boolean;
+}
+
 export interface TrainingOptimizer {
   readonly kind: OptimizerState['kind'];
-  /** One update; `grads[i]` is the gradient of `variables[i]`. */
-  apply(variables: readonly tf.Variable[], grads: readonly tf.Tensor[]): void;
+  /** One update; `grads[i]` is the gradient of `variables[i]`, `l2[i]` its L2 coefficient (default 0). */
+  apply(variables: readonly tf.Variable[], grads: readonly tf.Tensor[], l2?: readonly number[]): StepResult;
   state(): Promise<OptimizerState>;
   restore(state: OptimizerState, variables: readonly tf.Variable[]): Promise<void>;
   dispose(): void;
@@ -41,8 +56,8 @@ declare module '../native/types.js' {
   interface NativeAddon {
     adamStep(o: {
       params: Float32Array[]; grads: Float32Array[]; m: Float32Array[]; v: Float32Array[];
-      learningRate: number; beta1: number; beta2: number; epsilon: number; step: number; clipNorm: number;
-    }): number;
+      learningRate: number; beta1: number; beta2: number; epsilon: number; step: number; clipNorm: number; l2?: Float32Array;
+    }): StepResult;
   }
 }
 
@@ -54,7 +69,7 @@ export class NativeAdam implements TrainingOptimizer {
 
   constructor(private readonly s: Required<AdamSettings>) {}
 
-  apply(variables: readonly tf.Variable[], grads: readonly tf.Tensor[]): void {
+  apply(variables: readonly tf.Variable[], grads: readonly tf.Tensor[], l2: readonly number[] = []): StepResult {
     if (this.m.length === 0) {
       this.m = variables.map((x) => new Float32Array(x.size));
       this.v = variables.map((x) => new Float32Array(x.size));
@@ -62,17 +77,19 @@ export class NativeAdam implements TrainingOptimizer {
     // Parameters are copied out and the updated copy becomes the variable's new value, so no
     // tensor that might share the old buffer is changed behind tfjs's back.
     const params = variables.map((x) => Float32Array.from(x.dataSync() as Float32Array));
-    this.step += 1;
-    nativeAddon().adamStep({
+    const result = nativeAddon().adamStep({
       params, grads: grads.map((g) => g.dataSync() as Float32Array), m: this.m, v: this.v,
       learningRate: this.s.learningRate, beta1: this.s.beta1, beta2: this.s.beta2, epsilon: this.s.epsilon,
-      step: this.step, clipNorm: this.s.clipNorm,
+      step: this.step + 1, clipNorm: this.s.clipNorm, l2: l2Coefficients(l2, variables.length),
     });
+    if (!result.applied) return result;
+    this.step += 1;
     variables.forEach((x, i) => {
       const t = tf.tensor(params[i], x.shape, 'float32');
       x.assign(t);
       t.dispose();
     });
+    return result;
   }
 
   async state(): Promise<OptimizerState> {
@@ -119,20 +136,24 @@ export class DeviceAdam implements TrainingOptimizer {
 
   constructor(private readonly s: Required<AdamSettings>, private readonly backend: NtpBackend) {}
 
-  apply(variables: readonly tf.Variable[], grads: readonly tf.Tensor[]): void {
+  apply(variables: readonly tf.Variable[], grads: readonly tf.Tensor[], l2: readonly number[] = []): StepResult {
     const b = this.backend;
     if (this.m.length === 0) {
       this.m = variables.map((x) => tf.keep(tf.zeros(x.shape)));
       this.v = variables.map((x) => tf.keep(tf.zeros(x.shape)));
     }
     const fresh = variables.map((x) => tf.engine().makeTensorFromTensorInfo(copyOf(b, x), b));
-    this.step += 1;
-    b.addon.tensorAdamStep({
+    const result = b.addon.tensorAdamStep({
       params: fresh.map((t) => b.handle(t)), grads: grads.map((g) => b.handle(g)), m: this.m.map((t) => b.handle(t)), v: this.v.map((t) => b.handle(t)),
-      learningRate: this.s.learningRate, beta1: this.s.beta1, beta2: this.s.beta2, epsilon: this.s.epsilon, step: this.step, clipNorm: this.s.clipNorm,
+      learningRate: this.s.learningRate, beta1: this.s.beta1, beta2: this.s.beta2, epsilon: this.s.epsilon, step: this.step + 1,
+      clipNorm: this.s.clipNorm, l2: l2Coefficients(l2, variables.length),
     });
-    variables.forEach((x, i) => x.assign(fresh[i]));
+    if (result.applied) {
+      this.step += 1;
+      variables.forEach((x, i) => x.assign(fresh[i]));
+    }
     tf.dispose(fresh);
+    return result;
   }
 
   async state(): Promise<OptimizerState> {
@@ -171,12 +192,18 @@ export class TfjsAdam implements TrainingOptimizer {
     this.adam = tf.train.adam(s.learningRate, s.beta1, s.beta2, s.epsilon);
   }
 
-  apply(variables: readonly tf.Variable[], grads: readonly tf.Tensor[]): void {
-    tf.tidy(() => {
+  apply(variables: readonly tf.Variable[], grads: readonly tf.Tensor[], l2: readonly number[] = []): StepResult {
+    return tf.tidy(() => {
+      const c = l2Coefficients(l2, variables.length);
+      const g = grads.map((gi, i) => (c[i] === 0 ? gi : tf.add(gi, tf.mul(c[i], tf.mul(2, variables[i])))));
       // tf.clip_by_global_norm: every gradient times clip / max(norm, clip).
-      const norm = tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g)))));
-      const scale = tf.div(this.s.clipNorm, tf.maximum(norm, this.s.clipNorm));
-      this.adam.applyGradients(variables.map((x, i) => ({ name: x.name, tensor: tf.mul(grads[i], scale) })));
+      const normT = tf.sqrt(tf.addN(g.map((gi) => tf.sum(tf.square(gi)))));
+      const terms = variables.flatMap((x, i) => (c[i] === 0 ? [] : [tf.mul(c[i], tf.sum(tf.square(x)))]));
+      const result = { norm: normT.dataSync()[0], penalty: terms.length > 0 ? tf.addN(terms).dataSync()[0] : 0, applied: false };
+      if (!Number.isFinite(result.norm)) return result;
+      const scale = tf.div(this.s.clipNorm, tf.maximum(normT, this.s.clipNorm));
+      this.adam.applyGradients(variables.map((x, i) => ({ name: x.name, tensor: tf.mul(g[i], scale) })));
+      return { ...result, applied: true };
     });
   }
 
@@ -201,6 +228,14 @@ export class TfjsAdam implements TrainingOptimizer {
   dispose(): void {
     this.adam.dispose();
   }
+}
+
+/** `l2` as the addon reads it: one float32 coefficient per variable (missing ones are 0). */
+function l2Coefficients(l2: readonly number[], count: number): Float32Array {
+  if (l2.length > count) throw new RangeError(`optimizer: ${l2.length} L2 coefficients for ${count} variables`);
+  const out = new Float32Array(count);
+  out.set(l2);
+  return out;
 }
 
 /** NativeAdam when the native kernels are on (cpu backend), DeviceAdam on the ntp backend, TfjsAdam otherwise. */

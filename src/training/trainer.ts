@@ -20,8 +20,8 @@ import type { SymbolCandles } from '../data/candles.js';
 import { Dataset, type DatasetOptions } from '../data/dataset.js';
 import { scalerFromJson, scalerToJson } from '../data/scaler.js';
 import { readIndicatorPeriods } from '../indicators/index.js';
-import { compositeLoss } from '../losses/index.js';
-import { buildModel, loadModel, reseedModel, saveModel, writeCalibration } from '../models/index.js';
+import { assertFiniteTensors, compositeLoss } from '../losses/index.js';
+import { buildModel, l2Penalties, loadModel, reseedModel, saveModel, writeCalibration } from '../models/index.js';
 import { writeJsonAtomic } from '../util/atomic-write.js';
 import { OutputSet } from '../util/output-set.js';
 import { readJsonFile } from '../util/read-json.js';
@@ -260,7 +260,12 @@ async function trainInto(runDir: string, options: TrainOptions): Promise<TrainRe
   };
 }
 
-/** One optimizer step on a batch; returns the batch's loss (composite + L2). */
+/**
+ * One optimizer step on a batch; returns the batch's loss (composite + L2). The L2 penalties are
+ * applied by the optimizer (penalties.ts), and the loss inputs are checked for NaN/Infinity only
+ * when the step comes out non-finite (the optimizer then changed nothing): a check per step
+ * would cost a device read in the middle of every step.
+ */
 export function trainStep(
   model: tf.LayersModel,
   optimizer: TrainingOptimizer,
@@ -268,18 +273,25 @@ export function trainStep(
   t: ReturnType<typeof batchTensors>,
   lossOptions: ReturnType<typeof lossOptionsFor>,
 ): number {
-  const value = tf.tidy(() => {
-    const { value: loss, grads } = tf.variableGrads(() => {
-      const out = namedOutputs(model, model.apply([t.features, t.close], { training: true }) as tf.Tensor[]);
-      const composite = compositeLoss(out, { y: t.y, d: t.d }, lossOptions);
-      const penalties = model.calculateLosses();
-      return (penalties.length > 0 ? tf.addN([composite.total, ...penalties]) : composite.total) as tf.Scalar;
-    }, variables);
-    optimizer.apply(variables, variables.map((v) => grads[v.name]));
-    return loss;
-  });
-  const v = value.dataSync()[0];
-  value.dispose();
-  if (!Number.isFinite(v)) throw new Error(`training diverged: the loss became ${v}; lower training.learningRate or check the data`);
-  return v;
+  const penalties = l2Penalties(model);
+  // Kept past variableGrads's own scope, for the diagnosis of a non-finite step.
+  let outputs: Record<string, tf.Tensor> = {};
+  try {
+    return tf.tidy(() => {
+      const { value, grads } = tf.variableGrads(() => {
+        outputs = namedOutputs(model, model.apply([t.features, t.close], { training: true }) as tf.Tensor[]);
+        Object.values(outputs).forEach((o) => tf.keep(o));
+        return compositeLoss(outputs, { y: t.y, d: t.d }, { ...lossOptions, checkInputs: false }).total as tf.Scalar;
+      }, variables);
+      const step = optimizer.apply(variables, variables.map((v) => grads[v.name]), variables.map((v) => penalties.get(v.name) ?? 0));
+      const loss = value.dataSync()[0] + step.penalty;
+      if (!step.applied || !Number.isFinite(loss)) {
+        assertFiniteTensors({ ...outputs, 'targets.y': t.y, 'targets.d': t.d });
+        throw new Error(`training diverged: the loss became ${loss} (gradient norm ${step.norm}); lower training.learningRate or check the data`);
+      }
+      return loss;
+    });
+  } finally {
+    tf.dispose(Object.values(outputs));
+  }
 }

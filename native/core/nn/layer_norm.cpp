@@ -6,33 +6,32 @@
 #include <string>
 #include <vector>
 
-#include "dropout_mask.h"
 #include "../thread_pool.h"
 
 namespace ntp {
-namespace {
 
-void check(int64_t rows, int64_t dim, std::initializer_list<const void*> ptrs) {
+void check_layer_norm(int64_t rows, int64_t dim, const LayerNormResidual& res) {
   if (rows < 0 || dim < 1)
     throw std::invalid_argument("layer_norm: rows must be >= 0 and dim >= 1 (got " + std::to_string(rows) + ", " +
                                 std::to_string(dim) + ")");
+  if (!(res.dropout >= 0.0f && res.dropout < 1.0f))
+    throw std::invalid_argument("layer_norm: dropout must be in [0, 1) (got " + std::to_string(res.dropout) + ")");
+}
+
+namespace {
+
+void check(int64_t rows, int64_t dim, const LayerNormResidual& res, std::initializer_list<const void*> ptrs) {
+  check_layer_norm(rows, dim, res);
   for (const void* p : ptrs)
     if (!p) throw std::invalid_argument("layer_norm: null buffer");
 }
 
 }  // namespace
 
-static void check_residual(const LayerNormResidual& res) {
-  if (!res.residual) return;
-  if (!(res.dropout >= 0.0f && res.dropout < 1.0f))
-    throw std::invalid_argument("layer_norm: dropout must be in [0, 1) (got " + std::to_string(res.dropout) + ")");
-}
-
 void layer_norm_forward(int64_t rows, int64_t dim, float epsilon, const float* x, const float* gamma,
                         const float* beta, float* y, float* mean, float* rstd, const LayerNormResidual& res,
                         float* sum) {
-  check(rows, dim, {x, gamma, beta, y});
-  check_residual(res);
+  check(rows, dim, res, {x, gamma, beta, y});
   const float inv_keep = 1.0f / (1.0f - res.dropout);
   parallel_for(static_cast<std::size_t>(rows), 64, [&](std::size_t r0, std::size_t r1) {
     std::vector<float> row_sum(res.residual && !sum ? static_cast<std::size_t>(dim) : 0);  // s when not kept
@@ -40,11 +39,7 @@ void layer_norm_forward(int64_t rows, int64_t dim, float epsilon, const float* x
       const float* xr = x + r * dim;
       if (res.residual) {
         float* sr = sum ? sum + r * dim : row_sum.data();
-        const float* rr = res.residual + r * dim;
-        for (int64_t j = 0; j < dim; ++j) {
-          const bool keep = res.dropout == 0.0f || dropout_keep(res.seed, r * static_cast<uint64_t>(dim) + j, res.dropout);
-          sr[j] = xr[j] + (keep ? rr[j] * inv_keep : 0.0f);
-        }
+        for (int64_t j = 0; j < dim; ++j) sr[j] = layer_norm_input(xr[j], res, inv_keep, r * static_cast<uint64_t>(dim) + j);
         xr = sr;
       }
       // `omp simd` vectorises the row sums (lane partials combined in a fixed order).
@@ -68,9 +63,7 @@ void layer_norm_forward(int64_t rows, int64_t dim, float epsilon, const float* x
 void layer_norm_backward(int64_t rows, int64_t dim, const float* x, const float* gamma, const float* mean,
                          const float* rstd, const float* dy, float* dx, float* dgamma, float* dbeta,
                          const LayerNormResidual& res, float* dresidual) {
-  check(rows, dim, {x, gamma, mean, rstd, dy, dx, dgamma, dbeta});
-  if (!(res.dropout >= 0.0f && res.dropout < 1.0f))
-    throw std::invalid_argument("layer_norm: dropout must be in [0, 1) (got " + std::to_string(res.dropout) + ")");
+  check(rows, dim, {nullptr, res.dropout, res.seed}, {x, gamma, mean, rstd, dy, dx, dgamma, dbeta});
   const float inv_keep = 1.0f / (1.0f - res.dropout);
   // dx = rstd * (g - mean(g) - xhat * mean(g * xhat)), g = dy * gamma; per-thread partial sums
   // for dgamma / dbeta, reduced at the end (no atomics).
@@ -103,10 +96,7 @@ void layer_norm_backward(int64_t rows, int64_t dim, const float* x, const float*
         for (int64_t j = 0; j < dim; ++j) dxr[j] = rs * (g[j] - sg - (xr[j] - m) * rs * sgx);
         if (dresidual) {
           float* drr = dresidual + r * dim;
-          for (int64_t j = 0; j < dim; ++j) {
-            const bool keep = res.dropout == 0.0f || dropout_keep(res.seed, r * static_cast<uint64_t>(dim) + j, res.dropout);
-            drr[j] = keep ? dxr[j] * inv_keep : 0.0f;
-          }
+          for (int64_t j = 0; j < dim; ++j) drr[j] = layer_norm_residual_grad(dxr[j], res, inv_keep, r * static_cast<uint64_t>(dim) + j);
         }
       }
     }

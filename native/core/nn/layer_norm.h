@@ -5,6 +5,9 @@
 #pragma once
 #include <cstdint>
 
+#include "../hd.h"
+#include "dropout_mask.h"
+
 namespace ntp {
 
 // Optional fused residual branch (the Transformer's "x + Dropout(f(x)) -> LayerNorm"):
@@ -14,6 +17,24 @@ struct LayerNormResidual {
   float dropout = 0.0f;             // rate in [0, 1)
   uint64_t seed = 0;
 };
+
+// std::invalid_argument for sizes or a dropout rate out of range (the host entry points and the
+// CUDA twins, core/nn/tensor_ops.h, check alike).
+void check_layer_norm(int64_t rows, int64_t dim, const LayerNormResidual& res);
+
+// Element `index` (= row * dim + j) of s = x + mask * residual / (1 - rate): the one definition
+// the host loop and the CUDA kernel share. inv_keep = 1 / (1 - rate).
+NTP_HD float layer_norm_input(float x, const LayerNormResidual& res, float inv_keep, uint64_t index) {
+  if (!res.residual) return x;
+  const bool keep = res.dropout == 0.0f || dropout_keep(res.seed, index, res.dropout);
+  return x + (keep ? res.residual[index] * inv_keep : 0.0f);
+}
+
+// The residual branch's gradient at `index` from dL/ds there.
+NTP_HD float layer_norm_residual_grad(float ds, const LayerNormResidual& res, float inv_keep, uint64_t index) {
+  const bool keep = res.dropout == 0.0f || dropout_keep(res.seed, index, res.dropout);
+  return keep ? ds * inv_keep : 0.0f;
+}
 
 // x [rows, dim] -> y [rows, dim]; mean and rstd [rows] are kept for the backward pass, and with a
 // residual the normalised input s is written to `sum` [rows, dim] (the backward pass's input).

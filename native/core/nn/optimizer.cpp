@@ -29,29 +29,33 @@ AdamScalars adam_scalars(const AdamStep& s, double norm) {
   return k;
 }
 
-double adam_step(const AdamTensor* tensors, std::size_t count, const AdamStep& s) {
+AdamResult adam_step(const AdamTensor* tensors, std::size_t count, const AdamStep& s) {
   check_adam_step(s);
-  // Per-tensor sums of squares in parallel, then added in tensor order: deterministic.
-  std::vector<double> sq(count, 0.0);
-  parallel_for(count, 1, [&](std::size_t b, std::size_t e) {
-    for (std::size_t i = b; i < e; ++i) {
-      double acc = 0;
-      const float* g = tensors[i].grad;
-      for (std::size_t k = 0; k < tensors[i].size; ++k) acc += static_cast<double>(g[k]) * g[k];
-      sq[i] = acc;
-    }
-  });
-  double total = 0;
-  for (double x : sq) total += x;
-  const double norm = std::sqrt(total);
-  const AdamScalars k = adam_scalars(s, norm);
+  // Per-tensor sums in parallel, then added in tensor order: deterministic.
+  std::vector<double> sq(count, 0.0), w2(count, 0.0);
   parallel_for(count, 1, [&](std::size_t b, std::size_t e) {
     for (std::size_t i = b; i < e; ++i) {
       const AdamTensor& t = tensors[i];
-      for (std::size_t j = 0; j < t.size; ++j) adam_update(t.param + j, t.m + j, t.v + j, t.grad[j], k);
+      for (std::size_t k = 0; k < t.size; ++k) adam_sums(t.grad[k], t.param[k], t.l2, &sq[i], &w2[i]);
     }
   });
-  return norm;
+  AdamResult r;
+  double total = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    total += sq[i];
+    r.penalty += tensors[i].l2 * w2[i];
+  }
+  r.norm = std::sqrt(total);
+  if (!std::isfinite(r.norm)) return r;
+  const AdamScalars k = adam_scalars(s, r.norm);
+  parallel_for(count, 1, [&](std::size_t b, std::size_t e) {
+    for (std::size_t i = b; i < e; ++i) {
+      const AdamTensor& t = tensors[i];
+      for (std::size_t j = 0; j < t.size; ++j) adam_update(t.param + j, t.m + j, t.v + j, adam_gradient(t.grad[j], t.param[j], t.l2), k);
+    }
+  });
+  r.applied = true;
+  return r;
 }
 
 }  // namespace ntp

@@ -14,6 +14,7 @@
 #include "gemm.h"
 #include "../hd.h"
 #include "../indicators/indicator_layers.h"
+#include "layer_norm.h"
 #include "lstm.h"
 #include "optimizer.h"
 
@@ -285,7 +286,7 @@ void fill(DType dtype, void* y, int64_t n, double value);
 void mat_mul(const GemmArgs& device_args);
 // ntp::adam_step on device pointers: per-tensor sums of squares (one block each, a fixed order),
 // added on the host in tensor order like the host twin, then adam_update per element.
-double adam_step(const AdamTensor* tensors, std::size_t count, const AdamStep& s);
+AdamResult adam_step(const AdamTensor* tensors, std::size_t count, const AdamStep& s);
 // ntp::lstm_forward / lstm_backward (nn/lstm.h) with every pointer on the device, on this stream
 // (cuda/lstm.cu); the backward pass works in `scratch`, lstm_device_backward_scratch(s) floats.
 void lstm_forward(const LstmShape& s, const float* x, const LstmWeights& w, const LstmForwardOut& out);
@@ -297,6 +298,13 @@ void lstm_backward(const LstmShape& s, const float* x, const LstmWeights& w, con
 // indicator_device_backward_scratch(b) doubles.
 void indicator_forward(const IndicatorBatch& b, float* out);
 void indicator_backward(const IndicatorBatch& b, const float* grad_out, float* grad_close, float* grad_periods, double* scratch);
+// ntp::layer_norm_forward / layer_norm_backward (nn/layer_norm.h) on device pointers, on this stream
+// (cuda/layer_norm.cu): one block per row, sums in a fixed tree (deterministic, float32 like the
+// host, in another order: the twins agree to float32 rounding, not bit for bit).
+void layer_norm_forward(int64_t rows, int64_t dim, float epsilon, const float* x, const float* gamma, const float* beta,
+                        float* y, float* mean, float* rstd, const LayerNormResidual& res, float* sum);
+void layer_norm_backward(int64_t rows, int64_t dim, const float* x, const float* gamma, const float* mean, const float* rstd,
+                         const float* dy, float* dx, float* dgamma, float* dbeta, const LayerNormResidual& res, float* dresidual);
 }  // namespace cuda
 #endif
 

@@ -2,14 +2,14 @@
  * Every kernel of the `ntp` backend (host device) against tfjs's own cpu kernel: the same tfjs op
  * runs on both backends from the same input values, and the outputs must agree in shape, dtype
  * and value, on broadcasting, empty and odd shapes. The last test checks that these cases
- * dispatched every kernel the backend registers (tf.profile's kernel names). The backend's own LSTM
- * and indicator kernels, which tfjs lacks, are compared with the same recurrences in tfjs ops.
+ * dispatched every kernel the backend registers (tf.profile's kernel names). The backend's own LSTM,
+ * indicator and layer-norm kernels, which tfjs lacks, are compared with the same math in tfjs ops.
  */
 import test from 'ava';
 import * as tf from '@tensorflow/tfjs';
 
 import { INDICATOR_KINDS, indicatorOp, type IndicatorKind } from '../../../src/indicators/ops.js';
-import { fusedLstm } from '../../../src/models/index.js';
+import { fusedLstm, layerNorm, layerNormWithTfOps, setNativeKernels } from '../../../src/models/index.js';
 import { NTP_KERNELS, useNtpBackend } from '../../../src/runtime/ntp-backend/index.js';
 import { testDevice } from './device.js';
 import { mulberry32 } from '../../../src/data/random.js';
@@ -180,6 +180,33 @@ for (const goBackwards of [false, true]) {
         ...tf.grads(loss)([x, k, r, bias])];
     }, 1e-5, 1e-6);
   }
+}
+
+// ------------------------------------------------------------------ layer norm (ntp's own kernels)
+// layerNorm runs NtpLayerNorm / NtpLayerNormGrad on ntp; on cpu the reference is the same math in
+// tfjs ops, or with a dropout mask the cpu path's native kernel (the mask is a function of the
+// seed, shared by both; tfjs's own dropout draws another).
+for (const [label, shape, withResidual, rate] of [['plain', [3, 5, 8], false, 0], ['one feature', [2, 1], false, 0],
+  ['with the residual', [4, 6], true, 0], ['with the residual and dropout', [3, 7, 5], true, 0.3]] as const) {
+  same(`layer norm ${label}: values and gradients`, () => {
+    const dim = shape[shape.length - 1];
+    const x = f([...shape], 21), res = f([...shape], 22), gamma = f([dim], 23), beta = f([dim], 24), w = f([...shape], 25);
+    const onCpu = tf.getBackend() === 'cpu';
+    setNativeKernels(onCpu && rate > 0);
+    try {
+      const norm = (xi: tf.Tensor, ri: tf.Tensor | undefined, g: tf.Tensor, b: tf.Tensor) => (onCpu && rate === 0
+        ? layerNormWithTfOps(xi, g as tf.Tensor1D, b as tf.Tensor1D, 1e-3, ri)
+        : layerNorm(xi, g as tf.Tensor1D, b as tf.Tensor1D, 1e-3, ri, rate, 9));
+      if (!withResidual) {
+        const loss = (xi: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(norm(xi, undefined, g, b), w));
+        return [norm(x, undefined, gamma, beta), ...tf.grads(loss)([x, gamma, beta])];
+      }
+      const loss = (xi: tf.Tensor, ri: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(norm(xi, ri, g, b), w));
+      return [norm(x, res, gamma, beta), ...tf.grads(loss)([x, res, gamma, beta])];
+    } finally {
+      setNativeKernels(false);
+    }
+  }, 1e-5, 1e-6);
 }
 
 // ------------------------------------------------------------------ learnable indicators

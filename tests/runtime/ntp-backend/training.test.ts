@@ -113,19 +113,21 @@ test.serial('a training step of the reference model matches the cpu path with na
   await compareStep(t, true, 1e-5);
 });
 
-test.serial('the fused Adam step on ntp equals the cpu path\'s native Adam bit for bit, state included', async (t) => {
+test.serial('the fused Adam step on ntp equals the cpu path\'s native Adam bit for bit, state and L2 penalties included', async (t) => {
   const shapes = [[3, 4], [7], [1]];
+  const l2 = [1e-3, 0, 0.5];
   const run = async (backend: string, native: boolean) => {
     await tf.setBackend(backend);
     const vars = shapes.map((s, k) => tf.variable(tf.tensor(batchArrays(1, 1, tf.util.sizeFromShape(s), 1, k).features, s)));
     const opt = createOptimizer({ learningRate: 0.01, clipNorm: 0.5 }, native);
+    const penalties: number[] = [];
     for (let step = 0; step < 3; step++) {
       const grads = shapes.map((s, k) => tf.tensor(batchArrays(1, 1, tf.util.sizeFromShape(s), 1, 10 * step + k).features, s));
-      opt.apply(vars, grads);
+      penalties.push(opt.apply(vars, grads, l2).penalty);
       tf.dispose(grads);
     }
     const state = await opt.state();
-    const out = { kind: opt.kind, params: vars.map((v) => Array.from(v.dataSync())), moments: state.arrays.map((a) => Array.from(a.data)), step: state.scalars.step };
+    const out = { kind: opt.kind, penalties, params: vars.map((v) => Array.from(v.dataSync())), moments: state.arrays.map((a) => Array.from(a.data)), step: state.scalars.step };
     opt.dispose();
     tf.dispose(vars);
     return out;
@@ -133,6 +135,20 @@ test.serial('the fused Adam step on ntp equals the cpu path\'s native Adam bit f
   const cpu = await run('cpu', true);
   const device = await run('ntp', false);
   t.deepEqual(device, cpu);
+});
+
+test.serial('a NaN gradient on ntp changes no weight, moment or step count', async (t) => {
+  await tf.setBackend('ntp');
+  const vars = [tf.variable(tf.tensor([1, 2, 3])), tf.variable(tf.tensor([[4, 5]]))];
+  const opt = createOptimizer({ learningRate: 0.01, clipNorm: 1 }, false);
+  t.true(opt.apply(vars, [tf.tensor([0.1, 0.2, 0.3]), tf.tensor([[0.4, 0.5]])], [0.1, 0]).applied);
+  const before = { params: vars.map((v) => Array.from(v.dataSync())), state: await opt.state() };
+  const result = opt.apply(vars, [tf.tensor([0.1, NaN, 0.3]), tf.tensor([[0.4, 0.5]])], [0.1, 0]);
+  t.false(result.applied);
+  t.true(Number.isNaN(result.norm));
+  t.deepEqual({ params: vars.map((v) => Array.from(v.dataSync())), state: await opt.state() }, before);
+  opt.dispose();
+  tf.dispose(vars);
 });
 
 test.serial('200 training steps grow neither the tensor count nor the device memory', async (t) => {
