@@ -1,29 +1,17 @@
-// The layer norm's sizes and the fused dropout's rate and seed as the bindings read them
+// The layer norm's sizes and residual branch as both layer-norm bindings read them
 // (tensor_kernels_binding.cc on typed arrays, tensor_layer_norm_binding.cc on the ntp backend's
-// tensor buffers; the dropout also by the attention binding).
+// tensor buffers).
 #pragma once
 #include <cstddef>
 #include <cstdint>
 #include <stdexcept>
-#include <string>
 
 #include "../core/nn/layer_norm.h"
 #include "args.h"
+#include "dropout_arg.h"
 #include "sizes.h"
 
 namespace ntp::binding {
-
-struct DropoutArg {
-  float rate = 0.0f;
-  uint64_t seed = 0;
-};
-
-// {dropout?: rate in [0, 1), seed?: integer below 2^53}.
-inline DropoutArg dropout_arg(const Args& a) {
-  const double rate = a.number("dropout", 0.0);
-  if (!(rate >= 0.0 && rate < 1.0)) throw std::invalid_argument(a.field("dropout") + " must be in [0, 1) (got " + std::to_string(rate) + ")");
-  return {static_cast<float>(rate), static_cast<uint64_t>(a.integer("seed", 0, (int64_t{1} << 53) - 1, 0))};
-}
 
 inline ntp::LayerNormResidual residual_arg(const Args& a) {
   const DropoutArg d = dropout_arg(a);

@@ -26,6 +26,7 @@
 #include "../core/nn/gemm.h"
 #include "../core/nn/layer_norm.h"
 #include "activation_arg.h"
+#include "attention_args.h"
 #include "args.h"
 #include "jobs.h"
 #include "layer_norm_args.h"
@@ -62,39 +63,12 @@ Job prepare_mat_mul(const Args& a) {
   return job;
 }
 
-constexpr int64_t kMaxDim = int64_t{1} << 24;
-
-ntp::AttentionShape attention_shape(const Args& a) {
-  ntp::AttentionShape s;
-  s.batch = a.integer("batch", 1, kMaxDim);
-  s.steps = a.integer("steps", 1, kMaxDim);
-  s.heads = a.integer("heads", 1, kMaxDim);
-  s.key_dim = a.integer("keyDim", 1, kMaxDim);
-  const DropoutArg d = dropout_arg(a);
-  s.dropout = d.rate;
-  s.seed = d.seed;
-  return s;
-}
-
-// Element counts of the packed projection [B, T, 3, H, Kd] and the context [B, T, H, Kd].
-struct AttentionSizes {
-  std::size_t qkv, ctx;
-  AttentionSizes(const Args& a, const ntp::AttentionShape& s)
-      : qkv(count_of(a.field("qkv"), {s.batch, s.steps, 3, s.heads, s.key_dim})),
-        ctx(count_of(a.field("out"), {s.batch, s.steps, s.heads, s.key_dim})) {}
-};
-
-// The weights [B, H, T, T].
-std::size_t probs_count(const Args& a, const ntp::AttentionShape& s) {
-  return count_of(a.field("probs"), {s.batch, s.heads, s.steps, s.steps});
-}
-
 Job prepare_attention_forward(const Args& a) {
   const ntp::AttentionShape s = attention_shape(a);
   const AttentionSizes n(a, s);
   const float* qkv = a.array<float>("qkv", n.qkv);
   const Args out = a.child("out");
-  float* probs = out.has("probs") ? out.output<float>("probs", probs_count(out, s)) : nullptr;
+  float* probs = out.has("probs") ? out.output<float>("probs", n.probs) : nullptr;
   float* o = out.output<float>("out", n.ctx);
   a.need_memory(ntp::attention_forward_scratch_bytes(s, probs != nullptr));
   Job job;
@@ -106,7 +80,7 @@ Job prepare_attention_backward(const Args& a) {
   const ntp::AttentionShape s = attention_shape(a);
   const AttentionSizes n(a, s);
   const float* qkv = a.array<float>("qkv", n.qkv);
-  const float* probs = a.array<float>("probs", probs_count(a, s));
+  const float* probs = a.array<float>("probs", n.probs);
   const float* dout = a.array<float>("dout", n.ctx);
   float* dqkv = a.child("out").output<float>("dqkv", n.qkv);
   a.need_memory(ntp::attention_backward_scratch_bytes(s));

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstdio>
+#include <algorithm>
 #include <cstring>
 #include <functional>
 #include <utility>
@@ -318,6 +319,31 @@ TEST_CASE(cuda_layer_norm_twin_matches_host) {
     }
   }
 }
+// cuda/attention.cu against core/nn/attention on the same inputs, dropout included: the same
+// products and mask; exp and the sums differ in the last bits.
+TEST_CASE(cuda_attention_twin_matches_host) {
+  NTP_CUDA_OR_SKIP();
+  for (const float rate : {0.0f, 0.2f}) {
+    AttentionShape s;
+    s.batch = 3; s.steps = 37; s.heads = 2; s.key_dim = 5; s.dropout = rate; s.seed = 11;
+    const std::size_t nq = static_cast<std::size_t>(s.batch * s.steps * 3 * s.heads * s.key_dim), nc = nq / 3,
+                      np = static_cast<std::size_t>(s.batch * s.heads * s.steps * s.steps);
+    auto qkv = ramp(nq, 0.13f);
+    for (float& v : qkv) v *= 0.3f;
+    const auto dout = ramp(nc, 0.21f);
+    std::vector<float> probs(np), out(nc), dqkv(nq);
+    attention_forward(s, qkv.data(), probs.data(), out.data());
+    attention_backward(s, qkv.data(), probs.data(), dout.data(), dqkv.data());
+    OnDevice gq(qkv), gdout(dout), gprobs(np), gout(nc), gdqkv(nq),
+        scratch(static_cast<std::size_t>(std::max(tensor::cuda::attention_device_scratch(s, true), int64_t{1})));
+    tensor::cuda::attention_forward(s, gq.p, gprobs.p, gout.p, scratch.p);
+    tensor::cuda::attention_backward(s, gq.p, gprobs.p, gdout.p, gdqkv.p, scratch.p);
+    CHECK(all_close("probs", probs, gprobs.host(), 1e-5, 1e-7));
+    CHECK(all_close("out", out, gout.host(), 1e-5, 1e-6));
+    CHECK(all_close("dqkv", dqkv, gdqkv.host(), 1e-4, 1e-5));
+  }
+}
+
 #else
 TEST_CASE(cuda_twins_not_built) {
   NTP_CUDA_OR_SKIP();  // a build without CUDA: fails under NTP_REQUIRE_CUDA=1, says so otherwise

@@ -5,13 +5,13 @@
  * subtract/multiply, softmax and its gradient, Tile and Tile's per-replica gradient), which
  * dominated the step time. With the native kernels off (setNativeKernels) or no addon both use
  * plain tfjs ops with the same math, so models using them still run (and load) anywhere. On the
- * `ntp` backend layer normalisation is that backend's own kernels (runtime/ntp-backend/kernels/
+ * `ntp` backend both are that backend's own kernels (runtime/ntp-backend/kernels/attention.ts,
  * layer-norm.ts), the same C++ on its device.
  */
 import * as tf from '@tensorflow/tfjs';
 
 import { tryNativeAddon } from '../native/addon.js';
-import { activeNtpBackend, NTP_LAYER_NORM, NTP_LAYER_NORM_GRAD } from '../runtime/ntp-backend/index.js';
+import { activeNtpBackend, NTP_ATTENTION, NTP_ATTENTION_GRAD, NTP_LAYER_NORM, NTP_LAYER_NORM_GRAD } from '../runtime/ntp-backend/index.js';
 import { kernelOutput } from '../native/kernel-output.js';
 import { float32Data as f32 } from '../native/tensor-data.js';
 import { recordingGradients } from './gradient-mode.js';
@@ -43,6 +43,7 @@ export function multiHeadAttention(qkv: tf.Tensor3D, heads: number, keyDim: numb
   }
   if (!(rate >= 0 && rate < 1)) throw new RangeError(`multiHeadAttention: dropout rate must be in [0, 1) (got ${rate})`);
   if (rate > 0 && seed === undefined) throw new RangeError('multiHeadAttention: a dropout rate > 0 needs the seed of its mask');
+  if (activeNtpBackend()) return attentionOnNtp(qkv, heads, keyDim, rate, seed);
   const addon = nativeKernelsEnabled() ? tryNativeAddon() : null;
   if (!addon) return attentionWithTfOps(qkv, heads, keyDim, rate, seed);
   const HK = heads * keyDim;
@@ -65,6 +66,26 @@ export function multiHeadAttention(qkv: tf.Tensor3D, heads: number, keyDim: numb
           dout: f32(dy, 'multiHeadAttention'), out: { dqkv } });
         return tf.tensor3d(dqkv, [B, T, 3 * HK]);
       },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return op(qkv) as tf.Tensor3D;
+}
+
+/** multiHeadAttention on the `ntp` backend: NtpAttention forward, NtpAttentionGrad backward, on its device. */
+function attentionOnNtp(qkv: tf.Tensor3D, heads: number, keyDim: number, rate: number, seed: number | undefined): tf.Tensor3D {
+  const attrs = { heads, keyDim, dropout: rate, seed: seed ?? 0 } as unknown as tf.NamedAttrMap;
+  const forward = (x: tf.Tensor) => tf.engine().runKernel(NTP_ATTENTION, { qkv: x }, attrs) as tf.Tensor[];
+  if (!recordingGradients()) {
+    const [out, probs] = forward(qkv);
+    probs.dispose();
+    return out as tf.Tensor3D;
+  }
+  const op = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
+    const [out, probs] = forward(x);
+    save([x, probs]);
+    return {
+      value: out,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.engine().runKernel(NTP_ATTENTION_GRAD, { qkv: saved[0], probs: saved[1], dy }, attrs) as tf.Tensor,
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return op(qkv) as tf.Tensor3D;

@@ -78,9 +78,10 @@ void set_ctx(GemmArgs& g, char operand, const AttentionShape& s, const Layout& l
 // backward pass then runs as one task, its [T, T] weights staying in that core's cache.
 GemmArgs one_head(const GemmArgs& g, int64_t b, int64_t h) {
   GemmArgs o = g;
-  o.a += b * g.batch.a[0] + h * g.batch.a[1];
-  o.b += b * g.batch.b[0] + h * g.batch.b[1];
-  o.c += b * g.batch.c[0] + h * g.batch.c[1];
+  // A null operand is one the caller sets per head (no arithmetic on null pointers).
+  if (o.a) o.a += b * g.batch.a[0] + h * g.batch.a[1];
+  if (o.b) o.b += b * g.batch.b[0] + h * g.batch.b[1];
+  if (o.c) o.c += b * g.batch.c[0] + h * g.batch.c[1];
   o.batch = GemmBatch::strided(1, 0, 0, 0);
   o.serial = true;  // heads are the parallel unit
   return o;
@@ -90,9 +91,7 @@ GemmArgs one_head(const GemmArgs& g, int64_t b, int64_t h) {
 // first row in the [B*H*T, T] weights, which numbers the mask's elements.
 void dropped_rows(const AttentionShape& s, const float* weights, float* dst, int64_t r0) {
   const int64_t T = s.steps;
-  const float inv_keep = 1.0f / (1.0f - s.dropout);
-  for (int64_t i = 0; i < T * T; ++i)
-    dst[i] = dropout_keep(s.seed, static_cast<uint64_t>(r0 * T + i), s.dropout) ? weights[i] * inv_keep : 0.0f;
+  for (int64_t i = 0; i < T * T; ++i) dst[i] = attention_dropped(s, weights[i], static_cast<uint64_t>(r0 * T + i));
 }
 
 // Per-thread buffer for the [B*H*T, T] temporaries (~10 MB at the reference size), reused
@@ -114,6 +113,61 @@ void for_each_head(const AttentionShape& s, Fn fn) {
 
 }  // namespace
 
+AttentionGemms attention_gemms(const AttentionShape& s, const float* qkv, float* weights, const float* dropped, float* out,
+                               const float* dout, float* dweights, float* dqkv) {
+  const Layout l(s);
+  const int64_t T = s.steps;
+  AttentionGemms p;
+  // scores = Q K^T  [T, Kd] x [Kd, T]
+  GemmArgs& g = p.scores;
+  g = per_head(s);
+  g.M = T; g.N = T; g.K = s.key_dim; g.trans_b = true;
+  g.a = qkv; g.b = qkv; g.c = weights;
+  set_qkv(g, 'a', s, l, 0);
+  set_qkv(g, 'b', s, l, 1);
+  set_scores(g, 'c', l, s.heads);
+  // out = W V  [T, T] x [T, Kd], written into the merged [B, T, H, Kd] context
+  GemmArgs& o = p.context;
+  o = per_head(s);
+  o.M = T; o.N = s.key_dim; o.K = T;
+  o.a = dropped; o.b = qkv; o.c = out;
+  set_scores(o, 'a', l, s.heads);
+  set_qkv(o, 'b', s, l, 2);
+  set_ctx(o, 'c', s, l);
+  // dV = W^T dO  ([T, T]^T x [T, Kd])
+  GemmArgs& gv = p.dv;
+  gv = per_head(s);
+  gv.M = T; gv.N = s.key_dim; gv.K = T; gv.trans_a = true;
+  gv.a = dropped; gv.b = dout; gv.c = dqkv;
+  set_scores(gv, 'a', l, s.heads);
+  set_ctx(gv, 'b', s, l);
+  set_qkv(gv, 'c', s, l, 2);
+  // dW = dO V^T  ([T, Kd] x [Kd, T])
+  GemmArgs& gw = p.dw;
+  gw = per_head(s);
+  gw.M = T; gw.N = T; gw.K = s.key_dim; gw.trans_b = true;
+  gw.a = dout; gw.b = qkv; gw.c = dweights;
+  set_ctx(gw, 'a', s, l);
+  set_qkv(gw, 'b', s, l, 2);
+  set_scores(gw, 'c', l, s.heads);
+  // dQ = dS K, dK = dS^T Q
+  GemmArgs& gq = p.dq;
+  gq = per_head(s);
+  gq.M = T; gq.N = s.key_dim; gq.K = T;
+  gq.a = dweights; gq.b = qkv; gq.c = dqkv;
+  set_scores(gq, 'a', l, s.heads);
+  set_qkv(gq, 'b', s, l, 1);
+  set_qkv(gq, 'c', s, l, 0);
+  GemmArgs& gk = p.dk;
+  gk = per_head(s);
+  gk.M = T; gk.N = s.key_dim; gk.K = T; gk.trans_a = true;
+  gk.a = dweights; gk.b = qkv; gk.c = dqkv;
+  set_scores(gk, 'a', l, s.heads);
+  set_qkv(gk, 'b', s, l, 0);
+  set_qkv(gk, 'c', s, l, 1);
+  return p;
+}
+
 double attention_forward_scratch_bytes(const AttentionShape& s, bool keeps_probs) {
   const double tt = static_cast<double>(s.steps) * static_cast<double>(s.steps) * sizeof(float);
   const double heads = static_cast<double>(s.batch) * static_cast<double>(s.heads);
@@ -128,29 +182,16 @@ double attention_backward_scratch_bytes(const AttentionShape& s) {
 void attention_forward(const AttentionShape& s, const float* qkv, float* probs, float* out) {
   check_attention_shape(s);
   if (!qkv || !out) throw std::invalid_argument("attention: null buffer");
-  const Layout l(s);
   const int64_t T = s.steps;
-  // The weights operand is set per head (strides 0 here): a head's rows of `probs`, or without
-  // `probs` a per-thread [T, T] scratch that stays in cache.
-  // scores = Q K^T  [T, Kd] x [Kd, T]
-  GemmArgs g = per_head(s);
-  g.M = T; g.N = T; g.K = s.key_dim; g.trans_b = true;
-  g.a = qkv; g.b = qkv; g.ldc = T;
-  set_qkv(g, 'a', s, l, 0);
-  set_qkv(g, 'b', s, l, 1);
   float* tmp = s.dropout > 0.0f ? scratch(tls_weights, static_cast<std::size_t>(s.batch * s.heads * T * T)) : nullptr;
-  // out = W V  [T, T] x [T, Kd], written into the merged [B, T, H, Kd] context; W is the
-  // softmax, after dropout when training.
-  GemmArgs o = per_head(s);
-  o.M = T; o.N = s.key_dim; o.K = T;
-  o.b = qkv; o.c = out; o.lda = T;
-  set_qkv(o, 'b', s, l, 2);
-  set_ctx(o, 'c', s, l);
+  // Per head: the weights are that head's rows of `probs`, or without `probs` a per-thread [T, T]
+  // scratch that stays in cache; the context reads them after dropout when training.
+  const AttentionGemms p = attention_gemms(s, qkv, probs, tmp ? tmp : probs, out, nullptr, nullptr, nullptr);
   const float scale = 1.0f / std::sqrt(static_cast<float>(s.key_dim));
   for_each_head(s, [&](int64_t b, int64_t h) {
     const int64_t r0 = (b * s.heads + h) * T;
     float* w = probs ? probs + r0 * T : scratch(tls_head, static_cast<std::size_t>(T * T));
-    GemmArgs scores = one_head(g, b, h);
+    GemmArgs scores = one_head(p.scores, b, h);
     scores.c = w;
     gemm(scores);
     for (int64_t r = 0; r < T; ++r) {  // row softmax of scale * scores, in place
@@ -167,9 +208,9 @@ void attention_forward(const AttentionShape& s, const float* qkv, float* probs, 
       const float inv = 1.0f / sum;
       for (int64_t j = 0; j < T; ++j) row[j] *= inv;
     }
-    GemmArgs ctx = one_head(o, b, h);
+    GemmArgs ctx = one_head(p.context, b, h);
     ctx.a = w;
-    if (s.dropout > 0.0f) {
+    if (tmp) {
       ctx.a = tmp + r0 * T;
       dropped_rows(s, w, tmp + r0 * T, r0);
     }
@@ -181,50 +222,22 @@ void attention_backward(const AttentionShape& s, const float* qkv, const float* 
                         float* dqkv) {
   check_attention_shape(s);
   if (!qkv || !probs || !dout || !dqkv) throw std::invalid_argument("attention: null buffer");
-  const Layout l(s);
   const int64_t T = s.steps, rows = s.batch * s.heads * T;
   float* dw = scratch(tls_grads, static_cast<std::size_t>(rows * T));  // dL/d(weights), then dL/d(scores)
   float* tmp = s.dropout > 0.0f ? scratch(tls_weights, static_cast<std::size_t>(rows * T)) : nullptr;
-  const float* weights = s.dropout > 0.0f ? tmp : probs;
-  // dV = W^T dO  ([T, T]^T x [T, Kd])
-  GemmArgs gv = per_head(s);
-  gv.M = T; gv.N = s.key_dim; gv.K = T; gv.trans_a = true;
-  gv.a = weights; gv.b = dout; gv.c = dqkv;
-  set_scores(gv, 'a', l, s.heads);
-  set_ctx(gv, 'b', s, l);
-  set_qkv(gv, 'c', s, l, 2);
-  // dW = dO V^T  ([T, Kd] x [Kd, T])
-  GemmArgs gw = per_head(s);
-  gw.M = T; gw.N = T; gw.K = s.key_dim; gw.trans_b = true;
-  gw.a = dout; gw.b = qkv; gw.c = dw;
-  set_ctx(gw, 'a', s, l);
-  set_qkv(gw, 'b', s, l, 2);
-  set_scores(gw, 'c', l, s.heads);
-  // dQ = dS K, dK = dS^T Q
-  GemmArgs gq = per_head(s);
-  gq.M = T; gq.N = s.key_dim; gq.K = T;
-  gq.a = dw; gq.b = qkv; gq.c = dqkv;
-  set_scores(gq, 'a', l, s.heads);
-  set_qkv(gq, 'b', s, l, 1);
-  set_qkv(gq, 'c', s, l, 0);
-  GemmArgs gk = per_head(s);
-  gk.M = T; gk.N = s.key_dim; gk.K = T; gk.trans_a = true;
-  gk.a = dw; gk.b = qkv; gk.c = dqkv;
-  set_scores(gk, 'a', l, s.heads);
-  set_qkv(gk, 'b', s, l, 0);
-  set_qkv(gk, 'c', s, l, 1);
+  const AttentionGemms p = attention_gemms(s, qkv, nullptr, tmp ? tmp : probs, nullptr, dout, dw, dqkv);
   const float scale = 1.0f / std::sqrt(static_cast<float>(s.key_dim));
   const float inv_keep = s.dropout > 0.0f ? 1.0f / (1.0f - s.dropout) : 1.0f;
   for_each_head(s, [&](int64_t b, int64_t h) {
     const int64_t r0 = (b * s.heads + h) * T;
-    if (s.dropout > 0.0f) dropped_rows(s, probs + r0 * T, tmp + r0 * T, r0);
-    gemm(one_head(gv, b, h));
-    gemm(one_head(gw, b, h));
+    if (tmp) dropped_rows(s, probs + r0 * T, tmp + r0 * T, r0);
+    gemm(one_head(p.dv, b, h));
+    gemm(one_head(p.dw, b, h));
     // Through dropout and the softmax: dS = scale * P (dP - rowsum(dP P)), in place in dw.
     for (int64_t r = r0; r < r0 + T; ++r) {
       float* d = dw + r * T;
-      const float* p = probs + r * T;
-      if (s.dropout > 0.0f) {
+      const float* pr = probs + r * T;
+      if (tmp) {
         // The mask is where the dropped weights are non-zero (no second hash per element): a
         // kept weight that is 0 has p = 0, which zeroes its dS term below either way.
         const float* wr = tmp + r * T;
@@ -232,11 +245,11 @@ void attention_backward(const AttentionShape& s, const float* qkv, const float* 
       }
       float dot = 0.0f;
 #pragma omp simd reduction(+ : dot)
-      for (int64_t j = 0; j < T; ++j) dot += d[j] * p[j];
-      for (int64_t j = 0; j < T; ++j) d[j] = scale * p[j] * (d[j] - dot);
+      for (int64_t j = 0; j < T; ++j) dot += d[j] * pr[j];
+      for (int64_t j = 0; j < T; ++j) d[j] = scale * pr[j] * (d[j] - dot);
     }
-    gemm(one_head(gq, b, h));
-    gemm(one_head(gk, b, h));
+    gemm(one_head(p.dq, b, h));
+    gemm(one_head(p.dk, b, h));
   });
 }
 

@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstdint>
 
+#include "attention.h"
 #include "gemm.h"
 #include "../hd.h"
 #include "../indicators/indicator_layers.h"
@@ -305,6 +306,12 @@ void layer_norm_forward(int64_t rows, int64_t dim, float epsilon, const float* x
                         float* y, float* mean, float* rstd, const LayerNormResidual& res, float* sum);
 void layer_norm_backward(int64_t rows, int64_t dim, const float* x, const float* gamma, const float* mean, const float* rstd,
                          const float* dy, float* dx, float* dgamma, float* dbeta, const LayerNormResidual& res, float* dresidual);
+// ntp::attention_forward / attention_backward (nn/attention.h) on device pointers, on this stream
+// (cuda/attention.cu): the same products as whole batched launches. `probs` is required (the
+// softmax is computed there); `scratch` holds attention_device_scratch(s, backward) floats.
+int64_t attention_device_scratch(const AttentionShape& s, bool backward);
+void attention_forward(const AttentionShape& s, const float* qkv, float* probs, float* out, float* scratch);
+void attention_backward(const AttentionShape& s, const float* qkv, const float* probs, const float* dout, float* dqkv, float* scratch);
 }  // namespace cuda
 #endif
 

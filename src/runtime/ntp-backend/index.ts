@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 
 import { nativeAddon } from '../../native/addon.js';
 import { NtpBackend, type DeviceMemory, type NtpDevice } from './backend.js';
+import { attentionKernels, NTP_ATTENTION, NTP_ATTENTION_GRAD } from './kernels/attention.js';
 import { elementwiseKernels } from './kernels/elementwise.js';
 import type { NtpKernel } from './kernels/kernel.js';
 import { indicatorKernels, NTP_INDICATOR, NTP_INDICATOR_GRAD } from './kernels/indicators.js';
@@ -19,11 +20,11 @@ import { matMulKernels } from './kernels/matmul.js';
 import { reduceKernels } from './kernels/reduce.js';
 import { shapeKernels } from './kernels/shape.js';
 
-export { NtpBackend, NTP_INDICATOR, NTP_INDICATOR_GRAD, NTP_LAYER_NORM, NTP_LAYER_NORM_GRAD, NTP_LSTM, NTP_LSTM_GRAD, type DeviceMemory, type NtpDevice };
+export { NtpBackend, NTP_ATTENTION, NTP_ATTENTION_GRAD, NTP_INDICATOR, NTP_INDICATOR_GRAD, NTP_LAYER_NORM, NTP_LAYER_NORM_GRAD, NTP_LSTM, NTP_LSTM_GRAD, type DeviceMemory, type NtpDevice };
 export const NTP_BACKEND = 'ntp';
 
 const KERNELS: NtpKernel[] = [...elementwiseKernels, ...reduceKernels, ...shapeKernels, ...matMulKernels, ...lstmKernels, ...indicatorKernels,
-  ...layerNormKernels];
+  ...layerNormKernels, ...attentionKernels];
 /** Every tfjs kernel the `ntp` backend implements. */
 export const NTP_KERNELS: readonly string[] = KERNELS.map(([name]) => name);
 

@@ -3,13 +3,13 @@
  * runs on both backends from the same input values, and the outputs must agree in shape, dtype
  * and value, on broadcasting, empty and odd shapes. The last test checks that these cases
  * dispatched every kernel the backend registers (tf.profile's kernel names). The backend's own LSTM,
- * indicator and layer-norm kernels, which tfjs lacks, are compared with the same math in tfjs ops.
+ * indicator, layer-norm and attention kernels, which tfjs lacks, are compared with the same math in tfjs ops.
  */
 import test from 'ava';
 import * as tf from '@tensorflow/tfjs';
 
 import { INDICATOR_KINDS, indicatorOp, type IndicatorKind } from '../../../src/indicators/ops.js';
-import { fusedLstm, layerNorm, layerNormWithTfOps, setNativeKernels } from '../../../src/models/index.js';
+import { attentionWithTfOps, fusedLstm, layerNorm, layerNormWithTfOps, multiHeadAttention, setNativeKernels } from '../../../src/models/index.js';
 import { NTP_KERNELS, useNtpBackend } from '../../../src/runtime/ntp-backend/index.js';
 import { testDevice } from './device.js';
 import { mulberry32 } from '../../../src/data/random.js';
@@ -203,6 +203,26 @@ for (const [label, shape, withResidual, rate] of [['plain', [3, 5, 8], false, 0]
       }
       const loss = (xi: tf.Tensor, ri: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(norm(xi, ri, g, b), w));
       return [norm(x, res, gamma, beta), ...tf.grads(loss)([x, res, gamma, beta])];
+    } finally {
+      setNativeKernels(false);
+    }
+  }, 1e-5, 1e-6);
+}
+
+// ------------------------------------------------------------------ attention (ntp's own kernels)
+// multiHeadAttention runs NtpAttention / NtpAttentionGrad on ntp; the cpu reference is the tfjs-op
+// form, or with dropout the cpu path's native kernel (the same seeded mask). Inputs at a Dense
+// projection's scale: with |q.k| in the tens the softmax saturates and its gradient is a
+// difference of nearly equal terms, where the host kernel's polynomial exp (2e-7) shows.
+for (const [label, B, T, H, Kd, rate] of [['two heads', 2, 5, 2, 3, 0], ['one step, one head', 3, 1, 1, 4, 0],
+  ['with dropout', 2, 6, 3, 2, 0.25]] as const) {
+  same(`attention ${label}: values and gradient`, () => {
+    const qkv = tf.mul(f([B, T, 3 * H * Kd], 31), 0.3), w = f([B, T, H * Kd], 32);
+    const onCpu = tf.getBackend() === 'cpu';
+    setNativeKernels(onCpu && rate > 0);
+    try {
+      const attend = (x: tf.Tensor) => (onCpu && rate === 0 ? attentionWithTfOps(x as tf.Tensor3D, H, Kd) : multiHeadAttention(x as tf.Tensor3D, H, Kd, rate, 5));
+      return [attend(qkv), tf.grad((x: tf.Tensor) => tf.sum(tf.mul(attend(x), w)))(qkv)];
     } finally {
       setNativeKernels(false);
     }
