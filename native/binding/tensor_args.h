@@ -31,6 +31,10 @@ inline ntp::TensorBuffer buffer_arg(const Args& a, const char* key, std::size_t 
   return b;
 }
 
+// A float32 buffer's elements, read or written by a kernel.
+inline const float* f32_in(const ntp::TensorBuffer& b) { return static_cast<const float*>(b.data); }
+inline float* f32_out(const ntp::TensorBuffer& b) { return static_cast<float*>(b.data); }
+
 // Every buffer of a call on one device (the output's); returns it.
 inline ntp::Device same_device(const std::vector<ntp::TensorBuffer>& bufs) {
   for (const ntp::TensorBuffer& b : bufs)

@@ -23,9 +23,6 @@ using namespace ntp::binding;
 using ntp::Device;
 using ntp::TensorBuffer;
 
-const float* in(const TensorBuffer& b) { return static_cast<const float*>(b.data); }
-float* out(const TensorBuffer& b) { return static_cast<float*>(b.data); }
-
 // Working memory of one pass: the host kernel's own (checked against the call's memory limit) or
 // the CUDA twin's scratch from the device allocator.
 double scratch_bytes(const Args& a, Device d, const ntp::AttentionShape& s, bool backward) {
@@ -53,10 +50,10 @@ Job prepare_forward(const Args& a) {
             if (d == Device::kCuda) {
 #ifdef NTP_HAVE_CUDA
               const Scratch scratch(Device::kCuda, bytes);
-              return ntp::tensor::cuda::attention_forward(s, in(qkv), out(probs), out(o), scratch.as<float>());
+              return ntp::tensor::cuda::attention_forward(s, f32_in(qkv), f32_out(probs), f32_out(o), scratch.as<float>());
 #endif
             }
-            ntp::attention_forward(s, in(qkv), out(probs), out(o));
+            ntp::attention_forward(s, f32_in(qkv), f32_out(probs), f32_out(o));
           }, nullptr};
 }
 
@@ -71,10 +68,10 @@ Job prepare_backward(const Args& a) {
             if (d == Device::kCuda) {
 #ifdef NTP_HAVE_CUDA
               const Scratch scratch(Device::kCuda, bytes);
-              return ntp::tensor::cuda::attention_backward(s, in(qkv), in(probs), in(dout), out(dqkv), scratch.as<float>());
+              return ntp::tensor::cuda::attention_backward(s, f32_in(qkv), f32_in(probs), f32_in(dout), f32_out(dqkv), scratch.as<float>());
 #endif
             }
-            ntp::attention_backward(s, in(qkv), in(probs), in(dout), out(dqkv));
+            ntp::attention_backward(s, f32_in(qkv), f32_in(probs), f32_in(dout), f32_out(dqkv));
           }, nullptr};
 }
 

@@ -46,23 +46,20 @@ Sizes sizes_arg(const Args& a) {
   return s;
 }
 
-const float* in(const TensorBuffer& b) { return static_cast<const float*>(b.data); }
-float* out(const TensorBuffer& b) { return static_cast<float*>(b.data); }
-
 Job prepare_forward(const Args& a) {
   Sizes s = sizes_arg(a);
   const TensorBuffer c = buffer_arg(a, "close", s.close), p = buffer_arg(a, "periods", s.periods), y = buffer_arg(a, "out", s.out);
   const Device d = same_device({y, c, p});
-  s.b.close = in(c);
-  s.b.periods = in(p);
+  s.b.close = f32_in(c);
+  s.b.periods = f32_in(p);
   const ntp::IndicatorBatch b = s.b;
   return {nullptr, [=] {
             if (d == Device::kCuda) {
 #ifdef NTP_HAVE_CUDA
-              return ntp::tensor::cuda::indicator_forward(b, out(y));
+              return ntp::tensor::cuda::indicator_forward(b, f32_out(y));
 #endif
             }
-            ntp::indicator_forward(b, out(y));
+            ntp::indicator_forward(b, f32_out(y));
           }, nullptr};
 }
 
@@ -72,8 +69,8 @@ Job prepare_backward(const Args& a) {
                      go = buffer_arg(a, "gradOut", s.out), gc = buffer_arg(a, "gradClose", s.close),
                      gp = buffer_arg(a, "gradPeriods", s.periods);
   const Device d = same_device({gc, gp, c, p, go});
-  s.b.close = in(c);
-  s.b.periods = in(p);
+  s.b.close = f32_in(c);
+  s.b.periods = f32_in(p);
   const ntp::IndicatorBatch b = s.b;
   const std::size_t scratch_bytes = static_cast<std::size_t>(ntp::indicator_device_backward_scratch(b)) * sizeof(double);
   if (d == Device::kCuda) a.need_memory(static_cast<double>(scratch_bytes));
@@ -81,10 +78,10 @@ Job prepare_backward(const Args& a) {
             if (d == Device::kCuda) {
 #ifdef NTP_HAVE_CUDA
               const Scratch scratch(Device::kCuda, scratch_bytes);
-              return ntp::tensor::cuda::indicator_backward(b, in(go), out(gc), out(gp), scratch.as<double>());
+              return ntp::tensor::cuda::indicator_backward(b, f32_in(go), f32_out(gc), f32_out(gp), scratch.as<double>());
 #endif
             }
-            ntp::indicator_backward(b, in(go), out(gc), out(gp));
+            ntp::indicator_backward(b, f32_in(go), f32_out(gc), f32_out(gp));
           }, nullptr};
 }
 

@@ -27,9 +27,6 @@ using namespace ntp::binding;
 using ntp::Device;
 using ntp::TensorBuffer;
 
-const float* in(const TensorBuffer& b) { return static_cast<const float*>(b.data); }
-float* out(const TensorBuffer& b) { return static_cast<float*>(b.data); }
-
 Job prepare_forward(const Args& a) {
   const LayerNormSizes z(a);
   const float eps = epsilon_arg(a);
@@ -43,18 +40,18 @@ Job prepare_forward(const Args& a) {
   if (residual) {
     const TensorBuffer r = buffer_arg(a, "residual", z.n), s = buffer_arg(a, "sum", z.n);
     all.insert(all.end(), {r, s});
-    res.residual = in(r);
-    sum = out(s);
+    res.residual = f32_in(r);
+    sum = f32_out(s);
   }
   const Device d = same_device(all);
   const int64_t rows = z.rows, dim = z.dim;
   return {nullptr, [=] {
             if (d == Device::kCuda) {
 #ifdef NTP_HAVE_CUDA
-              return ntp::tensor::cuda::layer_norm_forward(rows, dim, eps, in(x), in(g), in(b), out(y), out(m), out(rs), res, sum);
+              return ntp::tensor::cuda::layer_norm_forward(rows, dim, eps, f32_in(x), f32_in(g), f32_in(b), f32_out(y), f32_out(m), f32_out(rs), res, sum);
 #endif
             }
-            ntp::layer_norm_forward(rows, dim, eps, in(x), in(g), in(b), out(y), out(m), out(rs), res, sum);
+            ntp::layer_norm_forward(rows, dim, eps, f32_in(x), f32_in(g), f32_in(b), f32_out(y), f32_out(m), f32_out(rs), res, sum);
           }, nullptr};
 }
 
@@ -69,18 +66,18 @@ Job prepare_backward(const Args& a) {
   if (a.has("dresidual")) {
     const TensorBuffer r = buffer_arg(a, "dresidual", z.n);
     all.push_back(r);
-    dres = out(r);
+    dres = f32_out(r);
   }
   const Device d = same_device(all);
   const int64_t rows = z.rows, dim = z.dim;
   return {nullptr, [=] {
             if (d == Device::kCuda) {
 #ifdef NTP_HAVE_CUDA
-              return ntp::tensor::cuda::layer_norm_backward(rows, dim, in(x), in(g), in(m), in(rs), in(dy), out(dx), out(dg), out(db),
+              return ntp::tensor::cuda::layer_norm_backward(rows, dim, f32_in(x), f32_in(g), f32_in(m), f32_in(rs), f32_in(dy), f32_out(dx), f32_out(dg), f32_out(db),
                                                             res, dres);
 #endif
             }
-            ntp::layer_norm_backward(rows, dim, in(x), in(g), in(m), in(rs), in(dy), out(dx), out(dg), out(db), res, dres);
+            ntp::layer_norm_backward(rows, dim, f32_in(x), f32_in(g), f32_in(m), f32_in(rs), f32_in(dy), f32_out(dx), f32_out(dg), f32_out(db), res, dres);
           }, nullptr};
 }
 

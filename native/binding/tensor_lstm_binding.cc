@@ -24,9 +24,6 @@ using namespace ntp::binding;
 using ntp::Device;
 using ntp::TensorBuffer;
 
-const float* in(const TensorBuffer& b) { return static_cast<const float*>(b.data); }
-float* out(const TensorBuffer& b) { return static_cast<float*>(b.data); }
-
 Job prepare_forward(const Args& a) {
   const ntp::LstmShape s = lstm_shape_arg(a);
   const LstmSizes n(a, s);
@@ -35,15 +32,15 @@ Job prepare_forward(const Args& a) {
                      h = buffer_arg(a, "h", n.seq), g = buffer_arg(a, "gates", n.gates), c = buffer_arg(a, "cells", n.seq);
   const Device d = same_device({h, g, c, x, k, r, b});
   if (d == Device::kHost) a.need_memory(ntp::lstm_scratch_bytes(s, ntp::LstmPass::kForward));
-  const ntp::LstmWeights w{in(k), in(r), in(b)};
-  const ntp::LstmForwardOut o{out(h), out(g), out(c)};
+  const ntp::LstmWeights w{f32_in(k), f32_in(r), f32_in(b)};
+  const ntp::LstmForwardOut o{f32_out(h), f32_out(g), f32_out(c)};
   return {nullptr, [=] {
             if (d == Device::kCuda) {
 #ifdef NTP_HAVE_CUDA
-              return ntp::tensor::cuda::lstm_forward(s, in(x), w, o);
+              return ntp::tensor::cuda::lstm_forward(s, f32_in(x), w, o);
 #endif
             }
-            ntp::lstm_forward(s, in(x), w, o);
+            ntp::lstm_forward(s, f32_in(x), w, o);
           }, nullptr};
 }
 
@@ -59,16 +56,16 @@ Job prepare_backward(const Args& a) {
   const double scratch_bytes = d == Device::kHost ? ntp::lstm_scratch_bytes(s, ntp::LstmPass::kBackward)
                                                   : static_cast<double>(ntp::lstm_device_backward_scratch(s)) * sizeof(float);
   a.need_memory(scratch_bytes);
-  const ntp::LstmWeights w{in(k), in(r), nullptr};
-  const ntp::LstmGrads grads{out(dx), out(dk), out(dr), out(db)};
+  const ntp::LstmWeights w{f32_in(k), f32_in(r), nullptr};
+  const ntp::LstmGrads grads{f32_out(dx), f32_out(dk), f32_out(dr), f32_out(db)};
   return {nullptr, [=] {
             if (d == Device::kCuda) {
 #ifdef NTP_HAVE_CUDA
               const Scratch scratch(Device::kCuda, static_cast<std::size_t>(scratch_bytes));
-              return ntp::tensor::cuda::lstm_backward(s, in(x), w, in(h), in(g), in(c), in(dh), grads, scratch.as<float>());
+              return ntp::tensor::cuda::lstm_backward(s, f32_in(x), w, f32_in(h), f32_in(g), f32_in(c), f32_in(dh), grads, scratch.as<float>());
 #endif
             }
-            ntp::lstm_backward(s, in(x), w, in(h), in(g), in(c), in(dh), grads);
+            ntp::lstm_backward(s, f32_in(x), w, f32_in(h), f32_in(g), f32_in(c), f32_in(dh), grads);
           }, nullptr};
 }
 

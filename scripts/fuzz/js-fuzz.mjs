@@ -54,6 +54,8 @@ async function child(seed, calls, verbose) {
       target1: f(NaN), target2: f(NaN), target3: f(NaN), initialEquity: f(1e4), maxHoldBars: new Int32Array(P), flags: new Int32Array(P).fill(30) };
   };
   const M = A.backtestLayout?.metrics ?? 32;
+  // A host buffer of n floats, filled (kernels may read it before anything writes it).
+  const hb = (n) => { const h = A.tensorAlloc({ device: 'host', size: n }); A.tensorWrite({ handle: h, values: f32(n) }); return h; };
 
   // Valid small calls of every export that takes options (the starting point of mutations).
   const valid = {
@@ -91,7 +93,14 @@ async function child(seed, calls, verbose) {
       return { symbols: [{ candles: candles(n), barsPerYear: 8760 }, { candles: candles(n + 5), barsPerYear: 8760 }], rules: { kind: i32(kind('ema_cross'), kind('rsi')), params: ruleParams },
         params: params(P), pathBegin: b, pathEnd: e, launchPaths: 32 + int(40), progress: new Int32Array(1), out: { metrics: new Float64Array((e - b) * M) } }; },
     binaryOp: () => { const n = small() * 4; return { op: int(5), a: f32(n), b: f32(pick([n, 1, 4])), out: new Float32Array(n) }; },
-    adamStep: () => { const n = small(); return { params: [f32(n)], grads: [f32(n)], m: [new Float32Array(n)], v: [new Float32Array(n)], learningRate: 1e-3, step: 1 + int(5), clipNorm: 1 }; },
+    adamStep: () => { const n = small(); return { params: [f32(n)], grads: [f32(n)], m: [new Float32Array(n)], v: [new Float32Array(n)], learningRate: 1e-3, step: 1 + int(5), clipNorm: 1, l2: Float32Array.of(1e-4) }; },
+    // The ntp backend's kernels take buffer handles (host device): a mutated handle names another
+    // live buffer, too small or on no table at all.
+    tensorAdamStep: () => { const n = small(); return { params: [hb(n)], grads: [hb(n)], m: [hb(n)], v: [hb(n)], learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, step: 1 + int(5), clipNorm: 1, l2: Float32Array.of(1e-4) }; },
+    tensorLayerNormForward: () => { const r = small(), d = small(); return { x: hb(r * d), gamma: hb(d), beta: hb(d), y: hb(r * d), mean: hb(r), rstd: hb(r), residual: hb(r * d), sum: hb(r * d), rows: r, dim: d, epsilon: 1e-3, dropout: pick([0, 0.1]), seed: 3 }; },
+    tensorLayerNormBackward: () => { const r = small(), d = small(); return { x: hb(r * d), gamma: hb(d), mean: hb(r), rstd: hb(r), dy: hb(r * d), dx: hb(r * d), dgamma: hb(d), dbeta: hb(d), dresidual: hb(r * d), rows: r, dim: d, dropout: pick([0, 0.1]), seed: 3 }; },
+    tensorAttentionForward: () => { const B = small(), T = small(), H = small(), K = small(); return { qkv: hb(B * T * 3 * H * K), probs: hb(B * H * T * T), out: hb(B * T * H * K), batch: B, steps: T, heads: H, keyDim: K, dropout: pick([0, 0.1]), seed: 7 }; },
+    tensorAttentionBackward: () => { const B = small(), T = small(), H = small(), K = small(); return { qkv: hb(B * T * 3 * H * K), probs: hb(B * H * T * T), dout: hb(B * T * H * K), dqkv: hb(B * T * 3 * H * K), batch: B, steps: T, heads: H, keyDim: K }; },
   };
 
   // A hostile value: edge numbers, wrong types, zero-length or offset subarray views, detached

@@ -7,13 +7,13 @@ import test from 'ava';
 import * as tf from '@tensorflow/tfjs';
 
 import { defaultConfig } from '../../src/config/defaults.js';
-import { mulberry32 } from '../../src/data/random.js';
 import { compositeLoss } from '../../src/losses/index.js';
 import { buildModel, l2Penalties, setNativeKernels } from '../../src/models/index.js';
 import { namedOutputs } from '../../src/training/batch-tensors.js';
 import { lossOptionsFor } from '../../src/training/model-config.js';
 import { createOptimizer } from '../../src/training/optimizer.js';
 import { trainStep } from '../../src/training/trainer.js';
+import { batchArrays, batchTensors } from '../helpers/model-batch.js';
 
 await tf.setBackend('cpu');
 const lossOptions = lossOptionsFor(defaultConfig());
@@ -21,17 +21,7 @@ const lossOptions = lossOptionsFor(defaultConfig());
 const MODEL = { lookback: 24, features: 4, l2: 0.05, transformer: { dModel: 8, heads: 2, keyDim: 4, ffnDim: 16, blocks: 1, dropout: 0 },
   lstm: { units: 4 }, indicators: { hidden: [8], dropout: 0 }, tower: { hidden: [8], dropout: 0 } };
 
-function batch(seed: number, B = 8, T = 24, F = 4, H = 3) {
-  const r = mulberry32(seed);
-  const close = new Float32Array(B * T);
-  for (let b = 0; b < B; b++) {
-    let c = 1;
-    for (let t = 0; t < T; t++) close[b * T + t] = (c *= 1 + 0.01 * (r() - 0.5));
-  }
-  const y = Float32Array.from({ length: B * H }, () => 0.5 * (r() - 0.5));
-  return { features: tf.tensor3d(Float32Array.from({ length: B * T * F }, () => 2 * r() - 1), [B, T, F]), close: tf.tensor2d(close, [B, T]),
-    y: tf.tensor2d(y, [B, H]), d: tf.tensor2d(y.map((v) => (v > 0 ? 1 : 0)), [B, H]) };
-}
+const batch = (seed: number) => batchTensors(batchArrays(8, 24, 4, 3, seed));
 
 const weightsOf = (m: tf.LayersModel) => m.trainableWeights.map((w) => Array.from(w.read().dataSync()));
 

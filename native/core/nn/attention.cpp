@@ -50,10 +50,11 @@ void set_qkv(GemmArgs& g, char operand, const AttentionShape& s, const Layout& l
   strides[0] = l.T * l.row_qkv;
   strides[1] = s.key_dim;
   const int64_t offset = which * l.HK;
-  if (operand == 'a') { g.lda = l.row_qkv; return void(g.a += offset); }
-  if (operand == 'b') { g.ldb = l.row_qkv; return void(g.b += offset); }
+  // Null operands (those a pass does not use) stay null: no arithmetic on null pointers.
+  if (operand == 'a') { g.lda = l.row_qkv; return void(g.a = g.a ? g.a + offset : nullptr); }
+  if (operand == 'b') { g.ldb = l.row_qkv; return void(g.b = g.b ? g.b + offset : nullptr); }
   g.ldc = l.row_qkv;
-  g.c += offset;
+  g.c = g.c ? g.c + offset : nullptr;
 }
 
 void set_scores(GemmArgs& g, char operand, const Layout& l, int64_t heads) {
@@ -78,7 +79,7 @@ void set_ctx(GemmArgs& g, char operand, const AttentionShape& s, const Layout& l
 // backward pass then runs as one task, its [T, T] weights staying in that core's cache.
 GemmArgs one_head(const GemmArgs& g, int64_t b, int64_t h) {
   GemmArgs o = g;
-  // A null operand is one the caller sets per head (no arithmetic on null pointers).
+  // A null operand is one the caller sets per head (again no arithmetic on null pointers).
   if (o.a) o.a += b * g.batch.a[0] + h * g.batch.a[1];
   if (o.b) o.b += b * g.batch.b[0] + h * g.batch.b[1];
   if (o.c) o.c += b * g.batch.c[0] + h * g.batch.c[1];

@@ -18,7 +18,7 @@ import { testDevice } from './device.js';
 import { namedOutputs } from '../../../src/training/batch-tensors.js';
 import { lossOptionsFor } from '../../../src/training/model-config.js';
 import { createOptimizer } from '../../../src/training/optimizer.js';
-import { mulberry32 } from '../../../src/data/random.js';
+import { batchArrays, batchTensors as tensors, type BatchArrays } from '../../helpers/model-batch.js';
 import { trainStep } from '../../../src/training/trainer.js';
 
 tf.env().set('PROD', true);
@@ -31,24 +31,6 @@ const NO_DROPOUT = { transformer: { dropout: 0 }, indicators: { dropout: 0 }, to
 // A lookback above 21 keeps the indicators' default periods in range (shorter ones are clipped).
 const SMALL = { lookback: 24, features: 4, transformer: { dModel: 8, heads: 2, keyDim: 4, ffnDim: 16, blocks: 1 }, lstm: { units: 4 },
   indicators: { hidden: [8] }, tower: { hidden: [8] } };
-
-interface BatchArrays { features: Float32Array; close: Float32Array; y: Float32Array; d: Float32Array; B: number; T: number; F: number; H: number }
-
-function batchArrays(B: number, T: number, F: number, H = 3, seed = 7): BatchArrays {
-  const r = mulberry32(seed);
-  const close = new Float32Array(B * T);
-  for (let b = 0; b < B; b++) {
-    let c = 1;
-    for (let t = 0; t < T; t++) close[b * T + t] = (c *= 1 + 0.01 * (r() - 0.5));
-  }
-  const y = Float32Array.from({ length: B * H }, () => 0.5 * (r() - 0.5));
-  return { features: Float32Array.from({ length: B * T * F }, () => 2 * r() - 1), close, y, d: y.map((v) => (v > 0 ? 1 : 0)), B, T, F, H };
-}
-
-function tensors(a: BatchArrays) {
-  return { features: tf.tensor3d(a.features, [a.B, a.T, a.F]), close: tf.tensor2d(a.close, [a.B, a.T]),
-    y: tf.tensor2d(a.y, [a.B, a.H]), d: tf.tensor2d(a.d, [a.B, a.H]) };
-}
 
 /** The training step's loss (composite + L2) and the gradient of every trainable weight, on the active backend. */
 function lossAndGradients(model: tf.LayersModel, a: BatchArrays): { loss: number; grads: Map<string, Float32Array> } {
