@@ -237,18 +237,28 @@ AdamResult adam_step(const AdamTensor* tensors, std::size_t count, const AdamSte
     r.applied = true;
     return r;
   }
-  ntp::cuda::DeviceBuffer<double> sums(2 * count);
-  for (std::size_t i = 0; i < count; ++i) {
-    const AdamTensor& t = tensors[i];
-    adam_sums_kernel<<<1, kReduceThreads, 0, tensor_stream()>>>(t.grad, t.param, t.l2, static_cast<int64_t>(t.size), sums.get() + 2 * i);
-  }
-  launched("adam_sums_kernel");
+  // The sums' buffer comes from the caching allocator: cudaMalloc/cudaFree per step would
+  // synchronise the device every step.
+  CachingAllocator& gpu = allocator_for(Device::kCuda);
+  const std::size_t bytes = 2 * count * sizeof(double);
+  auto* sums = static_cast<double*>(gpu.allocate(bytes));
   std::vector<double> host(2 * count);
-  ntp::cuda::download(host.data(), sums.get(), 2 * count * sizeof(double));
+  try {
+    for (std::size_t i = 0; i < count; ++i) {
+      const AdamTensor& t = tensors[i];
+      adam_sums_kernel<<<1, kReduceThreads, 0, tensor_stream()>>>(t.grad, t.param, t.l2, static_cast<int64_t>(t.size), sums + 2 * i);
+    }
+    launched("adam_sums_kernel");
+    ntp::cuda::download(host.data(), sums, bytes);
+  } catch (...) {
+    gpu.release(sums, bytes);
+    throw;
+  }
+  gpu.release(sums, bytes);
   double total = 0;
   for (std::size_t i = 0; i < count; ++i) {
     total += host[2 * i];
-    r.penalty += tensors[i].l2 * host[2 * i + 1];
+    if (tensors[i].l2 != 0) r.penalty += tensors[i].l2 * host[2 * i + 1];  // (0 * an infinite weight would be NaN)
   }
   r.norm = std::sqrt(total);
   if (!std::isfinite(r.norm)) return r;

@@ -1,15 +1,17 @@
 // The `ntp` backend's device memory and generic tensor kernels: the caching allocator's
 // accounting, the host kernels on hand-checked cases, and every CUDA twin against its host twin.
-#include <cmath>
-#include <cstdlib>
-#include <cstdio>
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <memory>
 #include <utility>
 #include <vector>
 
 #include "../core/nn/device_memory.h"
+#include "../core/nn/optimizer.h"
 #include "../core/nn/tensor_ops.h"
 #include "check.h"
 #include "cuda_guard.h"
@@ -341,6 +343,53 @@ TEST_CASE(cuda_attention_twin_matches_host) {
     CHECK(all_close("probs", probs, gprobs.host(), 1e-5, 1e-7));
     CHECK(all_close("out", out, gout.host(), 1e-5, 1e-6));
     CHECK(all_close("dqkv", dqkv, gdqkv.host(), 1e-4, 1e-5));
+  }
+}
+
+// The fused Adam step on the device against the host's: L2 on some tensors, clipping active,
+// and a NaN gradient that must leave every tensor as it was on both.
+TEST_CASE(cuda_adam_twin_matches_host) {
+  NTP_CUDA_OR_SKIP();
+  for (const bool poisoned : {false, true}) {
+    const std::vector<std::size_t> sizes{1, 300, 4097};
+    const float l2[] = {0.f, 1e-3f, 0.5f};
+    std::vector<std::vector<float>> p, g, m, v;
+    for (std::size_t k = 0; k < sizes.size(); ++k) {
+      p.push_back(ramp(sizes[k], 0.3f + 0.1f * k));
+      g.push_back(ramp(sizes[k], 0.7f + 0.1f * k));
+      m.push_back(ramp(sizes[k], 0.11f));
+      auto vk = ramp(sizes[k], 0.13f);
+      for (float& x : vk) x = std::fabs(x);
+      v.push_back(vk);
+    }
+    if (poisoned) g[1][17] = NAN;
+    AdamStep s;
+    s.learning_rate = 1e-2; s.step = 4; s.clip_norm = 5;
+    auto hp = p, hm = m, hv = v;
+    std::vector<AdamTensor> host;
+    for (std::size_t k = 0; k < sizes.size(); ++k) host.push_back({hp[k].data(), g[k].data(), hm[k].data(), hv[k].data(), sizes[k], l2[k]});
+    const AdamResult want = adam_step(host.data(), host.size(), s);
+    std::vector<std::unique_ptr<OnDevice>> keep;
+    std::vector<AdamTensor> dev;
+    for (std::size_t k = 0; k < sizes.size(); ++k) {
+      for (const auto* src : {&p[k], &g[k], &m[k], &v[k]}) keep.push_back(std::make_unique<OnDevice>(*src));
+      const std::size_t b = keep.size() - 4;
+      dev.push_back({keep[b]->p, keep[b + 1]->p, keep[b + 2]->p, keep[b + 3]->p, sizes[k], l2[k]});
+    }
+    const AdamResult got = tensor::cuda::adam_step(dev.data(), dev.size(), s);
+    CHECK(got.applied == want.applied && got.applied == !poisoned);
+    CHECK(poisoned ? std::isnan(got.norm) : test::close_rel(got.norm, want.norm, 1e-12));
+    CHECK(test::close_rel(got.penalty, want.penalty, 1e-12));
+    for (std::size_t k = 0; k < sizes.size(); ++k) {
+      const std::size_t b = 4 * k;
+      if (poisoned) {
+        CHECK(keep[b]->host() == p[k] && keep[b + 2]->host() == m[k] && keep[b + 3]->host() == v[k]);
+      } else {
+        CHECK(all_close("param", hp[k], keep[b]->host(), 1e-6, 1e-7));
+        CHECK(all_close("m", hm[k], keep[b + 2]->host(), 1e-6, 1e-7));
+        CHECK(all_close("v", hv[k], keep[b + 3]->host(), 1e-6, 1e-9));
+      }
+    }
   }
 }
 

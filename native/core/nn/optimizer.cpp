@@ -43,7 +43,7 @@ AdamResult adam_step(const AdamTensor* tensors, std::size_t count, const AdamSte
   double total = 0;
   for (std::size_t i = 0; i < count; ++i) {
     total += sq[i];
-    r.penalty += tensors[i].l2 * w2[i];
+    if (tensors[i].l2 != 0) r.penalty += tensors[i].l2 * w2[i];  // (0 * an infinite weight would be NaN)
   }
   r.norm = std::sqrt(total);
   if (!std::isfinite(r.norm)) return r;
