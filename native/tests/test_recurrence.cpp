@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "../core/indicators/indicator_layers.h"
+#include "../core/indicators/recurrence.h"
 #include "../cuda/cuda_api.h"
 #include "check.h"
 #include "cuda_guard.h"
@@ -250,6 +251,21 @@ TEST_CASE(bad_arguments_throw) {
   Case cs{IndicatorKind::kBollinger, {10}};
   std::vector<float> out(2);
   CHECK_THROWS(indicator_forward(batch_of(cs, bad, 2, T), out.data()));
+}
+
+// A momentum lag outside [1, T-2] (which the CUDA twin cannot check: its periods stay on the
+// device) is taken as the nearest valid one, so no index leaves the row; valid lags are exact.
+TEST_CASE(fractional_lag_stays_inside_the_row) {
+  const int T = 10;
+  for (const double p : {-5.0, 0.0, 0.99, 8.5, 9.0, 1e30, double(NAN), double(INFINITY), -double(INFINITY)}) {
+    const FractionalLag lag(T, p);
+    CHECK(lag.far >= 0 && lag.near <= T - 2 && lag.far == lag.near - 1);
+    CHECK(lag.f >= 0.0 && lag.f < 1.0);
+  }
+  const FractionalLag mid(T, 3.25);
+  CHECK(mid.near == T - 4 && mid.far == T - 5 && mid.f == 0.25);
+  const FractionalLag top(T, 8.0);
+  CHECK(top.near == 1 && top.far == 0 && top.f == 0.0);
 }
 
 TEST_CASE(cuda_matches_cpu) {

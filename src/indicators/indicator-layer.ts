@@ -20,6 +20,7 @@
 import * as tf from '@tensorflow/tfjs';
 
 import { ClipPeriods, FixedValues } from './constraints.js';
+import { activeNtpBackend } from '../runtime/ntp-backend/index.js';
 import { groupWidth, indicatorOp, type IndicatorImplementation, type IndicatorKind } from './ops.js';
 
 export const PERIOD_MIN = 2;
@@ -73,6 +74,14 @@ export abstract class LearnableIndicatorLayer extends tf.layers.Layer {
     this.explicitPeriods = args.periods !== undefined;
     this.minArg = args.minPeriod;
     this.maxArg = args.maxPeriod;
+    // The kernels' domain is p >= 1 (momentum lags: 1 <= p <= T-2, checked at build): a range
+    // inside it is what lets the periods reach them unread (effectivePeriods).
+    for (const [name, v] of [['minPeriod', args.minPeriod], ['maxPeriod', args.maxPeriod]] as const) {
+      if (v !== undefined && !(Number.isFinite(v) && v >= 1)) throw new RangeError(`${spec.className}: ${name} must be a finite number >= 1 (got ${v})`);
+    }
+    if (args.minPeriod !== undefined && args.maxPeriod !== undefined && args.minPeriod > args.maxPeriod) {
+      throw new RangeError(`${spec.className}: minPeriod ${args.minPeriod} is above maxPeriod ${args.maxPeriod}`);
+    }
     this.implementation = args.implementation;
     if (args.logScale !== undefined && !(Number.isFinite(args.logScale) && args.logScale > 0)) {
       throw new RangeError(`${spec.className}: logScale must be a finite number > 0 (got ${args.logScale})`);
@@ -138,26 +147,30 @@ export abstract class LearnableIndicatorLayer extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const close = Array.isArray(inputs) ? inputs[0] : inputs;
-      return indicatorOp(this.spec.kind, close, this.effectivePeriods(), this.implementation);
+      return indicatorOp(this.spec.kind, close, this.effectivePeriods(), this.implementation, { inDomain: true });
     });
   }
 
   /**
-   * The periods fed to the kernels: the weight clipped to the range. clipByValue's gradient
-   * passes where min <= p <= max, so when every period is in range the clip is the identity
-   * in value and gradient and is skipped (it costs several tfjs ops per step, next to one
-   * native kernel). The values are K floats read synchronously, as the ops read them anyway.
+   * The periods fed to the kernels: the weight clipped to the range, so always inside the
+   * kernels' domain. clipByValue's gradient passes where min <= p <= max, so when every period
+   * is in range the clip is the identity in value and gradient. On the cpu backend it is then
+   * skipped (several tfjs ops per step, next to one native kernel; the K floats are read
+   * synchronously, as the ops read them anyway). Where the tensors live on a device (the `ntp`
+   * backend) the clip always runs: a few tiny kernels cost less than reading the periods back,
+   * which would stall the device twice per layer and step.
    */
   effectivePeriods(): tf.Tensor {
     const [min, max] = this.weightRange();
     const weight = this.variable().read();
-    const inRange = Array.from(weight.dataSync()).every((p) => p >= min && p <= max);
-    const clipped = inRange ? weight : tf.clipByValue(weight, min, max);
+    const onDevice = activeNtpBackend() !== null;
+    const inRange = (t: tf.Tensor, lo: number, hi: number) => !onDevice && Array.from(t.dataSync()).every((p) => p >= lo && p <= hi);
+    const clipped = inRange(weight, min, max) ? weight : tf.clipByValue(weight, min, max);
     if (this.logScale === undefined) return clipped;
     // exp can land a hair outside the range in float32; the kernels' domain checks are exact.
     const [pMin, pMax] = this.periodRange();
     const periods = tf.exp(tf.mul(clipped, this.logScale));
-    return Array.from(periods.dataSync()).every((p) => p >= pMin && p <= pMax) ? periods : tf.clipByValue(periods, pMin, pMax);
+    return inRange(periods, pMin, pMax) ? periods : tf.clipByValue(periods, pMin, pMax);
   }
 
   /** The range of the stored weight: the period range, or its image under ln(.) / logScale. */

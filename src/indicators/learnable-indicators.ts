@@ -74,7 +74,7 @@ export class LearnableIndicators extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const close = Array.isArray(inputs) ? inputs[0] : inputs;
-      const parts = this.parts.map((p) => ({ kind: p.kind, periods: p.effectivePeriods() }));
+      const parts = this.parts.map((p) => ({ kind: p.kind, periods: p.effectivePeriods(), inDomain: true }));
       return indicatorsConcatOp(parts, close, this.args.implementation);
     });
   }

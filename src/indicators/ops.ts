@@ -134,12 +134,17 @@ function nativeOp(kind: IndicatorKind): (close: tf.Tensor, periods: tf.Tensor) =
   return op;
 }
 
-/** One kind on the ntp backend: NtpIndicator forward, NtpIndicatorGrad backward, on its device. */
-function indicatorOpNtp(kind: IndicatorKind, close: tf.Tensor, periods: tf.Tensor): tf.Tensor2D {
+/**
+ * One kind on the ntp backend: NtpIndicator forward, NtpIndicatorGrad backward, on its device.
+ * The periods' domain is checked here (on a GPU the kernel cannot: they stay there), which reads
+ * them back, unless the caller vouches for it (`inDomain`: a layer's periods, clipped into a range
+ * inside the domain). Out-of-domain periods are still memory-safe there (FractionalLag clamps).
+ */
+function indicatorOpNtp(kind: IndicatorKind, close: tf.Tensor, periods: tf.Tensor, inDomain = false): tf.Tensor2D {
   const [, T] = checkShapes(kind, close, periods);
   const c = close.dtype === 'float32' ? close : tf.cast(close, 'float32');
   const p = periods.dtype === 'float32' ? periods : tf.cast(periods, 'float32');
-  checkPeriodValues(kind, p.dataSync(), T);  // on a GPU the kernel cannot: the periods stay there
+  if (!inDomain) checkPeriodValues(kind, p.dataSync(), T);
   const attrs = { kind } as unknown as tf.NamedAttrMap;
   const op = tf.customGrad(((ci: tf.Tensor, pi: tf.Tensor, save: tf.GradSaveFunc) => {
     save([ci, pi]);
@@ -250,6 +255,8 @@ export function indicatorOpTfjs(kind: IndicatorKind, close: tf.Tensor, periods: 
 export interface IndicatorPart {
   kind: IndicatorKind;
   periods: tf.Tensor;
+  /** The caller guarantees the periods are inside the kernel's domain (see indicatorOpNtp). */
+  inDomain?: boolean;
 }
 
 /**
@@ -263,8 +270,8 @@ export function indicatorsConcatOp(parts: readonly IndicatorPart[], close: tf.Te
   if (parts.length === 0) throw new RangeError('indicatorsConcatOp: parts must not be empty');
   const resolved = resolveImplementation(impl);
   if (resolved !== 'native') {
-    const one = resolved === 'ntp' ? indicatorOpNtp : indicatorOpTfjs;
-    return tf.tidy(() => tf.concat(parts.map((p) => one(p.kind, close, p.periods)), 1) as tf.Tensor2D);
+    return tf.tidy(() => tf.concat(parts.map((p) => (resolved === 'ntp' ? indicatorOpNtp(p.kind, close, p.periods, p.inDomain)
+      : indicatorOpTfjs(p.kind, close, p.periods))), 1) as tf.Tensor2D);
   }
   const addon = indicatorAddon()!;
   const kinds = parts.map((p) => p.kind);
@@ -319,8 +326,8 @@ export function indicatorsConcatOp(parts: readonly IndicatorPart[], close: tf.Te
  * implementation `impl` resolves to (default: the process-wide setting, initially `auto`).
  */
 export function indicatorOp(kind: IndicatorKind, close: tf.Tensor, periods: tf.Tensor,
-  impl: IndicatorImplementation = defaultImplementation): tf.Tensor2D {
+  impl: IndicatorImplementation = defaultImplementation, options: { inDomain?: boolean } = {}): tf.Tensor2D {
   const resolved = resolveImplementation(impl);
   if (resolved === 'native') return indicatorOpNative(kind, close, periods);
-  return resolved === 'ntp' ? indicatorOpNtp(kind, close, periods) : indicatorOpTfjs(kind, close, periods);
+  return resolved === 'ntp' ? indicatorOpNtp(kind, close, periods, options.inDomain) : indicatorOpTfjs(kind, close, periods);
 }

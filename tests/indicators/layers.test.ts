@@ -129,6 +129,9 @@ test('periods are clipped to [2, 200] and momentum lags to [1, T-2]', (t) => {
   t.throws(() => new LearnableMomentum({ periods: [70] }).apply(x), { message: /periods\[0\] = 70 is outside \[1, 62\]/ });
   t.throws(() => new LearnableMA({ periods: [1] }).apply(x), { message: /periods\[0\] = 1 is outside \[2, 200\]/ });
   t.throws(() => new LearnableMA({ periods: [] }), { message: /non-empty array/ });
+  // A range must lie inside the kernels' domain (p >= 1): the periods then reach them unread.
+  t.throws(() => new LearnableMA({ minPeriod: 0.5 }), { message: /minPeriod must be a finite number >= 1 \(got 0.5\)/ });
+  t.throws(() => new LearnableMA({ minPeriod: 30, maxPeriod: 20 }), { message: /minPeriod 30 is above maxPeriod 20/ });
 });
 
 test('a model with the layers saves and loads with config and weights intact', async (t) => {

@@ -83,16 +83,19 @@ struct RecurrenceAdjoint {
 
 // Fractional lag (momentum): the value p bars before the last of a series of length T,
 // interpolated linearly between whole lags n = floor(p) and n + 1. Valid for 1 <= p <= T-2
-// (checked by the callers), where both indices T-1-n and T-2-n are in range.
+// (checked by the callers where they can read p), where both indices T-1-n and T-2-n are in
+// range; any other p (NaN included) is taken as the nearest valid lag, so a device kernel never
+// reads outside its row whatever its periods hold.
 struct FractionalLag {
   int near;      // index T-1-n
   int far;       // index T-2-n (== near - 1)
   double f;      // weight of `far`
   NTP_HD FractionalLag(int T, double p) {
-    const int n = static_cast<int>(floor(p));
+    const double q = p >= 1.0 ? (p <= T - 2.0 ? p : T - 2.0) : 1.0;
+    const int n = static_cast<int>(floor(q));
     near = T - 1 - n;
     far = near - 1;
-    f = p - n;
+    f = q - n;
   }
 };
 

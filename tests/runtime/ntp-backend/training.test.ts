@@ -133,6 +133,35 @@ test.serial('a NaN gradient on ntp changes no weight, moment or step count', asy
   tf.dispose(vars);
 });
 
+test.serial('a training step on ntp reads one value back from the device: the loss', async (t) => {
+  // Every read stalls a GPU until its queue drains; the step's only one is the loss it reports
+  // (the learnable indicators' periods reach their kernels clipped on the device, unread).
+  await tf.setBackend('ntp');
+  const model = buildModel(SMALL, { seed: 2 });
+  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const optimizer = createOptimizer({ learningRate: 1e-3, clipNorm: 5 }, false);
+  const step = () => {
+    const bt = tensors(batchArrays(16, 24, 4, 3, 5));
+    try {
+      return trainStep(model, optimizer, variables, bt, lossOptions);
+    } finally {
+      tf.dispose(Object.values(bt));
+    }
+  };
+  step();
+  const readSync = ntp.readSync.bind(ntp);
+  let reads = 0;
+  ntp.readSync = (dataId) => { reads++; return readSync(dataId); };
+  try {
+    step();
+  } finally {
+    ntp.readSync = readSync;
+  }
+  t.is(reads, 1);
+  optimizer.dispose();
+  model.dispose();
+});
+
 test.serial('200 training steps grow neither the tensor count nor the device memory', async (t) => {
   await tf.setBackend('ntp');
   const model = buildModel(SMALL, { seed: 1 });
