@@ -157,18 +157,22 @@ export abstract class LearnableIndicatorLayer extends tf.layers.Layer {
    * is in range the clip is the identity in value and gradient. On the cpu backend it is then
    * skipped (several tfjs ops per step, next to one native kernel; the K floats are read
    * synchronously, as the ops read them anyway). Where the tensors live on a device (the `ntp`
-   * backend) the clip always runs: a few tiny kernels cost less than reading the periods back,
-   * which would stall the device twice per layer and step.
+   * backend) one clip of the periods always runs, unread: a few tiny kernels cost less than
+   * reading them back, which would stall the device twice per layer and step. (Clipping after
+   * exp alone gives the same values, and a zero gradient under the same condition, exp being
+   * increasing.)
    */
   effectivePeriods(): tf.Tensor {
-    const [min, max] = this.weightRange();
     const weight = this.variable().read();
-    const onDevice = activeNtpBackend() !== null;
-    const inRange = (t: tf.Tensor, lo: number, hi: number) => !onDevice && Array.from(t.dataSync()).every((p) => p >= lo && p <= hi);
+    const [pMin, pMax] = this.periodRange();
+    if (activeNtpBackend()) {
+      return tf.clipByValue(this.logScale === undefined ? weight : tf.exp(tf.mul(weight, this.logScale)), pMin, pMax);
+    }
+    const inRange = (t: tf.Tensor, lo: number, hi: number) => Array.from(t.dataSync()).every((p) => p >= lo && p <= hi);
+    const [min, max] = this.weightRange();
     const clipped = inRange(weight, min, max) ? weight : tf.clipByValue(weight, min, max);
     if (this.logScale === undefined) return clipped;
     // exp can land a hair outside the range in float32; the kernels' domain checks are exact.
-    const [pMin, pMax] = this.periodRange();
     const periods = tf.exp(tf.mul(clipped, this.logScale));
     return inRange(periods, pMin, pMax) ? periods : tf.clipByValue(periods, pMin, pMax);
   }
