@@ -21,11 +21,11 @@ import * as tf from '@tensorflow/tfjs';
 
 import { ClipPeriods, FixedValues } from './constraints.js';
 import { activeNtpBackend } from '../runtime/ntp-backend/index.js';
-import { groupWidth, indicatorOp, type IndicatorImplementation, type IndicatorKind } from './ops.js';
+import { groupWidth, indicatorOp, PERIOD_DOMAIN_MIN, type IndicatorImplementation, type IndicatorKind } from './ops.js';
 
 export const PERIOD_MIN = 2;
 export const PERIOD_MAX = 200;
-export const LAG_MIN = 1;
+export const LAG_MIN = PERIOD_DOMAIN_MIN;
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
 type LayerVariable = ReturnType<tf.layers.Layer['addWeight']>;
@@ -74,10 +74,12 @@ export abstract class LearnableIndicatorLayer extends tf.layers.Layer {
     this.explicitPeriods = args.periods !== undefined;
     this.minArg = args.minPeriod;
     this.maxArg = args.maxPeriod;
-    // The kernels' domain is p >= 1 (momentum lags: 1 <= p <= T-2, checked at build): a range
-    // inside it is what lets the periods reach them unread (effectivePeriods).
+    // A range inside the kernels' domain (momentum's lags also stop at T-2: periodsInDomain) is
+    // what lets the periods reach them unread (effectivePeriods).
     for (const [name, v] of [['minPeriod', args.minPeriod], ['maxPeriod', args.maxPeriod]] as const) {
-      if (v !== undefined && !(Number.isFinite(v) && v >= 1)) throw new RangeError(`${spec.className}: ${name} must be a finite number >= 1 (got ${v})`);
+      if (v !== undefined && !(Number.isFinite(v) && v >= PERIOD_DOMAIN_MIN)) {
+        throw new RangeError(`${spec.className}: ${name} must be a finite number >= ${PERIOD_DOMAIN_MIN} (got ${v})`);
+      }
     }
     if (args.minPeriod !== undefined && args.maxPeriod !== undefined && args.minPeriod > args.maxPeriod) {
       throw new RangeError(`${spec.className}: minPeriod ${args.minPeriod} is above maxPeriod ${args.maxPeriod}`);
@@ -147,8 +149,13 @@ export abstract class LearnableIndicatorLayer extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const close = Array.isArray(inputs) ? inputs[0] : inputs;
-      return indicatorOp(this.spec.kind, close, this.effectivePeriods(), this.implementation, { inDomain: true });
+      return indicatorOp(this.spec.kind, close, this.effectivePeriods(), this.implementation, { inDomain: this.periodsInDomain(close.shape[1] ?? 0) });
     });
+  }
+
+  /** Whether the range lies inside the kernels' domain for windows of `time` bars (momentum's lags stop at time-2). */
+  periodsInDomain(time: number): boolean {
+    return this.spec.kind !== 'momentum' || this.periodRange()[1] <= time - 2;
   }
 
   /**
@@ -160,7 +167,8 @@ export abstract class LearnableIndicatorLayer extends tf.layers.Layer {
    * backend) one clip of the periods always runs, unread: a few tiny kernels cost less than
    * reading them back, which would stall the device twice per layer and step. (Clipping after
    * exp alone gives the same values, and a zero gradient under the same condition, exp being
-   * increasing.)
+   * increasing; only a weight so far out of range that exp overflows, which the constraint
+   * applied after every step prevents, would give NaN there, and training stops as diverged.)
    */
   effectivePeriods(): tf.Tensor {
     const weight = this.variable().read();

@@ -74,7 +74,7 @@ export class LearnableIndicators extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const close = Array.isArray(inputs) ? inputs[0] : inputs;
-      const parts = this.parts.map((p) => ({ kind: p.kind, periods: p.effectivePeriods(), inDomain: true }));
+      const parts = this.parts.map((p) => ({ kind: p.kind, periods: p.effectivePeriods(), inDomain: p.periodsInDomain(close.shape[1] ?? 0) }));
       return indicatorsConcatOp(parts, close, this.args.implementation);
     });
   }

@@ -88,10 +88,13 @@ function checkShapes(kind: IndicatorKind, close: tf.Tensor, periods: tf.Tensor):
 }
 
 /** The domain check the native kernel applies, repeated for the tfjs path (same errors). */
+/** The kernels' domain starts here for every kind (momentum's lags also stop at T-2). */
+export const PERIOD_DOMAIN_MIN = 1;
+
 function checkPeriodValues(kind: IndicatorKind, values: ArrayLike<number>, T: number): void {
   for (let k = 0; k < values.length; k++) {
     const p = values[k];
-    const ok = kind === 'momentum' ? p >= 1 && p <= T - 2 : Number.isFinite(p) && p >= 1;
+    const ok = kind === 'momentum' ? p >= PERIOD_DOMAIN_MIN && p <= T - 2 : Number.isFinite(p) && p >= PERIOD_DOMAIN_MIN;
     if (!ok) {
       throw new RangeError(`${kind}: periods[${k}] = ${p} is outside ${kind === 'momentum' ? `[1, time-2] = [1, ${T - 2}]` : '[1, inf)'}`);
     }

@@ -4,7 +4,7 @@
  * the training step reads them from here instead of `model.calculateLosses()`, which would put
  * each penalty and its gradient on the tape (a quarter of a step's kernels on the `ntp` backend).
  */
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 
 interface SerializedRegularizer { className?: string; config?: { l1?: number; l2?: number } }
 
@@ -28,6 +28,14 @@ export function l2Penalties(model: tf.LayersModel): Map<string, number> {
       if (!kernel) throw new Error(`layer ${layer.name} has a kernelRegularizer but no trainable kernel`);
       if (l2 > 0) out.set(kernel.name, l2);
     }
+  }
+  // tfjs's own list of the model's penalties must be this one: a penalty inside a nested model
+  // or a wrapper layer, which the loop above does not see, would otherwise be dropped silently.
+  const losses = model.calculateLosses();
+  const count = losses.length;
+  tf.dispose(losses);
+  if (count !== out.size) {
+    throw new Error(`the model declares ${count} weight penalties, ${out.size} of them L2 on a top-level layer's kernel; the optimizer applies only those`);
   }
   cache.set(model, out);
   return out;

@@ -199,7 +199,9 @@ export class TfjsAdam implements TrainingOptimizer {
       // tf.clip_by_global_norm: every gradient times clip / max(norm, clip).
       const normT = tf.sqrt(tf.addN(g.map((gi) => tf.sum(tf.square(gi)))));
       const terms = variables.flatMap((x, i) => (c[i] === 0 ? [] : [tf.mul(c[i], tf.sum(tf.square(x)))]));
-      const result = { norm: normT.dataSync()[0], penalty: terms.length > 0 ? tf.addN(terms).dataSync()[0] : 0, applied: false };
+      // One read for both (a GPU backend waits for its queue on each).
+      const [norm, penalty] = tf.stack([normT, terms.length > 0 ? tf.addN(terms) : tf.scalar(0)]).dataSync();
+      const result = { norm, penalty, applied: false };
       if (!Number.isFinite(result.norm)) return result;
       const scale = tf.div(this.s.clipNorm, tf.maximum(normT, this.s.clipNorm));
       this.adam.applyGradients(variables.map((x, i) => ({ name: x.name, tensor: tf.mul(g[i], scale) })));
@@ -233,6 +235,8 @@ export class TfjsAdam implements TrainingOptimizer {
 /** `l2` as the addon reads it: one float32 coefficient per variable (missing ones are 0). */
 function l2Coefficients(l2: readonly number[], count: number): Float32Array {
   if (l2.length > count) throw new RangeError(`optimizer: ${l2.length} L2 coefficients for ${count} variables`);
+  const bad = l2.findIndex((c) => !(Number.isFinite(c) && c >= 0));
+  if (bad >= 0) throw new RangeError(`optimizer: l2[${bad}] = ${l2[bad]} must be finite and >= 0`);
   const out = new Float32Array(count);
   out.set(l2);
   return out;

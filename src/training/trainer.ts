@@ -20,7 +20,7 @@ import type { SymbolCandles } from '../data/candles.js';
 import { Dataset, type DatasetOptions } from '../data/dataset.js';
 import { scalerFromJson, scalerToJson } from '../data/scaler.js';
 import { readIndicatorPeriods } from '../indicators/index.js';
-import { assertFiniteTensors, compositeLoss } from '../losses/index.js';
+import { compositeLoss, toLossInputs } from '../losses/index.js';
 import { buildModel, l2Penalties, loadModel, reseedModel, saveModel, writeCalibration } from '../models/index.js';
 import { writeJsonAtomic } from '../util/atomic-write.js';
 import { OutputSet } from '../util/output-set.js';
@@ -286,8 +286,10 @@ export function trainStep(
       const step = optimizer.apply(variables, variables.map((v) => grads[v.name]), variables.map((v) => penalties.get(v.name) ?? 0));
       const loss = value.dataSync()[0] + step.penalty;
       if (!step.applied || !Number.isFinite(loss)) {
-        assertFiniteTensors({ ...outputs, 'targets.y': t.y, 'targets.d': t.d });
-        throw new Error(`training diverged: the loss became ${loss} (gradient norm ${step.norm}); lower training.learningRate or check the data`);
+        // The losses' own input check names the first non-finite input (and throws).
+        tf.dispose(Object.values(toLossInputs(outputs, { y: t.y, d: t.d })));
+        throw new Error(`training diverged: the loss became ${loss} (gradient norm ${step.norm}; ${step.applied ? 'this update was applied' : 'no weight was changed'}); `
+          + 'lower training.learningRate or check the data');
       }
       return loss;
     });

@@ -34,7 +34,9 @@ test('l2Penalties lists every dense kernel with the model\'s l2, and nothing whe
     t.is(l2, 0.05);
   }
   // Exactly the weights tfjs's own regularizer losses cover.
-  t.is(model.calculateLosses().length, penalties.size);
+  const losses = model.calculateLosses();
+  t.is(losses.length, penalties.size);
+  tf.dispose(losses);
   const none = buildModel({ ...MODEL, l2: 0 });
   t.is(l2Penalties(none).size, 0);
   model.dispose();
@@ -89,7 +91,7 @@ for (const native of [true, false]) {
     }
   });
 
-  test.serial(`a non-finite batch fails naming the input and changes no weight (${native ? 'native' : 'tfjs'} Adam)`, (t) => {
+  test.serial(`a non-finite batch fails naming the input and changes no weight (${native ? 'native' : 'tfjs'} Adam)`, async (t) => {
     setNativeKernels(native);
     try {
       const model = buildModel(MODEL, { seed: 6 });
@@ -103,11 +105,13 @@ for (const native of [true, false]) {
       y[3][1] = NaN;
       bad.y.dispose();
       bad.y = tf.tensor2d(y);
+      const stateBefore = await optimizer.state();
       const tensorsBefore = tf.memory().numTensors;
       t.throws(() => trainStep(model, optimizer, variables, bad, lossOptions), { message: /^targets\.y has a non-finite value \(NaN\) at index \[3, 1\]/ });
       t.is(tf.memory().numTensors, tensorsBefore, 'no tensor leaked by the failed step');
       t.deepEqual(weightsOf(model), before);
-      // The optimizer's step count did not move either: the next good step is the second.
+      // Nor did the optimizer's state move: moments and step count as they were.
+      t.deepEqual(await optimizer.state(), stateBefore);
       t.true(Number.isFinite(trainStep(model, optimizer, variables, good, lossOptions)));
       tf.dispose([...Object.values(good), ...Object.values(bad)]);
       optimizer.dispose();

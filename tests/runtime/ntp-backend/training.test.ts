@@ -133,9 +133,10 @@ test.serial('a NaN gradient on ntp changes no weight, moment or step count', asy
   tf.dispose(vars);
 });
 
-test.serial('a training step on ntp reads one value back from the device: the loss', async (t) => {
+test.serial('a training step on ntp reads one tensor back from the device: the loss', async (t) => {
   // Every read stalls a GPU until its queue drains; the step's only one is the loss it reports
-  // (the learnable indicators' periods reach their kernels clipped on the device, unread).
+  // (the learnable indicators' periods reach their kernels clipped on the device, unread). The
+  // fused Adam step's wait for its gradient norm (the clip needs it) is the step's other one.
   await tf.setBackend('ntp');
   const model = buildModel(SMALL, { seed: 2 });
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
