@@ -87,16 +87,17 @@ function checkShapes(kind: IndicatorKind, close: tf.Tensor, periods: tf.Tensor):
   return [B, T, K];
 }
 
-/** The domain check the native kernel applies, repeated for the tfjs path (same errors). */
 /** The kernels' domain starts here for every kind (momentum's lags also stop at T-2). */
 export const PERIOD_DOMAIN_MIN = 1;
 
+/** The domain check the native kernel applies, repeated for the tfjs path (same errors). */
 function checkPeriodValues(kind: IndicatorKind, values: ArrayLike<number>, T: number): void {
   for (let k = 0; k < values.length; k++) {
     const p = values[k];
     const ok = kind === 'momentum' ? p >= PERIOD_DOMAIN_MIN && p <= T - 2 : Number.isFinite(p) && p >= PERIOD_DOMAIN_MIN;
     if (!ok) {
-      throw new RangeError(`${kind}: periods[${k}] = ${p} is outside ${kind === 'momentum' ? `[1, time-2] = [1, ${T - 2}]` : '[1, inf)'}`);
+      const lo = PERIOD_DOMAIN_MIN;
+      throw new RangeError(`${kind}: periods[${k}] = ${p} is outside ${kind === 'momentum' ? `[${lo}, time-2] = [${lo}, ${T - 2}]` : `[${lo}, inf)`}`);
     }
   }
 }

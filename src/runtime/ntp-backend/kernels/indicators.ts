@@ -4,7 +4,8 @@
  * `NtpIndicator` maps close [B, T] and one kind's periods [K] to the features at the last step
  * [B, K]; `NtpIndicatorGrad` is its analytic gradient, [dclose [B, T], dperiods [K]]. They replace
  * the recurrences' tfjs ops (a few per time step): indicators/ops.ts dispatches to them whenever
- * ntp is the active backend. The caller checks the periods' domain (on a GPU they stay there).
+ * ntp is the active backend. The caller checks the periods' domain, or vouches for it (on a GPU
+ * they stay there); a momentum lag outside it is clamped in the kernel, never read out of its row.
  */
 import * as tf from '@tensorflow/tfjs';
 
