@@ -6,7 +6,7 @@
 // tensorAlloc({device: 'host'|'cuda', size}) -> handle     tensorFree({handle})
 // tensorWrite({handle, values: Float32Array|Int32Array})  tensorRead({handle, out: Float32Array|Int32Array})
 // tensorMemory({device}) -> {inUse, cached, peak, deviceAllocs, reuses, buffers}   tensorEmptyCache({device})
-// tensorUnary({op, dtype, outDtype, x, out, size, alpha?, beta?})
+// tensorUnary({op, dtype, outDtype, x, out, size, alpha?, beta?})   (dropout: alpha the rate, beta the mask's seed)
 // tensorBinary({op, dtype, outDtype, a, aShape, b, bShape, out, outShape})   (shapes: Int32Array)
 // tensorSelect({dtype, condition, conditionShape, a, aShape, b, bShape, out, outShape})
 // tensorReduce({op, dtype, outDtype, x, outer, reduce, inner, out})
@@ -14,12 +14,15 @@
 // tensorFill({dtype, out, size, value})
 // tensorMatMul({a, aShape, b, bShape, out, transposeA?, transposeB?, bias?, biasShape?, activation?, alpha?})
 // tensorOps: {unary, binary, reduce}: each op's code by name (the `op` of the calls above)
-// tensorAdamStep({params, grads, m, v: handle Arrays (params, m, v updated in place), learningRate,
-//   beta1, beta2, epsilon, step, clipNorm, l2?}) -> {norm, penalty, applied} (adam_args.h)
+// tensorAdamStep({params, grads, m, v, out?: handle Arrays (m, v updated in place; the new params
+//   written to out, or over params without it; nothing written when applied is false; a buffer
+//   written must appear once), learningRate, beta1, beta2, epsilon, step, clipNorm, l2?})
+//   -> {norm, penalty, applied} (adam_args.h)
 #include <napi.h>
 
 #include <cmath>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -31,6 +34,7 @@
 #include "activation_arg.h"
 #include "adam_args.h"
 #include "args.h"
+#include "dropout_arg.h"
 #include "jobs.h"
 #include "mat_mul_plan.h"
 #include "registry.h"
@@ -131,6 +135,7 @@ Job prepare_unary(const Args& a) {
   const std::size_t n = static_cast<std::size_t>(a.integer("size", 0, static_cast<int64_t>(kMaxElements)));
   const TensorBuffer x = buffer_arg(a, "x", n), y = buffer_arg(a, "out", n);
   const double p0 = a.number("alpha", 0), p1 = a.number("beta", 0);
+  if (op == T::kDropout) dropout_arg(a, "alpha", "beta");  // checks the rate and the seed
   const Device d = same_device({y, x});
   return {nullptr, [=] {
             const auto o = static_cast<T::UnaryOp>(op);
@@ -348,18 +353,49 @@ std::vector<TensorBuffer> handle_list(const Args& a, const char* key, std::vecto
   return out;
 }
 
+// Every tensor of a step is updated concurrently (threads on the host, one launch on a GPU), so
+// a buffer the step writes (m, v, out, or params without out) must appear once and must not be
+// read as a gradient; gradients may share a buffer (tfjs hands one dy to both operands of an
+// add). out[i] may be params[i] itself: that is the in-place update.
+void check_adam_aliasing(const Args& a, const std::vector<TensorBuffer>& params, const std::vector<TensorBuffer>& grads,
+                         const std::vector<TensorBuffer>& m, const std::vector<TensorBuffer>& v, const std::vector<TensorBuffer>& out) {
+  std::unordered_map<const void*, std::string> written;
+  const auto write = [&](const std::vector<TensorBuffer>& list, const char* key, std::size_t i) {
+    const std::string name = a.field(key) + "[" + std::to_string(i) + "]";
+    const auto [it, fresh] = written.emplace(list[i].data, name);
+    if (!fresh) throw std::invalid_argument(name + " is the same buffer as " + it->second + ", which this step also writes");
+  };
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    write(out.empty() ? params : out, out.empty() ? "params" : "out", i);
+    write(m, "m", i);
+    write(v, "v", i);
+  }
+  // (params[i] updated in place through out[i] is that row's own write.)
+  const auto read = [&](const std::vector<TensorBuffer>& list, const char* key) {
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      if (list.data() == params.data() && out[i].data == params[i].data) continue;
+      const auto it = written.find(list[i].data);
+      if (it != written.end()) throw std::invalid_argument(a.field(key) + "[" + std::to_string(i) + "] is the same buffer as " + it->second + ", which this step writes");
+    }
+  };
+  read(grads, "grads");
+  if (!out.empty()) read(params, "params");
+}
+
 Job prepare_adam_step(const Args& a) {
   std::vector<std::size_t> sizes;
   const auto params = handle_list(a, "params", sizes), grads = handle_list(a, "grads", sizes), m = handle_list(a, "m", sizes),
              v = handle_list(a, "v", sizes);
+  const auto out = a.has("out") ? handle_list(a, "out", sizes) : std::vector<TensorBuffer>();
   const ntp::AdamStep s = adam_step_arg(a);
   std::vector<TensorBuffer> all;
-  for (const auto* list : {&params, &grads, &m, &v}) all.insert(all.end(), list->begin(), list->end());
+  for (const auto* list : {&params, &grads, &m, &v, &out}) all.insert(all.end(), list->begin(), list->end());
   const Device d = all.empty() ? Device::kHost : same_device(all);
+  check_adam_aliasing(a, params, grads, m, v, out);
   std::vector<ntp::AdamTensor> tensors;
   for (std::size_t i = 0; i < params.size(); ++i)
     tensors.push_back({static_cast<float*>(params[i].data), static_cast<const float*>(grads[i].data), static_cast<float*>(m[i].data),
-                       static_cast<float*>(v[i].data), sizes[i]});
+                       static_cast<float*>(v[i].data), sizes[i], 0.0f, out.empty() ? nullptr : static_cast<float*>(out[i].data)});
   adam_l2_arg(a, tensors);
   auto result = std::make_shared<ntp::AdamResult>();
   return {nullptr, [tensors, s, d, result] {

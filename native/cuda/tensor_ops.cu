@@ -4,11 +4,15 @@
 // host transfers for core/device_memory.h.
 #include <cuda_runtime.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <mutex>
 #include <new>
 #include <vector>
 
 #include "../core/nn/device_memory.h"
+#include "../core/nn/staging_ring.h"
 #include "../core/nn/tensor_ops.h"
 #include "device_buffer.cuh"
 #include "gemm.cuh"
@@ -98,12 +102,18 @@ __global__ void fill_kernel(T* y, int64_t n, T v) {
 
 constexpr unsigned kReduceThreads = 256;
 
-// One tensor's sums for the norm and the penalty (adam_sums) in one block: strided partial sums,
-// then a fixed tree (deterministic). out[0]: sum of squared gradients, out[1]: sum of p^2.
-__global__ void adam_sums_kernel(const float* g, const float* p, float l2, int64_t n, double* out) {
+// The Adam step runs as two launches over a table of every tensor (a training step has ~90), not
+// two per tensor.
+
+// Tensor blockIdx.x's sums for the norm and the penalty (adam_sums) in one block: strided partial
+// sums, then a fixed tree (deterministic). out[0]: sum of squared gradients, out[1]: sum of p^2.
+__global__ void adam_sums_kernel(const AdamTensor* table, double* sums) {
   __shared__ double sq[kReduceThreads], w2[kReduceThreads];
+  const AdamTensor t = table[blockIdx.x];
+  const int64_t n = static_cast<int64_t>(t.size);
+  double* out = sums + 2 * blockIdx.x;
   double a = 0, b = 0;
-  for (int64_t i = threadIdx.x; i < n; i += blockDim.x) adam_sums(g[i], p[i], l2, &a, &b);
+  for (int64_t i = threadIdx.x; i < n; i += blockDim.x) adam_sums(t.grad[i], t.param[i], t.l2, &a, &b);
   sq[threadIdx.x] = a;
   w2[threadIdx.x] = b;
   __syncthreads();
@@ -120,8 +130,26 @@ __global__ void adam_sums_kernel(const float* g, const float* p, float l2, int64
   }
 }
 
-__global__ void adam_kernel(float* p, float* m, float* v, const float* g, float l2, int64_t n, AdamScalars k) {
-  NTP_GRID_LOOP(i, n) adam_update(p + i, m + i, v + i, adam_gradient(g[i], p[i], l2), k);
+// The update: tensor r owns blocks [first_block[r], first_block[r + 1]), kAdamBlockElements
+// elements each, so no block idles whatever the mix of sizes.
+constexpr int64_t kAdamPerThread = 4;
+constexpr int64_t kAdamBlockElements = kThreads * kAdamPerThread;
+
+__global__ void adam_kernel(const AdamTensor* table, const int64_t* first_block, int64_t rows, AdamScalars k) {
+  const int64_t b = blockIdx.x;
+  int64_t lo = 0, hi = rows;  // first_block[lo] <= b < first_block[hi]
+  while (hi - lo > 1) {
+    const int64_t mid = (lo + hi) / 2;
+    if (first_block[mid] <= b) lo = mid;
+    else hi = mid;
+  }
+  const AdamTensor t = table[lo];
+  float* out = t.out ? t.out : t.param;
+  const int64_t base = (b - first_block[lo]) * kAdamBlockElements, n = static_cast<int64_t>(t.size);
+  for (int64_t j = 0; j < kAdamPerThread; ++j) {
+    const int64_t i = base + j * kThreads + threadIdx.x;
+    if (i < n) adam_update(t.param[i], out + i, t.m + i, t.v + i, adam_gradient(t.grad[i], t.param[i], t.l2), k);
+  }
 }
 
 template <class F>
@@ -153,6 +181,77 @@ void device_free(void* p) {
   cudaFree(p);
 }
 
+// Uploads up to kStagedMax bytes go through a ring of page-locked memory (core/nn/staging_ring.h)
+// and return without waiting for the device; larger ones (whole datasets) wait.
+constexpr std::size_t kStagingBytes = std::size_t{64} << 20;
+constexpr std::size_t kStagedMax = kStagingBytes / 4;
+
+class Staging {
+ public:
+  // Without the pinned memory (the host's page-locked limit reached) uploads stay synchronous.
+  Staging() : ring_(kStagingBytes) {
+    if (cudaHostAlloc(&base_, ring_.capacity(), cudaHostAllocDefault) != cudaSuccess) {
+      cudaGetLastError();
+      base_ = nullptr;
+    }
+  }
+  Staging(const Staging&) = delete;
+  Staging& operator=(const Staging&) = delete;
+  // The process keeps the ring until it exits (the driver reclaims it): freeing it from a static
+  // destructor could run after the CUDA runtime is gone.
+
+  bool ready() const { return base_ != nullptr; }
+
+  void upload(void* device_dst, const void* host_src, std::size_t bytes) {
+    std::lock_guard<std::mutex> lock(mu_);
+    const std::size_t at = ring_.claim(bytes, done, wait, [this](cudaEvent_t e) { events_.push_back(e); });
+    std::memcpy(base_ + at, host_src, bytes);
+    cudaEvent_t e = event();
+    const cudaError_t copy = cudaMemcpyAsync(device_dst, base_ + at, bytes, cudaMemcpyHostToDevice, tensor_stream());
+    const cudaError_t record = copy == cudaSuccess ? cudaEventRecord(e, tensor_stream()) : copy;
+    try {
+      cuda::check(record, "upload");
+      ring_.queued(e);
+    } catch (...) {
+      // Untracked, the region could be overwritten while the copy still reads it.
+      cudaStreamSynchronize(tensor_stream());
+      events_.push_back(e);
+      throw;
+    }
+  }
+
+ private:
+  static bool done(cudaEvent_t e) {
+    const cudaError_t err = cudaEventQuery(e);
+    // Not an error: cleared, as every launch check reads the last error (an earlier unchecked
+    // error would go with it, but every launch is checked right after it is queued).
+    if (err == cudaErrorNotReady) cudaGetLastError();
+    return err == cudaSuccess;
+  }
+  static void wait(cudaEvent_t e) { cuda::check(cudaEventSynchronize(e), "upload"); }
+
+  cudaEvent_t event() {
+    if (!events_.empty()) {
+      cudaEvent_t e = events_.back();
+      events_.pop_back();
+      return e;
+    }
+    cudaEvent_t e = nullptr;
+    cuda::check(cudaEventCreateWithFlags(&e, cudaEventDisableTiming), "cudaEventCreate");
+    return e;
+  }
+
+  std::mutex mu_;
+  StagingRing<cudaEvent_t> ring_;
+  char* base_ = nullptr;
+  std::vector<cudaEvent_t> events_;  // recycled
+};
+
+Staging& staging() {
+  static Staging* s = new Staging();
+  return *s;
+}
+
 }  // namespace
 
 namespace cuda {
@@ -160,6 +259,7 @@ namespace cuda {
 RawMemory raw_memory() { return {device_alloc, device_free}; }
 
 void upload(void* device_dst, const void* host_src, std::size_t bytes) {
+  if (bytes <= kStagedMax && staging().ready()) return staging().upload(device_dst, host_src, bytes);
   check(cudaMemcpyAsync(device_dst, host_src, bytes, cudaMemcpyHostToDevice, tensor_stream()), "upload");
   check(cudaStreamSynchronize(tensor_stream()), "upload");
 }
@@ -237,39 +337,50 @@ AdamResult adam_step(const AdamTensor* tensors, std::size_t count, const AdamSte
     r.applied = true;
     return r;
   }
-  // The sums' buffer comes from the caching allocator: cudaMalloc/cudaFree per step would
-  // synchronise the device every step.
+  // The table (rows, then each row's first update block and the total) and the sums come from
+  // the caching allocator and the table goes up staged, in stream order: a cudaMalloc/cudaFree
+  // or a blocking upload per step would synchronise the device every step. Blocks return to the
+  // free list once the launches are queued.
+  const std::size_t rows_bytes = count * sizeof(AdamTensor), table_bytes = rows_bytes + (count + 1) * sizeof(int64_t),
+                    sums_bytes = 2 * count * sizeof(double);
+  static_assert(sizeof(AdamTensor) % alignof(int64_t) == 0, "the block offsets follow the rows aligned");
+  std::vector<unsigned char> staged(table_bytes);
+  std::memcpy(staged.data(), tensors, rows_bytes);
+  auto* first_block = reinterpret_cast<int64_t*>(staged.data() + rows_bytes);
+  first_block[0] = 0;
+  for (std::size_t i = 0; i < count; ++i)
+    first_block[i + 1] = first_block[i] + (static_cast<int64_t>(tensors[i].size) + kAdamBlockElements - 1) / kAdamBlockElements;
+  const int64_t blocks = first_block[count];
+  if (count > 0x7fffffff || blocks > 0x7fffffff) throw std::invalid_argument("adam_step: more than 2^31 - 1 tensors or update blocks for one launch");
   CachingAllocator& gpu = allocator_for(Device::kCuda);
-  const std::size_t bytes = 2 * count * sizeof(double);
-  auto* sums = static_cast<double*>(gpu.allocate(bytes));
+  auto* table = static_cast<unsigned char*>(gpu.allocate(table_bytes));
+  auto* sums = static_cast<double*>(gpu.allocate(sums_bytes));
   std::vector<double> host(2 * count);
+  const auto* rows = reinterpret_cast<const AdamTensor*>(table);
   try {
-    for (std::size_t i = 0; i < count; ++i) {
-      const AdamTensor& t = tensors[i];
-      adam_sums_kernel<<<1, kReduceThreads, 0, tensor_stream()>>>(t.grad, t.param, t.l2, static_cast<int64_t>(t.size), sums + 2 * i);
-    }
+    ntp::cuda::upload(table, staged.data(), table_bytes);
+    adam_sums_kernel<<<static_cast<unsigned>(count), kReduceThreads, 0, tensor_stream()>>>(rows, sums);
     launched("adam_sums_kernel");
-    ntp::cuda::download(host.data(), sums, bytes);
+    ntp::cuda::download(host.data(), sums, sums_bytes);
+    double total = 0;
+    for (std::size_t i = 0; i < count; ++i) {
+      total += host[2 * i];
+      if (tensors[i].l2 != 0) r.penalty += tensors[i].l2 * host[2 * i + 1];  // (0 * an infinite weight would be NaN)
+    }
+    r.norm = std::sqrt(total);
+    if (std::isfinite(r.norm) && blocks > 0) {
+      adam_kernel<<<static_cast<unsigned>(blocks), kThreads, 0, tensor_stream()>>>(
+          rows, reinterpret_cast<const int64_t*>(table + rows_bytes), static_cast<int64_t>(count), adam_scalars(s, r.norm));
+      launched("adam_kernel");
+    }
   } catch (...) {
-    gpu.release(sums, bytes);
+    gpu.release(table, table_bytes);
+    gpu.release(sums, sums_bytes);
     throw;
   }
-  gpu.release(sums, bytes);
-  double total = 0;
-  for (std::size_t i = 0; i < count; ++i) {
-    total += host[2 * i];
-    if (tensors[i].l2 != 0) r.penalty += tensors[i].l2 * host[2 * i + 1];  // (0 * an infinite weight would be NaN)
-  }
-  r.norm = std::sqrt(total);
-  if (!std::isfinite(r.norm)) return r;
-  const AdamScalars k = adam_scalars(s, r.norm);
-  for (std::size_t i = 0; i < count; ++i) {
-    const AdamTensor& t = tensors[i];
-    if (t.size == 0) continue;
-    adam_kernel<<<grid_for(static_cast<int64_t>(t.size)), kThreads, 0, tensor_stream()>>>(t.param, t.m, t.v, t.grad, t.l2, static_cast<int64_t>(t.size), k);
-  }
-  launched("adam_kernel");
-  r.applied = true;
+  gpu.release(table, table_bytes);
+  gpu.release(sums, sums_bytes);
+  r.applied = std::isfinite(r.norm);
   return r;
 }
 

@@ -58,6 +58,28 @@ TEST_CASE(matches_naive_adam_with_clipping) {
   }
 }
 
+// With `out`, the update lands there bit for bit as in place, and the parameters are only read
+// (the ntp backend's variables get fresh buffers, no copy first).
+TEST_CASE(out_of_place_update_equals_in_place_and_reads_params_only) {
+  Tensors in_place = random_tensors(4), apart = in_place;
+  const std::vector<std::vector<float>> before = apart.p;
+  std::vector<std::vector<float>> out;
+  for (const auto& p : apart.p) out.emplace_back(p.size(), -7.0f);
+  AdamStep s;
+  s.step = 3;
+  s.clip_norm = 2;
+  auto a = in_place.views(), b = apart.views();
+  for (std::size_t i = 0; i < b.size(); ++i) {
+    a[i].l2 = b[i].l2 = 0.01f * static_cast<float>(i);
+    b[i].out = out[i].data();
+  }
+  const AdamResult ra = adam_step(a.data(), a.size(), s), rb = adam_step(b.data(), b.size(), s);
+  CHECK(ra.applied && rb.applied && ra.norm == rb.norm && ra.penalty == rb.penalty);
+  CHECK(apart.p == before);
+  CHECK(out == in_place.p);
+  CHECK(apart.m == in_place.m && apart.v == in_place.v);
+}
+
 TEST_CASE(no_clipping_below_the_norm_and_deterministic) {
   Tensors a = random_tensors(2), b = a;
   AdamStep s;

@@ -188,6 +188,10 @@ TEST_CASE(cuda_unary_twins_match_host) {
     if (!ok) std::fprintf(stderr, "  unary op %d\n", op);
     CHECK(ok);
   }
+  // Dropout with a real rate and a seed past 2^32: the mask itself, not only its scale.
+  CHECK(twin_matches<float>({x}, 10007,
+      [&](const std::vector<const void*>& in, void* out) { unary(kDropout, DType::kFloat32, DType::kFloat32, in[0], out, 10007, 0.3, 6e12); },
+      [&](const std::vector<const void*>& in, void* out) { ntp::tensor::cuda::unary(kDropout, DType::kFloat32, DType::kFloat32, in[0], out, 10007, 0.3, 6e12); }));
 }
 
 TEST_CASE(cuda_binary_and_select_twins_match_host) {
@@ -256,6 +260,37 @@ TEST_CASE(cuda_buffers_round_trip_through_the_table) {
   tensor_buffers().destroy(h);
   CHECK(y == x);
   CHECK(allocator_for(Device::kCuda).stats().in_use == 0);
+}
+
+// Writes return before the device copies them (staged in the pinned ring); each one's source is
+// overwritten right after it returns, the device is kept busy meanwhile, and the writes add up
+// to several times the ring, so its reuse across wraps is exercised. Every buffer must still
+// hold what was written, in order after the kernels queued before it.
+TEST_CASE(cuda_staged_writes_survive_reuse_of_their_source_and_ring) {
+  NTP_CUDA_OR_SKIP();
+  constexpr std::size_t kBuffers = 300;
+  std::vector<int64_t> handles;
+  std::vector<float> src;
+  const int64_t busy = tensor_buffers().create(Device::kCuda, 64 << 20);
+  for (std::size_t k = 0; k < kBuffers; ++k) {
+    const std::size_t n = k % 7 == 0 ? (1u << 20) + k : 1 + k % 97;  // ~43 writes of 4 MiB, the rest tiny
+    src.assign(n, static_cast<float>(k));
+    const TensorBuffer busy_b = tensor_buffers().get(busy);
+    ntp::tensor::cuda::fill(DType::kFloat32, busy_b.data, (64 << 20) / 4, static_cast<double>(k));
+    handles.push_back(tensor_buffers().create(Device::kCuda, n * 4));
+    write_buffer(tensor_buffers().get(handles.back()), 0, src.data(), n * 4);
+    std::fill(src.begin(), src.end(), -1.0f);
+  }
+  bool ok = true;
+  for (std::size_t k = 0; k < kBuffers; ++k) {
+    const TensorBuffer b = tensor_buffers().get(handles[k]);
+    std::vector<float> y(b.bytes / 4);
+    read_buffer(b, 0, y.data(), b.bytes);
+    ok = ok && std::all_of(y.begin(), y.end(), [&](float v) { return v == static_cast<float>(k); });
+    tensor_buffers().destroy(handles[k]);
+  }
+  tensor_buffers().destroy(busy);
+  CHECK(ok);
 }
 namespace {
 
@@ -369,12 +404,13 @@ TEST_CASE(cuda_adam_twin_matches_host) {
     std::vector<AdamTensor> host;
     for (std::size_t k = 0; k < sizes.size(); ++k) host.push_back({hp[k].data(), g[k].data(), hm[k].data(), hv[k].data(), sizes[k], l2[k]});
     const AdamResult want = adam_step(host.data(), host.size(), s);
-    std::vector<std::unique_ptr<OnDevice>> keep;
+    std::vector<std::unique_ptr<OnDevice>> keep, outs;  // odd tensors update into a separate buffer (`out`)
     std::vector<AdamTensor> dev;
     for (std::size_t k = 0; k < sizes.size(); ++k) {
       for (const auto* src : {&p[k], &g[k], &m[k], &v[k]}) keep.push_back(std::make_unique<OnDevice>(*src));
       const std::size_t b = keep.size() - 4;
-      dev.push_back({keep[b]->p, keep[b + 1]->p, keep[b + 2]->p, keep[b + 3]->p, sizes[k], l2[k]});
+      outs.push_back(k % 2 ? std::make_unique<OnDevice>(std::vector<float>(sizes[k], -7.0f)) : nullptr);
+      dev.push_back({keep[b]->p, keep[b + 1]->p, keep[b + 2]->p, keep[b + 3]->p, sizes[k], l2[k], outs[k] ? outs[k]->p : nullptr});
     }
     const AdamResult got = tensor::cuda::adam_step(dev.data(), dev.size(), s);
     CHECK(got.applied == want.applied && got.applied == !poisoned);
@@ -385,7 +421,8 @@ TEST_CASE(cuda_adam_twin_matches_host) {
       if (poisoned) {
         CHECK(keep[b]->host() == p[k] && keep[b + 2]->host() == m[k] && keep[b + 3]->host() == v[k]);
       } else {
-        CHECK(all_close("param", hp[k], keep[b]->host(), 1e-6, 1e-7));
+        if (outs[k]) CHECK(keep[b]->host() == p[k]);  // only read
+        CHECK(all_close("param", hp[k], (outs[k] ? outs[k] : keep[b])->host(), 1e-6, 1e-7));
         CHECK(all_close("m", hm[k], keep[b + 2]->host(), 1e-6, 1e-7));
         CHECK(all_close("v", hv[k], keep[b + 3]->host(), 1e-6, 1e-9));
       }

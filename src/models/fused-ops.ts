@@ -6,12 +6,12 @@
  * dominated the step time. With the native kernels off (setNativeKernels) or no addon both use
  * plain tfjs ops with the same math, so models using them still run (and load) anywhere. On the
  * `ntp` backend both are that backend's own kernels (runtime/ntp-backend/kernels/attention.ts,
- * layer-norm.ts), the same C++ on its device.
+ * layer-norm.ts), the same C++ on its device, as is dropout (NtpDropout).
  */
 import * as tf from '@tensorflow/tfjs';
 
 import { tryNativeAddon } from '../native/addon.js';
-import { activeNtpBackend, NTP_ATTENTION, NTP_ATTENTION_GRAD, NTP_LAYER_NORM, NTP_LAYER_NORM_GRAD } from '../runtime/ntp-backend/index.js';
+import { activeNtpBackend, NTP_ATTENTION, NTP_ATTENTION_GRAD, NTP_DROPOUT, NTP_LAYER_NORM, NTP_LAYER_NORM_GRAD } from '../runtime/ntp-backend/index.js';
 import { kernelOutput } from '../native/kernel-output.js';
 import { float32Data as f32 } from '../native/tensor-data.js';
 import { recordingGradients } from './gradient-mode.js';
@@ -208,6 +208,23 @@ export function layerNormWithTfOps(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Te
     const { mean, variance } = tf.moments(s, -1, true);
     return tf.add(tf.mul(tf.mul(tf.sub(s, mean), tf.rsqrt(tf.add(variance, epsilon))), gamma), beta);
   });
+}
+
+/**
+ * Dropout of rate `rate` with the mask `seed` decides. On the `ntp` backend the mask is computed
+ * on its device from the seed (NtpDropout), and the gradient is the same kernel on dy: no random
+ * numbers drawn in JS and uploaded, nothing saved for the backward pass. Elsewhere it is
+ * tf.dropout (other masks, the same distribution).
+ */
+export function dropout(x: tf.Tensor, rate: number, seed: number): tf.Tensor {
+  if (!(rate >= 0 && rate < 1)) throw new RangeError(`dropout: rate must be in [0, 1) (got ${rate})`);
+  if (rate === 0) return x;
+  if (!activeNtpBackend() || x.dtype !== 'float32') return tf.dropout(x, rate, undefined, seed);
+  const attrs = { rate, seed } as unknown as tf.NamedAttrMap;
+  const run = (t: tf.Tensor) => tf.engine().runKernel(NTP_DROPOUT, { x: t }, attrs) as tf.Tensor;
+  if (!recordingGradients()) return run(x);
+  const op = tf.customGrad(((xi: tf.Tensor) => ({ value: run(xi), gradFunc: (dy: tf.Tensor) => run(dy) })) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return op(x);
 }
 
 const ZERO = new Float32Array(1);

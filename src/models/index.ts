@@ -4,7 +4,7 @@ export { FusedLSTM, fusedLstm, lstmWithTfOps } from './fused-lstm.js';
 export { MultiHeadSelfAttention } from './attention.js';
 export { PositionalEmbedding, ReverseTime, PositiveVariance, LayerNorm, MeanOverTime, FastReLU, SeededDropout } from './small-layers.js';
 export { SeedStream, reseedModel } from './seeds.js';
-export { multiHeadAttention, attentionWithTfOps, layerNorm, layerNormWithTfOps, reluOp } from './fused-ops.js';
+export { multiHeadAttention, attentionWithTfOps, dropout, layerNorm, layerNormWithTfOps, reluOp } from './fused-ops.js';
 export { transformerBlock, lstmBlock, indicatorSubnet } from './blocks.js';
 export { DEFAULT_MODEL_CONFIG, resolveModelConfig, type ModelConfig, type DeepPartial } from './config.js';
 export { buildModel, outputNames, checkModelInputs, predictNamed, HEADS } from './hybrid-model.js';

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
-import { layerNorm, reluOp } from './fused-ops.js';
+import { dropout, layerNorm, reluOp } from './fused-ops.js';
 import { drawSeed, type SeededLayer, type SeedStream } from './seeds.js';
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
@@ -73,7 +73,7 @@ export class SeededDropout extends tf.layers.Layer implements SeededLayer {
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean }): tf.Tensor {
     const x = first(inputs);
     if (!kwargs?.training || this.rate === 0) return x;
-    return tf.tidy(() => tf.dropout(x, this.rate, undefined, drawSeed(this)));
+    return tf.tidy(() => dropout(x, this.rate, drawSeed(this)));
   }
 
   override getConfig(): tf.serialization.ConfigDict {

@@ -17,7 +17,6 @@ import * as tf from '@tensorflow/tfjs';
 
 import { nativeAddon } from '../native/addon.js';
 import { activeNtpBackend, type NtpBackend } from '../runtime/ntp-backend/index.js';
-import { copyOf } from '../runtime/ntp-backend/device-ops.js';
 
 export interface OptimizerState {
   kind: 'native-adam' | 'tfjs-adam';
@@ -123,10 +122,10 @@ export class NativeAdam implements TrainingOptimizer {
 }
 
 /**
- * NativeAdam's step on the `ntp` backend: m and v live on the device; each step copies the
- * parameters into fresh buffers, updates those in place with one native call, and assigns them,
- * so no tensor sharing a parameter's old buffer changes. Its state has NativeAdam's layout, so
- * checkpoints resume across devices.
+ * NativeAdam's step on the `ntp` backend: m and v live on the device; one native call reads each
+ * parameter and writes its update into a fresh buffer, which the variable is assigned, so no
+ * tensor sharing a parameter's old buffer changes (and nothing is copied first). Its state has
+ * NativeAdam's layout, so checkpoints resume across devices.
  */
 export class DeviceAdam implements TrainingOptimizer {
   readonly kind = 'native-adam' as const;
@@ -142,18 +141,22 @@ export class DeviceAdam implements TrainingOptimizer {
       this.m = variables.map((x) => tf.keep(tf.zeros(x.shape)));
       this.v = variables.map((x) => tf.keep(tf.zeros(x.shape)));
     }
-    const fresh = variables.map((x) => tf.engine().makeTensorFromTensorInfo(copyOf(b, x), b));
-    const result = b.addon.tensorAdamStep({
-      params: fresh.map((t) => b.handle(t)), grads: grads.map((g) => b.handle(g)), m: this.m.map((t) => b.handle(t)), v: this.v.map((t) => b.handle(t)),
-      learningRate: this.s.learningRate, beta1: this.s.beta1, beta2: this.s.beta2, epsilon: this.s.epsilon, step: this.step + 1,
-      clipNorm: this.s.clipNorm, l2: l2Coefficients(l2, variables.length),
-    });
-    if (result.applied) {
-      this.step += 1;
-      variables.forEach((x, i) => x.assign(fresh[i]));
+    const fresh = variables.map((x) => tf.engine().makeTensorFromTensorInfo(b.makeOutput(x.shape, 'float32'), b));
+    try {
+      const result = b.addon.tensorAdamStep({
+        params: variables.map((x) => b.handle(x)), out: fresh.map((t) => b.handle(t)), grads: grads.map((g) => b.handle(g)),
+        m: this.m.map((t) => b.handle(t)), v: this.v.map((t) => b.handle(t)),
+        learningRate: this.s.learningRate, beta1: this.s.beta1, beta2: this.s.beta2, epsilon: this.s.epsilon, step: this.step + 1,
+        clipNorm: this.s.clipNorm, l2: l2Coefficients(l2, variables.length),
+      });
+      if (result.applied) {
+        this.step += 1;
+        variables.forEach((x, i) => x.assign(fresh[i]));
+      }
+      return result;
+    } finally {
+      tf.dispose(fresh);
     }
-    tf.dispose(fresh);
-    return result;
   }
 
   async state(): Promise<OptimizerState> {

@@ -51,7 +51,8 @@ AdamResult adam_step(const AdamTensor* tensors, std::size_t count, const AdamSte
   parallel_for(count, 1, [&](std::size_t b, std::size_t e) {
     for (std::size_t i = b; i < e; ++i) {
       const AdamTensor& t = tensors[i];
-      for (std::size_t j = 0; j < t.size; ++j) adam_update(t.param + j, t.m + j, t.v + j, adam_gradient(t.grad[j], t.param[j], t.l2), k);
+      float* out = t.out ? t.out : t.param;
+      for (std::size_t j = 0; j < t.size; ++j) adam_update(t.param[j], out + j, t.m + j, t.v + j, adam_gradient(t.grad[j], t.param[j], t.l2), k);
     }
   });
   r.applied = true;

@@ -30,7 +30,8 @@ struct AdamTensor {
   float* m;
   float* v;
   std::size_t size;
-  float l2 = 0;  // the L2 penalty's coefficient (0: none)
+  float l2 = 0;          // the L2 penalty's coefficient (0: none)
+  float* out = nullptr;  // where the updated parameters go (param is then only read); null: param in place
 };
 
 struct AdamResult {
@@ -39,7 +40,7 @@ struct AdamResult {
   bool applied = false; // false when the norm is not finite: nothing was changed
 };
 
-// Updates every tensor in place. The norm is summed in a fixed order (deterministic for any
+// Updates every tensor (in place, or into `out`). The norm is summed in a fixed order (deterministic for any
 // thread count). A NaN or infinite gradient leaves every tensor as it was (applied = false), so
 // one bad batch cannot turn the weights into NaN before the caller sees it.
 AdamResult adam_step(const AdamTensor* tensors, std::size_t count, const AdamStep& s);
@@ -62,14 +63,15 @@ NTP_HD void adam_sums(float grad, float param, float l2, double* squares, double
   *weight_squares += static_cast<double>(param) * param;
 }
 
-// One element's update (`grad` from adam_gradient): the body the host loop and the CUDA kernel both run.
-NTP_HD void adam_update(float* param, float* m, float* v, float grad, const AdamScalars& k) {
+// One element's update (`grad` from adam_gradient), the new parameter written to *out: the body
+// the host loop and the CUDA kernel both run.
+NTP_HD void adam_update(float param, float* out, float* m, float* v, float grad, const AdamScalars& k) {
   const float g = grad * k.scale;
   const float mm = k.b1 * *m + k.one_b1 * g;
   const float vv = k.b2 * *v + k.one_b2 * g * g;
   *m = mm;
   *v = vv;
-  *param -= k.lr * (mm / k.c1) / (sqrtf(vv / k.c2) + k.eps);
+  *out = param - k.lr * (mm / k.c1) / (sqrtf(vv / k.c2) + k.eps);
 }
 
 }  // namespace ntp

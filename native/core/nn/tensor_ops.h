@@ -12,6 +12,7 @@
 #include <cstdint>
 
 #include "attention.h"
+#include "dropout_mask.h"
 #include "gemm.h"
 #include "../hd.h"
 #include "../indicators/indicator_layers.h"
@@ -28,7 +29,7 @@ enum class DType : int32_t { kFloat32 = 0, kInt32 = 1 };
 enum UnaryOp : int32_t {
   kIdentity = 0, kNotZero, kNeg, kAbs, kSquare, kSqrt, kRsqrt, kExp, kExpm1, kLog, kLog1p,
   kSigmoid, kSoftplus, kRelu, kRelu6, kElu, kLeakyRelu, kTanh, kSin, kCos, kFloor, kCeil, kRound,
-  kSign, kStep, kReciprocal, kClip, kIsFinite, kIsNan, kIsInf, kLogicalNot, kSelu, kErf,
+  kSign, kStep, kReciprocal, kClip, kIsFinite, kIsNan, kIsInf, kLogicalNot, kSelu, kErf, kDropout,
   kUnaryOpCount
 };
 
@@ -44,7 +45,7 @@ enum ReduceOp : int32_t { kSum = 0, kMean, kProd, kMax, kMin, kAny, kAll, kArgMa
 inline constexpr const char* kUnaryOpNames[] = {
   "identity", "notZero", "neg", "abs", "square", "sqrt", "rsqrt", "exp", "expm1", "log", "log1p",
   "sigmoid", "softplus", "relu", "relu6", "elu", "leakyRelu", "tanh", "sin", "cos", "floor", "ceil", "round",
-  "sign", "step", "reciprocal", "clip", "isFinite", "isNan", "isInf", "logicalNot", "selu", "erf"};
+  "sign", "step", "reciprocal", "clip", "isFinite", "isNan", "isInf", "logicalNot", "selu", "erf", "dropout"};
 inline constexpr const char* kBinaryOpNames[] = {
   "add", "sub", "mul", "div", "floorDiv", "mod", "maximum", "minimum", "pow", "squaredDifference",
   "equal", "notEqual", "less", "lessEqual", "greater", "greaterEqual", "logicalAnd", "logicalOr", "atan2"};
@@ -189,8 +190,18 @@ NTP_HD int64_t broadcast_offset(const Broadcast& b, int32_t k, int64_t i) {
   return off;
 }
 
+// Dropout keeps element i with probability 1 - rate (p0), scaled by 1 / (1 - rate), by the
+// counter-based mask of `seed` (p1, an integer below 2^53): a pure function of (seed, i), so the
+// gradient is the same op on dy with the same seed, and nothing is stored or uploaded.
 template <class In, class Out>
 NTP_HD void unary_at(int32_t op, const In* x, Out* y, int64_t i, double p0, double p1) {
+  if (op == kDropout) {
+    // The scale in float, as the fused layer norm and attention form it (the same values).
+    const float rate = static_cast<float>(p0), inv_keep = 1.0f / (1.0f - rate);
+    const bool keep = dropout_keep(static_cast<uint64_t>(p1), static_cast<uint64_t>(i), rate);
+    y[i] = to_element<Out>(keep ? static_cast<double>(x[i]) * inv_keep : 0.0);
+    return;
+  }
   y[i] = to_element<Out>(unary_value(op, static_cast<double>(x[i]), p0, p1));
 }
 
@@ -286,7 +297,8 @@ void fill(DType dtype, void* y, int64_t n, double value);
 // ntp::gemm's product with every pointer on the device (cuda/gemm.cu's kernel on this stream).
 void mat_mul(const GemmArgs& device_args);
 // ntp::adam_step on device pointers: per-tensor sums of squares (one block each, a fixed order),
-// added on the host in tensor order like the host twin, then adam_update per element.
+// added on the host in tensor order like the host twin, then adam_update per element; two
+// launches over a table of the tensors, whatever their number.
 AdamResult adam_step(const AdamTensor* tensors, std::size_t count, const AdamStep& s);
 // ntp::lstm_forward / lstm_backward (nn/lstm.h) with every pointer on the device, on this stream
 // (cuda/lstm.cu); the backward pass works in `scratch`, lstm_device_backward_scratch(s) floats.

@@ -42,7 +42,7 @@ declare module '../../native/types.js' {
     tensorReduce(o: { op: number; dtype: number; outDtype: number; x: number; outer: number; reduce: number; inner: number; out: number }): void;
     tensorCopy(o: { x: number; out: number; dims: Int32Array; srcOffset: number; srcStrides: Int32Array; dstOffset: number; dstStrides: Int32Array }): void;
     tensorFill(o: { dtype: number; out: number; size: number; value: number }): void;
-    tensorAdamStep(o: { params: number[]; grads: number[]; m: number[]; v: number[]; learningRate: number; beta1: number; beta2: number;
+    tensorAdamStep(o: { params: number[]; out?: number[]; grads: number[]; m: number[]; v: number[]; learningRate: number; beta1: number; beta2: number;
       epsilon: number; step: number; clipNorm: number; l2?: Float32Array }): { norm: number; penalty: number; applied: boolean };
     tensorMatMul(o: { a: number; aShape: Int32Array; b: number; bShape: Int32Array; out: number; transposeA?: boolean; transposeB?: boolean;
       bias?: number; biasShape?: Int32Array; activation?: string; alpha?: number }): void;

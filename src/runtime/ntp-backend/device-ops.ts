@@ -10,7 +10,7 @@ import { dtypeCode, type NtpBackend } from './backend.js';
 /** The generic kernels' ops (native/core/nn/tensor_ops.h); the addon exports their codes as `tensorOps`. */
 export type UnaryOp = 'identity' | 'notZero' | 'neg' | 'abs' | 'square' | 'sqrt' | 'rsqrt' | 'exp' | 'expm1' | 'log' | 'log1p'
   | 'sigmoid' | 'softplus' | 'relu' | 'relu6' | 'elu' | 'leakyRelu' | 'tanh' | 'sin' | 'cos' | 'floor' | 'ceil' | 'round'
-  | 'sign' | 'step' | 'reciprocal' | 'clip' | 'isFinite' | 'isNan' | 'isInf' | 'logicalNot' | 'selu' | 'erf';
+  | 'sign' | 'step' | 'reciprocal' | 'clip' | 'isFinite' | 'isNan' | 'isInf' | 'logicalNot' | 'selu' | 'erf' | 'dropout';
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'floorDiv' | 'mod' | 'maximum' | 'minimum' | 'pow' | 'squaredDifference'
   | 'equal' | 'notEqual' | 'less' | 'lessEqual' | 'greater' | 'greaterEqual' | 'logicalAnd' | 'logicalOr' | 'atan2';
 export type ReduceOp = 'sum' | 'mean' | 'prod' | 'max' | 'min' | 'any' | 'all' | 'argMax' | 'argMin';
@@ -81,14 +81,6 @@ export function copyInto(b: NtpBackend, x: tf.TensorInfo, out: tf.TensorInfo, di
   if (tf.util.sizeFromShape(dims as number[]) === 0) return;
   b.addon.tensorCopy({ x: b.handle(x), out: b.handle(out), dims: shapeArg(dims), srcOffset, srcStrides: Int32Array.from(srcStrides),
     dstOffset, dstStrides: Int32Array.from(dstStrides) });
-}
-
-/** A new buffer holding x's values (for kernels that then update it in place). */
-export function copyOf(b: NtpBackend, x: tf.TensorInfo): tf.TensorInfo {
-  const out = b.makeOutput(x.shape, x.dtype);
-  const n = tf.util.sizeFromShape(x.shape);
-  copyInto(b, x, out, [n], 0, [1], 0, [1]);
-  return out;
 }
 
 /** x[begin : begin + size] as a new tensor. */

@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { nativeAddon } from '../../native/addon.js';
 import { NtpBackend, type DeviceMemory, type NtpDevice } from './backend.js';
 import { attentionKernels, NTP_ATTENTION, NTP_ATTENTION_GRAD } from './kernels/attention.js';
-import { elementwiseKernels } from './kernels/elementwise.js';
+import { elementwiseKernels, NTP_DROPOUT } from './kernels/elementwise.js';
 import type { NtpKernel } from './kernels/kernel.js';
 import { indicatorKernels, NTP_INDICATOR, NTP_INDICATOR_GRAD } from './kernels/indicators.js';
 import { layerNormKernels, NTP_LAYER_NORM, NTP_LAYER_NORM_GRAD } from './kernels/layer-norm.js';
@@ -20,7 +20,7 @@ import { matMulKernels } from './kernels/matmul.js';
 import { reduceKernels } from './kernels/reduce.js';
 import { shapeKernels } from './kernels/shape.js';
 
-export { NtpBackend, NTP_ATTENTION, NTP_ATTENTION_GRAD, NTP_INDICATOR, NTP_INDICATOR_GRAD, NTP_LAYER_NORM, NTP_LAYER_NORM_GRAD, NTP_LSTM, NTP_LSTM_GRAD, type DeviceMemory, type NtpDevice };
+export { NtpBackend, NTP_ATTENTION, NTP_ATTENTION_GRAD, NTP_DROPOUT, NTP_INDICATOR, NTP_INDICATOR_GRAD, NTP_LAYER_NORM, NTP_LAYER_NORM_GRAD, NTP_LSTM, NTP_LSTM_GRAD, type DeviceMemory, type NtpDevice };
 export const NTP_BACKEND = 'ntp';
 
 const KERNELS: NtpKernel[] = [...elementwiseKernels, ...reduceKernels, ...shapeKernels, ...matMulKernels, ...lstmKernels, ...indicatorKernels,

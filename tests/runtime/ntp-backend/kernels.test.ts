@@ -9,8 +9,9 @@ import test from 'ava';
 import * as tf from '@tensorflow/tfjs';
 
 import { INDICATOR_KINDS, indicatorOp, type IndicatorKind } from '../../../src/indicators/ops.js';
-import { attentionWithTfOps, fusedLstm, layerNorm, layerNormWithTfOps, multiHeadAttention, setNativeKernels } from '../../../src/models/index.js';
-import { NTP_KERNELS, useNtpBackend } from '../../../src/runtime/ntp-backend/index.js';
+import { attentionWithTfOps, dropout, fusedLstm, layerNorm, layerNormWithTfOps, multiHeadAttention, setNativeKernels } from '../../../src/models/index.js';
+import { nativeAddon } from '../../../src/native/addon.js';
+import { NTP_DROPOUT, NTP_KERNELS, useNtpBackend } from '../../../src/runtime/ntp-backend/index.js';
 import { testDevice } from './device.js';
 import { mulberry32 } from '../../../src/data/random.js';
 
@@ -208,6 +209,46 @@ for (const [label, shape, withResidual, rate] of [['plain', [3, 5, 8], false, 0]
     }
   }, 1e-5, 1e-6);
 }
+
+// ------------------------------------------------------------------ dropout (ntp's own kernel)
+// tfjs's dropout draws its mask in JS, so there is no cpu kernel to compare with: the checks are
+// its definition, its gradient, and that its mask is the fused layer norm's (one mask function).
+test.serial('NtpDropout keeps x / (1 - rate) or 0 by its seed, its gradient uses the same mask, and the mask is the fused kernels\'', async (t) => {
+  const n = 20000, rate = 0.3, w = values(n, 42);
+  const x = values(n, 41).map((v) => v + 4);  // never 0, so a kept element is told apart
+  const [y, g, again, other] = await runOn('ntp', () => {
+    const xt = tf.tensor1d(x), wt = tf.tensor1d(w);
+    return [dropout(xt, rate, 9), tf.grad((xi: tf.Tensor) => tf.sum(tf.mul(dropout(xi, rate, 9), wt)))(xt), dropout(xt, rate, 9), dropout(xt, rate, 10)];
+  });
+  const kept = y.values.map((v) => v !== 0);
+  const bad = y.values.findIndex((v, i) => v !== 0 && !close(v, x[i] / (1 - rate), 1e-6, 0));
+  t.is(bad, -1, `element ${bad}: ${y.values[bad]} for x ${x[bad]}`);
+  const share = kept.filter(Boolean).length / n;
+  t.true(Math.abs(share - (1 - rate)) < 0.015, `kept ${share}`);
+  t.deepEqual(again.values, y.values, 'the same seed, the same mask');
+  t.notDeepEqual(other.values, y.values, 'another seed, another mask');
+  const badGrad = g.values.findIndex((v, i) => !close(v, kept[i] ? w[i] / (1 - rate) : 0, 1e-6, 0));
+  t.is(badGrad, -1, `gradient ${badGrad}: ${g.values[badGrad]}`);
+  // The cpu path's fused residual + layer norm with x = 0 and a residual of ones writes
+  // s = mask / (1 - rate) for its backward pass: the same mask must come out.
+  const rows = 100, dim = 200, sum = new Float32Array(n);
+  nativeAddon().layerNormForward({ x: new Float32Array(n), gamma: new Float32Array(dim).fill(1), beta: new Float32Array(dim), rows, dim,
+    epsilon: 1e-3, residual: new Float32Array(n).fill(1), dropout: rate, seed: 9, out: { y: new Float32Array(n), mean: new Float32Array(rows),
+      rstd: new Float32Array(rows), sum } });
+  t.deepEqual(Array.from(sum, (v) => v !== 0), kept);
+});
+
+test.serial('NtpDropout refuses a rate outside [0, 1) and a seed that is not an integer below 2^53', async (t) => {
+  await tf.setBackend('ntp');
+  const x = f([4]);
+  const run = (rate: number, seed: number) => tf.engine().runKernel(NTP_DROPOUT, { x }, { rate, seed } as unknown as tf.NamedAttrMap);
+  t.throws(() => run(1, 3), { message: /alpha must be in \[0, 1\)/ });
+  t.throws(() => run(-0.1, 3), { message: /alpha must be in \[0, 1\)/ });
+  t.throws(() => run(0.5, 1.5), { message: /beta/ });
+  t.throws(() => run(0.5, 2 ** 53), { message: /beta/ });
+  t.throws(() => dropout(x, 1, 3), { message: /rate must be in \[0, 1\)/ });
+  tf.dispose(x);
+});
 
 // ------------------------------------------------------------------ attention (ntp's own kernels)
 // multiHeadAttention runs NtpAttention / NtpAttentionGrad on ntp; the cpu reference is the tfjs-op

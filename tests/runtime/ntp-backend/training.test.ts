@@ -133,6 +133,22 @@ test.serial('a NaN gradient on ntp changes no weight, moment or step count', asy
   tf.dispose(vars);
 });
 
+test.serial('the fused Adam step refuses a buffer it writes twice or also reads as a gradient', async (t) => {
+  // All tensors of a step update concurrently: an aliased buffer would make the result depend on timing.
+  await tf.setBackend('ntp');
+  const [p, g, m, v, out, p2] = [0, 1, 2, 3, 4, 5].map(() => tf.tensor([1, 2, 3]));
+  const h = (x: tf.Tensor) => ntp.handle(x);
+  const step = (o: { params: tf.Tensor[]; grads: tf.Tensor[]; m: tf.Tensor[]; v: tf.Tensor[]; out?: tf.Tensor[] }) => ntp.addon.tensorAdamStep({
+    params: o.params.map(h), grads: o.grads.map(h), m: o.m.map(h), v: o.v.map(h), ...(o.out ? { out: o.out.map(h) } : {}),
+    learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, step: 1, clipNorm: 0 });
+  t.throws(() => step({ params: [p], grads: [g], m: [m], v: [m] }), { message: /v\[0\] is the same buffer as .*m\[0\]/ });
+  t.throws(() => step({ params: [p], grads: [m], m: [m], v: [v] }), { message: /grads\[0\] is the same buffer as .*m\[0\]/ });
+  t.throws(() => step({ params: [p, p2], grads: [g, g], m: [m, v], v: [v, out] }), { message: /m\[1\] is the same buffer/ });
+  t.throws(() => step({ params: [p, p2], grads: [g, g], m: [m, v], v: [out, tf.tensor([0, 0, 0])], out: [p2, p2] }), { message: /out\[1\]|params\[1\]/ });
+  // Gradients may share a buffer, and out[i] may be params[i] (in place).
+  t.true(step({ params: [p, p2], grads: [g, g], m: [m, v], v: [out, tf.tensor([0, 0, 0])], out: [p, p2] }).applied);
+});
+
 test.serial('a training step on ntp reads one tensor back from the device: the loss', async (t) => {
   // Every read stalls a GPU until its queue drains; the step's only one is the loss it reports
   // (the learnable indicators' periods reach their kernels clipped on the device, unread). The

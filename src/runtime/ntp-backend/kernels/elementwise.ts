@@ -7,7 +7,13 @@ import * as tf from '@tensorflow/tfjs';
 
 import type { NtpBackend } from '../backend.js';
 import { binary, cast, select, unary, type BinaryOp, type UnaryOp } from '../device-ops.js';
-import type { NtpKernel } from './kernel.js';
+import { float32Inputs, type NtpKernel } from './kernel.js';
+
+/**
+ * Dropout with the mask computed on the device from its seed (native/core/nn/dropout_mask.h):
+ * x / (1 - rate) where kept, else 0. Its gradient is the same kernel on dy with the same seed.
+ */
+export const NTP_DROPOUT = 'NtpDropout';
 
 type Attrs = Record<string, unknown>;
 
@@ -69,4 +75,8 @@ export const elementwiseKernels: NtpKernel[] = [
     return acc;
   }],
   ['Select', ({ inputs, backend }) => select(backend, inputs.condition, inputs.t, inputs.e)],
+  [NTP_DROPOUT, ({ inputs, backend, attrs }) => {
+    float32Inputs(NTP_DROPOUT, inputs);
+    return unary(backend, inputs.x, 'dropout', 'float32', Number(attrs.rate), Number(attrs.seed));
+  }],
 ];
