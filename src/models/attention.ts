@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
+import { linear } from './fused-dense.js';
 import { multiHeadAttention } from './fused-ops.js';
 import { drawSeed, type SeededLayer, type SeedStream } from './seeds.js';
 
@@ -65,18 +66,16 @@ export class MultiHeadSelfAttention extends tf.layers.Layer implements SeededLay
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor {
     return tf.tidy(() => {
       const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor3D;
-      const [B, T, D] = x.shape;
       const H = this.heads, K = this.keyDim;
       const w = (n: string) => this.weightsByName[n].read();
       // One [B*T, D] x [D, 3*H*K] product for Q, K and V (one big GEMM instead of three), then
       // the fused attention reads the packed projection in place (no head transposes).
       const kernel = tf.concat([w('query_kernel'), w('key_kernel'), w('value_kernel')], 1) as tf.Tensor2D;
       const bias = tf.concat([w('query_bias'), w('key_bias'), w('value_bias')], 0);
-      const qkv = tf.fused.matMul({ a: x.reshape([B * T, D]), b: kernel, bias }).reshape([B, T, 3 * H * K]) as tf.Tensor3D;
+      const qkv = linear(x, kernel, bias as tf.Tensor1D) as tf.Tensor3D;
       const rate = kwargs?.training ? this.dropout : 0;
-      const ctx = multiHeadAttention(qkv, H, K, rate, rate > 0 ? drawSeed(this) : undefined).reshape([B * T, H * K]);
-      return tf.fused.matMul({ a: ctx as tf.Tensor2D, b: w('output_kernel') as tf.Tensor2D, bias: w('output_bias') })
-        .reshape([B, T, D]);
+      const ctx = multiHeadAttention(qkv, H, K, rate, rate > 0 ? drawSeed(this) : undefined);
+      return linear(ctx, w('output_kernel') as tf.Tensor2D, w('output_bias') as tf.Tensor1D);
     });
   }
 

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 
 import { LearnableIndicators } from '../indicators/learnable-indicators.js';
 import { MultiHeadSelfAttention } from './attention.js';
+import { fusedDense } from './fused-dense.js';
 import { FusedLSTM } from './fused-lstm.js';
 import { activeNtpBackend } from '../runtime/ntp-backend/index.js';
 import { nativeKernelsEnabled } from './native-kernels.js';
@@ -48,8 +49,8 @@ export function transformerBlock(x: Sym, o: TransformerBlockOptions): Sym {
   // Linear Dense + separate ReLU: tfjs fuses bias (and activation) into the native GEMM only for
   // linear activations while recording gradients, and an unfused bias add broadcasts slowly.
   const ff1 = new FastReLU({ name: `${o.name}_ff1_relu` }).apply(
-    tf.layers.dense({ units: o.ffnDim, kernelRegularizer: l2(o.l2), kernelInitializer: glorotUniform(o.seeds), name: `${o.name}_ff1` }).apply(h) as Sym) as Sym;
-  const ff2 = tf.layers.dense({ units: D, kernelRegularizer: l2(o.l2), kernelInitializer: glorotUniform(o.seeds), name: `${o.name}_ff2` }).apply(ff1) as Sym;
+    fusedDense({ units: o.ffnDim, kernelRegularizer: l2(o.l2), kernelInitializer: glorotUniform(o.seeds), name: `${o.name}_ff1` }).apply(h) as Sym) as Sym;
+  const ff2 = fusedDense({ units: D, kernelRegularizer: l2(o.l2), kernelInitializer: glorotUniform(o.seeds), name: `${o.name}_ff2` }).apply(ff1) as Sym;
   return new LayerNorm({ dropout: o.dropout, seeds: o.seeds, name: `${o.name}_ln2` }).apply([h, ff2]) as Sym;
 }
 
@@ -117,7 +118,7 @@ export interface IndicatorSubnetOptions {
 export function indicatorSubnet(close: Sym, o: IndicatorSubnetOptions): Sym {
   let h = learnableIndicators(close, o);
   [...o.hidden, o.output].forEach((units, i) => {
-    h = tf.layers.dense({ units, activation: 'relu', kernelRegularizer: l2(o.l2), kernelInitializer: glorotUniform(o.seeds), name: `${o.name}_dense${i}` }).apply(h) as Sym;
+    h = fusedDense({ units, activation: 'relu', kernelRegularizer: l2(o.l2), kernelInitializer: glorotUniform(o.seeds), name: `${o.name}_dense${i}` }).apply(h) as Sym;
     if (i < o.hidden.length && o.dropout > 0) {
       h = new SeededDropout({ rate: o.dropout, seeds: o.seeds, name: `${o.name}_dropout${i}` }).apply(h) as Sym;
     }

@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 
 import { deriveSeed } from '../data/random.js';
 import { glorotUniform, indicatorSubnet, lstmBlock, transformerBlock } from './blocks.js';
+import { fusedDense } from './fused-dense.js';
 import { resolveModelConfig, type DeepPartial, type ModelConfig } from './config.js';
 import { SeedStream } from './seeds.js';
 import { MeanOverTime, PositionalEmbedding, PositiveVariance, RecentReturns, SeededDropout } from './small-layers.js';
@@ -34,7 +35,7 @@ export function buildModel(partial: DeepPartial<ModelConfig> = {}, options: { se
   const c = resolveModelConfig(partial);
   const seeds = new SeedStream(deriveSeed(options.seed ?? 0, 'build'));
   const reg = c.l2 > 0 ? () => tf.regularizers.l2({ l2: c.l2 }) : () => undefined;
-  const dense = (args: Parameters<typeof tf.layers.dense>[0]) => tf.layers.dense({ kernelInitializer: glorotUniform(seeds), kernelRegularizer: reg(), ...args });
+  const dense = (args: Parameters<typeof tf.layers.dense>[0]) => fusedDense({ kernelInitializer: glorotUniform(seeds), kernelRegularizer: reg(), ...args });
   const features = tf.input({ shape: [c.lookback, c.features], name: 'features' });
   const close = tf.input({ shape: [c.lookback], name: 'close' });
 
@@ -70,7 +71,7 @@ export function buildModel(partial: DeepPartial<ModelConfig> = {}, options: { se
     outputs.push(dense({ units: 1, name: `price_h${h}` }).apply(z) as Sym);
     if (recent) {
       const logit = dense({ units: 1, name: `direction_h${h}_logit` }).apply(z) as Sym;
-      const skip = tf.layers.dense({ units: 1, useBias: false, kernelInitializer: 'zeros', kernelRegularizer: reg(), name: `direction_h${h}_recent` }).apply(recent) as Sym;
+      const skip = fusedDense({ units: 1, useBias: false, kernelInitializer: 'zeros', kernelRegularizer: reg(), name: `direction_h${h}_recent` }).apply(recent) as Sym;
       const sum = tf.layers.add({ name: `direction_h${h}_sum` }).apply([logit, skip]) as Sym;
       outputs.push(tf.layers.activation({ activation: 'sigmoid', name: `direction_h${h}` }).apply(sum) as Sym);
     } else {

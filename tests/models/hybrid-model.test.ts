@@ -35,8 +35,8 @@ test.serial('default config: SPEC sizes, nine named outputs with valid ranges', 
   t.deepEqual(model.outputNames.slice(0, 3), ['price_h0', 'direction_h0', 'variance_h0']);
   t.deepEqual(model.inputs.map((i) => i.shape), [[null, 64, 10], [null, 64]]);
   t.is(model.getLayer('merge').outputShape[1], 212);  // 64 + 128 + 20
-  // L2 on every Dense kernel.
-  const dense = model.layers.filter((l) => l.getClassName() === 'Dense');
+  // L2 on every Dense kernel (FusedDense: tfjs's Dense, one op per call on ntp).
+  const dense = model.layers.filter((l) => l.getClassName() === 'FusedDense');
   t.true(dense.length > 0 && dense.every((l) => (l.getConfig().kernelRegularizer as { config?: { l2?: number } } | null)?.config?.l2 === 1e-4));
   const { features, close } = batch(5, 64, 10);
   const out = predictNamed(model, features, close);

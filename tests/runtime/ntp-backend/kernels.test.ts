@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { INDICATOR_KINDS, indicatorOp, type IndicatorKind } from '../../../src/indicators/ops.js';
 import { attentionWithTfOps, dropout, fusedLstm, layerNorm, layerNormWithTfOps, multiHeadAttention, setNativeKernels } from '../../../src/models/index.js';
 import { nativeAddon } from '../../../src/native/addon.js';
+import { fusedDense, linear } from '../../../src/models/fused-dense.js';
 import { NTP_DROPOUT, NTP_KERNELS, useNtpBackend } from '../../../src/runtime/ntp-backend/index.js';
 import { testDevice } from './device.js';
 import { mulberry32 } from '../../../src/data/random.js';
@@ -209,6 +210,49 @@ for (const [label, shape, withResidual, rate] of [['plain', [3, 5, 8], false, 0]
     }
   }, 1e-5, 1e-6);
 }
+
+// ------------------------------------------------------------------ affine layers (linear, FusedDense)
+// `linear` is one _FusedMatMul with its own gradient on ntp and tfjs's fused.matMul path on cpu:
+// values and the gradients of x, W and b agree, for 3-D and 2-D inputs, ReLU or not, bias or not.
+for (const [label, xShape, N, activation, withBias] of [['3-D input, bias', [3, 5, 4], 6, 'linear', true],
+  ['3-D input, ReLU', [2, 7, 3], 5, 'relu', true], ['2-D input, no bias', [4, 3], 2, 'linear', false],
+  ['one row, ReLU, no bias', [1, 9], 1, 'relu', false]] as const) {
+  same(`linear, ${label}: values and gradients`, () => {
+    const K = xShape[xShape.length - 1];
+    const x = f([...xShape], 51), w = f([K, N], 52), b = f([N], 53), g = f([...xShape.slice(0, -1), N], 54);
+    const y = (xi: tf.Tensor, wi: tf.Tensor, bi?: tf.Tensor) => linear(xi, wi as tf.Tensor2D, (bi ?? null) as tf.Tensor1D | null, activation);
+    if (!withBias) return [y(x, w), ...tf.grads((xi: tf.Tensor, wi: tf.Tensor) => tf.sum(tf.mul(y(xi, wi), g)))([x, w])];
+    return [y(x, w, b), ...tf.grads((xi: tf.Tensor, wi: tf.Tensor, bi: tf.Tensor) => tf.sum(tf.mul(y(xi, wi, bi), g)))([x, w, b])];
+  }, 1e-5, 1e-6);
+}
+
+test.serial('FusedDense saves as its own class, loads back, and predicts as tfjs Dense with the same weights', async (t) => {
+  await tf.setBackend('cpu');
+  const args = { units: 3, activation: 'relu' as const, kernelRegularizer: tf.regularizers.l2({ l2: 0.01 }) };
+  const build = (layer: tf.layers.Layer) => {
+    const input = tf.input({ shape: [5, 4] });
+    return tf.model({ inputs: input, outputs: layer.apply(input) as tf.SymbolicTensor });
+  };
+  const fused = build(fusedDense({ ...args, name: 'fd' })), plain = build(tf.layers.dense({ ...args, name: 'pd' }));
+  plain.setWeights(fused.getWeights());
+  const x = f([2, 5, 4], 61);
+  const want = plain.predict(x) as tf.Tensor;
+  const loaded = await tf.models.modelFromJSON(fused.toJSON(null, false) as unknown as tf.io.ModelJSON);
+  loaded.setWeights(fused.getWeights());
+  t.is(loaded.layers[1].getClassName(), 'FusedDense');
+  t.deepEqual((loaded.layers[1].getConfig().kernelRegularizer as { config: { l2: number } }).config.l2, 0.01);
+  for (const backend of ['cpu', 'ntp']) {
+    await tf.setBackend(backend);
+    const got = tf.tidy(() => Array.from((loaded.predict(x) as tf.Tensor).dataSync()));
+    const ref = Array.from(want.dataSync());
+    t.true(got.every((v, i) => close(v, ref[i], 1e-6, 1e-7)), `${backend}: ${got} vs ${ref}`);
+  }
+  await tf.setBackend('cpu');
+  tf.dispose([x, want]);
+  fused.dispose();
+  plain.dispose();
+  loaded.dispose();
+});
 
 // ------------------------------------------------------------------ dropout (ntp's own kernel)
 // tfjs's dropout draws its mask in JS, so there is no cpu kernel to compare with: the checks are

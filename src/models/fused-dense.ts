@@ -1,0 +1,96 @@
+/**
+ * The model's affine layers as one op each on the `ntp` backend. tfjs-layers' Dense reaches the
+ * GEMM through K.dot and fused.matMul: reshapes to 2-D and back, an identity transpose, a
+ * customGrad that saves four tensors, and a gradient of a dozen small kernels. On `ntp` that is
+ * ~28 kernels per Dense per training step, about half of a step's dispatches. `linear` runs
+ * x [..., K] @ W [K, N] + b as one `_FusedMatMul` (its GEMM broadcasts W over the leading axes),
+ * saves three tensors, and computes dx, dW and db with five kernels (seven with a ReLU).
+ * On every other backend it is tfjs's own path, so the CPU path computes what it did before.
+ *
+ * `FusedDense` is tfjs-layers' Dense with its call routed through `linear`: the same weights,
+ * config, initialisers and regularisers (models/penalties.ts reads them), saved under its own class
+ * name like FusedLSTM; files with plain Dense layers still load as Dense.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+import { activeNtpBackend } from '../runtime/ntp-backend/index.js';
+import { recordingGradients } from './gradient-mode.js';
+
+export type LinearActivation = 'linear' | 'relu';
+
+/** x [..., K] @ kernel [K, N] (+ bias [N]), then `activation`: [..., N]. */
+export function linear(x: tf.Tensor, kernel: tf.Tensor2D, bias: tf.Tensor1D | null, activation: LinearActivation = 'linear'): tf.Tensor {
+  const [K, N] = kernel.shape;
+  if (x.shape[x.rank - 1] !== K) throw new RangeError(`linear: input [${x.shape}] does not match a [${K}, ${N}] kernel`);
+  if (bias && bias.shape[0] !== N) throw new RangeError(`linear: bias [${bias.shape}] does not match a [${K}, ${N}] kernel`);
+  if (!activeNtpBackend()) {
+    return tf.tidy(() => {
+      const y = tf.fused.matMul({ a: x.reshape([-1, K]) as tf.Tensor2D, b: kernel, bias: bias ?? undefined, activation });
+      return y.reshape([...x.shape.slice(0, -1), N]);
+    });
+  }
+  const attrs = { transposeA: false, transposeB: false, activation, leakyreluAlpha: 0 } as unknown as tf.NamedAttrMap;
+  const forward = (xi: tf.Tensor, w: tf.Tensor, b?: tf.Tensor) =>
+    tf.engine().runKernel('_FusedMatMul', b ? { a: xi, b: w, bias: b } : { a: xi, b: w }, attrs) as tf.Tensor;
+  if (!recordingGradients()) return forward(x, kernel, bias ?? undefined);
+  const gradients = (dy: tf.Tensor, [xi, w, y]: tf.Tensor[]) => {
+    const dz = activation === 'relu' ? tf.mul(dy, tf.step(y)) : dy;
+    const dz2 = dz.reshape([-1, N]);
+    const grads = [tf.matMul(dz, w, false, true), tf.matMul(xi.reshape([-1, K]), dz2, true, false)];
+    return bias ? [...grads, tf.sum(dz2, 0)] : grads;
+  };
+  if (bias) {
+    const op = tf.customGrad(((xi: tf.Tensor, w: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+      const y = forward(xi, w, b);
+      save([xi, w, y]);
+      return { value: y, gradFunc: gradients };
+    }) as unknown as Parameters<typeof tf.customGrad>[0]);
+    return op(x, kernel, bias);
+  }
+  const op = tf.customGrad(((xi: tf.Tensor, w: tf.Tensor, save: tf.GradSaveFunc) => {
+    const y = forward(xi, w);
+    save([xi, w, y]);
+    return { value: y, gradFunc: gradients };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return op(x, kernel);
+}
+
+type DenseArgs = Parameters<typeof tf.layers.dense>[0];
+type Dense = ReturnType<typeof tf.layers.dense>;
+// tfjs-layers exports Dense's factory, not its class: the class is the factory's product's.
+const DenseBase = Object.getPrototypeOf(tf.layers.dense({ units: 1, name: 'fused_dense_base_probe' })).constructor as new (args: DenseArgs) => Dense;
+
+export class FusedDense extends DenseBase {
+  static readonly className = 'FusedDense';
+  private readonly activationName: string;
+  private kernelWeight: tf.LayerVariable | null = null;
+  private biasWeight: tf.LayerVariable | null = null;
+
+  constructor(args: DenseArgs) {
+    super(args);
+    this.activationName = args.activation ?? 'linear';
+  }
+
+  override build(inputShape: tf.Shape | tf.Shape[]): void {
+    super.build(inputShape);
+    const weight = (suffix: string) => this.weights.find((w) => w.originalName.endsWith(suffix)) ?? null;
+    this.kernelWeight = weight('/kernel');
+    this.biasWeight = weight('/bias');
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor | tf.Tensor[] {
+    const activation = this.activationName;
+    if ((activation !== 'linear' && activation !== 'relu') || !this.kernelWeight) return super.call(inputs, kwargs);
+    return tf.tidy(() => {
+      const x = Array.isArray(inputs) ? inputs[0] : inputs;
+      return linear(x, this.kernelWeight!.read() as tf.Tensor2D, (this.biasWeight?.read() ?? null) as tf.Tensor1D | null, activation);
+    });
+  }
+}
+// fromConfig is Dense's, inherited (the constructor type above does not list statics).
+tf.serialization.registerClass(FusedDense as unknown as tf.serialization.SerializableConstructor<FusedDense>);
+
+/** A FusedDense layer (tf.layers.dense's arguments). */
+export function fusedDense(args: DenseArgs): FusedDense {
+  return new FusedDense(args);
+}
