@@ -3,8 +3,9 @@
  * GEMM through K.dot and fused.matMul: reshapes to 2-D and back, an identity transpose, a
  * customGrad that saves four tensors, and a gradient of a dozen small kernels. On `ntp` that is
  * ~28 kernels per Dense per training step, about half of a step's dispatches. `linear` runs
- * x [..., K] @ W [K, N] + b as one `_FusedMatMul` (its GEMM broadcasts W over the leading axes),
- * saves three tensors, and computes dx, dW and db with five kernels (seven with a ReLU).
+ * x [..., K] @ W [K, N] + b as one `_FusedMatMul` over x viewed as [M, K] (one large GEMM; the
+ * views are free Reshapes, untaped inside the op), saves three tensors, and computes dx, dW and
+ * db with five kernels (seven with a ReLU) plus views.
  * On every other backend it is tfjs's own path, so the CPU path computes what it did before.
  *
  * `FusedDense` is tfjs-layers' Dense with its call routed through `linear`: the same weights,
@@ -30,14 +31,16 @@ export function linear(x: tf.Tensor, kernel: tf.Tensor2D, bias: tf.Tensor1D | nu
     });
   }
   const attrs = { transposeA: false, transposeB: false, activation, leakyreluAlpha: 0 } as unknown as tf.NamedAttrMap;
-  const forward = (xi: tf.Tensor, w: tf.Tensor, b?: tf.Tensor) =>
-    tf.engine().runKernel('_FusedMatMul', b ? { a: xi, b: w, bias: b } : { a: xi, b: w }, attrs) as tf.Tensor;
-  if (!recordingGradients()) return forward(x, kernel, bias ?? undefined);
+  const outShape = [...x.shape.slice(0, -1), N];
+  const forward = (xi: tf.Tensor, w: tf.Tensor, b?: tf.Tensor) => {
+    const a = xi.reshape([-1, K]);
+    return (tf.engine().runKernel('_FusedMatMul', b ? { a, b: w, bias: b } : { a, b: w }, attrs) as tf.Tensor).reshape(outShape);
+  };
+  if (!recordingGradients()) return tf.tidy(() => forward(x, kernel, bias ?? undefined));
   const gradients = (dy: tf.Tensor, [xi, w, y]: tf.Tensor[]) => {
-    const dz = activation === 'relu' ? tf.mul(dy, tf.step(y)) : dy;
-    const dz2 = dz.reshape([-1, N]);
-    const grads = [tf.matMul(dz, w, false, true), tf.matMul(xi.reshape([-1, K]), dz2, true, false)];
-    return bias ? [...grads, tf.sum(dz2, 0)] : grads;
+    const dz = (activation === 'relu' ? tf.mul(dy, tf.step(y)) : dy).reshape([-1, N]);
+    const grads = [tf.matMul(dz, w, false, true).reshape(xi.shape), tf.matMul(xi.reshape([-1, K]), dz, true, false)];
+    return bias ? [...grads, tf.sum(dz, 0)] : grads;
   };
   if (bias) {
     const op = tf.customGrad(((xi: tf.Tensor, w: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
