@@ -23,7 +23,7 @@ export type LinearActivation = 'linear' | 'relu';
 export function linear(x: tf.Tensor, kernel: tf.Tensor2D, bias: tf.Tensor1D | null, activation: LinearActivation = 'linear'): tf.Tensor {
   const [K, N] = kernel.shape;
   if (x.shape[x.rank - 1] !== K) throw new RangeError(`linear: input [${x.shape}] does not match a [${K}, ${N}] kernel`);
-  if (bias && bias.shape[0] !== N) throw new RangeError(`linear: bias [${bias.shape}] does not match a [${K}, ${N}] kernel`);
+  if (bias && (bias.rank !== 1 || bias.shape[0] !== N)) throw new RangeError(`linear: bias [${bias.shape}] does not match a [${K}, ${N}] kernel`);
   if (!activeNtpBackend()) {
     return tf.tidy(() => {
       const y = tf.fused.matMul({ a: x.reshape([-1, K]) as tf.Tensor2D, b: kernel, bias: bias ?? undefined, activation });
@@ -37,6 +37,8 @@ export function linear(x: tf.Tensor, kernel: tf.Tensor2D, bias: tf.Tensor1D | nu
     return (tf.engine().runKernel('_FusedMatMul', b ? { a, b: w, bias: b } : { a, b: w }, attrs) as tf.Tensor).reshape(outShape);
   };
   if (!recordingGradients()) return tf.tidy(() => forward(x, kernel, bias ?? undefined));
+  // y is saved only for the ReLU's gradient (it would keep the output's buffer alive otherwise).
+  const saved = (xi: tf.Tensor, w: tf.Tensor, y: tf.Tensor) => (activation === 'relu' ? [xi, w, y] : [xi, w]);
   const gradients = (dy: tf.Tensor, [xi, w, y]: tf.Tensor[]) => {
     const dz = (activation === 'relu' ? tf.mul(dy, tf.step(y)) : dy).reshape([-1, N]);
     const grads = [tf.matMul(dz, w, false, true).reshape(xi.shape), tf.matMul(xi.reshape([-1, K]), dz, true, false)];
@@ -45,7 +47,7 @@ export function linear(x: tf.Tensor, kernel: tf.Tensor2D, bias: tf.Tensor1D | nu
   if (bias) {
     const op = tf.customGrad(((xi: tf.Tensor, w: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
       const y = forward(xi, w, b);
-      save([xi, w, y]);
+      save(saved(xi, w, y));
       return { value: y, gradFunc: gradients };
     }) as unknown as Parameters<typeof tf.customGrad>[0]);
     return op(x, kernel, bias);
@@ -63,33 +65,29 @@ type Dense = ReturnType<typeof tf.layers.dense>;
 // tfjs-layers exports Dense's factory, not its class: the class is the factory's product's.
 const DenseBase = Object.getPrototypeOf(tf.layers.dense({ units: 1, name: 'fused_dense_base_probe' })).constructor as new (args: DenseArgs) => Dense;
 
+/** What FusedDense reads of Dense's private state (set by Dense's constructor and build). */
+interface DenseInternals {
+  activation: { getClassName(): string };
+  kernel: tf.LayerVariable | null;
+  bias: tf.LayerVariable | null;
+}
+
 export class FusedDense extends DenseBase {
   static readonly className = 'FusedDense';
-  private readonly activationName: string;
-  private kernelWeight: tf.LayerVariable | null = null;
-  private biasWeight: tf.LayerVariable | null = null;
-
-  constructor(args: DenseArgs) {
-    super(args);
-    this.activationName = args.activation ?? 'linear';
-  }
-
-  override build(inputShape: tf.Shape | tf.Shape[]): void {
-    super.build(inputShape);
-    const weight = (suffix: string) => this.weights.find((w) => w.originalName.endsWith(suffix)) ?? null;
-    this.kernelWeight = weight('/kernel');
-    this.biasWeight = weight('/bias');
-  }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor | tf.Tensor[] {
-    const activation = this.activationName;
-    if ((activation !== 'linear' && activation !== 'relu') || !this.kernelWeight) return super.call(inputs, kwargs);
+    const self = this as unknown as DenseInternals;
+    const activation = self.activation.getClassName();
+    if ((activation !== 'linear' && activation !== 'relu') || !self.kernel) return super.call(inputs, kwargs);
+    if (Array.isArray(inputs) && inputs.length !== 1) throw new RangeError(`${this.name}: expects one input (got ${inputs.length})`);
     return tf.tidy(() => {
+      this.invokeCallHook(inputs, kwargs);
       const x = Array.isArray(inputs) ? inputs[0] : inputs;
-      return linear(x, this.kernelWeight!.read() as tf.Tensor2D, (this.biasWeight?.read() ?? null) as tf.Tensor1D | null, activation);
+      return linear(x, self.kernel!.read() as tf.Tensor2D, (self.bias?.read() ?? null) as tf.Tensor1D | null, activation);
     });
   }
 }
+
 // fromConfig is Dense's, inherited (the constructor type above does not list statics).
 tf.serialization.registerClass(FusedDense as unknown as tf.serialization.SerializableConstructor<FusedDense>);
 

@@ -1,5 +1,6 @@
 /** The model domain: native kernels under tfjs, the fused LSTM, the hybrid model's layers and blocks, save/load. */
 export { setNativeKernels, nativeKernelsEnabled } from './native-kernels.js';
+export { FusedDense, fusedDense, linear } from './fused-dense.js';
 export { FusedLSTM, fusedLstm, lstmWithTfOps } from './fused-lstm.js';
 export { MultiHeadSelfAttention } from './attention.js';
 export { PositionalEmbedding, ReverseTime, PositiveVariance, LayerNorm, MeanOverTime, FastReLU, SeededDropout } from './small-layers.js';

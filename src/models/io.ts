@@ -15,6 +15,7 @@ import { writePoint } from '../util/fault.js';
 import { namedFsError } from '../util/fs-errors.js';
 
 // Side-effect imports: register the custom layers a saved model may reference.
+import './fused-dense.js';
 import './fused-lstm.js';
 import './attention.js';
 import './small-layers.js';

@@ -29,7 +29,8 @@ enum class DType : int32_t { kFloat32 = 0, kInt32 = 1 };
 enum UnaryOp : int32_t {
   kIdentity = 0, kNotZero, kNeg, kAbs, kSquare, kSqrt, kRsqrt, kExp, kExpm1, kLog, kLog1p,
   kSigmoid, kSoftplus, kRelu, kRelu6, kElu, kLeakyRelu, kTanh, kSin, kCos, kFloor, kCeil, kRound,
-  kSign, kStep, kReciprocal, kClip, kIsFinite, kIsNan, kIsInf, kLogicalNot, kSelu, kErf, kDropout,
+  kSign, kStep, kReciprocal, kClip, kIsFinite, kIsNan, kIsInf, kLogicalNot, kSelu, kErf,
+  kDropout,  // p0 the rate, p1 the mask's seed (an integer below 2^53); unary() runs it as dropout_at
   kUnaryOpCount
 };
 
