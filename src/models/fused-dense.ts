@@ -5,8 +5,10 @@
  * ~28 kernels per Dense per training step, about half of a step's dispatches. `linear` runs
  * x [..., K] @ W [K, N] + b as one `_FusedMatMul` over x viewed as [M, K] (one large GEMM; the
  * views are free Reshapes, untaped inside the op), saves three tensors, and computes dx, dW and
- * db with five kernels (seven with a ReLU) plus views.
- * On every other backend it is tfjs's own path, so the CPU path computes what it did before.
+ * db with five kernels (seven with a ReLU) plus views. The cpu backend with the native kernels
+ * (models/native-kernels.ts) runs the same op: its _FusedMatMul applies the ReLU too, and a
+ * training step's loss and gradients come out bit for bit as through tfjs's Dense. Elsewhere
+ * (pure-JS tfjs kernels) it is tfjs's own path.
  *
  * `FusedDense` is tfjs-layers' Dense with its call routed through `linear`: the same weights,
  * config, initialisers and regularisers (models/penalties.ts reads them), saved under its own class
@@ -16,6 +18,7 @@ import * as tf from '@tensorflow/tfjs';
 
 import { activeNtpBackend } from '../runtime/ntp-backend/index.js';
 import { recordingGradients } from './gradient-mode.js';
+import { nativeKernelsEnabled } from './native-kernels.js';
 
 export type LinearActivation = 'linear' | 'relu';
 
@@ -24,7 +27,8 @@ export function linear(x: tf.Tensor, kernel: tf.Tensor2D, bias: tf.Tensor1D | nu
   const [K, N] = kernel.shape;
   if (x.shape[x.rank - 1] !== K) throw new RangeError(`linear: input [${x.shape}] does not match a [${K}, ${N}] kernel`);
   if (bias && (bias.rank !== 1 || bias.shape[0] !== N)) throw new RangeError(`linear: bias [${bias.shape}] does not match a [${K}, ${N}] kernel`);
-  if (!activeNtpBackend()) {
+  if (!activeNtpBackend() && !(tf.getBackend() === 'cpu' && nativeKernelsEnabled())) {
+    // tfjs's fused.matMul, as tf.layers.dense runs it.
     return tf.tidy(() => {
       const y = tf.fused.matMul({ a: x.reshape([-1, K]) as tf.Tensor2D, b: kernel, bias: bias ?? undefined, activation });
       return y.reshape([...x.shape.slice(0, -1), N]);

@@ -45,6 +45,7 @@ const BINARY_KERNELS: Record<string, { op: BinaryOp; predicate?: boolean; out?: 
 /** Both operands in their common dtype (tfjs ops already match them; this guards direct kernel calls). */
 function binaryKernel(b: NtpBackend, x: tf.TensorInfo, y: tf.TensorInfo, op: BinaryOp, predicate: boolean, out?: tf.DataType): tf.TensorInfo {
   const dtype = tf.upcastType(x.dtype, y.dtype);
+  if (x.dtype === dtype && y.dtype === dtype) return binary(b, x, y, op, predicate ? 'bool' : out ?? dtype);
   const xs = cast(b, x, dtype), ys = cast(b, y, dtype);
   try {
     return binary(b, xs, ys, op, predicate ? 'bool' : out ?? dtype);
