@@ -360,7 +360,9 @@ std::vector<TensorBuffer> handle_list(const Args& a, const char* key, std::vecto
 void check_adam_aliasing(const Args& a, const std::vector<TensorBuffer>& params, const std::vector<TensorBuffer>& grads,
                          const std::vector<TensorBuffer>& m, const std::vector<TensorBuffer>& v, const std::vector<TensorBuffer>& out) {
   std::unordered_map<const void*, std::string> written;
+  // (Empty tensors have no buffer: nothing to alias.)
   const auto write = [&](const std::vector<TensorBuffer>& list, const char* key, std::size_t i) {
+    if (!list[i].data) return;
     const std::string name = a.field(key) + "[" + std::to_string(i) + "]";
     const auto [it, fresh] = written.emplace(list[i].data, name);
     if (!fresh) throw std::invalid_argument(name + " is the same buffer as " + it->second + ", which this step also writes");
@@ -373,7 +375,7 @@ void check_adam_aliasing(const Args& a, const std::vector<TensorBuffer>& params,
   // (params[i] updated in place through out[i] is that row's own write.)
   const auto read = [&](const std::vector<TensorBuffer>& list, const char* key) {
     for (std::size_t i = 0; i < list.size(); ++i) {
-      if (list.data() == params.data() && out[i].data == params[i].data) continue;
+      if (!list[i].data || (list.data() == params.data() && out[i].data == params[i].data)) continue;
       const auto it = written.find(list[i].data);
       if (it != written.end()) throw std::invalid_argument(a.field(key) + "[" + std::to_string(i) + "] is the same buffer as " + it->second + ", which this step writes");
     }

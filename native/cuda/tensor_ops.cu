@@ -4,11 +4,11 @@
 // host transfers for core/device_memory.h.
 #include <cuda_runtime.h>
 
-#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <mutex>
 #include <new>
+#include <stdexcept>
 #include <vector>
 
 #include "../core/nn/device_memory.h"

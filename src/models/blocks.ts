@@ -46,9 +46,9 @@ export function transformerBlock(x: Sym, o: TransformerBlockOptions): Sym {
   const attn = new MultiHeadSelfAttention({ heads: o.heads, keyDim: o.keyDim, dropout: o.dropout, seeds: o.seeds, name: `${o.name}_mhsa` }).apply(x) as Sym;
   // Residual, dropout and LayerNorm as one fused layer: LayerNorm(x + Dropout(branch)).
   const h = new LayerNorm({ dropout: o.dropout, seeds: o.seeds, name: `${o.name}_ln1` }).apply([x, attn]) as Sym;
-  // Linear Dense + separate ReLU: on the cpu path tfjs fuses bias (and activation) into the
-  // native GEMM only for linear activations while recording gradients, and an unfused bias add
-  // broadcasts slowly (on ntp, FusedDense would fuse either).
+  // Linear Dense + separate ReLU (FastReLU): with pure-JS tfjs kernels the GEMM fuses bias and
+  // activation only for linear layers while recording gradients, and an unfused bias add
+  // broadcasts slowly (with the native kernels or on ntp, FusedDense would fuse either).
   const ff1 = new FastReLU({ name: `${o.name}_ff1_relu` }).apply(
     fusedDense({ units: o.ffnDim, kernelRegularizer: l2(o.l2), kernelInitializer: glorotUniform(o.seeds), name: `${o.name}_ff1` }).apply(h) as Sym) as Sym;
   const ff2 = fusedDense({ units: D, kernelRegularizer: l2(o.l2), kernelInitializer: glorotUniform(o.seeds), name: `${o.name}_ff2` }).apply(ff1) as Sym;

@@ -5,7 +5,7 @@
  * ~28 kernels per Dense per training step, about half of a step's dispatches. `linear` runs
  * x [..., K] @ W [K, N] + b as one `_FusedMatMul` over x viewed as [M, K] (one large GEMM; the
  * views are free Reshapes, untaped inside the op), saves x and W (and y under a ReLU), and computes dx, dW and
- * db with five kernels (seven with a ReLU) plus views. The cpu backend with the native kernels
+ * db with three kernels (five with a ReLU) plus three Reshape views. The cpu backend with the native kernels
  * (models/native-kernels.ts) runs the same op: its _FusedMatMul applies the ReLU too, and a
  * training step's loss and gradients come out bit for bit as through tfjs's Dense. Elsewhere
  * (pure-JS tfjs kernels) it is tfjs's own path.
@@ -48,20 +48,15 @@ export function linear(x: tf.Tensor, kernel: tf.Tensor2D, bias: tf.Tensor1D | nu
     const grads = [tf.matMul(dz, w, false, true).reshape(xi.shape), tf.matMul(xi.reshape([-1, K]), dz, true, false)];
     return bias ? [...grads, tf.sum(dz, 0)] : grads;
   };
-  if (bias) {
-    const op = tf.customGrad(((xi: tf.Tensor, w: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
-      const y = forward(xi, w, b);
-      save(saved(xi, w, y));
-      return { value: y, gradFunc: gradients };
-    }) as unknown as Parameters<typeof tf.customGrad>[0]);
-    return op(x, kernel, bias);
-  }
-  const op = tf.customGrad(((xi: tf.Tensor, w: tf.Tensor, save: tf.GradSaveFunc) => {
-    const y = forward(xi, w);
-    save([xi, w, y]);
+  // One op for both forms: the inputs are (x, W, b) or (x, W), then tfjs's save function.
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [xi, w, b] = args.slice(0, bias ? 3 : 2) as tf.Tensor[];
+    const save = args[bias ? 3 : 2] as tf.GradSaveFunc;
+    const y = forward(xi, w, b);
+    save(saved(xi, w, y));
     return { value: y, gradFunc: gradients };
-  }) as unknown as Parameters<typeof tf.customGrad>[0]);
-  return op(x, kernel);
+  });
+  return bias ? op(x, kernel, bias) : op(x, kernel);
 }
 
 type DenseArgs = Parameters<typeof tf.layers.dense>[0];

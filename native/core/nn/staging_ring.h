@@ -1,7 +1,7 @@
 // Space for uploads in a ring of page-locked host memory (cuda/tensor_ops.cu's `upload`): a write
 // copies its source into the ring and queues the device copy from there, so it returns without
 // waiting for the device (a synchronous upload would drain the tensor stream, and a training step
-// writes ~100 small tensors: scalars of its losses, ones of Sum/Mean gradients). A region of the
+// writes ~80 small tensors: scalars of its losses, ones of Sum/Mean gradients). A region of the
 // ring is reused only after the copy that reads it is done: each queued region carries a fence
 // (a CUDA event there, anything in the tests), and a claim waits for the newest fence among the
 // regions it overlaps, which covers every older one (one stream, in order). At most

@@ -145,7 +145,9 @@ test.serial('the fused Adam step refuses a buffer it writes twice or also reads 
   t.throws(() => step({ params: [p], grads: [m], m: [m], v: [v] }), { message: /grads\[0\] is the same buffer as .*m\[0\]/ });
   t.throws(() => step({ params: [p, p2], grads: [g, g], m: [m, v], v: [v, out] }), { message: /m\[1\] is the same buffer/ });
   t.throws(() => step({ params: [p, p2], grads: [g, g], m: [m, v], v: [out, tf.tensor([0, 0, 0])], out: [p2, p2] }), { message: /out\[1\]|params\[1\]/ });
-  // Gradients may share a buffer, and out[i] may be params[i] (in place).
+  // Empty tensors have no buffer to alias; gradients may share a buffer, and out[i] may be params[i] (in place).
+  const empty = () => tf.tensor([]);
+  t.true(step({ params: [empty(), empty()], grads: [empty(), empty()], m: [empty(), empty()], v: [empty(), empty()], out: [empty(), empty()] }).applied);
   t.true(step({ params: [p, p2], grads: [g, g], m: [m, v], v: [out, tf.tensor([0, 0, 0])], out: [p, p2] }).applied);
 });
 
