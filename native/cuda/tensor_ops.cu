@@ -50,8 +50,8 @@ __global__ void unary_kernel(int32_t op, const In* x, Out* y, int64_t n, double 
 }
 
 template <class In, class Out>
-__global__ void dropout_kernel(const In* x, Out* y, int64_t n, float rate, float inv_keep, uint64_t seed) {
-  NTP_GRID_LOOP(i, n) tensor::dropout_at(x, y, i, rate, inv_keep, seed);
+__global__ void dropout_kernel(const In* x, Out* y, int64_t n, tensor::DropoutOp d) {
+  NTP_GRID_LOOP(i, n) tensor::dropout_at(x, y, i, d);
 }
 
 template <class In, class Out>
@@ -281,10 +281,8 @@ namespace tensor::cuda {
 void unary(UnaryOp op, DType in, DType out, const void* x, void* y, int64_t n, double p0, double p1) {
   if (n <= 0) return;
   if (op == tensor::kDropout) {
-    const float rate = static_cast<float>(p0), inv_keep = 1.0f / (1.0f - rate);
-    typed(in, out, x, y, [&](auto* px, auto* py) {
-      dropout_kernel<<<grid_for(n), kThreads, 0, tensor_stream()>>>(px, py, n, rate, inv_keep, static_cast<uint64_t>(p1));
-    });
+    const tensor::DropoutOp d = tensor::dropout_op(p0, p1);
+    typed(in, out, x, y, [&](auto* px, auto* py) { dropout_kernel<<<grid_for(n), kThreads, 0, tensor_stream()>>>(px, py, n, d); });
     return launched("dropout_kernel");
   }
   typed(in, out, x, y, [&](auto* px, auto* py) { unary_kernel<<<grid_for(n), kThreads, 0, tensor_stream()>>>(op, px, py, n, p0, p1); });

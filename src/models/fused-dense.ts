@@ -1,14 +1,14 @@
 /**
- * The model's affine layers as one op each on `ntp` and on the CPU path. tfjs-layers' Dense reaches the
- * GEMM through K.dot and fused.matMul: reshapes to 2-D and back, an identity transpose, a
- * customGrad that saves four tensors, and a gradient of a dozen small kernels. On `ntp` that is
- * ~28 kernels per Dense per training step, about half of a step's dispatches. `linear` runs
- * x [..., K] @ W [K, N] + b as one `_FusedMatMul` over x viewed as [M, K] (one large GEMM; the
- * views are free Reshapes, untaped inside the op), saves x and W (and y under a ReLU), and computes dx, dW and
- * db with three kernels (five with a ReLU) plus three Reshape views. The cpu backend with the native kernels
- * (models/native-kernels.ts) runs the same op: its _FusedMatMul applies the ReLU too, and a
- * training step's loss and gradients come out bit for bit as through tfjs's Dense. Elsewhere
- * (pure-JS tfjs kernels) it is tfjs's own path.
+ * The model's affine layers as one op each on `ntp` and on the CPU path. tfjs-layers' Dense
+ * reaches the GEMM through K.dot and fused.matMul: reshapes to 2-D and back, an identity
+ * transpose, a customGrad that saves four tensors, and a gradient of a dozen small kernels. On
+ * `ntp` that is ~28 kernels per Dense per training step, about half of a step's dispatches.
+ * `linear` runs x [..., K] @ W [K, N] + b as one `_FusedMatMul` over x viewed as [M, K] (one
+ * large GEMM; the views are free Reshapes, untaped inside the op), saves x and W (and y under a
+ * ReLU), and computes dx, dW and db with three kernels (five with a ReLU) plus three Reshape
+ * views. The cpu backend with the native kernels (models/native-kernels.ts) runs the same op:
+ * its _FusedMatMul applies the ReLU too, and a training step's loss and gradients come out bit
+ * for bit as through tfjs's Dense. Elsewhere (pure-JS tfjs kernels) it is tfjs's own path.
  *
  * `FusedDense` is tfjs-layers' Dense with its call routed through `linear`: the same weights,
  * config, initialisers and regularisers (models/penalties.ts reads them), saved under its own class

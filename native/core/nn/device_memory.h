@@ -90,8 +90,8 @@ BufferTable& tensor_buffers();
 // checked by the caller). On CUDA a read waits for the device stream, so it sees every kernel
 // queued before it; a write is queued on that stream in order, from a pinned staging copy up to
 // 16 MiB (cuda/tensor_ops.cu), so it returns without draining the stream (it waits only while
-// the staging ring's 64 MiB or 4,096 regions are taken by copies not yet run). Either way a write's source may be reused
-// as soon as it returns.
+// the staging ring's 64 MiB or 4,096 regions are taken by copies not yet run). Either way a
+// write's source may be reused as soon as it returns.
 void write_buffer(const TensorBuffer& b, std::size_t offset, const void* src, std::size_t bytes);
 void read_buffer(const TensorBuffer& b, std::size_t offset, void* dst, std::size_t bytes);
 

@@ -83,9 +83,8 @@ Broadcast make_broadcast(const int64_t* out, int32_t out_rank, const int64_t* co
 
 void unary(UnaryOp op, DType in, DType out, const void* x, void* y, int64_t n, double p0, double p1) {
   if (op == kDropout) {
-    const float rate = static_cast<float>(p0), inv_keep = 1.0f / (1.0f - rate);
-    const auto seed = static_cast<uint64_t>(p1);
-    return typed(in, out, x, y, [&](auto* px, auto* py) { for_each(n, [&](int64_t i) { dropout_at(px, py, i, rate, inv_keep, seed); }); });
+    const DropoutOp d = dropout_op(p0, p1);
+    return typed(in, out, x, y, [&](auto* px, auto* py) { for_each(n, [&](int64_t i) { dropout_at(px, py, i, d); }); });
   }
   typed(in, out, x, y, [&](auto* px, auto* py) { for_each(n, [&](int64_t i) { unary_at(op, px, py, i, p0, p1); }); });
 }

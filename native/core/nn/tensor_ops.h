@@ -201,9 +201,19 @@ NTP_HD void unary_at(int32_t op, const In* x, Out* y, int64_t i, double p0, doub
 // scaled by 1 / (1 - rate), by the counter-based mask of `seed`: a pure function of (seed, i), so
 // the gradient is the same op on dy with the same seed, and nothing is stored or uploaded. The
 // scale in float, as the fused layer norm and attention form it (the same values).
+struct DropoutOp {
+  float rate, inv_keep;
+  uint64_t seed;
+};
+// The op's parameters from the unary call's p0 (rate) and p1 (seed), formed once per call.
+inline DropoutOp dropout_op(double p0, double p1) {
+  const float rate = static_cast<float>(p0);
+  return {rate, 1.0f / (1.0f - rate), static_cast<uint64_t>(p1)};
+}
+
 template <class In, class Out>
-NTP_HD void dropout_at(const In* x, Out* y, int64_t i, float rate, float inv_keep, uint64_t seed) {
-  y[i] = to_element<Out>(dropout_keep(seed, static_cast<uint64_t>(i), rate) ? static_cast<double>(x[i]) * inv_keep : 0.0);
+NTP_HD void dropout_at(const In* x, Out* y, int64_t i, const DropoutOp& d) {
+  y[i] = to_element<Out>(dropout_keep(d.seed, static_cast<uint64_t>(i), d.rate) ? static_cast<double>(x[i]) * d.inv_keep : 0.0);
 }
 
 template <class In, class Out>
