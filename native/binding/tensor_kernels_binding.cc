@@ -16,6 +16,8 @@
 //   mean, rstd and sum are for the backward pass: leave them out at inference)
 // layerNormBackward({x (s with a residual), gamma, mean, rstd, dy, rows, dim, dropout?, seed?,
 //   out: {dx, dgamma, dbeta, dresidual?}})
+// compositeLoss({heads [B*3H], y [B*H], d [B*H], ...the settings of loss_args.h,
+//   out: {total [1], terms [4], grad [B*3H]}})
 #include <napi.h>
 
 #include <algorithm>
@@ -23,6 +25,7 @@
 #include <vector>
 
 #include "../core/nn/attention.h"
+#include "../core/nn/composite_loss.h"
 #include "../core/nn/gemm.h"
 #include "../core/nn/layer_norm.h"
 #include "activation_arg.h"
@@ -30,6 +33,7 @@
 #include "args.h"
 #include "jobs.h"
 #include "layer_norm_args.h"
+#include "loss_args.h"
 #include "mat_mul_plan.h"
 #include "registry.h"
 #include "sizes.h"
@@ -129,6 +133,21 @@ Job prepare_layer_norm_backward(const Args& a) {
   return job;
 }
 
+Job prepare_composite_loss(const Args& a) {
+  const LossArgs l(a);
+  const float* heads = a.array<float>("heads", l.heads);
+  const float* y = a.array<float>("y", l.targets);
+  const float* d = a.array<float>("d", l.targets);
+  const Args out = a.child("out");
+  float* total = out.output<float>("total", 1);
+  float* terms = out.output<float>("terms", ntp::kLossTerms);
+  float* grad = out.output<float>("grad", l.heads);
+  const ntp::CompositeLoss s = l.spec;
+  Job job;
+  job.work = [=] { ntp::composite_loss(s, heads, y, d, total, terms, grad); };
+  return job;
+}
+
 }  // namespace
 
 NTP_BINDING(tensor_kernels) {
@@ -137,4 +156,5 @@ NTP_BINDING(tensor_kernels) {
   export_job(env, exports, "attentionBackward", prepare_attention_backward);
   export_job(env, exports, "layerNormForward", prepare_layer_norm_forward);
   export_job(env, exports, "layerNormBackward", prepare_layer_norm_backward);
+  export_job(env, exports, "compositeLoss", prepare_composite_loss);
 }

@@ -18,6 +18,7 @@
 #include "../binding/mat_mul_plan.h"
 #include "../binding/sizes.h"
 #include "../core/nn/attention.h"
+#include "../core/nn/composite_loss.h"
 #include "../core/backtest/backtest.h"
 #include "../core/nn/elementwise.h"
 #include "../core/nn/gemm.h"
@@ -183,6 +184,37 @@ void fuzz_layer_norm(FuzzedDataProvider& in) {
                              dx.ptr(true), dg.ptr(true), db.ptr(true), res, with_res ? dres.ptr(false) : nullptr);
   } catch (const std::invalid_argument&) {
   }
+}
+
+// Settings anywhere near their domain (check_composite_loss refuses the rest) and batch sizes up
+// to the binding's 2^40.
+void fuzz_composite_loss(FuzzedDataProvider& in) {
+  ntp::CompositeLoss s;
+  s.batch = dim(in, 0, int64_t{1} << 40);
+  s.horizons = static_cast<int32_t>(dim(in, 0, ntp::kMaxLossHorizons + 1));
+  for (float& w : s.weight) w = in.ConsumeFloatingPointInRange<float>(-0.5f, 2.0f);
+  for (int32_t h = 0; h < ntp::kMaxLossHorizons; ++h) {
+    s.horizon_weight[h] = in.ConsumeFloatingPointInRange<float>(-0.5f, 2.0f);
+    s.alpha[h] = in.ConsumeFloatingPointInRange<float>(-0.5f, 1.5f);
+  }
+  s.price_delta = in.ConsumeFloatingPointInRange<float>(-1.0f, 3.0f);
+  s.trend_delta = in.ConsumeFloatingPointInRange<float>(-1.0f, 3.0f);
+  s.gamma = in.ConsumeFloatingPointInRange<float>(-1.0f, 4.0f);
+  s.tau = in.ConsumeFloatingPointInRange<float>(-0.5f, 1.0f);
+  s.trend_local = in.ConsumeBool();
+  s.trend_global = in.ConsumeBool();
+  s.trend_agreement = in.ConsumeBool();
+  std::size_t heads, targets;
+  try {
+    heads = count_of("heads", {s.batch, 3 * int64_t{s.horizons}});
+    targets = count_of("y", {s.batch, int64_t{s.horizons}});
+  } catch (const SizeError&) {
+    return;
+  }
+  if (!small({heads})) return;
+  Buffer<float> x(in, heads, -3, 3), y(in, targets, -2, 2), d(in, targets, 0, 1), total(in, 1, 0, 0), terms(in, ntp::kLossTerms, 0, 0),
+      grad(in, heads, 0, 0);
+  ntp::composite_loss(s, x.ptr(true), y.ptr(true), d.ptr(true), total.ptr(false), terms.ptr(false), grad.ptr(true));
 }
 
 void fuzz_lstm(FuzzedDataProvider& in) {
@@ -454,7 +486,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   // Refusals are fine (the binding turns them into RangeErrors); anything else escaping, or any
   // ASan/UBSan report, is a crash.
   try {
-    switch (in.ConsumeIntegralInRange<int>(0, 10)) {
+    switch (in.ConsumeIntegralInRange<int>(0, 11)) {
       case 0: case 1: fuzz_mat_mul(in); break;
       case 2: fuzz_attention(in); break;
       case 3: fuzz_layer_norm(in); break;
@@ -464,6 +496,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
       case 7: fuzz_windows(in); break;
       case 8: fuzz_backtest(in); break;
       case 9: fuzz_sweep(in); break;
+      case 10: fuzz_composite_loss(in); break;
       default: fuzz_small_ops(in); break;
     }
   } catch (const std::invalid_argument&) {

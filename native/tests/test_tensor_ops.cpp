@@ -356,6 +356,34 @@ TEST_CASE(cuda_layer_norm_twin_matches_host) {
     }
   }
 }
+// cuda/composite_loss.cu against core/nn/composite_loss: the same row function, term sums in
+// another order (double, then float).
+TEST_CASE(cuda_composite_loss_twin_matches_host) {
+  NTP_CUDA_OR_SKIP();
+  for (const auto& [B, H] : {std::pair<int64_t, int32_t>{1000, 3}, {1, 1}, {300, 7}}) {
+    CompositeLoss s;
+    s.batch = B;
+    s.horizons = H;
+    for (int32_t k = 0; k < kLossTerms; ++k) s.weight[k] = 0.2f + 0.3f * static_cast<float>(k);
+    for (int32_t h = 0; h < H; ++h) {
+      s.horizon_weight[h] = 1.0f;
+      s.alpha[h] = 0.6f;
+    }
+    s.trend_local = s.trend_global = s.trend_agreement = true;
+    const std::size_t nh = static_cast<std::size_t>(B * 3 * H), nt = static_cast<std::size_t>(B * H);
+    auto heads = ramp(nh, 0.21f), y = ramp(nt, 0.13f), d = ramp(nt, 0.29f);
+    for (std::size_t i = 0; i < nh; ++i)  // directions in (0, 1), variances > 0
+      if ((i / static_cast<std::size_t>(H)) % 3 != 0) heads[i] = 0.5f + heads[i] / 6.5f;
+    for (float& v : d) v = v > 0.0f ? 1.0f : 0.0f;
+    std::vector<float> total(1), terms(kLossTerms), grad(nh);
+    composite_loss(s, heads.data(), y.data(), d.data(), total.data(), terms.data(), grad.data());
+    OnDevice gh(heads), gy(y), gd(d), gtotal(1), gterms(kLossTerms), ggrad(nh);
+    tensor::cuda::composite_loss(s, gh.p, gy.p, gd.p, gtotal.p, gterms.p, ggrad.p);
+    CHECK(all_close("total", total, gtotal.host(), 1e-5, 1e-6));
+    CHECK(all_close("terms", terms, gterms.host(), 1e-5, 1e-6));
+    CHECK(all_close("grad", grad, ggrad.host(), 1e-5, 1e-8));
+  }
+}
 // cuda/attention.cu against core/nn/attention on the same inputs, dropout included: the same
 // products and mask; exp and the sums differ in the last bits.
 TEST_CASE(cuda_attention_twin_matches_host) {

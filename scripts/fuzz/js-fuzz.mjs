@@ -57,6 +57,10 @@ async function child(seed, calls, verbose) {
   // A host buffer of n floats, filled (kernels may read it before anything writes it).
   const hb = (n) => { const h = A.tensorAlloc({ device: 'host', size: n }); A.tensorWrite({ handle: h, values: f32(n) }); return h; };
 
+  // The composite loss's settings (native/binding/loss_args.h) for B rows and H horizons.
+  const lossSettings = (B, H) => ({ batch: B, horizons: H, weights: Float32Array.of(1, 1, 0.5, 0.2), horizonWeights: new Float32Array(H).fill(1),
+    alpha: new Float32Array(H).fill(0.7), priceDelta: 1, gamma: 1, trendDelta: 1, tau: 0.1, trendLocal: true, trendGlobal: true, trendAgreement: chance(0.5) });
+
   // Valid small calls of every export that takes options (the starting point of mutations).
   const valid = {
     matMul: () => { const m = small(), k = small(), n = small(); return { a: f32(m * k), aShape: i32(m, k), b: f32(k * n), bShape: i32(k, n), out: new Float32Array(m * n), bias: f32(n), biasShape: i32(n), activation: pick(['linear', 'relu', 'elu']) }; },
@@ -92,6 +96,7 @@ async function child(seed, calls, verbose) {
       const kind = (name) => Math.max(0, A.backtestStrategies?.list.findIndex((e) => e.name === name) ?? 0);
       return { symbols: [{ candles: candles(n), barsPerYear: 8760 }, { candles: candles(n + 5), barsPerYear: 8760 }], rules: { kind: i32(kind('ema_cross'), kind('rsi')), params: ruleParams },
         params: params(P), pathBegin: b, pathEnd: e, launchPaths: 32 + int(40), progress: new Int32Array(1), out: { metrics: new Float64Array((e - b) * M) } }; },
+    compositeLoss: () => { const B = small(), H = small(); return { ...lossSettings(B, H), heads: f32(B * 3 * H), y: f32(B * H), d: f32(B * H), out: { total: new Float32Array(1), terms: new Float32Array(4), grad: new Float32Array(B * 3 * H) } }; },
     binaryOp: () => { const n = small() * 4; return { op: int(5), a: f32(n), b: f32(pick([n, 1, 4])), out: new Float32Array(n) }; },
     adamStep: () => { const n = small(); return { params: [f32(n)], grads: [f32(n)], m: [new Float32Array(n)], v: [new Float32Array(n)], learningRate: 1e-3, step: 1 + int(5), clipNorm: 1, l2: Float32Array.of(1e-4) }; },
     // The ntp backend's kernels take buffer handles (host device): a mutated handle names another
@@ -99,6 +104,7 @@ async function child(seed, calls, verbose) {
     tensorAdamStep: () => { const n = small(); return { params: [hb(n)], grads: [hb(n)], m: [hb(n)], v: [hb(n)], learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, step: 1 + int(5), clipNorm: 1, l2: Float32Array.of(1e-4) }; },
     tensorLayerNormForward: () => { const r = small(), d = small(); return { x: hb(r * d), gamma: hb(d), beta: hb(d), y: hb(r * d), mean: hb(r), rstd: hb(r), residual: hb(r * d), sum: hb(r * d), rows: r, dim: d, epsilon: 1e-3, dropout: pick([0, 0.1]), seed: 3 }; },
     tensorLayerNormBackward: () => { const r = small(), d = small(); return { x: hb(r * d), gamma: hb(d), mean: hb(r), rstd: hb(r), dy: hb(r * d), dx: hb(r * d), dgamma: hb(d), dbeta: hb(d), dresidual: hb(r * d), rows: r, dim: d, dropout: pick([0, 0.1]), seed: 3 }; },
+    tensorCompositeLoss: () => { const B = small(), H = small(); return { ...lossSettings(B, H), heads: hb(B * 3 * H), y: hb(B * H), d: hb(B * H), total: hb(1), terms: hb(4), grad: hb(B * 3 * H) }; },
     tensorAttentionForward: () => { const B = small(), T = small(), H = small(), K = small(); return { qkv: hb(B * T * 3 * H * K), probs: hb(B * H * T * T), out: hb(B * T * H * K), batch: B, steps: T, heads: H, keyDim: K, dropout: pick([0, 0.1]), seed: 7 }; },
     tensorAttentionBackward: () => { const B = small(), T = small(), H = small(), K = small(); return { qkv: hb(B * T * 3 * H * K), probs: hb(B * H * T * T), dout: hb(B * T * H * K), dqkv: hb(B * T * 3 * H * K), batch: B, steps: T, heads: H, keyDim: K }; },
   };
@@ -161,6 +167,7 @@ async function child(seed, calls, verbose) {
     () => ['attentionForward', { qkv: new Float32Array(3 * 65536), batch: 1, steps: 65536, heads: 1, keyDim: 1, dropout: pick([0, 0.5]), out: { out: new Float32Array(65536) } }],
     () => ['attentionBackward', { qkv: empty(), probs: empty(), dout: empty(), batch: big(), steps: big(), heads: big(), keyDim: big(), out: { dqkv: empty() } }],
     () => ['lstmBackward', { x: empty(), kernel: empty(), recurrentKernel: empty(), h: empty(), gates: empty(), cells: empty(), dh: empty(), batch: big(), steps: big(), features: big(), units: big(), out: { dx: empty(), dKernel: empty(), dRecurrentKernel: empty(), dBias: empty() } }],
+    () => ['compositeLoss', { ...lossSettings(1, 3), batch: pick([2 ** 40, 2 ** 31, 0]), horizons: pick([3, 64, 65, 2 ** 31]), heads: empty(), y: empty(), d: empty(), out: { total: empty(), terms: empty(), grad: empty() } }],
     () => ['indicatorForward', { kind: 'ma', close: empty(), batch: 0, time: 2 ** 24, periods: Float32Array.of(2), out: empty() }],
     () => ['buildWindows', { ...valid.buildWindows(), lookback: big(), ends: i32(big()) }],
     () => { const name = pick(Object.keys(valid)); return [name, valid[name]()]; },  // valid, for the async transfer classes

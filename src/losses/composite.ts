@@ -40,19 +40,32 @@ export interface CompositeLoss {
   perHorizon: Partial<Record<Term, tf.Tensor1D>>;
 }
 
-/** The composite loss from already-stacked [B, H] inputs (see toLossInputs). */
-export function compositeFromInputs(x: LossInputs, options: CompositeLossOptions = {}): CompositeLoss {
+/** Composite-loss options with their defaults filled in. */
+export interface ResolvedComposite {
+  weights: Record<Term, number>;
+  names: Record<Term, string>;
+  horizonWeights: readonly number[];
+  params: LossParams;
+}
+
+/** The options resolved for `horizons` horizons (compositeFromInputs, losses/fused.ts); throws naming a bad weight. */
+export function resolveComposite(options: CompositeLossOptions, horizons: number): ResolvedComposite {
   const weights = { ...DEFAULT_TERM_WEIGHTS, ...options.weights };
   const names = { ...DEFAULT_TERM_LOSSES, ...options.losses };
-  const horizons = x.y.shape[1];
   const horizonWeights = options.horizonWeights ?? new Array<number>(horizons).fill(1);
   if (horizonWeights.length !== horizons) {
     throw new RangeError(`horizonWeights has ${horizonWeights.length} entries, expected ${horizons} (one per horizon)`);
   }
   horizonWeights.forEach((w, h) => assertNonNegative(`horizonWeights[${h}]`, w));
   for (const term of TERMS) assertNonNegative(`weights.${term}`, weights[term]);
+  return { weights, names, horizonWeights, params: { ...DEFAULT_LOSS_PARAMS, ...options.params } };
+}
+
+/** The composite loss from already-stacked [B, H] inputs (see toLossInputs). */
+export function compositeFromInputs(x: LossInputs, options: CompositeLossOptions = {}): CompositeLoss {
+  const horizons = x.y.shape[1];
+  const { weights, names, horizonWeights, params } = resolveComposite(options, horizons);
   const fns = TERMS.map((term) => lossRegistry.get(names[term]));
-  const params = { ...DEFAULT_LOSS_PARAMS, ...options.params };
   return tf.tidy(() => {
     const hw = tf.tensor1d(horizonWeights as number[]);
     const terms = {} as Record<Term, tf.Scalar>;

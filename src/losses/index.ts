@@ -12,6 +12,7 @@ export {
   TERMS,
 } from './composite.js';
 export { binaryFocal, FOCAL_DEFAULTS, type FocalOptions } from './focal.js';
+export { compositeTotal, fusedCompositeLoss, fusedLossSettings } from './fused.js';
 export { gaussianNll, MIN_VARIANCE } from './gaussian-nll.js';
 export { HUBER_DELTA, huber, huberElementwise } from './huber.js';
 export { type Head, HEADS, type LossInputOptions, type LossInputs, type LossTargets, type ModelOutputs, toLossInputs } from './inputs.js';

@@ -50,8 +50,15 @@ function headOutput(outputs: ModelOutputs, name: string, batch: number): tf.Tens
   return t;
 }
 
-/** Validates shapes (and, unless disabled, finiteness) and stacks each head to [B, H]. */
-export function toLossInputs(outputs: ModelOutputs, targets: LossTargets, options: LossInputOptions = {}): LossInputs {
+/** The model's head outputs by horizon, checked: H tensors of [B] or [B, 1] per head. */
+export interface LossHeads {
+  batch: number;
+  horizons: number;
+  heads: Record<Head, tf.Tensor[]>;
+}
+
+/** Validates shapes (and, unless disabled, finiteness) of the outputs and targets; returns each head's columns. */
+export function lossHeads(outputs: ModelOutputs, targets: LossTargets, options: LossInputOptions = {}): LossHeads {
   const { y, d } = targets;
   if (!(y instanceof tf.Tensor) || y.rank !== 2) {
     throw new RangeError(`targets.y must be a [B, H] tensor (got ${y instanceof tf.Tensor ? shapeText(y) : typeof y})`);
@@ -73,14 +80,20 @@ export function toLossInputs(outputs: ModelOutputs, targets: LossTargets, option
     for (const head of HEADS) heads[head].forEach((t, h) => (named[`outputs.${head}_h${h}`] = t));
     assertFiniteTensors(named);
   }
+  return { batch, horizons, heads };
+}
+
+/** Validates shapes (and, unless disabled, finiteness) and stacks each head to [B, H]. */
+export function toLossInputs(outputs: ModelOutputs, targets: LossTargets, options: LossInputOptions = {}): LossInputs {
+  const { batch, heads } = lossHeads(outputs, targets, options);
   return tf.tidy(() => {
     const stack = (head: Head) => tf.stack(heads[head].map((t) => tf.reshape(t, [batch])), 1) as tf.Tensor2D;
     return {
       price: stack('price'),
       direction: stack('direction'),
       variance: stack('variance'),
-      y: tf.cast(y, 'float32') as tf.Tensor2D,
-      d: tf.cast(d, 'float32') as tf.Tensor2D,
+      y: tf.cast(targets.y, 'float32') as tf.Tensor2D,
+      d: tf.cast(targets.d, 'float32') as tf.Tensor2D,
     };
   });
 }

@@ -20,7 +20,7 @@ import type { SymbolCandles } from '../data/candles.js';
 import { Dataset, type DatasetOptions } from '../data/dataset.js';
 import { scalerFromJson, scalerToJson } from '../data/scaler.js';
 import { readIndicatorPeriods } from '../indicators/index.js';
-import { compositeLoss, toLossInputs } from '../losses/index.js';
+import { compositeTotal, toLossInputs } from '../losses/index.js';
 import { buildModel, l2Penalties, loadModel, reseedModel, saveModel, writeCalibration } from '../models/index.js';
 import { writeJsonAtomic } from '../util/atomic-write.js';
 import { OutputSet } from '../util/output-set.js';
@@ -281,7 +281,7 @@ export function trainStep(
       const { value, grads } = tf.variableGrads(() => {
         outputs = namedOutputs(model, model.apply([t.features, t.close], { training: true }) as tf.Tensor[]);
         Object.values(outputs).forEach((o) => tf.keep(o));
-        return compositeLoss(outputs, { y: t.y, d: t.d }, { ...lossOptions, checkInputs: false }).total as tf.Scalar;
+        return compositeTotal(outputs, { y: t.y, d: t.d }, { ...lossOptions, checkInputs: false });
       }, variables);
       const step = optimizer.apply(variables, variables.map((v) => grads[v.name]), variables.map((v) => penalties.get(v.name) ?? 0));
       const loss = value.dataSync()[0] + step.penalty;

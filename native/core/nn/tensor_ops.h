@@ -16,6 +16,7 @@
 #include "gemm.h"
 #include "../hd.h"
 #include "../indicators/indicator_layers.h"
+#include "composite_loss.h"
 #include "layer_norm.h"
 #include "lstm.h"
 #include "optimizer.h"
@@ -329,6 +330,10 @@ void layer_norm_forward(int64_t rows, int64_t dim, float epsilon, const float* x
                         float* y, float* mean, float* rstd, const LayerNormResidual& res, float* sum);
 void layer_norm_backward(int64_t rows, int64_t dim, const float* x, const float* gamma, const float* mean, const float* rstd,
                          const float* dy, float* dx, float* dgamma, float* dbeta, const LayerNormResidual& res, float* dresidual);
+// ntp::composite_loss (nn/composite_loss.h) on device pointers, on this stream
+// (cuda/composite_loss.cu): one block, the term sums in a fixed tree (deterministic).
+void composite_loss(const CompositeLoss& s, const float* heads, const float* y, const float* d, float* total, float* terms,
+                    float* grad);
 // ntp::attention_forward / attention_backward (nn/attention.h) on device pointers, on this stream
 // (cuda/attention.cu): the same products as whole batched launches. `probs` is required (the
 // softmax is computed there); `scratch` holds attention_device_scratch(s, backward) floats.

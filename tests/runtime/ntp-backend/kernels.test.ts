@@ -3,12 +3,13 @@
  * runs on both backends from the same input values, and the outputs must agree in shape, dtype
  * and value, on broadcasting, empty and odd shapes. The last test checks that these cases
  * dispatched every kernel the backend registers (tf.profile's kernel names). The backend's own LSTM,
- * indicator, layer-norm and attention kernels, which tfjs lacks, are compared with the same math in tfjs ops.
+ * indicator, layer-norm, attention and composite-loss kernels, which tfjs lacks, are compared with the same math in tfjs ops.
  */
 import test from 'ava';
 import * as tf from '@tensorflow/tfjs';
 
 import { INDICATOR_KINDS, indicatorOp, type IndicatorKind } from '../../../src/indicators/ops.js';
+import { compositeTotal } from '../../../src/losses/index.js';
 import { attentionWithTfOps, dropout, fusedLstm, layerNorm, layerNormWithTfOps, multiHeadAttention, setNativeKernels } from '../../../src/models/index.js';
 import { nativeAddon } from '../../../src/native/addon.js';
 import { fusedDense, linear } from '../../../src/models/fused-dense.js';
@@ -208,6 +209,34 @@ for (const [label, shape, withResidual, rate] of [['plain', [3, 5, 8], false, 0]
     } finally {
       setNativeKernels(false);
     }
+  }, 1e-5, 1e-6);
+}
+
+// ------------------------------------------------------------------ composite loss (NtpCompositeLoss)
+// compositeTotal runs NtpCompositeLoss on ntp; on cpu with the native kernels off it is
+// compositeLoss's tfjs ops, the definition: total and the gradient of every head output agree,
+// with probabilities past and on the clip, a variance under and on its floor and price errors past
+// Huber's delta.
+for (const [label, B, H, trend, flat] of [['three horizons, extended trend', 6, 3, 'extended', false],
+  ['one horizon, [B] outputs', 4, 1, 'extended', true], ['five horizons, local trend', 3, 5, 'local', false],
+  ['two horizons, global trend', 5, 2, 'global', false]] as const) {
+  same(`composite loss, ${label}: total and gradients`, () => {
+    setNativeKernels(false);
+    const shape = flat ? [B] : [B, 1];
+    const names = ['price', 'direction', 'variance'].flatMap((head) => Array.from({ length: H }, (_, h) => `${head}_h${h}`));
+    const heads = names.map((name, k) => {
+      const v = values(B, 70 + k);
+      // Past the clip, then on its float32 bounds; under the variance floor, then on it.
+      const edges = name.startsWith('direction') ? [1, Math.fround(1e-7), 0, Math.fround(1 - 1e-7)] : [1e-8, Math.fround(1e-6)];
+      if (name.startsWith('direction')) v.forEach((u, j) => (v[j] = edges[j] ?? (u + 3) / 6));
+      if (name.startsWith('variance')) v.forEach((u, j) => (v[j] = edges[j] ?? 0.05 + (u + 3) / 4));
+      return tf.tensor(v, shape, 'float32');
+    });
+    const y = f([B, H], 80), d = tf.cast(tf.greater(f([B, H], 81), 0), 'float32');
+    const options = { losses: { trend: `trend_${trend}` }, horizonWeights: Array.from({ length: H }, (_, h) => 1 + h / 2),
+      params: { huberDelta: 0.8, focalAlpha: Array.from({ length: H }, (_, h) => 0.6 + h / 20), focalGamma: 1.5, trendTau: 0.2 } };
+    const total = (...xs: tf.Tensor[]) => compositeTotal(Object.fromEntries(names.map((n, k) => [n, xs[k]])), { y, d }, options);
+    return [total(...heads), ...tf.grads(total)(heads)];
   }, 1e-5, 1e-6);
 }
 

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 
 import { defaultConfig } from '../../../src/config/defaults.js';
-import { compositeLoss } from '../../../src/losses/index.js';
+import { compositeTotal } from '../../../src/losses/index.js';
 import { buildModel, loadModel, predictNamed, saveModel } from '../../../src/models/index.js';
 import { setNativeKernels } from '../../../src/models/native-kernels.js';
 import { useNtpBackend } from '../../../src/runtime/ntp-backend/index.js';
@@ -32,7 +32,10 @@ const NO_DROPOUT = { transformer: { dropout: 0 }, indicators: { dropout: 0 }, to
 const SMALL = { lookback: 24, features: 4, transformer: { dModel: 8, heads: 2, keyDim: 4, ffnDim: 16, blocks: 1 }, lstm: { units: 4 },
   indicators: { hidden: [8] }, tower: { hidden: [8] } };
 
-/** The training step's loss (composite + L2) and the gradient of every trainable weight, on the active backend. */
+/**
+ * The training step's loss (composite + L2) and the gradient of every trainable weight, on the active
+ * backend: the trainer's compositeTotal, the fused loss on ntp and tfjs's ops on the pure-JS cpu path.
+ */
 function lossAndGradients(model: tf.LayersModel, a: BatchArrays): { loss: number; grads: Map<string, Float32Array> } {
   let result: { loss: number; grads: Map<string, Float32Array> } | undefined;
   tf.tidy(() => {
@@ -40,7 +43,7 @@ function lossAndGradients(model: tf.LayersModel, a: BatchArrays): { loss: number
     const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
     const { value, grads } = tf.variableGrads(() => {
       const out = namedOutputs(model, model.apply([t.features, t.close], { training: true }) as tf.Tensor[]);
-      const total = compositeLoss(out, { y: t.y, d: t.d }, lossOptions).total;
+      const total = compositeTotal(out, { y: t.y, d: t.d }, lossOptions);
       return tf.addN([total, ...model.calculateLosses()]) as tf.Scalar;
     }, variables);
     result = { loss: value.dataSync()[0], grads: new Map(variables.map((v) => [v.name, grads[v.name].dataSync() as Float32Array])) };
