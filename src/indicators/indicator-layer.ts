@@ -21,7 +21,7 @@ import * as tf from '@tensorflow/tfjs';
 
 import { ClipPeriods, FixedValues } from './constraints.js';
 import { activeNtpBackend } from '../runtime/ntp-backend/index.js';
-import { groupWidth, indicatorOp, PERIOD_DOMAIN_MIN, type IndicatorImplementation, type IndicatorKind } from './ops.js';
+import { groupWidth, indicatorOp, periodsOnNtp, PERIOD_DOMAIN_MIN, type IndicatorImplementation, type IndicatorKind } from './ops.js';
 
 export const PERIOD_MIN = 2;
 export const PERIOD_MAX = 200;
@@ -164,8 +164,8 @@ export abstract class LearnableIndicatorLayer extends tf.layers.Layer {
    * is in range the clip is the identity in value and gradient. On the cpu backend it is then
    * skipped (several tfjs ops per step, next to one native kernel; the K floats are read
    * synchronously, as the ops read them anyway). Where the tensors live on a device (the `ntp`
-   * backend) one clip of the periods always runs, unread: a few tiny kernels cost less than
-   * reading them back, which would stall the device twice per layer and step. (Clipping after
+   * backend) one clip of the periods always runs, unread, as one kernel (periodsOnNtp): cheaper
+   * than reading them back, which would stall the device twice per layer and step. (Clipping after
    * exp alone gives the same values, and a zero gradient under the same condition, exp being
    * increasing; only a weight so far out of range that exp overflows, which the constraint
    * applied after every step prevents, would give NaN there, and training stops as diverged.)
@@ -173,9 +173,7 @@ export abstract class LearnableIndicatorLayer extends tf.layers.Layer {
   effectivePeriods(): tf.Tensor {
     const weight = this.variable().read();
     const [pMin, pMax] = this.periodRange();
-    if (activeNtpBackend()) {
-      return tf.clipByValue(this.logScale === undefined ? weight : tf.exp(tf.mul(weight, this.logScale)), pMin, pMax);
-    }
+    if (activeNtpBackend()) return periodsOnNtp(weight, this.logScale ?? 0, pMin, pMax);
     const inRange = (t: tf.Tensor, lo: number, hi: number) => Array.from(t.dataSync()).every((p) => p >= lo && p <= hi);
     const [min, max] = this.weightRange();
     const clipped = inRange(weight, min, max) ? weight : tf.clipByValue(weight, min, max);

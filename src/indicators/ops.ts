@@ -19,7 +19,7 @@ import * as tf from '@tensorflow/tfjs';
 
 import { indicatorAddon, type IndicatorKind } from './native.js';
 import { float32Data as float32Of } from '../native/tensor-data.js';
-import { activeNtpBackend, NTP_INDICATOR, NTP_INDICATOR_GRAD } from '../runtime/ntp-backend/index.js';
+import { activeNtpBackend, NTP_INDICATOR, NTP_INDICATOR_GRAD, NTP_PERIODS, NTP_PERIODS_GRAD } from '../runtime/ntp-backend/index.js';
 
 export type { IndicatorKind } from './native.js';
 export const INDICATOR_KINDS: readonly IndicatorKind[] = ['ma', 'macd', 'rsi', 'bollinger', 'momentum'];
@@ -159,6 +159,23 @@ function indicatorOpNtp(kind: IndicatorKind, close: tf.Tensor, periods: tf.Tenso
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (c: tf.Tensor, p: tf.Tensor) => tf.Tensor2D;
   return op(c, p);
+}
+
+/**
+ * A learnable layer's periods on the ntp backend, clip(exp(weight * scale), min, max) (scale 0:
+ * clip(weight, min, max)): NtpPeriods forward, NtpPeriodsGrad backward, one kernel each where the
+ * tfjs ops and their gradients take ~18 per layer and step, with the same values and gradients.
+ */
+export function periodsOnNtp(weight: tf.Tensor, scale: number, min: number, max: number): tf.Tensor {
+  const attrs = { scale, min, max } as unknown as tf.NamedAttrMap;
+  const op = tf.customGrad(((w: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([w]);
+    return {
+      value: tf.engine().runKernel(NTP_PERIODS, { w }, attrs) as tf.Tensor,
+      gradFunc: (dy: tf.Tensor, [sw]: tf.Tensor[]) => tf.engine().runKernel(NTP_PERIODS_GRAD, { w: sw, dy }, attrs) as tf.Tensor,
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (w: tf.Tensor) => tf.Tensor;
+  return op(weight);
 }
 
 /** The native implementation (throws when it cannot run; see resolveImplementation). */

@@ -3,12 +3,13 @@
  * reaches the GEMM through K.dot and fused.matMul: reshapes to 2-D and back, an identity
  * transpose, a customGrad that saves four tensors, and a gradient of a dozen small kernels. On
  * `ntp` that is ~28 kernels per Dense per training step, about half of a step's dispatches.
- * `linear` runs x [..., K] @ W [K, N] + b as one `_FusedMatMul` over x viewed as [M, K] (one
- * large GEMM; the views are free Reshapes, untaped inside the op), saves x and W (and y under a
- * ReLU), and computes dx, dW and db with three kernels (five with a ReLU) plus three Reshape
- * views. The cpu backend with the native kernels (models/native-kernels.ts) runs the same op:
- * its _FusedMatMul applies the ReLU too, and a training step's loss and gradients come out bit
- * for bit as through tfjs's Dense. Elsewhere (pure-JS tfjs kernels) it is tfjs's own path.
+ * `linear` runs x [..., K] @ W [K, N] + b as one GEMM over x viewed as [M, K], saves x and W
+ * (and y under a ReLU), and computes dx, dW and db from dy. On `ntp` the forward and the backward
+ * pass are one kernel each (NtpLinear, NtpLinearGrad: kernels/matmul.ts). The cpu backend with the
+ * native kernels (models/native-kernels.ts) runs the same math as tfjs kernels: a `_FusedMatMul`
+ * (which applies the ReLU too) between free Reshape views, and three kernels for the gradient
+ * (five with a ReLU); a training step's loss and gradients come out bit for bit as through tfjs's
+ * Dense. Elsewhere (pure-JS tfjs kernels) it is tfjs's own path.
  *
  * `FusedDense` is tfjs-layers' Dense with its call routed through `linear`: the same weights,
  * config, initialisers and regularisers (models/penalties.ts reads them), saved under its own class
@@ -16,7 +17,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
-import { activeNtpBackend } from '../runtime/ntp-backend/index.js';
+import { activeNtpBackend, NTP_LINEAR, NTP_LINEAR_GRAD } from '../runtime/ntp-backend/index.js';
 import { recordingGradients } from './gradient-mode.js';
 import { nativeKernelsEnabled } from './native-kernels.js';
 
@@ -34,20 +35,11 @@ export function linear(x: tf.Tensor, kernel: tf.Tensor2D, bias: tf.Tensor1D | nu
       return y.reshape([...x.shape.slice(0, -1), N]);
     });
   }
-  const attrs = { transposeA: false, transposeB: false, activation, leakyreluAlpha: 0 } as unknown as tf.NamedAttrMap;
-  const outShape = [...x.shape.slice(0, -1), N];
-  const forward = (xi: tf.Tensor, w: tf.Tensor, b?: tf.Tensor) => {
-    const a = xi.reshape([-1, K]);
-    return (tf.engine().runKernel('_FusedMatMul', b ? { a, b: w, bias: b } : { a, b: w }, attrs) as tf.Tensor).reshape(outShape);
-  };
+  const withBias = bias != null;
+  const { forward, gradients } = activeNtpBackend() ? ntpLinear(activation, withBias) : cpuLinear(x.shape, K, N, activation, withBias);
   if (!recordingGradients()) return tf.tidy(() => forward(x, kernel, bias ?? undefined));
   // y is saved only for the ReLU's gradient (it would keep the output's buffer alive otherwise).
   const saved = (xi: tf.Tensor, w: tf.Tensor, y: tf.Tensor) => (activation === 'relu' ? [xi, w, y] : [xi, w]);
-  const gradients = (dy: tf.Tensor, [xi, w, y]: tf.Tensor[]) => {
-    const dz = (activation === 'relu' ? tf.mul(dy, tf.step(y)) : dy).reshape([-1, N]);
-    const grads = [tf.matMul(dz, w, false, true).reshape(xi.shape), tf.matMul(xi.reshape([-1, K]), dz, true, false)];
-    return bias ? [...grads, tf.sum(dz, 0)] : grads;
-  };
   // One op for both forms: the inputs are (x, W, b) or (x, W), then tfjs's save function.
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [xi, w, b] = args.slice(0, bias ? 3 : 2) as tf.Tensor[];
@@ -57,6 +49,35 @@ export function linear(x: tf.Tensor, kernel: tf.Tensor2D, bias: tf.Tensor1D | nu
     return { value: y, gradFunc: gradients };
   });
   return bias ? op(x, kernel, bias) : op(x, kernel);
+}
+
+type LinearForward = (x: tf.Tensor, w: tf.Tensor, b?: tf.Tensor) => tf.Tensor;
+/** dy and the saved [x, W] (or [x, W, y] under a ReLU) -> [dx, dW] or [dx, dW, db]. */
+type LinearGradients = (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor[];
+
+/** `linear` on ntp: NtpLinear forward, NtpLinearGrad backward. */
+function ntpLinear(activation: LinearActivation, withBias: boolean): { forward: LinearForward; gradients: LinearGradients } {
+  const attrs = { activation, bias: withBias } as unknown as tf.NamedAttrMap;
+  return {
+    forward: (x, w, b) => tf.engine().runKernel(NTP_LINEAR, b ? { x, w, bias: b } : { x, w }, attrs) as tf.Tensor,
+    gradients: (dy, [x, w, y]) => tf.engine().runKernel(NTP_LINEAR_GRAD, y ? { x, w, dy, y } : { x, w, dy }, attrs) as tf.Tensor[],
+  };
+}
+
+/** `linear` on the cpu backend's native kernels: a _FusedMatMul between Reshape views, and its gradient as tfjs kernels. */
+function cpuLinear(xShape: number[], K: number, N: number, activation: LinearActivation, withBias: boolean) {
+  const attrs = { transposeA: false, transposeB: false, activation, leakyreluAlpha: 0 } as unknown as tf.NamedAttrMap;
+  const outShape = [...xShape.slice(0, -1), N];
+  const forward: LinearForward = (x, w, b) => {
+    const a = x.reshape([-1, K]);
+    return (tf.engine().runKernel('_FusedMatMul', b ? { a, b: w, bias: b } : { a, b: w }, attrs) as tf.Tensor).reshape(outShape);
+  };
+  const gradients: LinearGradients = (dy, [x, w, y]) => {
+    const dz = (activation === 'relu' ? tf.mul(dy, tf.step(y)) : dy).reshape([-1, N]);
+    const grads = [tf.matMul(dz, w, false, true).reshape(x.shape), tf.matMul(x.reshape([-1, K]), dz, true, false)];
+    return withBias ? [...grads, tf.sum(dz, 0)] : grads;
+  };
+  return { forward, gradients };
 }
 
 type DenseArgs = Parameters<typeof tf.layers.dense>[0];

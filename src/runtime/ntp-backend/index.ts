@@ -13,15 +13,15 @@ import { NtpBackend, type DeviceMemory, type NtpDevice } from './backend.js';
 import { attentionKernels, NTP_ATTENTION, NTP_ATTENTION_GRAD } from './kernels/attention.js';
 import { elementwiseKernels, NTP_DROPOUT } from './kernels/elementwise.js';
 import type { NtpKernel } from './kernels/kernel.js';
-import { indicatorKernels, NTP_INDICATOR, NTP_INDICATOR_GRAD } from './kernels/indicators.js';
+import { indicatorKernels, NTP_INDICATOR, NTP_INDICATOR_GRAD, NTP_PERIODS, NTP_PERIODS_GRAD } from './kernels/indicators.js';
 import { layerNormKernels, NTP_LAYER_NORM, NTP_LAYER_NORM_GRAD } from './kernels/layer-norm.js';
 import { lossKernels, NTP_COMPOSITE_LOSS, type CompositeLossSettings } from './kernels/loss.js';
 import { lstmKernels, NTP_LSTM, NTP_LSTM_GRAD } from './kernels/lstm.js';
-import { matMulKernels } from './kernels/matmul.js';
+import { matMulKernels, NTP_LINEAR, NTP_LINEAR_GRAD } from './kernels/matmul.js';
 import { reduceKernels } from './kernels/reduce.js';
 import { shapeKernels } from './kernels/shape.js';
 
-export { NtpBackend, NTP_ATTENTION, NTP_ATTENTION_GRAD, NTP_COMPOSITE_LOSS, NTP_DROPOUT, NTP_INDICATOR, NTP_INDICATOR_GRAD, NTP_LAYER_NORM, NTP_LAYER_NORM_GRAD, NTP_LSTM, NTP_LSTM_GRAD, type CompositeLossSettings, type DeviceMemory, type NtpDevice };
+export { NtpBackend, NTP_ATTENTION, NTP_ATTENTION_GRAD, NTP_COMPOSITE_LOSS, NTP_DROPOUT, NTP_INDICATOR, NTP_INDICATOR_GRAD, NTP_LAYER_NORM, NTP_LAYER_NORM_GRAD, NTP_LINEAR, NTP_LINEAR_GRAD, NTP_LSTM, NTP_LSTM_GRAD, NTP_PERIODS, NTP_PERIODS_GRAD, type CompositeLossSettings, type DeviceMemory, type NtpDevice };
 export const NTP_BACKEND = 'ntp';
 
 const KERNELS: NtpKernel[] = [...elementwiseKernels, ...reduceKernels, ...shapeKernels, ...matMulKernels, ...lstmKernels, ...indicatorKernels,

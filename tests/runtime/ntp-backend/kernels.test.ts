@@ -3,17 +3,18 @@
  * runs on both backends from the same input values, and the outputs must agree in shape, dtype
  * and value, on broadcasting, empty and odd shapes. The last test checks that these cases
  * dispatched every kernel the backend registers (tf.profile's kernel names). The backend's own LSTM,
- * indicator, layer-norm, attention and composite-loss kernels, which tfjs lacks, are compared with the same math in tfjs ops.
+ * indicator, period, layer-norm, attention, linear and composite-loss kernels, which tfjs lacks, are
+ * compared with the same math in tfjs ops.
  */
 import test from 'ava';
 import * as tf from '@tensorflow/tfjs';
 
-import { INDICATOR_KINDS, indicatorOp, type IndicatorKind } from '../../../src/indicators/ops.js';
+import { INDICATOR_KINDS, indicatorOp, type IndicatorKind, periodsOnNtp } from '../../../src/indicators/ops.js';
 import { compositeTotal } from '../../../src/losses/index.js';
 import { attentionWithTfOps, dropout, fusedLstm, layerNorm, layerNormWithTfOps, multiHeadAttention, setNativeKernels } from '../../../src/models/index.js';
 import { nativeAddon } from '../../../src/native/addon.js';
 import { fusedDense, linear } from '../../../src/models/fused-dense.js';
-import { NTP_DROPOUT, NTP_KERNELS, useNtpBackend } from '../../../src/runtime/ntp-backend/index.js';
+import { NTP_DROPOUT, NTP_KERNELS, NTP_LINEAR, NTP_LINEAR_GRAD, NTP_PERIODS, NTP_PERIODS_GRAD, useNtpBackend } from '../../../src/runtime/ntp-backend/index.js';
 import { testDevice } from './device.js';
 import { mulberry32 } from '../../../src/data/random.js';
 
@@ -241,7 +242,7 @@ for (const [label, B, H, trend, flat] of [['three horizons, extended trend', 6, 
 }
 
 // ------------------------------------------------------------------ affine layers (linear, FusedDense)
-// `linear` is one _FusedMatMul with its own gradient on ntp and tfjs's fused.matMul path on cpu:
+// `linear` is NtpLinear / NtpLinearGrad on ntp and tfjs's fused.matMul path on cpu:
 // values and the gradients of x, W and b agree, for 3-D and 2-D inputs, ReLU or not, bias or not.
 for (const [label, xShape, N, activation, withBias] of [['3-D input, bias', [3, 5, 4], 6, 'linear', true],
   ['3-D input, ReLU', [2, 7, 3], 5, 'relu', true], ['2-D input, no bias', [4, 3], 2, 'linear', false],
@@ -254,6 +255,45 @@ for (const [label, xShape, N, activation, withBias] of [['3-D input, bias', [3, 
     return [y(x, w, b), ...tf.grads((xi: tf.Tensor, wi: tf.Tensor, bi: tf.Tensor) => tf.sum(tf.mul(y(xi, wi, bi), g)))([x, w, b])];
   }, 1e-5, 1e-6);
 }
+
+// On ntp `linear` is NtpLinear forward and NtpLinearGrad backward: the same GEMMs, mask and
+// reduction as the _FusedMatMul, Step, Multiply, BatchMatMul and Sum kernels they replace.
+test.serial('NtpLinear and NtpLinearGrad equal the kernels they replace, bit for bit', async (t) => {
+  await tf.setBackend('ntp');
+  const read = (ts: tf.Tensor[]) => ts.map((v) => Array.from(v.dataSync()));
+  for (const [xShape, N, withBias] of [[[3, 5, 4], 6, true], [[7, 3], 1, false], [[2], 5, true]] as const) {
+    for (const activation of ['linear', 'relu'] as const) {
+      const K = xShape[xShape.length - 1], M = tf.util.sizeFromShape(xShape.slice(0, -1));
+      const x = f([...xShape], 61), w = f([K, N], 62) as tf.Tensor2D, bias = withBias ? f([N], 63) as tf.Tensor1D : null;
+      const g = f([...xShape.slice(0, -1), N], 64);
+      const inputs = bias ? [x, w, bias] : [x, w];
+      const y = (...xs: tf.Tensor[]) => linear(xs[0], xs[1] as tf.Tensor2D, (xs[2] ?? null) as tf.Tensor1D | null, activation);
+      const got = tf.tidy(() => read([y(...inputs), ...tf.grads((...xs: tf.Tensor[]) => tf.sum(tf.mul(y(...xs), g)))(inputs)]));
+      const want = tf.tidy(() => {
+        const x2 = x.reshape([M, K]) as tf.Tensor2D, dy = g.reshape([M, N]);
+        const out = tf.fused.matMul({ a: x2, b: w, bias: bias ?? undefined, activation });
+        const dz = activation === 'relu' ? tf.mul(dy, tf.step(out)) : dy;
+        return read([out, tf.matMul(dz, w, false, true), tf.matMul(x2, dz, true, false), ...(bias ? [tf.sum(dz, 0)] : [])]);
+      });
+      t.deepEqual(got, want, `x [${xShape}], N ${N}, ${activation}${bias ? ', bias' : ''}`);
+      tf.dispose([x, w, g, ...(bias ? [bias] : [])]);
+    }
+  }
+});
+
+test.serial('NtpLinear and NtpLinearGrad refuse operands and attributes that do not fit, naming them', async (t) => {
+  await tf.setBackend('ntp');
+  const run = (name: string, inputs: tf.NamedTensorMap, attrs: object) => () => tf.tidy(() => tf.engine().runKernel(name, inputs, attrs as tf.NamedAttrMap));
+  const x = f([2, 3], 1), x4 = f([2, 4], 4), w = f([4, 5], 2), dy = f([2, 5], 3), b4 = f([4], 5), b5 = f([5], 6), dy4 = f([2, 4], 7);
+  t.throws(run(NTP_LINEAR, { x, w }, { activation: 'linear' }), { message: /NtpLinear needs x \[\.\.\., K\], w \[K, N\] with K >= 1 and bias \[N\] \(got \[2,3\], \[4,5\]\)/ });
+  t.throws(run(NTP_LINEAR, { x: x4, w, bias: b4 }, { activation: 'linear', bias: true }), { message: /got \[2,4\], \[4,5\], \[4\]/ });
+  t.throws(run(NTP_LINEAR, { x: x4, w, bias: b5 }, { activation: 'sigmoid', bias: true }), { message: /supports a linear or relu activation \(got sigmoid\)/ });
+  t.throws(run(NTP_LINEAR, { x: x4, w, bias: b5 }, { activation: 'linear' }), { message: /bias attribute and its bias input disagree/ });
+  t.throws(run(NTP_LINEAR_GRAD, { x: x4, w, dy }, { activation: 'relu' }), { message: /NtpLinearGrad needs float32 dy and y \(under a ReLU\) of shape \[2,5\] \(got \[2,5\]\)/ });
+  t.throws(run(NTP_LINEAR_GRAD, { x: x4, w, dy: dy4 }, { activation: 'linear' }), { message: /needs float32 dy of shape \[2,5\] \(got \[2,4\]\)/ });
+  t.throws(run(NTP_LINEAR_GRAD, { x: x4, w, dy }, { activation: 'elu' }), { message: /supports a linear or relu activation \(got elu\)/ });
+  tf.dispose([x, x4, w, dy, b4, b5, dy4]);
+});
 
 test.serial('FusedDense saves as its own class, loads back, and predicts as tfjs Dense with the same weights', async (t) => {
   await tf.setBackend('cpu');
@@ -364,6 +404,39 @@ for (const kind of INDICATOR_KINDS) {
     return [indicatorOp(kind, close, periods, impl), ...tf.grads(loss)([close, periods])];
   }, 5e-5, 5e-5);
 }
+
+// A layer's periods, clip(exp(w * scale), min, max): NtpPeriods / NtpPeriodsGrad on ntp, the tfjs
+// ops elsewhere; weights inside the range, past both ends, and exactly on the raw range's ends.
+const periodsWith = (onNtp: boolean, w: tf.Tensor, scale: number, min: number, max: number) => (onNtp
+  ? periodsOnNtp(w, scale, min, max)
+  : tf.clipByValue(scale === 0 ? w : tf.exp(tf.mul(w, scale)), min, max));
+for (const scale of [0, 0.5]) {
+  same(`indicator periods, scale ${scale}: values and gradients`, () => {
+    // Below, on and above the range [2, 30] (scale 0: the weight is the period; 0.5: exp(w / 2)).
+    const w = tf.tensor1d(scale === 0 ? [1, 2.5, 7, 30, 40, 2, 9] : [-1, 0.5, 2.2, 6.5, 9, 3.1, 5.5]);
+    const g = f([7], 9);
+    const onNtp = tf.getBackend() === 'ntp';
+    return [periodsWith(onNtp, w, scale, 2, 30), tf.grad((wi: tf.Tensor) => tf.sum(tf.mul(periodsWith(onNtp, wi, scale, 2, 30), g)))(w)];
+  }, 1e-6, 1e-6);
+}
+
+test.serial('NtpPeriods and NtpPeriodsGrad equal the Multiply, Exp and ClipByValue kernels they replace, bit for bit', async (t) => {
+  await tf.setBackend('ntp');
+  // Weights in [-3, 3) plus the range's own ends: exp(0.37 w) in [0.33, 3.03) against [0.5, 2]
+  // clips at both ends; scale 0 puts -1 and 2 exactly on the ends (inside: the gradient flows).
+  for (const [scale, min, max] of [[0, -1, 2], [0.37, 0.5, 2]] as const) {
+    const w = tf.concat([f([40], 31), tf.tensor1d([-1, 2])]), g = f([42], 32);
+    const run = (onNtp: boolean) => tf.tidy(() => [periodsWith(onNtp, w, scale, min, max),
+      tf.grad((wi: tf.Tensor) => tf.sum(tf.mul(periodsWith(onNtp, wi, scale, min, max), g)))(w)].map((v) => Array.from(v.dataSync())));
+    t.deepEqual(run(true), run(false), `scale ${scale}`);
+    tf.dispose([w, g]);
+  }
+  const w = tf.tensor1d([1, 2]), dy = tf.tensor1d([1]);
+  const attrs = (scale: number) => ({ scale, min: 0, max: 1 } as unknown as tf.NamedAttrMap);
+  t.throws(() => tf.engine().runKernel(NTP_PERIODS, { w }, attrs(-1)), { message: /NtpPeriods needs a scale >= 0 and min <= max \(got -1, 0, 1\)/ });
+  t.throws(() => tf.engine().runKernel(NTP_PERIODS_GRAD, { w, dy }, attrs(1)), { message: /NtpPeriodsGrad needs dy of w's shape \[2\] \(got \[1\]\)/ });
+  tf.dispose([w, dy]);
+});
 
 test.serial('learnable indicator periods outside their domain are refused on ntp before any kernel runs', async (t) => {
   await tf.setBackend('ntp');
