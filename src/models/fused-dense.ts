@@ -3,8 +3,8 @@
  * reaches the GEMM through K.dot and fused.matMul: reshapes to 2-D and back, an identity
  * transpose, a customGrad that saves four tensors, and a gradient of a dozen small kernels. On
  * `ntp` that is ~28 kernels per Dense per training step, about half of a step's dispatches.
- * `linear` runs x [..., K] @ W [K, N] + b as one GEMM over x viewed as [M, K], saves x and W
- * (and y under a ReLU), and computes dx, dW and db from dy. On `ntp` the forward and the backward
+ * `linear` runs x [..., K] @ W [K, N] + b as one GEMM over x viewed as [M, K], keeps x and W
+ * (and y under a ReLU) for the backward pass, and computes dx, dW and db from dy. On `ntp` the forward and the backward
  * pass are one kernel each (NtpLinear, NtpLinearGrad: kernels/matmul.ts). The cpu backend with the
  * native kernels (models/native-kernels.ts) runs the same math as tfjs kernels: a `_FusedMatMul`
  * (which applies the ReLU too) between free Reshape views, and three kernels for the gradient
@@ -18,7 +18,7 @@
 import * as tf from '@tensorflow/tfjs';
 
 import { activeNtpBackend, NTP_LINEAR, NTP_LINEAR_GRAD } from '../runtime/ntp-backend/index.js';
-import { recordingGradients } from './gradient-mode.js';
+import { recordingGradients, saveForGradient } from './gradient-mode.js';
 import { nativeKernelsEnabled } from './native-kernels.js';
 
 export type LinearActivation = 'linear' | 'relu';
@@ -38,15 +38,14 @@ export function linear(x: tf.Tensor, kernel: tf.Tensor2D, bias: tf.Tensor1D | nu
   const withBias = bias != null;
   const { forward, gradients } = activeNtpBackend() ? ntpLinear(activation, withBias) : cpuLinear(x.shape, K, N, activation, withBias);
   if (!recordingGradients()) return tf.tidy(() => forward(x, kernel, bias ?? undefined));
-  // y is saved only for the ReLU's gradient (it would keep the output's buffer alive otherwise).
-  const saved = (xi: tf.Tensor, w: tf.Tensor, y: tf.Tensor) => (activation === 'relu' ? [xi, w, y] : [xi, w]);
   // One op for both forms: the inputs are (x, W, b) or (x, W), then tfjs's save function.
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [xi, w, b] = args.slice(0, bias ? 3 : 2) as tf.Tensor[];
     const save = args[bias ? 3 : 2] as tf.GradSaveFunc;
     const y = forward(xi, w, b);
-    save(saved(xi, w, y));
-    return { value: y, gradFunc: gradients };
+    // y is kept only for the ReLU's gradient (it holds the output's buffer).
+    const restore = saveForGradient(save, activation === 'relu' ? [xi, w, y] : [xi, w]);
+    return { value: y, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => gradients(dy, restore(saved)) };
   });
   return bias ? op(x, kernel, bias) : op(x, kernel);
 }

@@ -15,7 +15,7 @@ import { tryNativeAddon } from '../native/addon.js';
 import { kernelOutput } from '../native/kernel-output.js';
 import { float32Data } from '../native/tensor-data.js';
 import { activeNtpBackend, NTP_LSTM, NTP_LSTM_GRAD } from '../runtime/ntp-backend/index.js';
-import { recordingGradients } from './gradient-mode.js';
+import { recordingGradients, saveForGradient } from './gradient-mode.js';
 import { nativeKernelsEnabled } from './native-kernels.js';
 import { withoutOrthogonalWarning } from './quiet-init.js';
 import { drawSeed, type SeededLayer, type SeedStream } from './seeds.js';
@@ -110,13 +110,13 @@ export function fusedLstm(x: tf.Tensor3D, kernel: tf.Tensor2D, recurrentKernel: 
       x: f32(x), kernel: f32(kernel), recurrentKernel: f32(recurrentKernel), bias: f32(bias), out: { h } });
     return returnSequences ? tf.tensor3d(h, [B, T, U]) : tf.tensor2d(h, [B, U]);
   }
-  const op = tf.customGrad((...args: (tf.Tensor | ((t: tf.Tensor[]) => void))[]) => {
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [xi, k, r, b] = args as tf.Tensor[];
-    const save = args[4] as (t: tf.Tensor[]) => void;
+    const save = args[4] as tf.GradSaveFunc;
     const out = { h: kernelOutput(B * T * U), gates: kernelOutput(B * T * 4 * U), cells: kernelOutput(B * T * U) };
     addon.lstmForward({ ...shape, x: f32(xi), kernel: f32(k), recurrentKernel: f32(r), bias: f32(b), out });
     const h = tf.tensor3d(out.h, [B, T, U]);
-    save([xi, k, r, h, tf.tensor3d(out.gates, [B, T, 4 * U]), tf.tensor3d(out.cells, [B, T, U])]);
+    const restore = saveForGradient(save, [xi, k, r, h, tf.tensor3d(out.gates, [B, T, 4 * U]), tf.tensor3d(out.cells, [B, T, U])]);
     let value: tf.Tensor = h;
     if (!returnSequences) {
       const last = new Float32Array(B * U);
@@ -126,7 +126,7 @@ export function fusedLstm(x: tf.Tensor3D, kernel: tf.Tensor2D, recurrentKernel: 
     return {
       value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [sx, sk, sr, sh, sg, sc] = saved;
+        const [sx, sk, sr, sh, sg, sc] = restore(saved);
         let dh = f32(dy);
         if (!returnSequences) {  // only the last step's output was used
           const full = new Float32Array(B * T * U);
@@ -167,15 +167,15 @@ function lstmOnNtp(x: tf.Tensor3D, kernel: tf.Tensor2D, recurrentKernel: tf.Tens
     tf.dispose(returnSequences ? [gates, cells] : [h, gates, cells]);
     return value;
   }
-  const op = tf.customGrad((...args: (tf.Tensor | ((t: tf.Tensor[]) => void))[]) => {
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [xi, k, r, b] = args as tf.Tensor[];
-    const save = args[4] as (t: tf.Tensor[]) => void;
+    const save = args[4] as tf.GradSaveFunc;
     const [h, gates, cells] = forward({ x: xi, kernel: k, recurrentKernel: r, bias: b });
-    save([xi, k, r, h, gates, cells]);
+    const restore = saveForGradient(save, [xi, k, r, h, gates, cells]);
     return {
       value: output(h),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [sx, sk, sr, sh, sg, sc] = saved;
+        const [sx, sk, sr, sh, sg, sc] = restore(saved);
         const dh = returnSequences ? dy : tf.pad(dy.reshape([B, 1, U]), [[0, 0], [T - 1, 0], [0, 0]]);
         return tf.engine().runKernel(NTP_LSTM_GRAD, { x: sx, kernel: sk, recurrentKernel: sr, h: sh, gates: sg, cells: sc, dh }, attrs) as tf.Tensor[];
       },

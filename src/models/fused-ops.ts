@@ -14,7 +14,7 @@ import { tryNativeAddon } from '../native/addon.js';
 import { activeNtpBackend, NTP_ATTENTION, NTP_ATTENTION_GRAD, NTP_DROPOUT, NTP_LAYER_NORM, NTP_LAYER_NORM_GRAD } from '../runtime/ntp-backend/index.js';
 import { kernelOutput } from '../native/kernel-output.js';
 import { float32Data as f32 } from '../native/tensor-data.js';
-import { recordingGradients } from './gradient-mode.js';
+import { recordingGradients, saveForGradient } from './gradient-mode.js';
 import { nativeElementwise, nativeKernelsEnabled } from './native-kernels.js';
 
 interface AttentionShape { batch: number; steps: number; heads: number; keyDim: number; dropout?: number; seed?: number }
@@ -189,10 +189,11 @@ function layerNormOnNtp(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps
     const save = args[ts.length] as tf.GradSaveFunc;
     const [xi, r, g, b] = residual ? ts : [ts[0], undefined, ts[1], ts[2]];
     const [y, mean, rstd, sum] = run(NTP_LAYER_NORM, r ? { x: xi, gamma: g, beta: b, residual: r } : { x: xi, gamma: g, beta: b });
-    save([sum ?? xi, g, mean, rstd]);
+    const restore = saveForGradient(save, [sum ?? xi, g, mean, rstd]);
     return {
       value: y,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      gradFunc: (dy: tf.Tensor, kept: tf.Tensor[]) => {
+        const saved = restore(kept);
         const [dx, dgamma, dbeta, dresidual] = run(NTP_LAYER_NORM_GRAD, { x: saved[0], gamma: saved[1], mean: saved[2], rstd: saved[3], dy });
         return residual ? [dx, dresidual, dgamma, dbeta] : [dx, dgamma, dbeta];
       },

@@ -281,6 +281,27 @@ test.serial('NtpLinear and NtpLinearGrad equal the kernels they replace, bit for
   }
 });
 
+test.serial('linear reads a Variable kernel where it is instead of saving a copy: one Identity fewer, the same gradients', async (t) => {
+  for (const backend of ['ntp', 'cpu']) {
+    await tf.setBackend(backend);
+    setNativeKernels(backend === 'cpu');
+    const x = f([4, 3], 71), w = f([3, 2], 72), bias = f([2], 73), g = f([4, 2], 74), v = tf.variable(w.clone());
+    const run = async (kernel: tf.Tensor) => {
+      let grads: number[][] = [];
+      const profile = await tf.profile(() => {
+        grads = tf.tidy(() => tf.grads((xi: tf.Tensor, ki: tf.Tensor, bi: tf.Tensor) => tf.sum(tf.mul(linear(xi, ki as tf.Tensor2D, bi as tf.Tensor1D, 'relu'), g)))([x, kernel, bias])
+          .map((d) => Array.from(d.dataSync())));
+      });
+      return { grads, copies: profile.kernels.filter((k) => k.name === 'Identity').length };
+    };
+    const [plain, variable] = [await run(w), await run(v)];
+    t.deepEqual(variable.grads, plain.grads, backend);
+    t.is(variable.copies, plain.copies - 1, backend);
+    tf.dispose([x, w, bias, g, v]);
+  }
+  setNativeKernels(false);
+});
+
 test.serial('NtpLinear and NtpLinearGrad refuse operands and attributes that do not fit, naming them', async (t) => {
   await tf.setBackend('ntp');
   const run = (name: string, inputs: tf.NamedTensorMap, attrs: object) => () => tf.tidy(() => tf.engine().runKernel(name, inputs, attrs as tf.NamedAttrMap));
