@@ -19,6 +19,7 @@ import * as tf from '@tensorflow/tfjs';
 
 import { indicatorAddon, type IndicatorKind } from './native.js';
 import { float32Data as float32Of } from '../native/tensor-data.js';
+import { saveForGradient } from '../runtime/gradient-mode.js';
 import { activeNtpBackend, NTP_INDICATOR, NTP_INDICATOR_GRAD, NTP_PERIODS, NTP_PERIODS_GRAD } from '../runtime/ntp-backend/index.js';
 
 export type { IndicatorKind } from './native.js';
@@ -169,10 +170,10 @@ function indicatorOpNtp(kind: IndicatorKind, close: tf.Tensor, periods: tf.Tenso
 export function periodsOnNtp(weight: tf.Tensor, scale: number, min: number, max: number): tf.Tensor {
   const attrs = { scale, min, max } as unknown as tf.NamedAttrMap;
   const op = tf.customGrad(((w: tf.Tensor, save: tf.GradSaveFunc) => {
-    save([w]);
+    const restore = saveForGradient(save, [w]);
     return {
       value: tf.engine().runKernel(NTP_PERIODS, { w }, attrs) as tf.Tensor,
-      gradFunc: (dy: tf.Tensor, [sw]: tf.Tensor[]) => tf.engine().runKernel(NTP_PERIODS_GRAD, { w: sw, dy }, attrs) as tf.Tensor,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.engine().runKernel(NTP_PERIODS_GRAD, { w: restore(saved)[0], dy }, attrs) as tf.Tensor,
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (w: tf.Tensor) => tf.Tensor;
   return op(weight);

@@ -33,9 +33,6 @@ declare module '../native/types.js' {
   }
 }
 
-/** The per-horizon terms; the op computes each with its default loss (DEFAULT_TERM_LOSSES). */
-const PER_HORIZON_TERMS = ['price', 'direction', 'variance'] as const;
-
 type TrendParts = Pick<CompositeLossSettings, 'trendLocal' | 'trendGlobal' | 'trendAgreement' | 'trendDelta'>;
 
 /** Each trend loss of the registry as the op's parts (registry.ts: extended's local and global keep Huber's default delta). */
@@ -54,7 +51,8 @@ const FUSED_TREND = new Map<string, (p: LossParams) => TrendParts>([
 export function fusedLossSettings(options: CompositeLossOptions, batch: number, horizons: number): CompositeLossSettings | null {
   const { weights, names, horizonWeights, params } = resolveComposite(options, horizons);
   const trend = FUSED_TREND.get(names.trend)?.(params);
-  const perHorizon = PER_HORIZON_TERMS.every((term) => names[term] === DEFAULT_TERM_LOSSES[term]);
+  // The per-horizon terms (one per head) only with their default losses.
+  const perHorizon = HEADS.every((term) => names[term] === DEFAULT_TERM_LOSSES[term]);
   const { focalAlpha: alpha, focalGamma: gamma, huberDelta, trendTau: tau } = params;
   const alphas = typeof alpha === 'number' ? new Array<number>(horizons).fill(alpha) : [...alpha];
   const maxHorizons = tryNativeAddon()?.compositeLossMaxHorizons ?? 0;
@@ -101,9 +99,9 @@ export function fusedCompositeLoss(heads: tf.Tensor2D, y: tf.Tensor2D, d: tf.Ten
  * it applies (see the header); inputs are checked as compositeLoss checks them.
  */
 export function compositeTotal(outputs: ModelOutputs, targets: LossTargets, options: CompositeLossOptions = {}): tf.Scalar {
-  const route = fusedRoute();
+  if (!fusedRoute()) return tf.tidy(() => compositeLoss(outputs, targets, options).total);
   const { batch, horizons, heads } = lossHeads(outputs, targets, options);
-  const settings = route ? fusedLossSettings(options, batch, horizons) : null;
+  const settings = fusedLossSettings(options, batch, horizons);
   if (!settings) return tf.tidy(() => compositeLoss(outputs, targets, { ...options, checkInputs: false }).total);
   return tf.tidy(() => {
     const columns = HEADS.flatMap((head) => heads[head].map((t) => (t.rank === 1 ? tf.reshape(t, [batch, 1]) : t)));

@@ -4,12 +4,12 @@
  * transpose, a customGrad that saves four tensors, and a gradient of a dozen small kernels. On
  * `ntp` that is ~28 kernels per Dense per training step, about half of a step's dispatches.
  * `linear` runs x [..., K] @ W [K, N] + b as one GEMM over x viewed as [M, K], keeps x and W
- * (and y under a ReLU) for the backward pass, and computes dx, dW and db from dy. On `ntp` the forward and the backward
- * pass are one kernel each (NtpLinear, NtpLinearGrad: kernels/matmul.ts). The cpu backend with the
- * native kernels (models/native-kernels.ts) runs the same math as tfjs kernels: a `_FusedMatMul`
- * (which applies the ReLU too) between free Reshape views, and three kernels for the gradient
- * (five with a ReLU); a training step's loss and gradients come out bit for bit as through tfjs's
- * Dense. Elsewhere (pure-JS tfjs kernels) it is tfjs's own path.
+ * (and y under a ReLU) for the backward pass, and computes dx, dW and db from dy. On `ntp` the
+ * forward and the backward pass are one kernel each (NtpLinear, NtpLinearGrad: kernels/matmul.ts).
+ * The cpu backend with the native kernels (models/native-kernels.ts) runs the same math as tfjs
+ * kernels: a `_FusedMatMul` (which applies the ReLU too) between free Reshape views, and three
+ * kernels for the gradient (five with a ReLU); a training step's loss and gradients come out bit
+ * for bit as through tfjs's Dense. Elsewhere (pure-JS tfjs kernels) it is tfjs's own path.
  *
  * `FusedDense` is tfjs-layers' Dense with its call routed through `linear`: the same weights,
  * config, initialisers and regularisers (models/penalties.ts reads them), saved under its own class
@@ -18,7 +18,7 @@
 import * as tf from '@tensorflow/tfjs';
 
 import { activeNtpBackend, NTP_LINEAR, NTP_LINEAR_GRAD } from '../runtime/ntp-backend/index.js';
-import { recordingGradients, saveForGradient } from './gradient-mode.js';
+import { recordingGradients, saveForGradient } from '../runtime/gradient-mode.js';
 import { nativeKernelsEnabled } from './native-kernels.js';
 
 export type LinearActivation = 'linear' | 'relu';

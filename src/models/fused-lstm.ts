@@ -15,7 +15,7 @@ import { tryNativeAddon } from '../native/addon.js';
 import { kernelOutput } from '../native/kernel-output.js';
 import { float32Data } from '../native/tensor-data.js';
 import { activeNtpBackend, NTP_LSTM, NTP_LSTM_GRAD } from '../runtime/ntp-backend/index.js';
-import { recordingGradients, saveForGradient } from './gradient-mode.js';
+import { recordingGradients, saveForGradient } from '../runtime/gradient-mode.js';
 import { nativeKernelsEnabled } from './native-kernels.js';
 import { withoutOrthogonalWarning } from './quiet-init.js';
 import { drawSeed, type SeededLayer, type SeedStream } from './seeds.js';

@@ -14,7 +14,7 @@ import { tryNativeAddon } from '../native/addon.js';
 import { activeNtpBackend, NTP_ATTENTION, NTP_ATTENTION_GRAD, NTP_DROPOUT, NTP_LAYER_NORM, NTP_LAYER_NORM_GRAD } from '../runtime/ntp-backend/index.js';
 import { kernelOutput } from '../native/kernel-output.js';
 import { float32Data as f32 } from '../native/tensor-data.js';
-import { recordingGradients, saveForGradient } from './gradient-mode.js';
+import { recordingGradients, saveForGradient } from '../runtime/gradient-mode.js';
 import { nativeElementwise, nativeKernelsEnabled } from './native-kernels.js';
 
 interface AttentionShape { batch: number; steps: number; heads: number; keyDim: number; dropout?: number; seed?: number }

@@ -21,27 +21,30 @@ bool overlap(const Span& a, const Span& b) {
   return lo(a) < hi(b) && lo(b) < hi(a);
 }
 
-void require(bool ok, const std::string& what, double got) {
-  if (!ok) throw std::invalid_argument("composite_loss: " + what + " (got " + std::to_string(got) + ")");
+// The message is built only on failure: the check runs on every call.
+void require(bool ok, const char* name, int32_t index, const char* rule, double got) {
+  if (ok) return;
+  throw std::invalid_argument(std::string("composite_loss: ") + name + (index >= 0 ? " " + std::to_string(index) : "") + " " + rule +
+                              " (got " + std::to_string(got) + ")");
 }
 
 }  // namespace
 
 void check_composite_loss(const CompositeLoss& s) {
-  require(s.batch >= 1, "batch must be >= 1", static_cast<double>(s.batch));
-  require(s.horizons >= 1 && s.horizons <= kMaxLossHorizons, "horizons must be in [1, " + std::to_string(kMaxLossHorizons) + "]",
-          s.horizons);
+  require(s.batch >= 1, "batch", -1, "must be >= 1", static_cast<double>(s.batch));
+  if (s.horizons < 1 || s.horizons > kMaxLossHorizons)
+    require(false, "horizons", -1, ("must be in [1, " + std::to_string(kMaxLossHorizons) + "]").c_str(), s.horizons);
   for (int32_t k = 0; k < kLossTerms; ++k)
-    require(std::isfinite(s.weight[k]) && s.weight[k] >= 0.0f, "term weight " + std::to_string(k) + " must be finite and >= 0", s.weight[k]);
+    require(std::isfinite(s.weight[k]) && s.weight[k] >= 0.0f, "term weight", k, "must be finite and >= 0", s.weight[k]);
   for (int32_t h = 0; h < s.horizons; ++h) {
-    require(std::isfinite(s.horizon_weight[h]) && s.horizon_weight[h] >= 0.0f,
-            "horizon weight " + std::to_string(h) + " must be finite and >= 0", s.horizon_weight[h]);
-    require(s.alpha[h] >= 0.0f && s.alpha[h] <= 1.0f, "alpha " + std::to_string(h) + " must be in [0, 1]", s.alpha[h]);
+    require(std::isfinite(s.horizon_weight[h]) && s.horizon_weight[h] >= 0.0f, "horizon weight", h, "must be finite and >= 0",
+            s.horizon_weight[h]);
+    require(s.alpha[h] >= 0.0f && s.alpha[h] <= 1.0f, "alpha", h, "must be in [0, 1]", s.alpha[h]);
   }
-  require(std::isfinite(s.price_delta) && s.price_delta > 0.0f, "the price delta must be finite and > 0", s.price_delta);
-  require(std::isfinite(s.trend_delta) && s.trend_delta > 0.0f, "the trend delta must be finite and > 0", s.trend_delta);
-  require(std::isfinite(s.gamma) && s.gamma >= 0.0f, "gamma must be finite and >= 0", s.gamma);
-  if (s.trend_agreement) require(std::isfinite(s.tau) && s.tau > 0.0f, "tau must be finite and > 0", s.tau);
+  require(std::isfinite(s.price_delta) && s.price_delta > 0.0f, "the price delta", -1, "must be finite and > 0", s.price_delta);
+  require(std::isfinite(s.trend_delta) && s.trend_delta > 0.0f, "the trend delta", -1, "must be finite and > 0", s.trend_delta);
+  require(std::isfinite(s.gamma) && s.gamma >= 0.0f, "gamma", -1, "must be finite and >= 0", s.gamma);
+  if (s.trend_agreement) require(std::isfinite(s.tau) && s.tau > 0.0f, "tau", -1, "must be finite and > 0", s.tau);
 }
 
 void check_composite_loss_buffers(const CompositeLoss& s, const float* heads, const float* y, const float* d, const float* total,
