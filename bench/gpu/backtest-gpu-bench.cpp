@@ -40,6 +40,7 @@ double median_ms(F&& f, int runs) {
 // normal size, with a floor so that values near 0 (leftover equity after a liquidation, a CAGR
 // near 0) do not read as huge. Above 1e-9 (the parity target) the run fails.
 constexpr double kParity = 1e-9;
+constexpr uint64_t kSweepWindow = uint64_t{1} << 19;  // src/backtest/sweep.ts SWEEP_WINDOW_PATHS
 bool parity_ok = true;
 
 double worst_diff(const std::vector<double>& a, const std::vector<double>& b) {
@@ -96,10 +97,25 @@ bool run_grid(const char* name, std::size_t symbols, std::size_t bars, const std
               combos / twin_ms * 1e3, device_info().name.c_str(), cpu_ms / twin_ms, worst_diff(cpu, gpu));
   std::fill(gpu.begin(), gpu.end(), 0.0);
   const std::size_t gpus = static_cast<std::size_t>(device_info().device_count);
-  const sweep::Plan plan = sweep::plan_sweep(sweep_shape(in), {std::size_t{1} << 18, 32, gpus}, 0, paths);
+  const sweep::Plan plan = sweep::plan_sweep(sweep_shape(in), {sweep::cuda_launch_slots(paths, gpus), sweep::kWarp, gpus}, 0, paths);
   const double plan_ms = median_ms([&] { cuda::run_sweep(in, plan, gpu.data()); }, 5);
   std::printf("native cuda planned  : %9.1f ms  %.3g bar-combos/s  (%zu launches on %zu GPUs)  %.1fx cpu, max diff %.3g\n",
               plan_ms, combos / plan_ms * 1e3, plan.launches.size(), gpus, cpu_ms / plan_ms, worst_diff(cpu, gpu));
+  // As `ntp sweep` calls it: one run_sweep per window of kSweepWindow paths (each call uploads
+  // its symbols, risk sets and event lists again), so the per-call cost shows against the above.
+  std::fill(gpu.begin(), gpu.end(), 0.0);
+  std::size_t windows = 0;
+  const double window_ms = median_ms([&] {
+    windows = 0;
+    for (uint64_t b = 0; b < paths; b += kSweepWindow, ++windows) {
+      const uint64_t e = std::min<uint64_t>(paths, b + kSweepWindow);
+      const sweep::Plan w = sweep::plan_sweep(sweep_shape(in), {sweep::cuda_launch_slots(e - b, gpus), sweep::kWarp, gpus}, b, e);
+      cuda::run_sweep(in, w, gpu.data() + b * bt::kMetricCount);
+    }
+  }, 5);
+  std::printf("native cuda windowed : %9.1f ms  %.3g bar-combos/s  (%zu calls of <= %llu paths)  %.1fx cpu, max diff %.3g\n",
+              window_ms, combos / window_ms * 1e3, windows, static_cast<unsigned long long>(kSweepWindow), cpu_ms / window_ms,
+              worst_diff(cpu, gpu));
 #endif
   return true;
 }

@@ -319,10 +319,10 @@ Napi::Object layout(Napi::Env env) {
   return o;
 }
 
-// Threads per launch: enough to fill a GPU (1e5-1e6 paths, SPEC §9) or, on the CPU, launches
-// short enough that progress moves every second or so; kernels read risk sets in warps of 32.
-constexpr int64_t kCudaLaunchPaths = int64_t{1} << 18, kCpuLaunchPaths = int64_t{1} << 14;
-constexpr std::size_t kWarp = 32;
+// Threads per CPU launch: short enough that progress moves every second or so (CUDA's:
+// sweep::cuda_launch_slots).
+constexpr int64_t kCpuLaunchPaths = int64_t{1} << 14;
+using ntp::sweep::kWarp;
 // At most this many paths per call (progress is an int32, and the metrics a buffer of JS's).
 constexpr int64_t kMaxWindowPaths = int64_t{1} << 30;
 
@@ -345,7 +345,6 @@ Job prepare_sweep(const Args& a) {
   w->begin = static_cast<uint64_t>(a.integer("pathBegin", 0, static_cast<int64_t>(paths) - 1));
   const int64_t last = std::min<int64_t>(static_cast<int64_t>(paths), static_cast<int64_t>(w->begin) + kMaxWindowPaths);
   w->end = static_cast<uint64_t>(a.integer("pathEnd", static_cast<int64_t>(w->begin) + 1, last));
-  w->limits.launch_slots = static_cast<std::size_t>(a.integer("launchPaths", kWarp, kMaxWindowPaths, cuda ? kCudaLaunchPaths : kCpuLaunchPaths));
   w->limits.lane_group = cuda ? kWarp : 1;
   const int64_t usable = std::max(1, ntp::device_info().device_count);
   const int64_t devices = a.integer("devices", 0, 64, 0);
@@ -353,6 +352,9 @@ Job prepare_sweep(const Args& a) {
     throw Napi::RangeError::New(a.env(), a.field("devices") + " = " + std::to_string(devices) + " but only " +
                                              std::to_string(usable) + " CUDA devices are usable");
   w->limits.devices = cuda ? static_cast<std::size_t>(devices == 0 ? usable : devices) : 1;
+  const int64_t launch = cuda ? static_cast<int64_t>(ntp::sweep::cuda_launch_slots(w->end - w->begin, w->limits.devices))
+                              : kCpuLaunchPaths;
+  w->limits.launch_slots = static_cast<std::size_t>(a.integer("launchPaths", static_cast<int64_t>(kWarp), kMaxWindowPaths, launch));
   const Args out = a.child("out");
   in->metrics = out.output<double>("metrics", count_of(out.field("metrics"), {static_cast<int64_t>(w->end - w->begin), bt::kMetricCount}));
   w->progress = a.optional_output<int32_t>("progress", 1);

@@ -47,11 +47,12 @@ NTP_BINDING(device) {
     o.Set("cpuSimd", Napi::String::New(e, simd_level()));
     o.Set("compiledSimd", Napi::String::New(e, compiled_simd()));
     o.Set("cudaCompiled", Napi::Boolean::New(e, d.compiled));
-    o.Set("cuda", Napi::Boolean::New(e, d.available));
+    std::string why;
+    o.Set("cuda", Napi::Boolean::New(e, ntp::cuda_usable(&why)));
     o.Set("cudaDeviceCount", Napi::Number::New(e, d.device_count));
     o.Set("cudaDevice", d.name.empty() ? e.Null() : Napi::String::New(e, d.name));
     o.Set("cudaMemory", d.memory ? Napi::Number::New(e, static_cast<double>(d.memory)) : e.Null());
-    o.Set("cudaError", d.error.empty() ? e.Null() : Napi::String::New(e, d.error));
+    o.Set("cudaError", why.empty() ? e.Null() : Napi::String::New(e, why));
     return o;
   }, "deviceInfo"));
   exports.Set("setThreads", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {

@@ -15,10 +15,11 @@ inline bool use_cuda(const Args& args) {
   if (d != "auto" && d != "cpu" && d != "cuda")
     throw Napi::RangeError::New(args.env(), args.field("device") +
                                                 " must be \"auto\", \"cpu\" or \"cuda\" (got \"" + d + "\")");
-  if (d == "cuda" && !device_info().available)
-    throw Napi::Error::New(args.env(), args.field("device") + " is \"cuda\" but no CUDA device is usable: " +
-                                           device_info().error);
-  return d != "cpu" && device_info().available;
+  std::string why;
+  const bool usable = cuda_usable(&why);
+  if (d == "cuda" && !usable)
+    throw Napi::Error::New(args.env(), args.field("device") + " is \"cuda\" but no CUDA device is usable: " + why);
+  return d != "cpu" && usable;
 }
 
 }  // namespace ntp::binding

@@ -43,24 +43,6 @@ inline ntp::Device same_device(const std::vector<ntp::TensorBuffer>& bufs) {
   return bufs.front().device;
 }
 
-// Working memory of one kernel call from its device's caching allocator, released when the call
-// ends (or throws). On CUDA the block goes back to the free list as soon as the work is queued:
-// every kernel over tensor buffers runs on the one tensor stream, so only work queued later
-// reuses it.
-class Scratch {
- public:
-  Scratch(ntp::Device device, std::size_t bytes)
-      : alloc_(ntp::allocator_for(device)), bytes_(bytes), p_(alloc_.allocate(bytes)) {}
-  ~Scratch() { alloc_.release(p_, bytes_); }
-  Scratch(const Scratch&) = delete;
-  Scratch& operator=(const Scratch&) = delete;
-  template <class T>
-  T* as() const { return static_cast<T*>(p_); }
-
- private:
-  ntp::CachingAllocator& alloc_;
-  std::size_t bytes_;
-  void* p_;
-};
+using ntp::Scratch;  // a call's working memory (core/nn/device_memory.h)
 
 }  // namespace ntp::binding

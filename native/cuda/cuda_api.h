@@ -27,6 +27,13 @@ struct DeviceInfo {
 // Queried once and cached: a machine without a GPU reports available = false, never crashes.
 const DeviceInfo& device_info();
 
+// Records a CUDA error (its cudaError_t code) if it breaks the context (an illegal address, a
+// failed launch, a device-side assert...): every later CUDA call in the process then fails, so
+// from then on cuda_usable() says no, naming that first error, and `auto` runs on the CPU.
+void note_cuda_error(int code, const char* what);
+// device_info().available and no context-breaking error since; `why` gets the reason when not.
+bool cuda_usable(std::string* why = nullptr);
+
 #ifdef NTP_HAVE_CUDA
 namespace cuda {
 void build_windows(const Candles& candles, const WindowSpec& spec, const int32_t* ends,

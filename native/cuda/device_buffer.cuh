@@ -6,11 +6,17 @@
 #include <stdexcept>
 #include <string>
 
+#include "cuda_api.h"
+
 namespace ntp::cuda {
 
+// Throws on an error, after clearing it from the thread's last error: the next launch check
+// (cudaGetLastError) must not report it again (a sticky fault stays: it is the context's).
 inline void check(cudaError_t err, const char* what) {
-  if (err != cudaSuccess)
-    throw std::runtime_error(std::string("CUDA ") + what + ": " + cudaGetErrorString(err));
+  if (err == cudaSuccess) return;
+  cudaGetLastError();
+  note_cuda_error(err, what);
+  throw std::runtime_error(std::string("CUDA ") + what + ": " + cudaGetErrorString(err));
 }
 
 template <typename T>

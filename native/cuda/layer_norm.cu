@@ -116,10 +116,12 @@ void layer_norm_backward(int64_t rows, int64_t dim, const float* x, const float*
                          const float* dy, float* dx, float* dgamma, float* dbeta, const LayerNormResidual& res, float* dresidual) {
   check_layer_norm(rows, dim, res);
   cudaStream_t s = ntp::cuda::tensor_stream();
+  // dgamma and dbeta first: they read dy and x, which dx may overwrite (in place, as the host
+  // twin allows).
+  backward_columns_kernel<<<blocks(dim), kColumnThreads, 0, s>>>(rows, dim, x, mean, rstd, dy, dgamma, dbeta);
   if (rows > 0)
     backward_rows_kernel<<<blocks(rows), kRowThreads, 0, s>>>(dim, x, gamma, mean, rstd, dy, dx, res, 1.0f / (1.0f - res.dropout),
                                                               dresidual);
-  backward_columns_kernel<<<blocks(dim), kColumnThreads, 0, s>>>(rows, dim, x, mean, rstd, dy, dgamma, dbeta);
   ntp::cuda::check(cudaGetLastError(), "layer_norm_backward");
 }
 

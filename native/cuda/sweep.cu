@@ -2,10 +2,12 @@
 // launches with a stream per stage: uploads (a symbol's bars and event lists from a pinned
 // staging buffer, and the launch's units), kernels, and downloads into pinned buffers, over a
 // ring of three launch slots, so one launch's upload, the previous one's kernel and the one
-// before's download overlap. A symbol is uploaded once per GPU before its first launch there and
+// before's download overlap; the streams, the ring and the staging buffers stay with the GPU
+// from one call to the next (Kit). A symbol is uploaded once per GPU before its first launch there and
 // freed, stream-ordered, after its last. One thread per slot runs run_path (the CPU engine's
 // state machine) on the same event lists as the CPU engine (core/sweep_run.cpp).
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <exception>
 #include <map>
@@ -59,7 +61,7 @@ __global__ void sweep_kernel(const sweep::Unit* units, std::size_t unit_count, u
 }
 
 constexpr unsigned kThreads = 128;
-constexpr std::size_t kRing = 3;  // launch slots in flight per GPU: upload, kernel, download
+constexpr std::size_t kRing = sweep::kCudaRing;  // launch slots in flight per GPU: upload, kernel, download
 
 struct Stream {
   cudaStream_t s = nullptr;
@@ -133,12 +135,80 @@ Blob layout(std::size_t n, const SymbolEvents* ev) {
   return b;
 }
 
+// One launch in flight: its units and metrics on the device and in pinned memory, and the
+// events of its three stages.
+struct Slot {
+  static constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+  std::size_t paths, units;  // capacity
+  DeviceBuffer<double> d_metrics;
+  Pinned<double> h_metrics;
+  DeviceBuffer<sweep::Unit> d_units;
+  Pinned<sweep::Unit> h_units;
+  Event uploaded, ran, downloaded;
+  std::size_t launch = kNone;
+  Slot(std::size_t paths_, std::size_t units_)
+      : paths(paths_), units(units_), d_metrics(paths * bt::kMetricCount), h_metrics(paths * bt::kMetricCount),
+        d_units(units), h_units(units) {}
+};
+
+// A pinned buffer symbols go up through, free again once `free` has passed.
+struct Staging {
+  std::unique_ptr<Pinned<unsigned char>> buf;
+  Event free;
+};
+
+// What a GPU keeps from one call to the next: its stage streams, the ring's slots and the
+// staging buffers. Page-locked memory takes milliseconds per megabyte to allocate and `ntp sweep`
+// makes a call per window of paths: allocated per call, the ring would cost about as much as a
+// window's kernels. One call at a time uses a GPU's kit (another waits for it). Never freed:
+// destroying streams and pinned memory at exit would race the CUDA runtime's own teardown.
+struct Kit {
+  std::mutex busy;
+  Stream up, run, down;
+  std::vector<std::unique_ptr<Slot>> ring;  // grown to the largest launches seen
+  Staging staging[2];
+  int next_staging = 0;
+
+  // The first `count` slots, each holding at least `paths` metrics rows and `units` units.
+  void fit_ring(std::size_t count, std::size_t paths, std::size_t units) {
+    if (ring.size() < count) ring.resize(count);
+    for (std::size_t k = 0; k < count; ++k) {
+      if (!ring[k] || ring[k]->paths < paths || ring[k]->units < units) {
+        const std::size_t p = std::max(paths, ring[k] ? ring[k]->paths : 0), u = std::max(units, ring[k] ? ring[k]->units : 0);
+        ring[k].reset();  // the old buffers go first: near the memory limit both may not fit
+        ring[k] = std::make_unique<Slot>(p, u);
+      }
+      ring[k]->launch = Slot::kNone;  // a failed call may have left one set
+    }
+  }
+
+  // Keeps no slot bigger than a default launch (a call with a larger `launchPaths` must not hold
+  // its memory for the rest of the process).
+  void trim() {
+    for (auto& slot : ring)
+      if (slot && slot->paths > sweep::kCudaMaxLaunch) slot.reset();
+  }
+};
+
+// The kit of the current device (created on first use, with that device current: its streams
+// and events belong to it).
+Kit& current_kit() {
+  static std::mutex mu;
+  static auto* kits = new std::map<int, Kit*>();
+  int device = 0;
+  check(cudaGetDevice(&device), "cudaGetDevice");
+  std::lock_guard<std::mutex> lock(mu);
+  Kit*& k = (*kits)[device];
+  if (!k) k = new Kit();
+  return *k;
+}
+
 // The launches of one GPU, run through the stage streams.
 class DeviceRun {
  public:
   DeviceRun(const SweepInputs& in, const sweep::Plan& plan, EventCache& cache, double* metrics,
             const SweepProgress& progress)
-      : in_(in), plan_(plan), cache_(cache), metrics_(metrics), progress_(progress),
+      : in_(in), plan_(plan), cache_(cache), metrics_(metrics), progress_(progress), kit_(current_kit()), hold_(kit_.busy),
         table_host_(in.S), table_(in.S), params_(in.params, in.P), resident_(in.S, nullptr) {
     std::memset(table_host_.p, 0, in.S * sizeof(SweepSymbol));
     // The risk sets went up on the default stream, which the non-blocking stage streams do not wait for.
@@ -150,45 +220,39 @@ class DeviceRun {
     cudaDeviceSynchronize();
     for (void* p : resident_)
       if (p) cudaFree(p);
+    kit_.trim();
   }
 
-  void run(const std::vector<std::size_t>& mine) {
+  // Thrown by run() when `stop` is set: another GPU failed, so no further launch is issued.
+  struct Stopped {};
+
+  void run(const std::vector<std::size_t>& mine, const std::atomic<bool>& stop) {
     std::size_t max_paths = 1, max_units = 1;
     for (const std::size_t i : mine) {
       const sweep::Launch& l = plan_.launches[i];
       max_paths = std::max<std::size_t>(max_paths, l.path_end - l.path_begin);
       max_units = std::max(max_units, l.unit_end - l.unit_begin);
     }
-    std::vector<std::unique_ptr<Slot>> ring;
+    const std::size_t used = std::min(kRing, mine.size());
     try {
-      for (std::size_t k = 0; k < std::min(kRing, mine.size()); ++k) ring.push_back(std::make_unique<Slot>(max_paths, max_units));
+      kit_.fit_ring(used, max_paths, max_units);
+      const auto slot_of = [&](std::size_t j) -> Slot& { return *kit_.ring[j % used]; };
       for (std::size_t j = 0; j < mine.size(); ++j) {
-        Slot& slot = *ring[j % ring.size()];
+        if (stop) throw Stopped{};
+        Slot& slot = slot_of(j);
         if (slot.launch != kNone) place(slot);
         issue(mine[j], slot);
       }
-      for (std::size_t j = mine.size() > ring.size() ? mine.size() - ring.size() : 0; j < mine.size(); ++j)
-        place(*ring[j % ring.size()]);
-      check(cudaStreamSynchronize(run_.s), "sweep frees");
+      for (std::size_t j = mine.size() > used ? mine.size() - used : 0; j < mine.size(); ++j) place(slot_of(j));
+      check(cudaStreamSynchronize(kit_.run.s), "sweep frees");
     } catch (...) {
-      cudaDeviceSynchronize();  // no copy may still be in flight when the ring's pinned buffers are freed
+      cudaDeviceSynchronize();  // nothing of this call may still be in flight in the kit's buffers
       throw;
     }
   }
 
  private:
-  static constexpr std::size_t kNone = static_cast<std::size_t>(-1);
-
-  struct Slot {
-    DeviceBuffer<double> d_metrics;
-    Pinned<double> h_metrics;
-    DeviceBuffer<sweep::Unit> d_units;
-    Pinned<sweep::Unit> h_units;
-    Event uploaded, ran, downloaded;
-    std::size_t launch = kNone;
-    Slot(std::size_t paths, std::size_t units)
-        : d_metrics(paths * bt::kMetricCount), h_metrics(paths * bt::kMetricCount), d_units(units), h_units(units) {}
-  };
+  static constexpr std::size_t kNone = Slot::kNone;
 
   // Launch i: its new symbols and units on the upload stream, the kernel once they are there,
   // its metrics back once it ran.
@@ -197,28 +261,28 @@ class DeviceRun {
     for (const uint32_t s : l.upload) upload(s);
     const std::size_t units = l.unit_end - l.unit_begin;
     std::memcpy(slot.h_units.p, plan_.units.data() + l.unit_begin, units * sizeof(sweep::Unit));
-    check(cudaMemcpyAsync(slot.d_units.get(), slot.h_units.p, units * sizeof(sweep::Unit), cudaMemcpyHostToDevice, up_.s),
+    check(cudaMemcpyAsync(slot.d_units.get(), slot.h_units.p, units * sizeof(sweep::Unit), cudaMemcpyHostToDevice, kit_.up.s),
           "sweep units upload");
-    check(cudaEventRecord(slot.uploaded.e, up_.s), "cudaEventRecord");
-    check(cudaStreamWaitEvent(run_.s, slot.uploaded.e, 0), "cudaStreamWaitEvent");
+    check(cudaEventRecord(slot.uploaded.e, kit_.up.s), "cudaEventRecord");
+    check(cudaStreamWaitEvent(kit_.run.s, slot.uploaded.e, 0), "cudaStreamWaitEvent");
     const unsigned blocks = blocks_for(l.slots, kThreads);
     const uint64_t P = plan_.shape.params, G = plan_.limits.lane_group;
     if (in_.rules)
-      sweep_kernel<true><<<blocks, kThreads, 0, run_.s>>>(slot.d_units.get(), units, l.slots, P, G, table_.get(),
+      sweep_kernel<true><<<blocks, kThreads, 0, kit_.run.s>>>(slot.d_units.get(), units, l.slots, P, G, table_.get(),
                                                          params_.get(), l.path_begin, slot.d_metrics.get());
     else
-      sweep_kernel<false><<<blocks, kThreads, 0, run_.s>>>(slot.d_units.get(), units, l.slots, P, G, table_.get(),
+      sweep_kernel<false><<<blocks, kThreads, 0, kit_.run.s>>>(slot.d_units.get(), units, l.slots, P, G, table_.get(),
                                                           params_.get(), l.path_begin, slot.d_metrics.get());
     check(cudaGetLastError(), "sweep_kernel launch");
-    check(cudaEventRecord(slot.ran.e, run_.s), "cudaEventRecord");
+    check(cudaEventRecord(slot.ran.e, kit_.run.s), "cudaEventRecord");
     for (const uint32_t s : l.release) {
-      check(cudaFreeAsync(resident_[s], run_.s), "cudaFreeAsync");
+      check(cudaFreeAsync(resident_[s], kit_.run.s), "cudaFreeAsync");
       resident_[s] = nullptr;
     }
-    check(cudaStreamWaitEvent(down_.s, slot.ran.e, 0), "cudaStreamWaitEvent");
+    check(cudaStreamWaitEvent(kit_.down.s, slot.ran.e, 0), "cudaStreamWaitEvent");
     const std::size_t bytes = (l.path_end - l.path_begin) * bt::kMetricCount * sizeof(double);
-    check(cudaMemcpyAsync(slot.h_metrics.p, slot.d_metrics.get(), bytes, cudaMemcpyDeviceToHost, down_.s), "sweep metrics download");
-    check(cudaEventRecord(slot.downloaded.e, down_.s), "cudaEventRecord");
+    check(cudaMemcpyAsync(slot.h_metrics.p, slot.d_metrics.get(), bytes, cudaMemcpyDeviceToHost, kit_.down.s), "sweep metrics download");
+    check(cudaEventRecord(slot.downloaded.e, kit_.down.s), "cudaEventRecord");
     slot.launch = i;
   }
 
@@ -240,8 +304,8 @@ class DeviceRun {
     const std::size_t n = c.length;
     const SymbolEvents* ev = in_.rules ? &cache_.get(s) : nullptr;
     const Blob b = layout(n, ev);
-    Staging& st = staging_[next_staging_];
-    next_staging_ = 1 - next_staging_;
+    Staging& st = kit_.staging[kit_.next_staging];
+    kit_.next_staging = 1 - kit_.next_staging;
     check(cudaEventSynchronize(st.free.e), "sweep symbol upload");
     if (!st.buf || st.buf->n < b.bytes) {
       st.buf.reset();
@@ -260,10 +324,10 @@ class DeviceRun {
       std::memcpy(h + b.side, g.side, n);
     }
     void* d = nullptr;
-    check(cudaMallocAsync(&d, b.bytes, up_.s), "cudaMallocAsync (sweep symbol)");
+    check(cudaMallocAsync(&d, b.bytes, kit_.up.s), "cudaMallocAsync (sweep symbol)");
     resident_[s] = d;
-    check(cudaMemcpyAsync(d, h, b.bytes, cudaMemcpyHostToDevice, up_.s), "sweep symbol upload");
-    check(cudaEventRecord(st.free.e, up_.s), "cudaEventRecord");
+    check(cudaMemcpyAsync(d, h, b.bytes, cudaMemcpyHostToDevice, kit_.up.s), "sweep symbol upload");
+    check(cudaEventRecord(st.free.e, kit_.up.s), "cudaEventRecord");
     const unsigned char* base = static_cast<const unsigned char*>(d);
     const auto at = [&](std::size_t off) { return reinterpret_cast<const double*>(base + off); };
     SweepSymbol& e = table_host_.p[s];
@@ -285,26 +349,20 @@ class DeviceRun {
       e.size = at(b.levels + 4 * n * sizeof(double));
       e.side = reinterpret_cast<const int8_t*>(base + b.side);
     }
-    check(cudaMemcpyAsync(table_.get() + s, &e, sizeof e, cudaMemcpyHostToDevice, up_.s), "sweep symbol table");
+    check(cudaMemcpyAsync(table_.get() + s, &e, sizeof e, cudaMemcpyHostToDevice, kit_.up.s), "sweep symbol table");
   }
-
-  struct Staging {
-    std::unique_ptr<Pinned<unsigned char>> buf;
-    Event free;
-  };
 
   const SweepInputs& in_;
   const sweep::Plan& plan_;
   EventCache& cache_;
   double* metrics_;
   const SweepProgress& progress_;
-  Stream up_, run_, down_;
+  Kit& kit_;
+  std::unique_lock<std::mutex> hold_;  // this GPU's kit, for the whole call
   Pinned<SweepSymbol> table_host_;
   DeviceBuffer<SweepSymbol> table_;
   DeviceBuffer<bt::PathParams> params_;
   std::vector<void*> resident_;
-  Staging staging_[2];
-  int next_staging_ = 0;
 };
 
 }  // namespace
@@ -320,24 +378,36 @@ void run_sweep(const SweepInputs& in, const sweep::Plan& plan, double* metrics, 
   std::vector<std::vector<std::size_t>> mine(D);
   for (std::size_t i = 0; i < plan.launches.size(); ++i) mine[plan.launches[i].device].push_back(i);
   EventCache cache(in, plan);
+  std::atomic<bool> stop{false};
   const auto one = [&](std::size_t d) {
+    if (stop) return;  // another GPU failed before this one started
     check(cudaSetDevice(static_cast<int>(d)), "cudaSetDevice");
-    DeviceRun(in, plan, cache, metrics, progress).run(mine[d]);
+    DeviceRun(in, plan, cache, metrics, progress).run(mine[d], stop);
   };
   if (D == 1) return one(0);
   std::vector<std::exception_ptr> errors(D);
   std::vector<std::thread> threads;
-  for (std::size_t d = 0; d < D; ++d)
-    threads.emplace_back([&, d] {
-      try {
-        one(d);
-      } catch (...) {
-        errors[d] = std::current_exception();
-      }
-    });
+  threads.reserve(D);
+  std::exception_ptr not_started;
+  try {
+    for (std::size_t d = 0; d < D; ++d)
+      threads.emplace_back([&, d] {
+        try {
+          one(d);
+        } catch (const DeviceRun::Stopped&) {  // the failing GPU's error is the one reported
+        } catch (...) {
+          errors[d] = std::current_exception();
+          stop = true;
+        }
+      });
+  } catch (...) {  // a thread that could not start: the started ones stop
+    not_started = std::current_exception();
+    stop = true;
+  }
   for (auto& t : threads) t.join();
-  for (auto& e : errors)
+  for (auto& e : errors)  // a GPU's own failure first: it may be why the thread could not start
     if (e) std::rethrow_exception(e);
+  if (not_started) std::rethrow_exception(not_started);
 }
 
 }  // namespace ntp::cuda

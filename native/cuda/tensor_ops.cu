@@ -181,9 +181,10 @@ void* device_alloc(std::size_t bytes) {
 }
 
 void device_free(void* p) {
-  // Blocks are freed only after the work queued on them is done.
-  cudaStreamSynchronize(tensor_stream());
-  cudaFree(p);
+  // Blocks are freed only after the work queued on them is done. Freeing runs in destructors and
+  // cache flushes, so it reports nothing: a failure here must not be read later as the failure
+  // of an unrelated launch (a sticky fault stays, and the next launch reports it).
+  if (cudaStreamSynchronize(tensor_stream()) != cudaSuccess || cudaFree(p) != cudaSuccess) cudaGetLastError();
 }
 
 // Uploads up to kStagedMax bytes go through a ring of page-locked memory (core/nn/staging_ring.h)
@@ -264,6 +265,7 @@ namespace cuda {
 RawMemory raw_memory() { return {device_alloc, device_free}; }
 
 void upload(void* device_dst, const void* host_src, std::size_t bytes) {
+  if (bytes == 0) return;  // as download and write_buffer: the ring has no 0-byte claim
   if (bytes <= kStagedMax && staging().ready()) return staging().upload(device_dst, host_src, bytes);
   check(cudaMemcpyAsync(device_dst, host_src, bytes, cudaMemcpyHostToDevice, tensor_stream()), "upload");
   check(cudaStreamSynchronize(tensor_stream()), "upload");
@@ -362,34 +364,26 @@ AdamResult adam_step(const AdamTensor* tensors, std::size_t count, const AdamSte
     first_block[i + 1] = first_block[i] + (static_cast<int64_t>(tensors[i].size) + kAdamBlockElements - 1) / kAdamBlockElements;
   const int64_t blocks = first_block[count];
   if (count > 0x7fffffff || blocks > 0x7fffffff) throw std::invalid_argument("adam_step: more than 2^31 - 1 tensors or update blocks for one launch");
-  CachingAllocator& gpu = allocator_for(Device::kCuda);
-  auto* table = static_cast<unsigned char*>(gpu.allocate(table_bytes));
-  auto* sums = static_cast<double*>(gpu.allocate(sums_bytes));
+  const Scratch table_block(Device::kCuda, table_bytes), sums_block(Device::kCuda, sums_bytes);
+  auto* table = table_block.as<unsigned char>();
+  auto* sums = sums_block.as<double>();
   std::vector<double> host(2 * count);
   const auto* rows = reinterpret_cast<const AdamTensor*>(table);
-  try {
-    ntp::cuda::upload(table, staged.data(), table_bytes);
-    adam_sums_kernel<<<static_cast<unsigned>(count), kReduceThreads, 0, tensor_stream()>>>(rows, sums);
-    launched("adam_sums_kernel");
-    ntp::cuda::download(host.data(), sums, sums_bytes);
-    double total = 0;
-    for (std::size_t i = 0; i < count; ++i) {
-      total += host[2 * i];
-      if (tensors[i].l2 != 0) r.penalty += tensors[i].l2 * host[2 * i + 1];  // (0 * an infinite weight would be NaN)
-    }
-    r.norm = std::sqrt(total);
-    if (std::isfinite(r.norm) && blocks > 0) {
-      adam_kernel<<<static_cast<unsigned>(blocks), kThreads, 0, tensor_stream()>>>(
-          rows, reinterpret_cast<const int64_t*>(table + rows_bytes), static_cast<int64_t>(count), adam_scalars(s, r.norm));
-      launched("adam_kernel");
-    }
-  } catch (...) {
-    gpu.release(table, table_bytes);
-    gpu.release(sums, sums_bytes);
-    throw;
+  ntp::cuda::upload(table, staged.data(), table_bytes);
+  adam_sums_kernel<<<static_cast<unsigned>(count), kReduceThreads, 0, tensor_stream()>>>(rows, sums);
+  launched("adam_sums_kernel");
+  ntp::cuda::download(host.data(), sums, sums_bytes);
+  double total = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    total += host[2 * i];
+    if (tensors[i].l2 != 0) r.penalty += tensors[i].l2 * host[2 * i + 1];  // (0 * an infinite weight would be NaN)
   }
-  gpu.release(table, table_bytes);
-  gpu.release(sums, sums_bytes);
+  r.norm = std::sqrt(total);
+  if (std::isfinite(r.norm) && blocks > 0) {
+    adam_kernel<<<static_cast<unsigned>(blocks), kThreads, 0, tensor_stream()>>>(
+        rows, reinterpret_cast<const int64_t*>(table + rows_bytes), static_cast<int64_t>(count), adam_scalars(s, r.norm));
+    launched("adam_kernel");
+  }
   r.applied = std::isfinite(r.norm);
   return r;
 }

@@ -6,6 +6,7 @@
 // runs the same plans within 1e-9.
 #include "../core/no_fp_contract.h"  // the test's own reference runs round as the engine does
 
+#include <atomic>
 #include <cmath>
 #include <set>
 #include <vector>
@@ -144,11 +145,12 @@ std::vector<double> planned(const Grid& g, bool rules, const sweep::Limits& lim,
   const SweepInputs in = g.inputs(rules);
   const sweep::Shape shape = sweep_shape(in);
   std::vector<double> out(shape.paths() * bt::kMetricCount, -12345.0);
-  reported = 0;
+  std::atomic<uint64_t> done{0};  // told from one thread per GPU
   for (std::size_t i = 0; i + 1 < cuts.size(); ++i) {
     const sweep::Plan plan = sweep::plan_sweep(shape, lim, cuts[i], cuts[i + 1]);
-    engine(in, plan, out.data() + cuts[i] * bt::kMetricCount, [&reported](uint64_t n) { reported += n; });
+    engine(in, plan, out.data() + cuts[i] * bt::kMetricCount, [&done](uint64_t n) { done += n; });
   }
+  reported = done;
   return out;
 }
 
@@ -194,6 +196,23 @@ TEST_CASE(large_grids_pack_units_into_few_launches) {
   // Small grids go in one launch however many symbols: the default sweep's 9 paths x 30 symbols.
   const sweep::Plan small = sweep::plan_sweep({std::vector<std::size_t>(30, 5000), 9, 1}, {std::size_t{1} << 18, 1, 1}, 0, 270);
   CHECK(small.launches.size() == 1 && small.units.size() == 30);
+}
+
+TEST_CASE(cuda_launches_give_every_gpu_a_full_ring) {
+  // ntp sweep's window of 2^19 paths: one GPU gets three launches of a third each (whole warps),
+  // eight GPUs launches of the 2^16 floor, eight of them, one each; big windows stop at 2^18.
+  CHECK(sweep::cuda_launch_slots(uint64_t{1} << 19, 1) == 174784);
+  CHECK(sweep::cuda_launch_slots(uint64_t{1} << 19, 8) == sweep::kCudaMinLaunch);
+  CHECK(sweep::cuda_launch_slots(uint64_t{1} << 24, 1) == sweep::kCudaMaxLaunch);
+  CHECK(sweep::cuda_launch_slots(9, 0) == sweep::kCudaMinLaunch);
+  const sweep::Shape shape{std::vector<std::size_t>(100, 10000), 200, 50};
+  const uint64_t window = uint64_t{1} << 19;
+  for (const std::size_t gpus : {std::size_t{1}, std::size_t{2}, std::size_t{8}}) {
+    const sweep::Plan plan = sweep::plan_sweep(shape, {sweep::cuda_launch_slots(window, gpus), sweep::kWarp, gpus}, 0, window);
+    std::vector<std::size_t> per_gpu(gpus, 0);
+    for (const auto& l : plan.launches) per_gpu[l.device] += 1;
+    for (const std::size_t n : per_gpu) CHECK(n >= std::min<std::size_t>(sweep::kCudaRing, window / sweep::kCudaMinLaunch / gpus));
+  }
 }
 
 TEST_CASE(bad_plans_are_refused) {

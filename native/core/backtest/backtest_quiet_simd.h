@@ -118,7 +118,7 @@ template <int side>
 inline long quiet_run(PathState& s, const Bars& b, long t, long end, QuietLanes& lanes) {
   // The nearer of the stop and the liquidation price: reaching either needs the full step.
   const __m512d stop = _mm512_set1_pd(side > 0 ? (s.stop > s.liq ? s.stop : s.liq) : (s.stop < s.liq ? s.stop : s.liq));
-  const __m512d target = _mm512_set1_pd(s.next_tier < 3 ? s.target[s.next_tier] : side * INFINITY);
+  const __m512d target = _mm512_set1_pd(next_target(s));
   const __m512d cash = _mm512_set1_pd(s.cash), sq = _mm512_set1_pd(side * s.qty), entry = _mm512_set1_pd(s.entry);
   const __m512d zero = _mm512_setzero_pd(), one = _mm512_set1_pd(1.0);
   // Carried from block to block, broadcast to every lane.

@@ -213,30 +213,49 @@ NTP_HD void on_signal(PathState& s, const PathParams& p, int32_t sig, long t, do
   if (may_open && allowed) open_trade(s, p, sig, t, open, lv);
 }
 
+// Tier k's target (k in 0..2), side-signed infinity ("never") past the last; chosen by
+// comparisons, not an index, for the reason take_targets gives.
+NTP_HD double tier_target(const PathState& s, int k) {
+  return k == 0 ? s.target[0] : k == 1 ? s.target[1] : k == 2 ? s.target[2] : s.side * INFINITY;
+}
+
+// Tier K when the bar's favourable extreme reaches its target: fills part of the position,
+// or, for the final tier, records the rest for the caller to close at the target.
+enum class TierFill { kNotReached, kPartial, kFinal };
+template <int K>
+NTP_HD TierFill take_tier(PathState& s, const PathParams& p, long t, double fav, bool& tier1_now) {
+  const double sd = s.side;
+  if (!(sd * fav >= sd * s.target[K])) return TierFill::kNotReached;
+  double after = 0;  // fraction of the initial size the later tiers still hold
+  for (int j = K + 1; j < 3; ++j) after += p.frac[j];
+  s.tier_index[K] = static_cast<int32_t>(t);
+  s.tier_hits[K] += 1;
+  tier1_now = tier1_now || K == 0;
+  s.next_tier = K + 1;
+  if (K == 2 || after <= 1e-9) {
+    s.tier_qty[K] = s.qty;
+    return TierFill::kFinal;
+  }
+  const double q = p.frac[K] * s.qty0;
+  s.tier_qty[K] = q;
+  fill(s, p, q, s.target[K]);
+  s.liq = liquidation_price(s, p);
+  return TierFill::kPartial;
+}
+
 // Fills untouched targets reached by the bar's favourable extreme, in tier order. Returns
-// true when the final tier closed the trade.
+// true when the final tier closed the trade. Each tier has its own instance (constant
+// indices): indexing the state's arrays by next_tier would put the whole PathState in a GPU
+// thread's local memory instead of its registers.
 template <class Sink>
 NTP_HD bool take_targets(PathState& s, const PathParams& p, long t, double fav, bool& tier1_now, Sink& sink) {
-  const double sd = s.side;
-  while (s.next_tier < 3 && sd * fav >= sd * s.target[s.next_tier]) {
-    const int k = s.next_tier;
-    double after = 0;  // fraction of the initial size the later tiers still hold
-    for (int j = k + 1; j < 3; ++j) after += p.frac[j];
-    s.tier_index[k] = static_cast<int32_t>(t);
-    s.tier_hits[k] += 1;
-    tier1_now = tier1_now || k == 0;
-    s.next_tier = k + 1;
-    if (k == 2 || after <= 1e-9) {
-      s.tier_qty[k] = s.qty;
-      close_trade(s, p, s.target[k], kReasonTarget, t, sink);
-      return true;
-    }
-    const double q = p.frac[k] * s.qty0;
-    s.tier_qty[k] = q;
-    fill(s, p, q, s.target[k]);
-    s.liq = liquidation_price(s, p);
-  }
-  return false;
+  TierFill r = TierFill::kPartial;
+  if (s.next_tier == 0) r = take_tier<0>(s, p, t, fav, tier1_now);
+  if (r == TierFill::kPartial && s.next_tier == 1) r = take_tier<1>(s, p, t, fav, tier1_now);
+  if (r == TierFill::kPartial && s.next_tier == 2) r = take_tier<2>(s, p, t, fav, tier1_now);
+  if (r != TierFill::kFinal) return false;
+  close_trade(s, p, tier_target(s, s.next_tier - 1), kReasonTarget, t, sink);  // the final tier's price
+  return true;
 }
 
 // Tests bar t's range against the liquidation price, the stop and the targets (SPEC §9
@@ -280,6 +299,9 @@ NTP_HD void intrabar(PathState& s, const PathParams& p, long t, double open, dou
   }
   if (tier1_now && (p.flags & kBreakeven) != 0) s.stop = s.entry;
 }
+
+// The first unfilled tier's target, side-signed infinity ("never") when all are filled.
+NTP_HD double next_target(const PathState& s) { return tier_target(s, s.next_tier); }
 
 // Closes at bar t's close when the holding limit is reached or t is the last bar.
 template <class Sink>
@@ -384,7 +406,7 @@ template <class Sink>
 NTP_HD long quiet_bars(PathState& s, const Bars& b, long t, long end, Sink& sink) {
   const double sd = s.side;
   const double stop = sd * s.stop > sd * s.liq ? sd * s.stop : sd * s.liq;  // the nearer exit level
-  const double target = s.next_tier < 3 ? sd * s.target[s.next_tier] : INFINITY;
+  const double target = sd * next_target(s);
   const double* adverse = s.side > 0 ? b.low : b.high;
   const double* fav = s.side > 0 ? b.high : b.low;
   // The accumulators live in locals for the run: stores into `s` could alias the price

@@ -190,7 +190,7 @@ struct RuleSource {
     bool u0 = up(t - 1), d0 = down(t - 1);
     for (; t < n; ++t) {
       const bool u1 = up(t), d1 = down(t);
-      if ((u1 && !u0) || (d1 && !d0)) return t;
+      if ((u1 && !u0) != (d1 && !d0)) return t;  // a decision: side(t) != 0, as in the event lists
       u0 = u1;
       d0 = d1;
     }

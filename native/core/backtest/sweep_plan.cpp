@@ -58,6 +58,13 @@ void assign_symbols(Plan& plan) {
 
 }  // namespace
 
+std::size_t cuda_launch_slots(uint64_t window_paths, std::size_t devices) {
+  const uint64_t launches = kCudaRing * static_cast<uint64_t>(devices > 0 ? devices : 1);
+  const uint64_t each = (window_paths + launches - 1) / launches;
+  const uint64_t warps = (each + kWarp - 1) / kWarp * kWarp;
+  return static_cast<std::size_t>(std::min<uint64_t>(kCudaMaxLaunch, std::max<uint64_t>(kCudaMinLaunch, warps)));
+}
+
 Plan plan_sweep(const Shape& shape, const Limits& limits, uint64_t begin, uint64_t end) {
   check(shape, limits, begin, end);
   Plan plan;

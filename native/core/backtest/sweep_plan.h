@@ -57,6 +57,14 @@ struct Plan {
   std::vector<Launch> launches;  // in path order
 };
 
+// CUDA launches (threads, padding included): up to kCudaMaxLaunch (1e5-1e6 paths fill a GPU,
+// SPEC §9), but small enough that a window gives each of its GPUs a launch in every stage of
+// its ring (kCudaRing: one uploading, one running, one downloading), down to kCudaMinLaunch,
+// about one full wave of an H100 (132 SMs x 16 resident warps of these kernels); whole warps.
+inline constexpr std::size_t kCudaMaxLaunch = std::size_t{1} << 18, kCudaMinLaunch = std::size_t{1} << 16;
+inline constexpr std::size_t kCudaRing = 3, kWarp = 32;
+std::size_t cuda_launch_slots(uint64_t window_paths, std::size_t devices);
+
 // Plans paths [begin, end) of `shape`. Throws std::invalid_argument naming the bad value (empty
 // shape, a window outside it, launch_slots < lane_group, a zero limit, counts beyond uint32).
 Plan plan_sweep(const Shape& shape, const Limits& limits, uint64_t begin, uint64_t end);

@@ -60,6 +60,25 @@ class CachingAllocator {
 // or on this machine.
 CachingAllocator& allocator_for(Device device);
 
+// Working memory of one kernel call from its device's caching allocator, released when the call
+// ends (or throws). On CUDA the block goes back to the free list as soon as the work is queued:
+// every kernel over tensor buffers runs on the one tensor stream, so only work queued later
+// reuses it.
+class Scratch {
+ public:
+  Scratch(Device device, std::size_t bytes) : alloc_(allocator_for(device)), bytes_(bytes), p_(alloc_.allocate(bytes)) {}
+  ~Scratch() { alloc_.release(p_, bytes_); }
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+  template <class T>
+  T* as() const { return static_cast<T*>(p_); }
+
+ private:
+  CachingAllocator& alloc_;
+  std::size_t bytes_;
+  void* p_;
+};
+
 struct TensorBuffer {
   void* data = nullptr;
   std::size_t bytes = 0;
