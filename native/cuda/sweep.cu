@@ -7,6 +7,8 @@
 // freed, stream-ordered, after its last. One thread per slot runs run_path (the CPU engine's
 // state machine) on the same event lists as the CPU engine (core/sweep_run.cpp).
 #include <algorithm>
+#include <set>
+#include <condition_variable>
 #include <atomic>
 #include <cstring>
 #include <exception>
@@ -92,22 +94,64 @@ struct Pinned {
   Pinned& operator=(const Pinned&) = delete;
 };
 
-// Event lists computed once per symbol for every GPU (and kept for the window).
+// Thrown on a GPU's thread when another GPU failed, so that it stops: that GPU's error is the
+// one reported.
+struct Stopped {};
+
+// Event lists computed once per symbol for every GPU (and kept for the window): those of a
+// launch's new symbols together (rule_events_of), before their uploads. A symbol another GPU
+// is computing is waited for, not computed again.
 class EventCache {
  public:
   EventCache(const SweepInputs& in, const sweep::Plan& plan) : in_(in), ranges_(plan_rule_ranges(plan)) {}
+  void prefetch(const std::vector<uint32_t>& symbols) {
+    std::vector<uint32_t> mine;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (const uint32_t s : symbols)
+        if (lists_.find(s) == lists_.end() && claimed_.insert(s).second) mine.push_back(s);
+    }
+    if (!mine.empty()) {
+      std::vector<SymbolEvents> made;
+      try {
+        made = rule_events_of(in_, mine, ranges_);  // unlocked: the other GPUs go on
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(mu_);
+        for (const uint32_t s : mine) claimed_.erase(s);
+        failed_ = true;
+        ready_.notify_all();
+        throw;
+      }
+      std::lock_guard<std::mutex> lock(mu_);
+      for (std::size_t k = 0; k < mine.size(); ++k) {
+        lists_.emplace(mine[k], std::move(made[k]));
+        claimed_.erase(mine[k]);
+      }
+      ready_.notify_all();
+    }
+    std::unique_lock<std::mutex> lock(mu_);
+    ready_.wait(lock, [&] {
+      if (failed_) return true;
+      for (const uint32_t s : symbols)
+        if (lists_.find(s) == lists_.end()) return false;
+      return true;
+    });
+    if (failed_) throw Stopped{};
+  }
   const SymbolEvents& get(uint32_t s) {
+    prefetch({s});
     std::lock_guard<std::mutex> lock(mu_);
-    auto it = lists_.find(s);
-    if (it == lists_.end()) it = lists_.emplace(s, symbol_rule_events(in_, s, ranges_[s])).first;
-    return it->second;
+    return lists_.at(s);
   }
 
  private:
   const SweepInputs& in_;
   std::vector<std::pair<uint32_t, uint32_t>> ranges_;
   std::mutex mu_;
+  std::condition_variable ready_;
   std::map<uint32_t, SymbolEvents> lists_;
+  std::set<uint32_t> claimed_;  // being computed by some GPU's thread
+  bool failed_ = false;
 };
 
 // One symbol's bytes on the device: OHLC, then the event offsets and events (rules) or the
@@ -223,9 +267,6 @@ class DeviceRun {
     kit_.trim();
   }
 
-  // Thrown by run() when `stop` is set: another GPU failed, so no further launch is issued.
-  struct Stopped {};
-
   void run(const std::vector<std::size_t>& mine, const std::atomic<bool>& stop) {
     std::size_t max_paths = 1, max_units = 1;
     for (const std::size_t i : mine) {
@@ -238,7 +279,7 @@ class DeviceRun {
       kit_.fit_ring(used, max_paths, max_units);
       const auto slot_of = [&](std::size_t j) -> Slot& { return *kit_.ring[j % used]; };
       for (std::size_t j = 0; j < mine.size(); ++j) {
-        if (stop) throw Stopped{};
+        if (stop) throw Stopped{};  // another GPU failed: no further launch
         Slot& slot = slot_of(j);
         if (slot.launch != kNone) place(slot);
         issue(mine[j], slot);
@@ -258,6 +299,7 @@ class DeviceRun {
   // its metrics back once it ran.
   void issue(std::size_t i, Slot& slot) {
     const sweep::Launch& l = plan_.launches[i];
+    if (in_.rules) cache_.prefetch(l.upload);
     for (const uint32_t s : l.upload) upload(s);
     const std::size_t units = l.unit_end - l.unit_begin;
     std::memcpy(slot.h_units.p, plan_.units.data() + l.unit_begin, units * sizeof(sweep::Unit));
@@ -394,7 +436,7 @@ void run_sweep(const SweepInputs& in, const sweep::Plan& plan, double* metrics, 
       threads.emplace_back([&, d] {
         try {
           one(d);
-        } catch (const DeviceRun::Stopped&) {  // the failing GPU's error is the one reported
+        } catch (const Stopped&) {  // the failing GPU's error is the one reported
         } catch (...) {
           errors[d] = std::current_exception();
           stop = true;

@@ -12,8 +12,10 @@
 #include <vector>
 
 #include "../core/backtest/backtest.h"
+#include "../core/backtest/backtest_rules.h"
 #include "../core/backtest/sweep_plan.h"
 #include "../core/backtest/sweep_run.h"
+#include "../core/thread_pool.h"
 #include "../cuda/cuda_api.h"
 #include "check.h"
 #include "cuda_guard.h"
@@ -196,6 +198,32 @@ TEST_CASE(large_grids_pack_units_into_few_launches) {
   // Small grids go in one launch however many symbols: the default sweep's 9 paths x 30 symbols.
   const sweep::Plan small = sweep::plan_sweep({std::vector<std::size_t>(30, 5000), 9, 1}, {std::size_t{1} << 18, 1, 1}, 0, 270);
   CHECK(small.launches.size() == 1 && small.units.size() == 30);
+}
+
+TEST_CASE(event_lists_of_several_symbols_equal_each_symbol_alone) {
+  // Symbols in any order, one twice, with different rule ranges (a window's edge cuts one
+  // symbol's rules), on 4 threads (calls of up to 4 symbols): the lists equal
+  // compute_rule_events run on that symbol and range alone.
+  const Grid g;
+  const SweepInputs in = g.inputs(true);
+  const std::vector<std::pair<uint32_t, uint32_t>> ranges = {{0, 8}, {3, 7}, {0, 8}};
+  const std::vector<uint32_t> symbols = {2, 1, 0, 2};
+  set_thread_count(4);
+  const std::vector<SymbolEvents> got = rule_events_of(in, symbols, ranges);
+  set_thread_count(0);
+  CHECK(got.size() == symbols.size());
+  std::size_t events = 0;
+  for (std::size_t k = 0; k < symbols.size(); ++k) {
+    const auto [lo, hi] = ranges[symbols[k]];
+    const RuleEvents alone = compute_rule_events(in.symbols + symbols[k], 1, in.rules + lo, hi - lo);
+    CHECK(got[k].rule_lo == lo && got[k].offsets.size() == hi - lo + 1);
+    for (uint32_t r = 0; r < hi - lo; ++r) {
+      const std::vector<int32_t> list(got[k].events.begin() + got[k].offsets[r], got[k].events.begin() + got[k].offsets[r + 1]);
+      CHECK(list == alone.lists[r]);
+      events += list.size();
+    }
+  }
+  CHECK(events > 100);  // the rules do decide on these candles
 }
 
 TEST_CASE(cuda_launches_give_every_gpu_a_full_ring) {

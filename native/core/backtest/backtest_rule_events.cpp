@@ -202,6 +202,7 @@ RuleEvents compute_rule_events(const BacktestSymbol* symbols, std::size_t S, con
   const RuleSeries plan = plan_rule_series(rules, R);
   RuleEvents ev;
   ev.lists.resize(S * R);
+  if (S == 0 || R == 0) return ev;
   // Enough tasks to keep every thread busy; rules are split only when symbols are too few
   // (each block computes the series it uses itself).
   const std::size_t blocks = std::min(R, std::max<std::size_t>(1, (thread_count() + S - 1) / S));

@@ -34,16 +34,37 @@ std::vector<std::pair<uint32_t, uint32_t>> plan_rule_ranges(const sweep::Plan& p
   return ranges;
 }
 
-SymbolEvents symbol_rule_events(const SweepInputs& in, uint32_t symbol, std::pair<uint32_t, uint32_t> rules) {
-  const auto [lo, hi] = rules;
-  const RuleEvents ev = compute_rule_events(in.symbols + symbol, 1, in.rules + lo, hi - lo);
-  SymbolEvents out;
-  out.rule_lo = lo;
-  out.offsets.reserve(ev.lists.size() + 1);
-  out.offsets.push_back(0);
-  for (const auto& list : ev.lists) out.offsets.push_back(out.offsets.back() + list.size());
-  out.events.reserve(out.offsets.back());
-  for (const auto& list : ev.lists) out.events.insert(out.events.end(), list.begin(), list.end());
+std::vector<SymbolEvents> rule_events_of(const SweepInputs& in, const std::vector<uint32_t>& symbols,
+                                         const std::vector<std::pair<uint32_t, uint32_t>>& ranges) {
+  std::vector<SymbolEvents> out(symbols.size());
+  // Symbols of one rule range (a plan gives most symbols the same), as many per call as there
+  // are threads: each thread then takes one symbol with all its rules, and the call's lists
+  // (freed before the next) stay small.
+  const std::size_t per_call = std::max<std::size_t>(1, thread_count());
+  std::vector<char> done(symbols.size(), 0);
+  for (std::size_t first = 0; first < symbols.size(); ++first) {
+    if (done[first]) continue;
+    const auto [lo, hi] = ranges[symbols[first]];
+    const std::size_t R = hi - lo;
+    std::vector<std::size_t> group;
+    std::vector<BacktestSymbol> batch;
+    for (std::size_t k = first; k < symbols.size() && group.size() < per_call; ++k)
+      if (!done[k] && ranges[symbols[k]] == ranges[symbols[first]]) {
+        done[k] = 1;
+        group.push_back(k);
+        batch.push_back(in.symbols[symbols[k]]);
+      }
+    const RuleEvents ev = compute_rule_events(batch.data(), batch.size(), in.rules + lo, R);
+    for (std::size_t g = 0; g < group.size(); ++g) {
+      SymbolEvents& e = out[group[g]];
+      e.rule_lo = lo;
+      e.offsets.reserve(R + 1);
+      e.offsets.push_back(0);
+      for (std::size_t r = 0; r < R; ++r) e.offsets.push_back(e.offsets.back() + ev.lists[g * R + r].size());
+      e.events.reserve(e.offsets.back());
+      for (std::size_t r = 0; r < R; ++r) e.events.insert(e.events.end(), ev.lists[g * R + r].begin(), ev.lists[g * R + r].end());
+    }
+  }
   return out;
 }
 
@@ -57,10 +78,11 @@ void run_sweep(const SweepInputs& in, const sweep::Plan& plan, double* metrics, 
   std::vector<char> present(plan.limits.devices * S, 0);
   for (const sweep::Launch& l : plan.launches) {
     const std::size_t home = l.device * S;
-    for (const uint32_t s : l.upload) {
-      if (in.rules) resident[home + s] = symbol_rule_events(in, s, ranges[s]);
-      present[home + s] = 1;
+    if (in.rules) {
+      std::vector<SymbolEvents> lists = rule_events_of(in, l.upload, ranges);
+      for (std::size_t k = 0; k < l.upload.size(); ++k) resident[home + l.upload[k]] = std::move(lists[k]);
     }
+    for (const uint32_t s : l.upload) present[home + s] = 1;
     for (std::size_t u = l.unit_begin; u < l.unit_end; ++u)
       if (!present[home + plan.units[u].symbol])
         throw std::logic_error("run_sweep: symbol " + std::to_string(plan.units[u].symbol) + " used before its upload");

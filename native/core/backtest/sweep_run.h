@@ -1,7 +1,8 @@
 // A sweep window run from its launch plan (sweep_plan.h): the CPU engine here, the CUDA one in
 // cuda/sweep.cu (cuda_api.h). Both read a rule's decided signals from the same event lists
-// (computed once per symbol when a device first uses it) and run every path through run_path,
-// so a planned sweep equals backtest_rules / backtest_signals path by path.
+// (computed once per symbol, a launch's new symbols together, when a device first uses them)
+// and run every path through run_path, so a planned sweep equals backtest_rules /
+// backtest_signals path by path.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -38,7 +39,12 @@ struct SymbolEvents {
   std::vector<uint64_t> offsets;
   std::vector<int32_t> events;
 };
-SymbolEvents symbol_rule_events(const SweepInputs& in, uint32_t symbol, std::pair<uint32_t, uint32_t> rules);
+// The event lists of `symbols`, symbol k for its rules ranges[symbols[k]] (plan_rule_ranges),
+// computed in one parallel pass: with a symbol per task each symbol's series serve all its
+// rules, where a symbol alone is split by rules over the threads, each recomputing the series
+// its rules read.
+std::vector<SymbolEvents> rule_events_of(const SweepInputs& in, const std::vector<uint32_t>& symbols,
+                                         const std::vector<std::pair<uint32_t, uint32_t>>& ranges);
 
 // Told the paths of each launch as it finishes (by the CUDA engine from any of its threads).
 using SweepProgress = std::function<void(uint64_t paths)>;
