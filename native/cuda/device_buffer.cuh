@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "../core/nn/device_memory.h"
 #include "cuda_api.h"
 
 namespace ntp::cuda {
@@ -23,7 +24,16 @@ template <typename T>
 class DeviceBuffer {
  public:
   explicit DeviceBuffer(std::size_t n) : n_(n) {
-    if (n_ > 0) check(cudaMalloc(&ptr_, n_ * sizeof(T)), "cudaMalloc");
+    if (n_ == 0) return;
+    cudaError_t err = cudaMalloc(&ptr_, n_ * sizeof(T));
+    if (err == cudaErrorMemoryAllocation) {
+      // The tensors' caching allocator may hold the memory on its free lists: they go back to
+      // the device, and the allocation is tried once more.
+      cudaGetLastError();
+      allocator_for(Device::kCuda).empty_cache();
+      err = cudaMalloc(&ptr_, n_ * sizeof(T));
+    }
+    check(err, "cudaMalloc");
   }
   DeviceBuffer(const T* host, std::size_t n) : DeviceBuffer(n) { upload(host); }
   ~DeviceBuffer() { if (ptr_) cudaFree(ptr_); }
