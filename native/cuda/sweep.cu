@@ -3,18 +3,18 @@
 // staging buffer, and the launch's units), kernels, and downloads into pinned buffers, over a
 // ring of three launch slots, so one launch's upload, the previous one's kernel and the one
 // before's download overlap; the streams, the ring and the staging buffers stay with the GPU
-// from one call to the next (Kit). A symbol is uploaded once per GPU before its first launch there and
-// freed, stream-ordered, after its last. One thread per slot runs run_path (the CPU engine's
-// state machine) on the same event lists as the CPU engine (core/sweep_run.cpp).
+// from one call to the next (Kit). A symbol is uploaded once per GPU before its first launch
+// there and freed, stream-ordered, after its last. One thread per slot runs run_path (the CPU
+// engine's state machine) on the same event lists as the CPU engine (core/sweep_run.cpp).
 #include <algorithm>
-#include <set>
-#include <condition_variable>
 #include <atomic>
+#include <condition_variable>
 #include <cstring>
 #include <exception>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -63,7 +63,6 @@ __global__ void sweep_kernel(const sweep::Unit* units, std::size_t unit_count, u
 }
 
 constexpr unsigned kThreads = 128;
-constexpr std::size_t kRing = sweep::kCudaRing;  // launch slots in flight per GPU: upload, kernel, download
 
 struct Stream {
   cudaStream_t s = nullptr;
@@ -138,8 +137,8 @@ class EventCache {
     });
     if (failed_) throw Stopped{};
   }
+  // A symbol's lists, once prefetch() has given them (map nodes stay put while others are added).
   const SymbolEvents& get(uint32_t s) {
-    prefetch({s});
     std::lock_guard<std::mutex> lock(mu_);
     return lists_.at(s);
   }
@@ -274,7 +273,7 @@ class DeviceRun {
       max_paths = std::max<std::size_t>(max_paths, l.path_end - l.path_begin);
       max_units = std::max(max_units, l.unit_end - l.unit_begin);
     }
-    const std::size_t used = std::min(kRing, mine.size());
+    const std::size_t used = std::min(sweep::kCudaRing, mine.size());  // slots in flight
     try {
       kit_.fit_ring(used, max_paths, max_units);
       const auto slot_of = [&](std::size_t j) -> Slot& { return *kit_.ring[j % used]; };

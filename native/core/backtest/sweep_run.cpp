@@ -44,12 +44,13 @@ std::vector<SymbolEvents> rule_events_of(const SweepInputs& in, const std::vecto
   std::vector<char> done(symbols.size(), 0);
   for (std::size_t first = 0; first < symbols.size(); ++first) {
     if (done[first]) continue;
-    const auto [lo, hi] = ranges[symbols[first]];
+    const std::pair<uint32_t, uint32_t> range = ranges[symbols[first]];
+    const auto [lo, hi] = range;
     const std::size_t R = hi - lo;
     std::vector<std::size_t> group;
     std::vector<BacktestSymbol> batch;
     for (std::size_t k = first; k < symbols.size() && group.size() < per_call; ++k)
-      if (!done[k] && ranges[symbols[k]] == ranges[symbols[first]]) {
+      if (!done[k] && ranges[symbols[k]] == range) {
         done[k] = 1;
         group.push_back(k);
         batch.push_back(in.symbols[symbols[k]]);
