@@ -3,8 +3,9 @@
 // CUDA twin (cuda::backtest_rules) and the planned sweep (core/sweep_plan.h, cuda::run_sweep:
 // the launches `ntp sweep --device cuda` makes, every usable GPU). Grids: the
 // bench/backtest-bench.js one (EMA cross, stop + 3 tiers, 8 symbols x 50k bars x 200 pairs),
-// then one big enough to fill an H100 (100 symbols x 10k bars x 10k parameter sets). Exits 1
-// when no GPU ran. Build and run on a CUDA machine from the repository root:
+// then two big enough to fill an H100 (100 symbols x 10k bars x 10k parameter sets: 200 rules x
+// 50 risk sets, and 5,000 rules x 2), each with the time of its event lists on the CPU and on the
+// GPU (which must be the same lists). Exits 1 when no GPU ran or a result differs. Build and run on a CUDA machine from the repository root:
 //   bash bench/gpu/run.sh   (builds this as a CMake target and runs it)
 #include <algorithm>
 #include <chrono>
@@ -85,6 +86,15 @@ bool run_grid(const char* name, std::size_t symbols, std::size_t bars, const std
   const double planned_ms = median_ms([&] { run_sweep(in, cpu_plan, gpu.data()); }, cpu_runs);
   std::printf("native cpu planned   : %9.1f ms  %.3g bar-combos/s (%zu launches)  max diff %.3g\n", planned_ms,
               combos / planned_ms * 1e3, cpu_plan.launches.size(), worst_diff(cpu, gpu));
+  // The event lists alone (every symbol, every rule), which the planned runs compute first.
+  std::vector<uint32_t> all(symbols);
+  for (std::size_t s = 0; s < symbols; ++s) all[s] = static_cast<uint32_t>(s);
+  const std::vector<std::pair<uint32_t, uint32_t>> whole(symbols, {0, static_cast<uint32_t>(rules.size())});
+  std::vector<SymbolEvents> cpu_events;
+  const double cpu_events_ms = median_ms([&] { cpu_events = rule_events_of(in, all, whole); }, cpu_runs);
+  std::size_t events = 0;
+  for (const SymbolEvents& e : cpu_events) events += e.events.size();
+  std::printf("event lists cpu      : %9.1f ms  (%zu events)\n", cpu_events_ms, events);
   if (!device_info().available) {
     std::printf("no usable CUDA device: %s\n", device_info().error.c_str());
     return false;
@@ -95,6 +105,14 @@ bool run_grid(const char* name, std::size_t symbols, std::size_t bars, const std
   }, 5);
   std::printf("native cuda (1 call) : %9.1f ms  %.3g bar-combos/s  (%s)  %.1fx cpu, max diff %.3g\n", twin_ms,
               combos / twin_ms * 1e3, device_info().name.c_str(), cpu_ms / twin_ms, worst_diff(cpu, gpu));
+  std::vector<SymbolEvents> gpu_events;
+  const double gpu_events_ms = median_ms([&] { gpu_events = cuda::rule_events_of(in, all, whole); }, 5);
+  bool same = gpu_events.size() == cpu_events.size();
+  for (std::size_t s = 0; same && s < symbols; ++s)
+    same = gpu_events[s].offsets == cpu_events[s].offsets && gpu_events[s].events == cpu_events[s].events;
+  std::printf("event lists cuda     : %9.1f ms  %.1fx cpu (closes up and lists down included)%s\n", gpu_events_ms,
+              cpu_events_ms / gpu_events_ms, same ? "" : "  FAIL: the lists differ from the CPU's");
+  parity_ok = parity_ok && same;
   std::fill(gpu.begin(), gpu.end(), 0.0);
   const std::size_t gpus = static_cast<std::size_t>(device_info().device_count);
   const sweep::Plan plan = sweep::plan_sweep(sweep_shape(in), {sweep::cuda_launch_slots(paths, gpus), sweep::kWarp, gpus}, 0, paths);
@@ -143,5 +161,11 @@ int main(int argc, char** argv) {
         risk.push_back(q);
       }
   gpu_ran = run_grid("fill grid", quick ? 2 : 100, quick ? 2000 : 10000, rules, risk, 1) && gpu_ran;
+  // As many paths with rules in place of risk sets (5,000 EMA pairs x 2 fees): the event lists
+  // grow with the rules, so here they weigh most against the paths' kernels.
+  std::vector<RuleSpec> many;
+  for (int f = 2; f < 102; ++f)
+    for (int sl = 110; sl < 610; sl += 10) many.push_back({rule_kind<EmaCross>(), {static_cast<double>(f), static_cast<double>(sl)}});
+  gpu_ran = run_grid("rule grid", quick ? 2 : 100, quick ? 2000 : 10000, many, {risk[0], risk[1]}, 1) && gpu_ran;
   return gpu_ran && parity_ok ? 0 : 1;  // bench/gpu/run.sh fails when the GPU did not run or differs
 }

@@ -5,6 +5,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "../core/backtest/backtest.h"
 #include "../core/nn/gemm.h"
@@ -60,6 +62,10 @@ void backtest_rules(const BacktestSymbol* symbols, std::size_t S, const RuleSpec
 // A planned sweep window on the GPUs, each launch on GPU plan.launches[i].device (cuda/sweep.cu):
 // the same placement, progress and paths as ntp::run_sweep, on the same event lists.
 void run_sweep(const SweepInputs& in, const sweep::Plan& plan, double* metrics, const SweepProgress& progress = {});
+// Twin of ntp::rule_events_of: the lists computed on the GPU (cuda/sweep_events.cu), as the
+// planned sweep computes them, brought back to the host.
+std::vector<SymbolEvents> rule_events_of(const SweepInputs& in, const std::vector<uint32_t>& symbols,
+                                         const std::vector<std::pair<uint32_t, uint32_t>>& ranges);
 }  // namespace cuda
 #endif
 

@@ -20,20 +20,24 @@ inline void check(cudaError_t err, const char* what) {
   throw std::runtime_error(std::string("CUDA ") + what + ": " + cudaGetErrorString(err));
 }
 
+// Runs `alloc` (a cudaMalloc of some kind), and when the device is full runs it once more after
+// the tensors' caching allocator has given the blocks on its free lists back to the device.
+template <class Alloc>
+void allocate(Alloc&& alloc, const char* what) {
+  cudaError_t err = alloc();
+  if (err == cudaErrorMemoryAllocation) {
+    cudaGetLastError();
+    allocator_for(Device::kCuda).empty_cache();
+    err = alloc();
+  }
+  check(err, what);
+}
+
 template <typename T>
 class DeviceBuffer {
  public:
   explicit DeviceBuffer(std::size_t n) : n_(n) {
-    if (n_ == 0) return;
-    cudaError_t err = cudaMalloc(&ptr_, n_ * sizeof(T));
-    if (err == cudaErrorMemoryAllocation) {
-      // The tensors' caching allocator may hold the memory on its free lists: they go back to
-      // the device, and the allocation is tried once more.
-      cudaGetLastError();
-      allocator_for(Device::kCuda).empty_cache();
-      err = cudaMalloc(&ptr_, n_ * sizeof(T));
-    }
-    check(err, "cudaMalloc");
+    if (n_ > 0) allocate([&] { return cudaMalloc(&ptr_, n_ * sizeof(T)); }, "cudaMalloc");
   }
   DeviceBuffer(const T* host, std::size_t n) : DeviceBuffer(n) { upload(host); }
   ~DeviceBuffer() { if (ptr_) cudaFree(ptr_); }
@@ -52,6 +56,20 @@ class DeviceBuffer {
  private:
   T* ptr_ = nullptr;
   std::size_t n_ = 0;
+};
+
+// A non-blocking stream (no implicit order with the default stream), of the device's highest
+// priority when `urgent`: its kernels then take SMs as a running kernel's blocks finish.
+struct Stream {
+  cudaStream_t s = nullptr;
+  explicit Stream(bool urgent = false) {
+    int least = 0, greatest = 0;
+    if (urgent) check(cudaDeviceGetStreamPriorityRange(&least, &greatest), "cudaDeviceGetStreamPriorityRange");
+    check(cudaStreamCreateWithPriority(&s, cudaStreamNonBlocking, urgent ? greatest : least), "cudaStreamCreate");
+  }
+  ~Stream() { if (s) cudaStreamDestroy(s); }
+  Stream(const Stream&) = delete;
+  Stream& operator=(const Stream&) = delete;
 };
 
 inline unsigned blocks_for(std::size_t n, unsigned threads) {

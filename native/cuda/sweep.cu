@@ -1,20 +1,19 @@
 // CUDA engine of a planned sweep (core/sweep_plan.h). Per GPU, one host thread walks that GPU's
-// launches with a stream per stage: uploads (a symbol's bars and event lists from a pinned
-// staging buffer, and the launch's units), kernels, and downloads into pinned buffers, over a
-// ring of three launch slots, so one launch's upload, the previous one's kernel and the one
-// before's download overlap; the streams, the ring and the staging buffers stay with the GPU
-// from one call to the next (Kit). A symbol is uploaded once per GPU before its first launch
-// there and freed, stream-ordered, after its last. One thread per slot runs run_path (the CPU
-// engine's state machine) on the same event lists as the CPU engine (core/sweep_run.cpp).
+// launches with a stream per stage: uploads (a symbol's bars from a pinned staging buffer, its
+// event lists computed there on the GPU, and the launch's units), kernels, and downloads into
+// pinned buffers, over a ring of three launch slots, so one launch's upload, the previous one's
+// kernel and the one before's download overlap; the streams, the ring and the staging buffers
+// stay with the GPU from one call to the next (Kit). A symbol is uploaded once per GPU before
+// its first launch there and freed, stream-ordered, after its last. One thread per slot runs
+// run_path (the CPU engine's state machine) on event lists equal to the CPU engine's
+// (sweep_events.cuh; core/sweep_run.cpp).
 #include <algorithm>
 #include <atomic>
-#include <condition_variable>
 #include <cstring>
 #include <exception>
 #include <map>
 #include <memory>
 #include <mutex>
-#include <set>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -24,6 +23,7 @@
 #include "../core/backtest/backtest_sources.h"
 #include "cuda_api.h"
 #include "device_buffer.cuh"
+#include "sweep_events.cuh"
 
 namespace ntp::cuda {
 namespace {
@@ -64,14 +64,6 @@ __global__ void sweep_kernel(const sweep::Unit* units, std::size_t unit_count, u
 
 constexpr unsigned kThreads = 128;
 
-struct Stream {
-  cudaStream_t s = nullptr;
-  Stream() { check(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking), "cudaStreamCreate"); }
-  ~Stream() { if (s) cudaStreamDestroy(s); }
-  Stream(const Stream&) = delete;
-  Stream& operator=(const Stream&) = delete;
-};
-
 struct Event {
   cudaEvent_t e = nullptr;
   Event() { check(cudaEventCreateWithFlags(&e, cudaEventDisableTiming), "cudaEventCreate"); }
@@ -97,83 +89,21 @@ struct Pinned {
 // one reported.
 struct Stopped {};
 
-// Event lists computed once per symbol for every GPU (and kept for the window): those of a
-// launch's new symbols together (rule_events_of), before their uploads. A symbol another GPU
-// is computing is waited for, not computed again.
-class EventCache {
- public:
-  EventCache(const SweepInputs& in, const sweep::Plan& plan) : in_(in), ranges_(plan_rule_ranges(plan)) {}
-  void prefetch(const std::vector<uint32_t>& symbols) {
-    std::vector<uint32_t> mine;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      for (const uint32_t s : symbols)
-        if (lists_.find(s) == lists_.end() && claimed_.insert(s).second) mine.push_back(s);
-    }
-    if (!mine.empty()) {
-      std::vector<SymbolEvents> made;
-      try {
-        made = rule_events_of(in_, mine, ranges_);  // unlocked: the other GPUs go on
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(mu_);
-        for (const uint32_t s : mine) claimed_.erase(s);
-        failed_ = true;
-        ready_.notify_all();
-        throw;
-      }
-      std::lock_guard<std::mutex> lock(mu_);
-      for (std::size_t k = 0; k < mine.size(); ++k) {
-        lists_.emplace(mine[k], std::move(made[k]));
-        claimed_.erase(mine[k]);
-      }
-      ready_.notify_all();
-    }
-    std::unique_lock<std::mutex> lock(mu_);
-    ready_.wait(lock, [&] {
-      if (failed_) return true;
-      for (const uint32_t s : symbols)
-        if (lists_.find(s) == lists_.end()) return false;
-      return true;
-    });
-    if (failed_) throw Stopped{};
-  }
-  // A symbol's lists, once prefetch() has given them (map nodes stay put while others are added).
-  const SymbolEvents& get(uint32_t s) {
-    std::lock_guard<std::mutex> lock(mu_);
-    return lists_.at(s);
-  }
-
- private:
-  const SweepInputs& in_;
-  std::vector<std::pair<uint32_t, uint32_t>> ranges_;
-  std::mutex mu_;
-  std::condition_variable ready_;
-  std::map<uint32_t, SymbolEvents> lists_;
-  std::set<uint32_t> claimed_;  // being computed by some GPU's thread
-  bool failed_ = false;
-};
-
-// One symbol's bytes on the device: OHLC, then the event offsets and events (rules) or the
-// five level columns and the sides (signals); every part 8-byte aligned.
+// One symbol's bytes on the device: OHLC, then (signal sweeps) the five level columns and the
+// sides; every part 8-byte aligned. A rule sweep's event lists have their own allocation.
 struct Blob {
   std::size_t bytes = 0;
-  std::size_t ohlc = 0, offsets = 0, events = 0, levels = 0, side = 0;  // byte offsets
+  std::size_t levels = 0, side = 0;  // byte offsets
 };
 
-Blob layout(std::size_t n, const SymbolEvents* ev) {
-  const auto up8 = [](std::size_t b) { return (b + 7) / 8 * 8; };
+Blob layout(std::size_t n, bool signals) {
   Blob b;
   b.bytes = 4 * n * sizeof(double);
-  if (ev) {
-    b.offsets = b.bytes;
-    b.bytes += ev->offsets.size() * sizeof(uint64_t);
-    b.events = b.bytes;
-    b.bytes += up8(ev->events.size() * sizeof(int32_t));
-  } else {
+  if (signals) {
     b.levels = b.bytes;
     b.bytes += 5 * n * sizeof(double);
     b.side = b.bytes;
-    b.bytes += up8(n);
+    b.bytes += (n + 7) / 8 * 8;
   }
   return b;
 }
@@ -207,10 +137,28 @@ struct Staging {
 // destroying streams and pinned memory at exit would race the CUDA runtime's own teardown.
 struct Kit {
   std::mutex busy;
-  Stream up, run, down;
+  // The upload stream also runs the event list kernels, and the launch thread waits for their
+  // counts (sweep_events.cuh): urgent, they take SMs as the running sweep kernel's blocks end.
+  Stream up{true}, run, down;
+  // The device's default pool, which only the sweep's stream-ordered allocations use (symbols,
+  // event lists, their scratch). Set to keep what a call frees until the call ends (it would
+  // unmap it at every synchronisation, and each launch synchronises once), and never to give the
+  // upload stream a block freed on the run stream by making it wait for that stream: the event
+  // counts would then wait for the previous launch's kernel.
+  cudaMemPool_t pool = nullptr;
   std::vector<std::unique_ptr<Slot>> ring;  // grown to the largest launches seen
   Staging staging[2];
   int next_staging = 0;
+
+  Kit() {
+    int device = 0;
+    check(cudaGetDevice(&device), "cudaGetDevice");
+    check(cudaDeviceGetDefaultMemPool(&pool, device), "cudaDeviceGetDefaultMemPool");
+    uint64_t keep = UINT64_MAX;
+    check(cudaMemPoolSetAttribute(pool, cudaMemPoolAttrReleaseThreshold, &keep), "cudaMemPoolSetAttribute");
+    int no = 0;
+    check(cudaMemPoolSetAttribute(pool, cudaMemPoolReuseAllowInternalDependencies, &no), "cudaMemPoolSetAttribute");
+  }
 
   // The first `count` slots, each holding at least `paths` metrics rows and `units` units.
   void fit_ring(std::size_t count, std::size_t paths, std::size_t units) {
@@ -225,11 +173,13 @@ struct Kit {
     }
   }
 
-  // Keeps no slot bigger than a default launch (a call with a larger `launchPaths` must not hold
-  // its memory for the rest of the process).
+  // At the end of a call: keeps no slot bigger than a default launch (a call with a larger
+  // `launchPaths` must not hold its memory for the rest of the process), and gives the pool's
+  // free memory back to the device.
   void trim() {
     for (auto& slot : ring)
       if (slot && slot->paths > sweep::kCudaMaxLaunch) slot.reset();
+    cudaMemPoolTrimTo(pool, 0);
   }
 };
 
@@ -249,10 +199,11 @@ Kit& current_kit() {
 // The launches of one GPU, run through the stage streams.
 class DeviceRun {
  public:
-  DeviceRun(const SweepInputs& in, const sweep::Plan& plan, EventCache& cache, double* metrics,
+  DeviceRun(const SweepInputs& in, const sweep::Plan& plan, const RuleSeries& series, double* metrics,
             const SweepProgress& progress)
-      : in_(in), plan_(plan), cache_(cache), metrics_(metrics), progress_(progress), kit_(current_kit()), hold_(kit_.busy),
-        table_host_(in.S), table_(in.S), params_(in.params, in.P), resident_(in.S, nullptr) {
+      : in_(in), plan_(plan), series_(series), ranges_(in.rules ? plan_rule_ranges(plan) : decltype(ranges_){}),
+        metrics_(metrics), progress_(progress), kit_(current_kit()), hold_(kit_.busy), table_host_(in.S), table_(in.S),
+        params_(in.params, in.P), resident_(in.S, nullptr), resident_events_(in.S, nullptr) {
     std::memset(table_host_.p, 0, in.S * sizeof(SweepSymbol));
     // The risk sets went up on the default stream, which the non-blocking stage streams do not wait for.
     check(cudaDeviceSynchronize(), "sweep risk sets upload");
@@ -261,8 +212,9 @@ class DeviceRun {
   ~DeviceRun() {
     // After a failure: wait for the streams, then free what is still resident.
     cudaDeviceSynchronize();
-    for (void* p : resident_)
-      if (p) cudaFree(p);
+    for (const auto* held : {&resident_, &resident_events_})
+      for (void* p : *held)
+        if (p) cudaFree(p);
     kit_.trim();
   }
 
@@ -298,8 +250,8 @@ class DeviceRun {
   // its metrics back once it ran.
   void issue(std::size_t i, Slot& slot) {
     const sweep::Launch& l = plan_.launches[i];
-    if (in_.rules) cache_.prefetch(l.upload);
     for (const uint32_t s : l.upload) upload(s);
+    if (in_.rules) make_events(l.upload);
     const std::size_t units = l.unit_end - l.unit_begin;
     std::memcpy(slot.h_units.p, plan_.units.data() + l.unit_begin, units * sizeof(sweep::Unit));
     check(cudaMemcpyAsync(slot.d_units.get(), slot.h_units.p, units * sizeof(sweep::Unit), cudaMemcpyHostToDevice, kit_.up.s),
@@ -317,8 +269,10 @@ class DeviceRun {
     check(cudaGetLastError(), "sweep_kernel launch");
     check(cudaEventRecord(slot.ran.e, kit_.run.s), "cudaEventRecord");
     for (const uint32_t s : l.release) {
-      check(cudaFreeAsync(resident_[s], kit_.run.s), "cudaFreeAsync");
-      resident_[s] = nullptr;
+      for (auto* held : {&resident_, &resident_events_}) {
+        if ((*held)[s]) check(cudaFreeAsync((*held)[s], kit_.run.s), "cudaFreeAsync");
+        (*held)[s] = nullptr;
+      }
     }
     check(cudaStreamWaitEvent(kit_.down.s, slot.ran.e, 0), "cudaStreamWaitEvent");
     const std::size_t bytes = (l.path_end - l.path_begin) * bt::kMetricCount * sizeof(double);
@@ -343,8 +297,7 @@ class DeviceRun {
   void upload(uint32_t s) {
     const Candles& c = in_.symbols[s].candles;
     const std::size_t n = c.length;
-    const SymbolEvents* ev = in_.rules ? &cache_.get(s) : nullptr;
-    const Blob b = layout(n, ev);
+    const Blob b = layout(n, !in_.rules);
     Staging& st = kit_.staging[kit_.next_staging];
     kit_.next_staging = 1 - kit_.next_staging;
     check(cudaEventSynchronize(st.free.e), "sweep symbol upload");
@@ -355,17 +308,14 @@ class DeviceRun {
     unsigned char* h = st.buf->p;
     const double* cols[4] = {c.open, c.high, c.low, c.close};
     for (int k = 0; k < 4; ++k) std::memcpy(h + k * n * sizeof(double), cols[k], n * sizeof(double));
-    if (ev) {
-      std::memcpy(h + b.offsets, ev->offsets.data(), ev->offsets.size() * sizeof(uint64_t));
-      std::memcpy(h + b.events, ev->events.data(), ev->events.size() * sizeof(int32_t));
-    } else {
+    if (!in_.rules) {
       const SignalColumns& g = in_.signals[s];
       const double* levels[5] = {g.stop, g.target[0], g.target[1], g.target[2], g.size};
       for (int k = 0; k < 5; ++k) std::memcpy(h + b.levels + k * n * sizeof(double), levels[k], n * sizeof(double));
       std::memcpy(h + b.side, g.side, n);
     }
     void* d = nullptr;
-    check(cudaMallocAsync(&d, b.bytes, kit_.up.s), "cudaMallocAsync (sweep symbol)");
+    allocate([&] { return cudaMallocAsync(&d, b.bytes, kit_.up.s); }, "cudaMallocAsync (sweep symbol)");
     resident_[s] = d;
     check(cudaMemcpyAsync(d, h, b.bytes, cudaMemcpyHostToDevice, kit_.up.s), "sweep symbol upload");
     check(cudaEventRecord(st.free.e, kit_.up.s), "cudaEventRecord");
@@ -378,24 +328,44 @@ class DeviceRun {
     e.close = at(3 * n * sizeof(double));
     e.n = static_cast<long>(n);
     e.bars_per_year = in_.symbols[s].bars_per_year;
-    if (ev) {
-      e.offsets = reinterpret_cast<const uint64_t*>(base + b.offsets);
-      e.events = reinterpret_cast<const int32_t*>(base + b.events);
-      e.rule_lo = ev->rule_lo;
-    } else {
-      e.stop = at(b.levels);
-      e.t0 = at(b.levels + n * sizeof(double));
-      e.t1 = at(b.levels + 2 * n * sizeof(double));
-      e.t2 = at(b.levels + 3 * n * sizeof(double));
-      e.size = at(b.levels + 4 * n * sizeof(double));
-      e.side = reinterpret_cast<const int8_t*>(base + b.side);
+    if (in_.rules) return;  // its table entry goes up with its event lists (make_events)
+    e.stop = at(b.levels);
+    e.t0 = at(b.levels + n * sizeof(double));
+    e.t1 = at(b.levels + 2 * n * sizeof(double));
+    e.t2 = at(b.levels + 3 * n * sizeof(double));
+    e.size = at(b.levels + 4 * n * sizeof(double));
+    e.side = reinterpret_cast<const int8_t*>(base + b.side);
+    upload_entry(s);
+  }
+
+  // The event lists of a launch's new symbols, computed on this GPU from their uploaded closes
+  // (their series in groups of bounded scratch), and their table entries.
+  void make_events(const std::vector<uint32_t>& symbols) {
+    for (const EventJobs& g : plan_event_jobs(in_, series_, symbols, ranges_, kEventScratch)) {
+      std::vector<JobSymbol> on_device;
+      for (const uint32_t s : g.symbols) on_device.push_back({table_host_.p[s].close, table_host_.p[s].n});
+      std::vector<DeviceEvents> lists = device_events(g, on_device, kit_.up.s);
+      for (std::size_t k = 0; k < g.symbols.size(); ++k) resident_events_[g.symbols[k]] = lists[k].blob;  // freed by this run
+      for (std::size_t k = 0; k < g.symbols.size(); ++k) {
+        const uint32_t s = g.symbols[k];
+        SweepSymbol& e = table_host_.p[s];
+        e.offsets = lists[k].offsets;
+        e.events = lists[k].events;
+        e.rule_lo = lists[k].rule_lo;
+        upload_entry(s);
+      }
     }
-    check(cudaMemcpyAsync(table_.get() + s, &e, sizeof e, cudaMemcpyHostToDevice, kit_.up.s), "sweep symbol table");
+  }
+
+  void upload_entry(uint32_t s) {
+    check(cudaMemcpyAsync(table_.get() + s, table_host_.p + s, sizeof(SweepSymbol), cudaMemcpyHostToDevice, kit_.up.s),
+          "sweep symbol table");
   }
 
   const SweepInputs& in_;
   const sweep::Plan& plan_;
-  EventCache& cache_;
+  const RuleSeries& series_;                               // rule sweeps: every rule's series
+  std::vector<std::pair<uint32_t, uint32_t>> ranges_;  // rule sweeps: each symbol's rules
   double* metrics_;
   const SweepProgress& progress_;
   Kit& kit_;
@@ -403,7 +373,7 @@ class DeviceRun {
   Pinned<SweepSymbol> table_host_;
   DeviceBuffer<SweepSymbol> table_;
   DeviceBuffer<bt::PathParams> params_;
-  std::vector<void*> resident_;
+  std::vector<void*> resident_, resident_events_;  // per symbol: its bytes, its event lists
 };
 
 }  // namespace
@@ -418,12 +388,12 @@ void run_sweep(const SweepInputs& in, const sweep::Plan& plan, double* metrics, 
                                 std::to_string(device_info().device_count) + " are usable");
   std::vector<std::vector<std::size_t>> mine(D);
   for (std::size_t i = 0; i < plan.launches.size(); ++i) mine[plan.launches[i].device].push_back(i);
-  EventCache cache(in, plan);
+  const RuleSeries series = in.rules ? plan_rule_series(in.rules, in.R) : RuleSeries{};
   std::atomic<bool> stop{false};
   const auto one = [&](std::size_t d) {
     if (stop) return;  // another GPU failed before this one started
     check(cudaSetDevice(static_cast<int>(d)), "cudaSetDevice");
-    DeviceRun(in, plan, cache, metrics, progress).run(mine[d], stop);
+    DeviceRun(in, plan, series, metrics, progress).run(mine[d], stop);
   };
   if (D == 1) return one(0);
   std::vector<std::exception_ptr> errors(D);

@@ -13,6 +13,7 @@
 
 #include "../core/backtest/backtest.h"
 #include "../core/backtest/backtest_rules.h"
+#include "../core/backtest/rule_event_jobs.h"
 #include "../core/backtest/sweep_plan.h"
 #include "../core/backtest/sweep_run.h"
 #include "../core/thread_pool.h"
@@ -224,6 +225,83 @@ TEST_CASE(event_lists_of_several_symbols_equal_each_symbol_alone) {
     }
   }
   CHECK(events > 100);  // the rules do decide on these candles
+}
+
+// The event jobs (rule_event_jobs.h) run on the host as the GPU runs them, a job at a time, with
+// a scratch limit that splits the symbols into groups.
+std::vector<SymbolEvents> events_by_jobs(const SweepInputs& in, const std::vector<uint32_t>& symbols,
+                                         const std::vector<std::pair<uint32_t, uint32_t>>& ranges, uint64_t max_scratch,
+                                         std::size_t& groups) {
+  const RuleSeries series = plan_rule_series(in.rules, in.R);
+  const std::vector<EventJobs> plan = plan_event_jobs(in, series, symbols, ranges, max_scratch);
+  groups = plan.size();
+  std::vector<SymbolEvents> out;
+  for (const EventJobs& g : plan) {
+    std::vector<JobSymbol> syms;
+    for (const uint32_t s : g.symbols) syms.push_back({in.symbols[s].candles.close, static_cast<long>(in.symbols[s].candles.length)});
+    std::vector<double> scratch(g.scratch, -1.0);
+    for (const SeriesJob& j : g.series) run_series_job(j, syms.data(), scratch.data());
+    std::vector<uint64_t> counts;
+    for (const RuleJob& j : g.rules) counts.push_back(count_rule_job(j, syms.data(), scratch.data()));
+    for (std::size_t k = 0; k < g.symbols.size(); ++k) {
+      SymbolEvents ev;
+      ev.rule_lo = g.rule_lo[k];
+      ev.offsets = event_offsets(g, k, counts.data());
+      ev.events.resize(ev.offsets.back());
+      for (std::size_t j = g.first_rule_job[k]; j < g.first_rule_job[k + 1]; ++j)
+        write_rule_job(g.rules[j], syms.data(), scratch.data(), ev.events.data() + ev.offsets[j - g.first_rule_job[k]]);
+      out.push_back(std::move(ev));
+    }
+  }
+  return out;
+}
+
+// The grid's rules and one whose warm-up (130) is past the first word; symbol 2 has one rule,
+// symbol 1 six, symbol 0 all.
+struct EventGrid {
+  Grid g;
+  std::vector<RuleSpec> rules = g.rules;
+  SweepInputs in = g.inputs(true);
+  const std::vector<std::pair<uint32_t, uint32_t>> ranges = {{0, 9}, {3, 9}, {5, 6}};
+  const std::vector<uint32_t> symbols = {2, 1, 0, 2};
+  EventGrid() {
+    rules.push_back({rule_kind<SmaCross>(), {10, 130}});
+    in.rules = rules.data();
+    in.R = rules.size();
+  }
+};
+
+TEST_CASE(event_jobs_give_the_cpu_engines_lists) {
+  // Every strategy, symbols in any order with different rule ranges, a warm-up past
+  // the first word, and two scratch limits: one that puts each symbol in a group of its own
+  // (the longest needs more than the limit alone), and none. The lists equal the CPU
+  // engine's, offsets and events.
+  const EventGrid e;
+  const std::vector<SymbolEvents> want = rule_events_of(e.in, e.symbols, e.ranges);
+  for (const uint64_t limit : {uint64_t{2 * 3001}, uint64_t{1} << 30}) {
+    std::size_t groups = 0;
+    const std::vector<SymbolEvents> got = events_by_jobs(e.in, e.symbols, e.ranges, limit, groups);
+    CHECK(groups == (limit > 100000 ? 1u : 4u));
+    CHECK(got.size() == want.size());
+    for (std::size_t k = 0; k < got.size() && k < want.size(); ++k)
+      CHECK(got[k].rule_lo == want[k].rule_lo && got[k].offsets == want[k].offsets && got[k].events == want[k].events);
+  }
+  // The rules do decide on these candles, the late one included.
+  CHECK(want[2].events.size() > 100 && want[2].offsets[9] > want[2].offsets[8] && want[0].offsets.size() == 2);
+}
+
+TEST_CASE(cuda_event_lists_equal_the_cpu_engines) {
+  // The jobs on the GPU (cuda/sweep_events.cu): the same lists, bit for bit, as the CPU engine's
+  // (the series and conditions compiled without FMA contraction there too).
+  NTP_CUDA_OR_SKIP();
+#ifdef NTP_HAVE_CUDA
+  const EventGrid e;
+  const std::vector<SymbolEvents> want = rule_events_of(e.in, e.symbols, e.ranges);
+  const std::vector<SymbolEvents> got = cuda::rule_events_of(e.in, e.symbols, e.ranges);
+  CHECK(got.size() == want.size());
+  for (std::size_t k = 0; k < got.size() && k < want.size(); ++k)
+    CHECK(got[k].rule_lo == want[k].rule_lo && got[k].offsets == want[k].offsets && got[k].events == want[k].events);
+#endif
 }
 
 TEST_CASE(cuda_launches_give_every_gpu_a_full_ring) {

@@ -6,7 +6,8 @@
 // kChunkBars: it advances every indicator series its rules use by one chunk (the streams of
 // backtest_series.h, so the values are those of compute_rule_series bit for bit), then runs
 // each rule's conditions (backtest_strategies.h) over the chunk 64 bars at a time (SIMD
-// compares into bitsets) and appends the events to the rule's list. The series never leave the cache, and each list has one writer.
+// compares into bitsets, decided as rule_words.h says) and appends the events to the rule's
+// list. The series never leave the cache, and each list has one writer.
 #include "../no_fp_contract.h"  // the streams must round as in plain_indicators.cpp
 
 #if defined(__AVX512F__) || defined(__AVX__)
@@ -20,13 +21,13 @@
 
 #include "backtest_rules.h"
 #include "backtest_series.h"
-#include "backtest_sources.h"
+#include "rule_words.h"
 #include "../thread_pool.h"
 
 namespace ntp {
 namespace {
 
-constexpr long kChunkBars = 1024;  // a multiple of 64 (bitset words) and of 4 (EMA blocks)
+constexpr long kChunkBars = 1024;  // a multiple of kWordBars and of 4 (EMA blocks)
 
 // SIMD lanes for the conditions: a strategy's `up`/`down` on a vector of consecutive bars gives a
 // lane mask, turned into bits here. Plain doubles where the CPU has no AVX.
@@ -61,47 +62,17 @@ void condition_bits(const double* const* at, const double* p, int count, uint64_
     down |= lane_bits(S::down(v, p)) << k;
   }
 #endif
-  for (; k < count; ++k) {
-    double v[kMaxRuleSeries];
-    for (int i = 0; i < S::kSeries; ++i) v[i] = at[i][k];
-    up |= static_cast<uint64_t>(S::up(v, p)) << k;
-    down |= static_cast<uint64_t>(S::down(v, p)) << k;
-  }
+  condition_word<S>(at, p, k, count, up, down);
 }
 
-// Keeps only the bits of bars >= warmup in a word starting at bar `base`.
-uint64_t from_warmup(long base, long warmup) {
-  if (base >= warmup) return ~uint64_t{0};
-  const long below = warmup - base;
-  return below >= 64 ? 0 : ~uint64_t{0} << below;
-}
-
-// A rule's decided sides for the `count` bars from bar `base` as bitsets: +1 where `up` holds
-// and did not at the bar before, -1 likewise for `down` (bt::RuleSource's decisions). at[i]
+// A rule's decided sides for the `count` bars from bar `base` as bitsets (rule_words.h). at[i]
 // points at bar `base` of series i; at[i][-1] is read when base > 0.
 template <class S>
 void rule_word(const double* const* at, const double* p, long base, int count, long warmup, uint64_t& up,
                uint64_t& down) {
   uint64_t u, d;
   condition_bits<S>(at, p, count, u, d);
-  uint64_t prev_u = 0, prev_d = 0;  // the bar before this word
-  if (base > 0) {
-    double v[kMaxRuleSeries];
-    for (int i = 0; i < S::kSeries; ++i) v[i] = at[i][-1];
-    prev_u = S::up(v, p);
-    prev_d = S::down(v, p);
-  }
-  const uint64_t keep = from_warmup(base, warmup);
-  const uint64_t rising = u & ~((u << 1) | prev_u) & keep, falling = d & ~((d << 1) | prev_d) & keep;
-  up = rising & ~falling;  // both at once decide nothing, as +1 - 1
-  down = falling & ~rising;
-}
-
-void append_events(long base, uint64_t up, uint64_t down, std::vector<int32_t>& out) {
-  for (uint64_t bits = up | down; bits != 0; bits &= bits - 1) {
-    const int k = __builtin_ctzll(bits);
-    out.push_back(bt::encode_event(base + k, ((down >> k) & 1) != 0 ? -1 : 1));
-  }
+  decide_word<S>(at, p, base, warmup, u, d, up, down);
 }
 
 // The indicator series one task needs, a chunk of bars at a time. Each series has a row of
@@ -183,13 +154,13 @@ void symbol_events(const BacktestSymbol& symbol, const RuleSeries& plan, const R
         using S = decltype(s);
         const double* at[kMaxRuleSeries];
         for (int i = 0; i < S::kSeries; ++i) at[i] = series.at(plan.ids[r][i]);
-        for (long base = t0; base < t1; base += 64) {
-          const int count = static_cast<int>(std::min<long>(64, t1 - base));
+        for (long base = t0; base < t1; base += kWordBars) {
+          const int count = static_cast<int>(std::min<long>(kWordBars, t1 - base));
           const double* word[kMaxRuleSeries];
           for (int i = 0; i < S::kSeries; ++i) word[i] = at[i] + (base - t0);
           uint64_t up, down;
           rule_word<S>(word, rules[r].params, base, count, plan.warmup[r], up, down);
-          append_events(base, up, down, lists[r]);
+          word_events(base, up, down, [&](int32_t e) { lists[r].push_back(e); });
         }
       });
     }

@@ -99,10 +99,7 @@ void fill_rule_series(const BacktestSymbol& symbol, const RuleSeries& plan, doub
   const std::size_t n = symbol.candles.length;
   const double* x = symbol.candles.close;
   parallel_for(plan.unique, 1, [&](std::size_t begin, std::size_t end) {
-    for (std::size_t u = begin; u < end; ++u) {
-      double* y = out + u * n;
-      SeriesStream(plan.list[u]).run(x, 0, n, [y](std::size_t t, double v) { y[t] = v; });
-    }
+    for (std::size_t u = begin; u < end; ++u) fill_series(plan.list[u], x, n, out + u * n);
   });
 }
 

@@ -32,7 +32,7 @@ struct SignalSource {
 
 // One decided signal of a precomputed list: its bar and side packed in an int32 (bar << 1,
 // low bit set for -1), half the memory of a pair, and lists of millions are common in sweeps.
-inline int32_t encode_event(long bar, int32_t side) { return static_cast<int32_t>((bar << 1) | (side < 0 ? 1 : 0)); }
+NTP_HD int32_t encode_event(long bar, int32_t side) { return static_cast<int32_t>((bar << 1) | (side < 0 ? 1 : 0)); }
 NTP_HD long event_bar(int32_t e) { return e >> 1; }
 NTP_HD int32_t event_side(int32_t e) { return (e & 1) != 0 ? -1 : 1; }
 

@@ -1,8 +1,8 @@
 // A sweep window run from its launch plan (sweep_plan.h): the CPU engine here, the CUDA one in
-// cuda/sweep.cu (cuda_api.h). Both read a rule's decided signals from the same event lists
-// (computed once per symbol, a launch's new symbols together, when a device first uses them)
-// and run every path through run_path, so a planned sweep equals backtest_rules /
-// backtest_signals path by path.
+// cuda/sweep.cu (cuda_api.h). Both read a rule's decided signals from event lists, computed per
+// symbol when a device first uses it (a launch's new symbols together: here by rule_events_of,
+// on the GPU by the jobs of rule_event_jobs.h, the same lists), and run every path through
+// run_path, so a planned sweep equals backtest_rules / backtest_signals path by path.
 #pragma once
 #include <cstddef>
 #include <cstdint>

@@ -15,6 +15,7 @@
 
 #include "recurrence.h"
 #include "recurrence_lanes.h"
+#include "../hd.h"
 
 namespace ntp {
 
@@ -37,7 +38,7 @@ using F64x4 = Lanes<4>;
 
 // Every lane of a V equal to x.
 template <class V>
-inline V splat(double x) {
+NTP_HD V splat(double x) {
   return V(x);
 }
 #if defined(__AVX__)
@@ -50,10 +51,10 @@ inline F64x4 splat<F64x4>(double x) {
 template <class V = double>
 class EmaStream {
  public:
-  explicit EmaStream(V a) : a_(a), b_(1.0 - a), b2_(b_ * b_), b3_(b2_ * b_), b4_(b2_ * b2_) {}
+  NTP_HD explicit EmaStream(V a) : a_(a), b_(1.0 - a), b2_(b_ * b_), b3_(b2_ * b_), b4_(b2_ * b2_) {}
 
   template <class Out>
-  void run(const double* x, std::size_t t0, std::size_t t1, Out out) {
+  NTP_HD void run(const double* x, std::size_t t0, std::size_t t1, Out out) {
     std::size_t t = t0;
     if (t == 0 && t < t1) {
       y_ = splat<V>(x[0]);
@@ -74,7 +75,7 @@ class EmaStream {
   }
 
  private:
-  V step(double x) { return y_ = a_ * x + b_ * y_; }
+  NTP_HD V step(double x) { return y_ = a_ * x + b_ * y_; }
   V a_, b_, b2_, b3_, b4_;
   V y_{};
 };
@@ -83,20 +84,20 @@ class EmaStream {
 // running add/subtract drifts by ~n * eps * |x| over long series, this stays at ~eps * |sum|.
 struct RollingSum {
   double sum = 0.0, comp = 0.0;
-  void add(double v) {
+  NTP_HD void add(double v) {
     const double t = sum + v;
     comp += std::fabs(sum) >= std::fabs(v) ? (sum - t) + v : (v - t) + sum;
     sum = t;
   }
-  double value() const { return sum + comp; }
+  NTP_HD double value() const { return sum + comp; }
 };
 
 // Mean of the last p values; NaN for t < p-1.
 class SmaStream {
  public:
-  explicit SmaStream(int period) : p_(static_cast<std::size_t>(period)) {}
+  NTP_HD explicit SmaStream(int period) : p_(static_cast<std::size_t>(period)) {}
   template <class Out>
-  void run(const double* x, std::size_t t0, std::size_t t1, Out out) {
+  NTP_HD void run(const double* x, std::size_t t0, std::size_t t1, Out out) {
     for (std::size_t t = t0; t < t1; ++t) {
       sum_.add(x[t]);
       if (t >= p_) sum_.add(-x[t - p_]);
@@ -112,11 +113,11 @@ class SmaStream {
 // Wilder RSI seeded at t = 1 with the first difference; NaN at t = 0; 50 when G + L = 0.
 class RsiStream {
  public:
-  explicit RsiStream(double period)
+  NTP_HD explicit RsiStream(double period)
       : gain_(recurrence_coefficient(RecurrenceKind::kWilder, period)),
         loss_(recurrence_coefficient(RecurrenceKind::kWilder, period)) {}
   template <class Out>
-  void run(const double* x, std::size_t t0, std::size_t t1, Out out) {
+  NTP_HD void run(const double* x, std::size_t t0, std::size_t t1, Out out) {
     for (std::size_t t = t0; t < t1; ++t) {
       if (t == 0) {
         out(t, std::numeric_limits<double>::quiet_NaN());
