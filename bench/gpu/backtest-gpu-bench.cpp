@@ -1,11 +1,13 @@
 // GPU side of the backtest benchmark (SPEC §12), native CPU vs CUDA in the same process on
-// seeded random-walk candles, with the largest metric difference from the CPU: the one-call
-// CUDA twin (cuda::backtest_rules) and the planned sweep (core/sweep_plan.h, cuda::run_sweep:
-// the launches `ntp sweep --device cuda` makes, every usable GPU). Grids: the
-// bench/backtest-bench.js one (EMA cross, stop + 3 tiers, 8 symbols x 50k bars x 200 pairs),
-// then two big enough to fill an H100 (100 symbols x 10k bars x 10k parameter sets: 200 rules x
-// 50 risk sets, and 5,000 rules x 2), each with the time of its event lists on the CPU and on the
-// GPU (which must be the same lists). Exits 1 when no GPU ran or a result differs. Build and run on a CUDA machine from the repository root:
+// seeded random-walk candles, with the largest metric difference from the CPU: the planned
+// sweep (core/sweep_plan.h, cuda::run_sweep: the launches `ntp sweep --device cuda` makes, every
+// usable GPU; a one-call GPU backtest is one such window on one GPU) as one call and window by
+// window.
+// Grids: the bench/backtest-bench.js one (EMA cross, stop + 3 tiers, 8 symbols x 50k bars x 200
+// pairs), then two big enough to fill an H100 (100 symbols x 10k bars x 10k parameter sets: 200
+// rules x 50 risk sets, and 5,000 rules x 2), each with the time of its event lists on the CPU
+// and on the GPU (which must be the same lists). Exits 1 when no GPU ran or a result differs.
+// Build and run on a CUDA machine from the repository root:
 //   bash bench/gpu/run.sh   (builds this as a CMake target and runs it)
 #include <algorithm>
 #include <chrono>
@@ -58,8 +60,8 @@ double worst_diff(const std::vector<double>& a, const std::vector<double>& b) {
   return worst;
 }
 
-// One grid on the CPU engine, the one-call CUDA twin and the planned CUDA sweep: median times,
-// throughput, largest difference from the CPU. False when no GPU ran.
+// One grid on the CPU engine and the planned CUDA sweep: median times, throughput, largest
+// difference from the CPU. False when no GPU ran.
 bool run_grid(const char* name, std::size_t symbols, std::size_t bars, const std::vector<RuleSpec>& rules,
               const std::vector<bt::PathParams>& params, int cpu_runs) {
   std::vector<test::OwnedCandles> ks;
@@ -100,11 +102,6 @@ bool run_grid(const char* name, std::size_t symbols, std::size_t bars, const std
     return false;
   }
 #ifdef NTP_HAVE_CUDA
-  const double twin_ms = median_ms([&] {
-    cuda::backtest_rules(syms.data(), syms.size(), rules.data(), rules.size(), params.data(), params.size(), gpu.data());
-  }, 5);
-  std::printf("native cuda (1 call) : %9.1f ms  %.3g bar-combos/s  (%s)  %.1fx cpu, max diff %.3g\n", twin_ms,
-              combos / twin_ms * 1e3, device_info().name.c_str(), cpu_ms / twin_ms, worst_diff(cpu, gpu));
   std::vector<SymbolEvents> gpu_events;
   const double gpu_events_ms = median_ms([&] { gpu_events = cuda::rule_events_of(in, all, whole); }, 5);
   bool same = gpu_events.size() == cpu_events.size();
@@ -117,8 +114,9 @@ bool run_grid(const char* name, std::size_t symbols, std::size_t bars, const std
   const std::size_t gpus = static_cast<std::size_t>(device_info().device_count);
   const sweep::Plan plan = sweep::plan_sweep(sweep_shape(in), {sweep::cuda_launch_slots(paths, gpus), sweep::kWarp, gpus}, 0, paths);
   const double plan_ms = median_ms([&] { cuda::run_sweep(in, plan, gpu.data()); }, 5);
-  std::printf("native cuda planned  : %9.1f ms  %.3g bar-combos/s  (%zu launches on %zu GPUs)  %.1fx cpu, max diff %.3g\n",
-              plan_ms, combos / plan_ms * 1e3, plan.launches.size(), gpus, cpu_ms / plan_ms, worst_diff(cpu, gpu));
+  std::printf("native cuda planned  : %9.1f ms  %.3g bar-combos/s  (%zu launches on %zu GPUs, %s)  %.1fx cpu, max diff %.3g\n",
+              plan_ms, combos / plan_ms * 1e3, plan.launches.size(), gpus, device_info().name.c_str(), cpu_ms / plan_ms,
+              worst_diff(cpu, gpu));
   // As `ntp sweep` calls it: one run_sweep per window of kSweepWindow paths (each call uploads
   // its symbols, risk sets and event lists again), so the per-call cost shows against the above.
   std::fill(gpu.begin(), gpu.end(), 0.0);

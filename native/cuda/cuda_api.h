@@ -51,8 +51,8 @@ void indicator_backward(const IndicatorBatch& b, const float* grad_out, float* g
 void lstm_forward(const LstmShape& s, const float* x, const LstmWeights& w, const LstmForwardOut& out);
 void lstm_backward(const LstmShape& s, const float* x, const LstmWeights& w, const float* h,
                    const float* gates, const float* cells, const float* dh, const LstmGrads& grads);
-// Twins of core/backtest.h: one thread per path, summary metrics only (traces run on the
-// CPU); same checks, same results within 1e-6 relative.
+// Twins of core/backtest.h: every path in one planned window of run_sweep below (the first
+// GPU), summary metrics only (traces run on the CPU); same checks, the CPU engines' results.
 void backtest_signals(const BacktestSymbol* symbols, const SignalColumns* signals, std::size_t S,
                       const bt::PathParams* params, std::size_t P, double* metrics,
                       InputCheck input_check = InputCheck::kRun);

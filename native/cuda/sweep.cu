@@ -421,4 +421,46 @@ void run_sweep(const SweepInputs& in, const sweep::Plan& plan, double* metrics, 
   if (not_started) std::rethrow_exception(not_started);
 }
 
+namespace {
+
+// Every path of a grid as one planned window on the first GPU.
+void run_whole(const SweepInputs& in, double* metrics) {
+  const sweep::Shape shape = sweep_shape(in);
+  const uint64_t paths = shape.paths();
+  cuda::run_sweep(in, sweep::plan_sweep(shape, {sweep::cuda_launch_slots(paths, 1), sweep::kWarp, 1}, 0, paths), metrics, {});
+}
+
+}  // namespace
+
+void backtest_signals(const BacktestSymbol* symbols, const SignalColumns* signals, std::size_t S,
+                      const bt::PathParams* params, std::size_t P, double* metrics, InputCheck input_check) {
+  if (input_check == InputCheck::kRun) {
+    check_backtest_common(symbols, S, params, P);
+    check_signal_columns(signals, symbols, S);
+  }
+  SweepInputs in;
+  in.symbols = symbols;
+  in.S = S;
+  in.signals = signals;
+  in.params = params;
+  in.P = P;
+  run_whole(in, metrics);
+}
+
+void backtest_rules(const BacktestSymbol* symbols, std::size_t S, const RuleSpec* rules, std::size_t R,
+                    const bt::PathParams* params, std::size_t P, double* metrics, InputCheck input_check) {
+  if (input_check == InputCheck::kRun) {
+    check_backtest_common(symbols, S, params, P);
+    check_rules(rules, R);
+  }
+  SweepInputs in;
+  in.symbols = symbols;
+  in.S = S;
+  in.rules = rules;
+  in.R = R;
+  in.params = params;
+  in.P = P;
+  run_whole(in, metrics);
+}
+
 }  // namespace ntp::cuda

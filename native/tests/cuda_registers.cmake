@@ -1,10 +1,11 @@
 # ctest cuda_path_state_in_registers: compiles the kernels that run the backtest state machine
-# (backtest_step.h) with the build's flags and fails when ptxas gives any of them a stack
-# frame. Indexing PathState's arrays by a runtime value (a tier number) moves the whole state
-# to local memory, a silent slowdown of every sweep; CPU tests can't see it. sm_90 (the H100):
+# (backtest_step.h; cuda/sweep.cu, which the one-call GPU backtests also use) with the build's
+# flags and fails when ptxas gives any of them a stack frame. Indexing PathState's arrays by a
+# runtime value (a tier number) moves the whole state to local memory, a silent slowdown of
+# every sweep; CPU tests can't see it. sm_90 (the H100):
 # the arch the figures in bench/RESULTS.md are for.
 #   cmake -DNVCC=... -DSOURCE_DIR=... -DWORK_DIR=... "-DFLAGS=..." -P cuda_registers.cmake
-foreach(unit backtest sweep)
+foreach(unit sweep)
   execute_process(
     COMMAND ${NVCC} ${FLAGS} -arch=sm_90 -Xptxas -v -I ${SOURCE_DIR}/native
             -c ${SOURCE_DIR}/native/cuda/${unit}.cu -o ${WORK_DIR}/${unit}_registers.o

@@ -1,5 +1,6 @@
 // Backtest engine: hand-built scenarios with known answers, path independence, argument
-// checks, and (with a GPU) the CUDA twin against the CPU engine within 1e-6.
+// checks, and (with a GPU) the CUDA engine (one window of the sweep's) against the CPU engine
+// within 1e-9.
 #include "../core/no_fp_contract.h"  // run_path is instantiated here too, and the linker may keep this copy
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include "../core/backtest/backtest.h"
 #include "../core/backtest/backtest_path.h"
 #include "../core/backtest/backtest_rules.h"
+#include "../core/backtest/backtest_series.h"
 #include "../core/backtest/backtest_sources.h"
 #include "../core/backtest/backtest_trace.h"
 #include "../cuda/cuda_api.h"
@@ -177,34 +179,50 @@ TEST_CASE(paths_are_independent) {
   CHECK(batch[bt::kMTrades] > 30);
 }
 
+// A rule's decision at bar t read straight from its series (backtest_strategies.h): +1 when
+// `up` holds at t and did not at t-1, -1 likewise for `down`, from the warm-up on. The
+// reference the event lists' word scans are tested against.
+static int32_t bar_decision(const RuleSpec& rule, const double* const* series, long warmup, long t) {
+  if (t < warmup || t < 1) return 0;
+  int32_t side = 0;
+  visit_strategy(rule.kind, [&](auto strategy) {
+    using S = decltype(strategy);
+    const auto holds = [&](long b, bool up) {
+      double v[kMaxRuleSeries];
+      for (int i = 0; i < S::kSeries; ++i) v[i] = series[i][b];
+      return up ? S::up(v, rule.params) : S::down(v, rule.params);
+    };
+    side = static_cast<int32_t>(holds(t, true) && !holds(t - 1, true)) - static_cast<int32_t>(holds(t, false) && !holds(t - 1, false));
+  });
+  return side;
+}
+
 TEST_CASE(rule_event_lists_match_the_series_scan) {
-  // The CPU engine reads rule signals from precomputed event lists (built from SIMD bitsets
-  // in chunks); the CUDA twin scans the series. Both must decide the same side on every bar,
-  // including word and chunk edges.
+  // The CPU engine reads rule signals from precomputed event lists (built from SIMD bitsets in
+  // chunks): they must decide, on every bar, the side the strategy's conditions decide read
+  // straight from the series, word and chunk edges included. (The GPU's lists are held equal to
+  // these in test_sweep_plan.cpp.)
   std::vector<test::OwnedCandles> ks = {test::random_candles(3001, 21), test::random_candles(130, 22)};
   std::vector<BacktestSymbol> syms = {{ks[0].view(), 8760}, {ks[1].view(), 8760}};
   std::vector<RuleSpec> rules = {{rule_kind<EmaCross>(), {3, 7}}, {rule_kind<EmaCross>(), {12, 65}}, {rule_kind<SmaCross>(), {5, 64}},
                                  {rule_kind<SmaCross>(), {2, 3}}, {rule_kind<RsiReversal>(), {14, 30, 70}}, {rule_kind<RsiReversal>(), {3, 45, 55}}};
   for (const RuleSpec& r : one_rule_per_strategy()) rules.push_back(r);
-  const RuleSeries rs = compute_rule_series(syms.data(), 2, rules.data(), rules.size());
+  const RuleSeries rs = plan_rule_series(rules.data(), rules.size());
   const RuleEvents ev = compute_rule_events(syms.data(), 2, rules.data(), rules.size());
   long events = 0;
   for (std::size_t s = 0; s < 2; ++s) {
     const long n = static_cast<long>(syms[s].candles.length);
+    std::vector<std::vector<double>> series(rs.unique, std::vector<double>(n));
+    for (std::size_t u = 0; u < rs.unique; ++u) fill_series(rs.list[u], syms[s].candles.close, n, series[u].data());
     for (std::size_t r = 0; r < rules.size(); ++r) {
       const std::vector<int32_t>& list = ev.lists[s * rules.size() + r];
       bt::EventListSource src{list.data(), list.data() + list.size()};
+      const double* read[kMaxRuleSeries] = {};
+      for (int i = 0; i < kMaxRuleSeries; ++i)
+        if (rs.ids[r][i] >= 0) read[i] = series[rs.ids[r][i]].data();
       long next = src.next_event(0, n);
       for (long t = 0; t < n; ++t) {
-        int32_t want = 0;
-        visit_strategy(rules[r].kind, [&](auto strategy) {
-          bt::RuleSource<decltype(strategy)> scan{};
-          for (int i = 0; i < kMaxRuleSeries; ++i)
-            if (rs.ids[r][i] >= 0) scan.series[i] = rs.series(s, rs.ids[r][i], static_cast<std::size_t>(n));
-          for (int i = 0; i < kMaxRuleParams; ++i) scan.params[i] = rules[r].params[i];
-          scan.warmup = rs.warmup[r];
-          want = scan.side(t);
-        });
+        const int32_t want = bar_decision(rules[r], read, rs.warmup[r], t);
         if (want != 0) {
           CHECK(next == t);  // next_event finds every event in order, with its side
           CHECK(src.side(t) == want);
@@ -358,14 +376,14 @@ TEST_CASE(cuda_matches_cpu) {
   std::vector<double> a(2 * ps.size() * bt::kMetricCount), b(a.size());
   backtest_signals(syms.data(), cols.data(), 2, ps.data(), ps.size(), a.data(), nullptr);
   cuda::backtest_signals(syms.data(), cols.data(), 2, ps.data(), ps.size(), b.data());
-  for (std::size_t i = 0; i < a.size(); ++i) CHECK_CLOSE(b[i], a[i], 1e-6);
+  for (std::size_t i = 0; i < a.size(); ++i) CHECK_CLOSE(b[i], a[i], 1e-9);
 
   std::vector<RuleSpec> rules = one_rule_per_strategy();
   rules.push_back({rule_kind<EmaCross>(), {5, 20}});
   std::vector<double> c(2 * rules.size() * ps.size() * bt::kMetricCount), d(c.size());
   backtest_rules(syms.data(), 2, rules.data(), rules.size(), ps.data(), ps.size(), c.data(), nullptr);
   cuda::backtest_rules(syms.data(), 2, rules.data(), rules.size(), ps.data(), ps.size(), d.data());
-  for (std::size_t i = 0; i < c.size(); ++i) CHECK_CLOSE(d[i], c[i], 1e-6);
+  for (std::size_t i = 0; i < c.size(); ++i) CHECK_CLOSE(d[i], c[i], 1e-9);
 #endif
 }
 

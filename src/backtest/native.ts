@@ -1,5 +1,5 @@
 /**
- * The native vectorized backtester (native/core/backtest/backtest.*, CUDA twin native/cuda/backtest.cu):
+ * The native vectorized backtester (native/core/backtest/backtest.*; on CUDA, one window of native/cuda/sweep.cu):
  * S symbols x R rules x P parameter sets, every path simulated independently by the same
  * execution rules as the reference engine (reference.ts) and summarised by the same metrics.
  *

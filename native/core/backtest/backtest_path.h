@@ -1,6 +1,6 @@
 // run_path: one path of SPEC §9 over all bars, built from the steps of backtest_step.h; shared
-// by the CPU engines (core/backtest.cpp, core/backtest_rules.cpp) and the CUDA twin
-// (cuda/backtest.cu).
+// by the CPU engines (core/backtest.cpp, core/backtest_rules.cpp, core/sweep_run.cpp) and the
+// CUDA sweep (cuda/sweep.cu).
 #pragma once
 #include <type_traits>
 

@@ -4,7 +4,7 @@
 // Work is split into tasks of one symbol and a block of its rules (one block per symbol when
 // there are at least as many symbols as threads). A task walks its symbol's bars in chunks of
 // kChunkBars: it advances every indicator series its rules use by one chunk (the streams of
-// backtest_series.h, so the values are those of compute_rule_series bit for bit), then runs
+// backtest_series.h, so the values are those of fill_series bit for bit), then runs
 // each rule's conditions (backtest_strategies.h) over the chunk 64 bars at a time (SIMD
 // compares into bitsets, decided as rule_words.h says) and appends the events to the rule's
 // list. The series never leave the cache, and each list has one writer.

@@ -1,6 +1,6 @@
 // Rule strategies on the CPU: rule checks (the table's parameter ranges), the plan of indicator
-// series (each key once), whole series for the CUDA twin, and every (symbol, rule, params) path
-// through run_path on its pair's precomputed events (backtest_rule_events.cpp).
+// series (each key once), and every (symbol, rule, params) path through run_path on its pair's
+// precomputed events (backtest_rule_events.cpp).
 #include "../no_fp_contract.h"  // round as the TypeScript reference (see backtest.cpp)
 
 #include "backtest_rules.h"
@@ -92,27 +92,6 @@ RuleSeries plan_rule_series(const RuleSpec* rules, std::size_t R) {
     });
   }
   rs.unique = rs.list.size();
-  return rs;
-}
-
-void fill_rule_series(const BacktestSymbol& symbol, const RuleSeries& plan, double* out) {
-  const std::size_t n = symbol.candles.length;
-  const double* x = symbol.candles.close;
-  parallel_for(plan.unique, 1, [&](std::size_t begin, std::size_t end) {
-    for (std::size_t u = begin; u < end; ++u) fill_series(plan.list[u], x, n, out + u * n);
-  });
-}
-
-RuleSeries compute_rule_series(const BacktestSymbol* symbols, std::size_t S, const RuleSpec* rules, std::size_t R) {
-  RuleSeries rs = plan_rule_series(rules, R);
-  rs.symbol_offset.resize(S);
-  std::size_t total = 0;
-  for (std::size_t s = 0; s < S; ++s) {
-    rs.symbol_offset[s] = total;
-    total += rs.unique * symbols[s].candles.length;
-  }
-  rs.data.resize(total);
-  for (std::size_t s = 0; s < S; ++s) fill_rule_series(symbols[s], rs, rs.data.data() + rs.symbol_offset[s]);
   return rs;
 }
 

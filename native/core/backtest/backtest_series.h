@@ -1,9 +1,9 @@
 // The indicator series rules read (SeriesKey, backtest_strategies.h) as streams over the closes:
 // run(x, t0, t1, out) computes bars [t0, t1), continuing where the previous call stopped, with
-// the values of plain_indicators.h bit for bit (indicator_streams.h). The CPU sweep engine
-// computes them a chunk at a time (backtest_rule_events.cpp), the CUDA sweep whole on the device
-// (rule_event_jobs.h), the one-call CUDA twin whole on the host (backtest_rules.cpp). Include
-// no_fp_contract.h first (see indicator_streams.h); CUDA files compile with --fmad=false.
+// the values of plain_indicators.h bit for bit (indicator_streams.h). The CPU engine computes
+// them a chunk at a time (backtest_rule_events.cpp), the CUDA sweep whole on the device
+// (rule_event_jobs.h). Include no_fp_contract.h first (see indicator_streams.h); CUDA files
+// compile with --fmad=false.
 #pragma once
 #include <cstddef>
 #include <tuple>

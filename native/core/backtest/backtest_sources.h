@@ -1,6 +1,5 @@
 // Where a path's decided signals come from, as run_path (backtest_path.h) reads them: signal
-// arrays, or a rule's precomputed events (CPU). A rule read from its indicator series is
-// bt::RuleSource (backtest_strategies.h, shared by CPU and CUDA).
+// arrays, or a rule's precomputed events (rule_words.h's decisions), on the CPU and the GPU.
 #pragma once
 #include <cmath>
 #include <cstdint>
@@ -39,8 +38,7 @@ NTP_HD int32_t event_side(int32_t e) { return (e & 1) != 0 ? -1 : 1; }
 // Precomputed decided signals of one (symbol, rule), sorted by bar, shared by every parameter
 // set of the pair: finding the next signal is one step along the list. run_path asks
 // next_event with a non-decreasing `from`, and side() only for the bar next_event returned, so
-// the source keeps a cursor instead of searching. Shared by CPU and CUDA (planned sweeps,
-// sweep_run.h, upload the lists; the one-call CUDA twin scans the series with RuleSource).
+// the source keeps a cursor instead of searching. Shared by CPU and CUDA (sweep_run.h).
 struct EventListSource {
   const int32_t* cursor;  // first event not before the last `from`
   const int32_t* end;

@@ -1,5 +1,5 @@
 // The per-bar position state machine of SPEC §9, shared verbatim by the CPU engine
-// (core/backtest.cpp) and its CUDA twin (cuda/backtest.cu). src/backtest/reference.ts is the
+// (core/backtest.cpp) and the CUDA sweep (cuda/sweep.cu). src/backtest/reference.ts is the
 // readable TypeScript statement of the same rules; the two must change together.
 //
 // Choices the SPEC leaves open (mirrored in reference.ts and documented in the README):

@@ -3,12 +3,12 @@
 // An entry says which parameters the rule takes (with their ranges), which indicator series of
 // the closes it reads (SeriesKey, computed once per symbol and shared by every rule reading
 // them), from which bar it may decide, and its two conditions. The CPU engine
-// (backtest_rules.cpp, backtest_rule_events.cpp) and the CUDA twin (cuda/backtest.cu) read
+// (backtest_rules.cpp, backtest_rule_events.cpp) and the CUDA sweep (rule_event_jobs.h) read
 // nothing else, so a strategy is added here and nowhere else in C++ (a new indicator series
 // also gets its stream in backtest_series.h).
 //
-// The decision, shared by every strategy (bt::RuleSource here and on the device, bitsets in the
-// CPU event scan): at the close of bar t >= warm-up, +1 when the `up` condition is true at t and
+// The decision, shared by every strategy (rule_words.h, a word of bars at a time on the CPU and
+// the GPU): at the close of bar t >= warm-up, +1 when the `up` condition is true at t and
 // was not at t-1, -1 when the `down` condition is. The conditions read the series' values at one
 // bar and are templates over the value type: double (one bar) or a SIMD vector of bars, whose
 // comparisons give lane masks; they use only arithmetic, comparisons and & |, so both agree.
@@ -159,45 +159,6 @@ namespace bt {
 // Rules carry no levels of their own: size 1, no stop and no targets unless the path
 // overrides them.
 NTP_HD SignalLevels rule_levels() { return SignalLevels{INFINITY, {INFINITY, INFINITY, INFINITY}, 1.0}; }
-
-// A rule's decided signals read from its series (the decision above), for run_path: the CUDA
-// twin runs it per path; the CPU engine uses it as the reference its event lists are tested on.
-template <class S>
-struct RuleSource {
-  const double* series[kMaxRuleSeries];
-  double params[kMaxRuleParams];
-  long warmup;
-
-  NTP_HD bool up(long t) const {
-    double v[kMaxRuleSeries];
-    for (int i = 0; i < S::kSeries; ++i) v[i] = series[i][t];
-    return S::up(v, params);
-  }
-  NTP_HD bool down(long t) const {
-    double v[kMaxRuleSeries];
-    for (int i = 0; i < S::kSeries; ++i) v[i] = series[i][t];
-    return S::down(v, params);
-  }
-  NTP_HD int32_t side(long t) const {
-    if (t < warmup || t < 1) return 0;
-    return static_cast<int32_t>(up(t) && !up(t - 1)) - static_cast<int32_t>(down(t) && !down(t - 1));
-  }
-  // First bar >= from with a decision (n when none); one pass carrying the previous conditions.
-  NTP_HD long next_event(long from, long n) const {
-    long t = from < warmup ? warmup : from;
-    if (t < 1) t = 1;
-    if (t >= n) return n;
-    bool u0 = up(t - 1), d0 = down(t - 1);
-    for (; t < n; ++t) {
-      const bool u1 = up(t), d1 = down(t);
-      if ((u1 && !u0) != (d1 && !d0)) return t;  // a decision: side(t) != 0, as in the event lists
-      u0 = u1;
-      d0 = d1;
-    }
-    return n;
-  }
-  NTP_HD SignalLevels levels(long) const { return rule_levels(); }
-};
 
 }  // namespace bt
 }  // namespace ntp
