@@ -423,6 +423,15 @@ void run_sweep(const SweepInputs& in, const sweep::Plan& plan, double* metrics, 
 
 namespace {
 
+SweepInputs grid_of(const BacktestSymbol* symbols, std::size_t S, const bt::PathParams* params, std::size_t P) {
+  SweepInputs in;
+  in.symbols = symbols;
+  in.S = S;
+  in.params = params;
+  in.P = P;
+  return in;
+}
+
 // Every path of a grid as one planned window on the first GPU.
 void run_whole(const SweepInputs& in, double* metrics) {
   const sweep::Shape shape = sweep_shape(in);
@@ -438,12 +447,8 @@ void backtest_signals(const BacktestSymbol* symbols, const SignalColumns* signal
     check_backtest_common(symbols, S, params, P);
     check_signal_columns(signals, symbols, S);
   }
-  SweepInputs in;
-  in.symbols = symbols;
-  in.S = S;
+  SweepInputs in = grid_of(symbols, S, params, P);
   in.signals = signals;
-  in.params = params;
-  in.P = P;
   run_whole(in, metrics);
 }
 
@@ -453,13 +458,9 @@ void backtest_rules(const BacktestSymbol* symbols, std::size_t S, const RuleSpec
     check_backtest_common(symbols, S, params, P);
     check_rules(rules, R);
   }
-  SweepInputs in;
-  in.symbols = symbols;
-  in.S = S;
+  SweepInputs in = grid_of(symbols, S, params, P);
   in.rules = rules;
   in.R = R;
-  in.params = params;
-  in.P = P;
   run_whole(in, metrics);
 }
 
