@@ -6,8 +6,9 @@
 // rsi_series are that one call, and the sweep engine (backtest_rules.cpp) computes its series a
 // chunk at a time while the chunk is in cache.
 //
-// Every file that includes this header includes no_fp_contract.h first, so that every copy of
-// a stream, one series or several in lanes, rounds the same way whatever the compiler would fuse.
+// Every C++ file that includes this header includes no_fp_contract.h first, and the CUDA files
+// that do are compiled with --fmad=false, so that every copy of a stream, one series or several
+// in lanes, on the CPU or the GPU, rounds the same way whatever the compiler would fuse.
 #pragma once
 #include <cmath>
 #include <cstddef>
