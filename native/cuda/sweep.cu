@@ -199,11 +199,11 @@ Kit& current_kit() {
 // The launches of one GPU, run through the stage streams.
 class DeviceRun {
  public:
-  DeviceRun(const SweepInputs& in, const sweep::Plan& plan, const RuleSeries& series, double* metrics,
-            const SweepProgress& progress)
-      : in_(in), plan_(plan), series_(series), ranges_(in.rules ? plan_rule_ranges(plan) : decltype(ranges_){}),
-        metrics_(metrics), progress_(progress), kit_(current_kit()), hold_(kit_.busy), table_host_(in.S), table_(in.S),
-        params_(in.params, in.P), resident_(in.S, nullptr), resident_events_(in.S, nullptr) {
+  DeviceRun(const SweepInputs& in, const sweep::Plan& plan, const RuleSeries& series,
+            const std::vector<std::pair<uint32_t, uint32_t>>& ranges, double* metrics, const SweepProgress& progress)
+      : in_(in), plan_(plan), series_(series), ranges_(ranges), metrics_(metrics), progress_(progress), kit_(current_kit()),
+        hold_(kit_.busy), table_host_(in.S), table_(in.S), params_(in.params, in.P), resident_(in.S, nullptr),
+        resident_events_(in.S, nullptr) {
     std::memset(table_host_.p, 0, in.S * sizeof(SweepSymbol));
     // The risk sets went up on the default stream, which the non-blocking stage streams do not wait for.
     check(cudaDeviceSynchronize(), "sweep risk sets upload");
@@ -364,8 +364,9 @@ class DeviceRun {
 
   const SweepInputs& in_;
   const sweep::Plan& plan_;
-  const RuleSeries& series_;                               // rule sweeps: every rule's series
-  std::vector<std::pair<uint32_t, uint32_t>> ranges_;  // rule sweeps: each symbol's rules
+  // Rule sweeps: every rule's series, each symbol's rules.
+  const RuleSeries& series_;
+  const std::vector<std::pair<uint32_t, uint32_t>>& ranges_;
   double* metrics_;
   const SweepProgress& progress_;
   Kit& kit_;
@@ -389,11 +390,12 @@ void run_sweep(const SweepInputs& in, const sweep::Plan& plan, double* metrics, 
   std::vector<std::vector<std::size_t>> mine(D);
   for (std::size_t i = 0; i < plan.launches.size(); ++i) mine[plan.launches[i].device].push_back(i);
   const RuleSeries series = in.rules ? plan_rule_series(in.rules, in.R) : RuleSeries{};
+  const auto ranges = in.rules ? plan_rule_ranges(plan) : std::vector<std::pair<uint32_t, uint32_t>>{};
   std::atomic<bool> stop{false};
   const auto one = [&](std::size_t d) {
     if (stop) return;  // another GPU failed before this one started
     check(cudaSetDevice(static_cast<int>(d)), "cudaSetDevice");
-    DeviceRun(in, plan, series, metrics, progress).run(mine[d], stop);
+    DeviceRun(in, plan, series, ranges, metrics, progress).run(mine[d], stop);
   };
   if (D == 1) return one(0);
   std::vector<std::exception_ptr> errors(D);

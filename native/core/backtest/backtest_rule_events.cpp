@@ -138,13 +138,7 @@ class ChunkSeries {
 // Rules [r0, r1) of one symbol: its events appended to lists[r0 .. r1).
 void symbol_events(const BacktestSymbol& symbol, const RuleSeries& plan, const RuleSpec* rules, std::size_t r0,
                    std::size_t r1, std::vector<int32_t>* lists) {
-  std::vector<int32_t> ids;
-  for (std::size_t r = r0; r < r1; ++r)
-    for (const int32_t id : plan.ids[r])
-      if (id >= 0) ids.push_back(id);
-  std::sort(ids.begin(), ids.end());
-  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-  ChunkSeries series(plan, ids);
+  ChunkSeries series(plan, series_read(plan, r0, r1));
   const long n = static_cast<long>(symbol.candles.length);
   for (long t0 = 0; t0 < n; t0 += kChunkBars) {
     const long t1 = std::min(n, t0 + kChunkBars);
@@ -173,7 +167,7 @@ RuleEvents compute_rule_events(const BacktestSymbol* symbols, std::size_t S, con
   const RuleSeries plan = plan_rule_series(rules, R);
   RuleEvents ev;
   ev.lists.resize(S * R);
-  if (S == 0 || R == 0) return ev;
+  if (S == 0) return ev;  // (no rules: plan_rule_series refused them)
   // Enough tasks to keep every thread busy; rules are split only when symbols are too few
   // (each block computes the series it uses itself).
   const std::size_t blocks = std::min(R, std::max<std::size_t>(1, (thread_count() + S - 1) / S));

@@ -95,6 +95,16 @@ RuleSeries plan_rule_series(const RuleSpec* rules, std::size_t R) {
   return rs;
 }
 
+std::vector<int32_t> series_read(const RuleSeries& plan, std::size_t lo, std::size_t hi) {
+  std::vector<int32_t> ids;
+  for (std::size_t r = lo; r < hi; ++r)
+    for (const int32_t id : plan.ids[r])
+      if (id >= 0) ids.push_back(id);
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  return ids;
+}
+
 namespace {
 
 // Runs path (s, r, p) on the pair's precomputed decided signals.

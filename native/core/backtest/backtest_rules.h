@@ -20,6 +20,8 @@ struct RuleSeries {
 
 // Checks the rules and assigns series ids.
 RuleSeries plan_rule_series(const RuleSpec* rules, std::size_t R);
+// The distinct ids of the series rules [lo, hi) read, ascending.
+std::vector<int32_t> series_read(const RuleSeries& plan, std::size_t lo, std::size_t hi);
 
 // Decided signals of every (symbol, rule) as sorted event lists (bt::encode_event), computed
 // once and shared by all parameter sets of that pair (bt::EventListSource reads them).

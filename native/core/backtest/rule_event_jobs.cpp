@@ -13,15 +13,10 @@ std::vector<EventJobs> plan_event_jobs(const SweepInputs& in, const RuleSeries& 
                                        const std::vector<std::pair<uint32_t, uint32_t>>& ranges, uint64_t max_scratch) {
   if (!in.rules || series.ids.size() != in.R) throw std::invalid_argument("plan_event_jobs: a rule sweep's series plan is needed");
   std::vector<EventJobs> groups;
-  std::vector<int64_t> at(series.unique);  // series id -> its offset in the current symbol's part
+  std::vector<uint64_t> at(series.unique);  // series id -> its offset in the current symbol's part
   for (const uint32_t s : symbols) {
     const auto [lo, hi] = ranges[s];
-    std::vector<int32_t> ids;
-    for (uint32_t r = lo; r < hi; ++r)
-      for (const int32_t id : series.ids[r])
-        if (id >= 0) ids.push_back(id);
-    std::sort(ids.begin(), ids.end());
-    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    const std::vector<int32_t> ids = series_read(series, lo, hi);
     const uint64_t n = in.symbols[s].candles.length, need = ids.size() * n;
     if (groups.empty() || groups.back().scratch + need > max_scratch) {
       groups.emplace_back();
@@ -32,14 +27,14 @@ std::vector<EventJobs> plan_event_jobs(const SweepInputs& in, const RuleSeries& 
     g.symbols.push_back(s);
     g.rule_lo.push_back(lo);
     for (const int32_t id : ids) {
-      at[id] = static_cast<int64_t>(g.scratch);
+      at[id] = g.scratch;
       g.series.push_back({k, series.list[id], g.scratch});
       g.scratch += n;
     }
     for (uint32_t r = lo; r < hi; ++r) {
       RuleJob j{k, in.rules[r].kind, series.warmup[r], {}, {}};
       for (int i = 0; i < kMaxRuleSeries; ++i)
-        if (series.ids[r][i] >= 0) j.series[i] = static_cast<uint64_t>(at[series.ids[r][i]]);
+        if (series.ids[r][i] >= 0) j.series[i] = at[series.ids[r][i]];
       std::copy(in.rules[r].params, in.rules[r].params + kMaxRuleParams, j.params);
       g.rules.push_back(j);
     }
